@@ -1,0 +1,20 @@
+"""Clerkflow's engine: deploys BPMN diagrams and runs their instances durably.
+
+This package knows nothing of HTTP. `web/`, the command line, the scheduler and the tests
+use only what is imported here.
+"""
+from engine.api import ProcessEngine
+from engine.db import Database
+from engine.deploy import DiagramSource
+from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState,
+                           MessageNotDeliverable, NotAllowed, NotFound)
+from engine.views import (AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
+                          VersionView)
+
+__all__ = [
+    "ProcessEngine", "Database", "DiagramSource",
+    "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
+    "NotAllowed", "NotFound",
+    "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
+    "VersionView",
+]

@@ -1,0 +1,194 @@
+"""Deploying a diagram: validate it, then store it as a new immutable process version.
+
+Validation refuses, with the file, line and element id, everything that would otherwise
+fail at run time: a form file that is missing or is not a JSON Schema, a service task
+naming an unknown operator or leaving out a required parameter, a script or expression
+that does not compile (or uses what scripts may not). Redeploying an unchanged diagram
+with unchanged forms is a no-op.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import validators
+from jsonschema.exceptions import SchemaError
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+
+from engine.derive import TIMER_KINDS
+from engine.errors import DeployRefused
+from engine.parsing import ParsedProcess, parse_process
+from engine.sandbox import check_expression, check_script
+from engine.services import OPERATORS
+
+FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
+MAX_FORM_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class DiagramSource:
+    """A BPMN file and the form files it names, as read from disk or an upload."""
+
+    file_name: str
+    bpmn: bytes
+    forms: dict[str, bytes | None]   # form file name -> content, None where not found
+
+
+def read_diagram(bpmn_path: Path, forms_dir: Path | None) -> tuple[ParsedProcess, DiagramSource]:
+    """Parse a BPMN file and read the forms it names from `forms/<process_key>/` or `forms/`."""
+    bpmn = Path(bpmn_path).read_bytes()
+    parsed = parse_process(Path(bpmn_path).name, bpmn)
+    forms: dict[str, bytes | None] = {}
+    for form_file in sorted(form_files_named(parsed)):
+        forms[form_file] = _find_form(forms_dir, parsed.process_key, form_file)
+    return parsed, DiagramSource(Path(bpmn_path).name, bpmn, forms)
+
+
+def form_files_named(parsed: ParsedProcess) -> set[str]:
+    names = set()
+    for task_spec in _all_task_specs(parsed):
+        properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+        names.update(properties[key] for key in FORM_PROPERTIES if properties.get(key))
+    return names
+
+
+def _find_form(forms_dir: Path | None, process_key: str, form_file: str) -> bytes | None:
+    if forms_dir is None or "/" in form_file or "\\" in form_file or form_file.startswith("."):
+        return None
+    for candidate in (Path(forms_dir) / process_key / form_file, Path(forms_dir) / form_file):
+        if candidate.is_file():
+            return candidate.read_bytes()
+    return None
+
+
+def validate(parsed: ParsedProcess, source: DiagramSource) -> dict[str, Any]:
+    """Check everything a running instance would trip on; return the parsed forms or refuse."""
+    problems: list[str] = []
+    forms = _check_forms(source, problems)
+    for task_spec in _all_task_specs(parsed):
+        bpmn_id = getattr(task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        where = _where(parsed, task_spec)
+        problems.extend(f"{where}: {problem}" for problem in _task_problems(task_spec, source, forms))
+    if problems:
+        raise DeployRefused(f"{parsed.file_name} was not deployed: {len(problems)} problem(s) to fix.",
+                            details=problems)
+    return {name: schema for name, schema in forms.items() if schema is not None}
+
+
+def checksum(source: DiagramSource) -> str:
+    digest = hashlib.sha256(source.bpmn)
+    for name in sorted(source.forms):
+        digest.update(name.encode())
+        digest.update(source.forms[name] or b"")
+    return digest.hexdigest()
+
+
+def start_events(parsed: ParsedProcess) -> dict[str, list]:
+    """Message names and timers on the process's start events: what can start an instance by itself."""
+    found: dict[str, list] = {"messages": [], "timers": []}
+    for task_spec in parsed.spec.task_specs.values():
+        if not isinstance(task_spec, StartEvent):
+            continue
+        definition = task_spec.event_definition
+        if isinstance(definition, MessageEventDefinition):
+            found["messages"].append(definition.name)
+        elif isinstance(definition, TimerEventDefinition):
+            found["timers"].append({"bpmn_id": task_spec.bpmn_id, "kind": TIMER_KINDS[type(definition)],
+                                    "expression": definition.expression})
+    return found
+
+
+def _all_task_specs(parsed: ParsedProcess):
+    for spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+        yield from spec.task_specs.values()
+
+
+def _where(parsed: ParsedProcess, task_spec) -> str:
+    line = parsed.line_of(task_spec.bpmn_id)
+    name = f" ({task_spec.bpmn_name})" if getattr(task_spec, "bpmn_name", None) else ""
+    return f"{parsed.file_name}{f', line {line}' if line else ''}, element '{task_spec.bpmn_id}'{name}"
+
+
+def _check_forms(source: DiagramSource, problems: list[str]) -> dict[str, Any]:
+    forms: dict[str, Any] = {}
+    for name, content in source.forms.items():
+        if content is None:
+            forms[name] = None
+            continue
+        if len(content) > MAX_FORM_BYTES:
+            problems.append(f"form {name}: larger than {MAX_FORM_BYTES // 1024} KB")
+            forms[name] = None
+            continue
+        try:
+            schema = json.loads(content)
+        except (ValueError, UnicodeDecodeError) as err:
+            problems.append(f"form {name}: not valid JSON ({err})")
+            forms[name] = None
+            continue
+        if name.endswith(".schema.json") or not name.endswith(".ui.json"):
+            try:
+                validators.validator_for(schema).check_schema(schema)
+            except SchemaError as err:
+                path = "/".join(str(part) for part in err.path) or "(top)"
+                problems.append(f"form {name}: not a valid JSON Schema at {path}: {err.message}")
+                forms[name] = None
+                continue
+        forms[name] = schema
+    return forms
+
+
+def _task_problems(task_spec, source: DiagramSource, forms: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+    for key in FORM_PROPERTIES:
+        form_file = properties.get(key)
+        if form_file and source.forms.get(form_file) is None:
+            problems.append(f"form file '{form_file}' is missing (looked in forms/<process>/ and forms/)")
+        elif form_file and forms.get(form_file) is None:
+            problems.append(f"form file '{form_file}' is not usable (see the form's own problem above)")
+    if hasattr(task_spec, "operation_name"):
+        problems.extend(_operator_problems(task_spec))
+    for label, script in (("script", getattr(task_spec, "script", None)),
+                          ("pre-script", getattr(task_spec, "prescript", None)),
+                          ("post-script", getattr(task_spec, "postscript", None))):
+        if script:
+            problems.extend(f"{label}: {problem}" for problem in check_script(script))
+    for condition, target in getattr(task_spec, "cond_task_specs", []) or []:
+        if condition is not None:
+            problems.extend(f"condition on the flow to '{target}': {problem}"
+                            for problem in check_expression(condition.args[0]))
+    definition = getattr(task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        problems.extend(f"timer expression: {problem}" for problem in check_expression(definition.expression))
+    if isinstance(definition, MessageEventDefinition) and getattr(definition, "expression", None):
+        problems.extend(f"message payload: {problem}" for problem in check_expression(definition.expression))
+    return problems
+
+
+def _operator_problems(task_spec) -> list[str]:
+    name = task_spec.operation_name
+    operator = OPERATORS.get(name)
+    if operator is None:
+        close = difflib.get_close_matches(name, OPERATORS, n=1)
+        hint = f'; did you mean "{close[0]}"?' if close else f"; registered operators: {', '.join(sorted(OPERATORS))}"
+        return [f'service task calls operator "{name}", which is not registered{hint}']
+    problems = []
+    given = task_spec.operation_params or {}
+    declared = {parameter.name: parameter for parameter in operator.parameters}
+    for parameter in operator.parameters:
+        if parameter.required and parameter.name not in given:
+            problems.append(f'operator "{name}" needs parameter "{parameter.name}" ({parameter.type}), which is missing')
+    for param_name, param in given.items():
+        if param_name not in declared:
+            problems.append(f'operator "{name}" has no parameter "{param_name}"; '
+                            f"it takes: {', '.join(declared) or 'none'}")
+        problems.extend(f'parameter "{param_name}": {problem}' for problem in check_expression(str(param.get("value", ""))))
+    return problems

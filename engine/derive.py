@@ -1,0 +1,148 @@
+"""What queries need to know about a workflow, read off it after every step.
+
+The inbox, the instance list and the scheduler read these derived rows; they never
+deserialize a workflow. This module only reads SpiffWorkflow objects and returns plain
+values; `engine.store` writes them.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine.clock import as_utc
+
+TIMER_KINDS = {TimeDateEventDefinition: "date", DurationTimerEventDefinition: "duration",
+               CycleTimerEventDefinition: "cycle"}
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    task_guid: str
+    bpmn_id: str
+    title: str
+    lane: str | None
+    candidate_role: str | None
+    form_file: str | None
+    ui_form_file: str | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_guid: str
+    bpmn_id: str
+    kind: str
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WaitingMessage:
+    task_guid: str
+    bpmn_id: str
+    message_name: str
+    correlation_properties: str
+    correlation_key: str
+
+
+@dataclass
+class Derived:
+    open_tasks: list[OpenTask] = field(default_factory=list)
+    timers: list[WaitingTimer] = field(default_factory=list)
+    messages: list[WaitingMessage] = field(default_factory=list)
+    errored_task_guids: list[str] = field(default_factory=list)
+    completed: bool = False
+
+
+def role_for_lane(lane: str | None) -> str | None:
+    """Lane "City Clerk" -> role "city_clerk": lanes name who does the work."""
+    if not lane:
+        return None
+    return re.sub(r"[^a-z0-9]+", "_", lane.strip().lower()).strip("_") or None
+
+
+def correlation_key(values: dict[str, Any]) -> str:
+    """The canonical text of correlation values, so equal values match in an index."""
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def derive(workflow: BpmnWorkflow) -> Derived:
+    derived = Derived(completed=workflow.is_completed())
+    waiting = list(workflow.event_manager.tasks.values())
+    timers = [_timer(task) for task in waiting if isinstance(task.task_spec.event_definition, TimerEventDefinition)]
+    derived.timers = [timer for timer in timers if timer is not None]
+    derived.messages = [_message(workflow, task) for task in waiting
+                        if isinstance(task.task_spec.event_definition, MessageEventDefinition)]
+    due_by_parent: dict[Any, datetime] = {}
+    for task, timer in zip([t for t in waiting if isinstance(t.task_spec.event_definition, TimerEventDefinition)],
+                           timers):
+        if timer is not None and timer.due_at is not None and task.parent is not None:
+            current = due_by_parent.get(task.parent.id)
+            due_by_parent[task.parent.id] = min(current, timer.due_at) if current else timer.due_at
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        spec = task.task_spec
+        properties = (spec.extensions or {}).get("properties", {}) if hasattr(spec, "extensions") else {}
+        derived.open_tasks.append(OpenTask(
+            task_guid=str(task.id), bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
+            candidate_role=properties.get("candidateRole") or role_for_lane(spec.lane),
+            form_file=properties.get("formJsonSchemaFilename"), ui_form_file=properties.get("formUiSchemaFilename"),
+            # A timer on the task's boundary is its due date (its parent is the boundary split).
+            due_at=due_by_parent.get(task.parent.id) if task.parent is not None else None))
+    derived.errored_task_guids = [str(task.id) for task in workflow.get_tasks(state=TaskState.ERROR)]
+    return derived
+
+
+def timer_due_at(kind: str, value: Any) -> datetime | None:
+    """The due instant of a waiting timer from the value SpiffWorkflow keeps for it."""
+    if value is None:
+        return None
+    if kind == "cycle" and isinstance(value, dict):
+        value = value.get("next")
+    try:
+        parsed = TimerEventDefinition.parse_time_or_duration(str(value)) if kind == "date" \
+            else TimerEventDefinition.get_datetime(str(value))
+    except Exception:   # an unparseable value is reported by the engine when the timer is refreshed
+        return None
+    return as_utc(parsed) if isinstance(parsed, datetime) else None
+
+
+def _timer(task) -> WaitingTimer | None:
+    definition = task.task_spec.event_definition
+    kind = TIMER_KINDS.get(type(definition), "date")
+    value = task.internal_data.get("event_value")
+    return WaitingTimer(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, kind, timer_due_at(kind, value))
+
+
+def _message(workflow: BpmnWorkflow, task) -> WaitingMessage:
+    definition = task.task_spec.event_definition
+    values: dict[str, Any] = {}
+    for prop in definition.correlation_properties:
+        known = [workflow.correlations.get(key, {}).get(prop.name) for key in prop.correlation_keys]
+        known = [value for value in known if value is not None]
+        if known:
+            values[prop.name] = known[0]
+            continue
+        try:
+            values[prop.name] = workflow.script_engine.environment.evaluate(prop.retrieval_expression, dict(task.data))
+        except Exception:   # the instance does not know this value yet: it matches none
+            values[prop.name] = None
+    return WaitingMessage(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, definition.name,
+                          ",".join(sorted(values)), correlation_key(values))
+
+
+def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The data as the instance's latest step left it (SpiffWorkflow fills workflow.data only at the end)."""
+    if workflow.is_completed() and workflow.data:
+        return dict(workflow.data)
+    touched = workflow.get_tasks(state=TaskState.FINISHED_MASK | TaskState.READY | TaskState.WAITING)
+    if not touched:
+        return dict(workflow.task_tree.data)
+    return dict(max(touched, key=lambda task: task.last_state_change).data)

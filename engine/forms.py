@@ -1,0 +1,53 @@
+"""Checking what a person submits for a user task against the task's JSON Schema.
+
+Errors name the fields ("pages: must be 0 or more"), so a form can show each one next to
+its input; nothing is saved until the whole submission is valid.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import validators
+from jsonschema.exceptions import ValidationError
+
+from engine.errors import FormInvalid
+
+
+def validate_submission(schema: dict[str, Any] | None, submission: dict[str, Any], task_title: str) -> dict[str, Any]:
+    """The submission if it satisfies the schema; otherwise `FormInvalid` naming every bad field."""
+    if schema is None:
+        return submission
+    validator_class = validators.validator_for(schema)
+    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    field_errors: dict[str, str] = {}
+    for error in sorted(validator.iter_errors(submission), key=lambda e: list(map(str, e.absolute_path))):
+        field_errors.setdefault(_field_of(error), _message_of(error))
+    if field_errors:
+        raise FormInvalid(f'"{task_title}" was not saved: {len(field_errors)} field(s) need attention.', field_errors)
+    return submission
+
+
+def _field_of(error: ValidationError) -> str:
+    path = ".".join(str(part) for part in error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return f"{path}.{missing}" if path else missing
+    if error.validator == "additionalProperties" and "'" in error.message:
+        return error.message.split("'")[1]
+    return path or "(form)"
+
+
+def _message_of(error: ValidationError) -> str:
+    if error.validator == "required":
+        return "is required"
+    if error.validator == "additionalProperties":
+        return "is not a field of this form"
+    if error.validator == "minimum":
+        return f"must be {error.validator_value} or more"
+    if error.validator == "maximum":
+        return f"must be {error.validator_value} or less"
+    if error.validator == "type":
+        return f"must be of type {error.validator_value}"
+    if error.validator == "enum":
+        return "must be one of: " + ", ".join(map(str, error.validator_value))
+    return error.message

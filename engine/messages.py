@@ -1,0 +1,101 @@
+"""Message correlation between instances, which SpiffWorkflow 3 leaves to its host.
+
+An instance waiting at a message catch event has a subscription row: the message name
+and the values of the message's correlation properties as the instance knows them. A
+message delivered from outside (or thrown by another instance and not caught inside it)
+goes to the subscriptions whose values match, or else starts every process whose message
+start event waits for that name.
+"""
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine.derive import correlation_key
+from engine.errors import ClerkflowError, MessageNotDeliverable
+from engine.models import MessageSubscription, ProcessVersion
+
+MAX_PAYLOAD_KEYS = 200
+
+
+def check_payload(message_name: str, correlation: Any, payload: Any) -> None:
+    if not message_name or not isinstance(message_name, str):
+        raise ClerkflowError("A message needs a name.")
+    for label, value in (("correlation values", correlation), ("payload", payload)):
+        if value is not None and not isinstance(value, dict):
+            raise ClerkflowError(f"The message's {label} must be a mapping of names to values.")
+        if value and len(value) > MAX_PAYLOAD_KEYS:
+            raise ClerkflowError(f"The message's {label} has more than {MAX_PAYLOAD_KEYS} entries.")
+
+
+def no_receiver(message_name: str, correlation: dict[str, Any]) -> MessageNotDeliverable:
+    values = ", ".join(f"{name}={value!r}" for name, value in sorted(correlation.items())) or "no correlation values"
+    return MessageNotDeliverable(f'No instance is waiting for message "{message_name}" with {values}, '
+                                 "and no process starts on it.")
+
+
+def matching_subscriptions(session: Session, message_name: str, correlation: dict[str, Any]) -> list[tuple[int, str]]:
+    """(instance id, waiting task guid) of every subscription the message matches, oldest first."""
+    property_sets = session.scalars(select(MessageSubscription.correlation_properties).where(
+        MessageSubscription.message_name == message_name).distinct()).all()
+    keys = set()
+    for names in property_sets:
+        wanted = [name for name in names.split(",") if name]
+        if all(name in correlation for name in wanted):
+            keys.add(correlation_key({name: correlation[name] for name in wanted}))
+    if not keys:
+        return []
+    rows = session.execute(select(MessageSubscription.instance_id, MessageSubscription.task_guid).where(
+        MessageSubscription.message_name == message_name, MessageSubscription.correlation_key.in_(keys))
+        .order_by(MessageSubscription.id)).all()
+    seen, matches = set(), []
+    for instance_id, task_guid in rows:
+        if instance_id not in seen:   # one delivery per instance, to its oldest waiting catch event
+            seen.add(instance_id)
+            matches.append((instance_id, task_guid))
+    return matches
+
+
+def processes_started_by(session: Session, message_name: str) -> list[str]:
+    """Process keys whose latest version has a message start event for this name."""
+    latest: dict[str, ProcessVersion] = {}
+    for version in session.scalars(select(ProcessVersion).order_by(ProcessVersion.version)):
+        latest[version.process_key] = version
+    return sorted(key for key, version in latest.items() if message_name in version.start_events.get("messages", []))
+
+
+def send_to_waiting_task(workflow: BpmnWorkflow, task_guid: str, payload: dict[str, Any]) -> bool:
+    task = workflow.get_task_from_id(UUID(task_guid))
+    if task is None or task.state != TaskState.WAITING:
+        return False
+    definition = task.task_spec.event_definition
+    # We matched correlations ourselves; hand over the instance's own so the library agrees.
+    workflow.send_event(BpmnEvent(definition, payload, dict(workflow.correlations)))
+    return True
+
+
+def send_to_start_event(workflow: BpmnWorkflow, message_name: str, payload: dict[str, Any]) -> None:
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(task.task_spec, StartEvent) and isinstance(definition, MessageEventDefinition) \
+                and definition.name == message_name:
+            workflow.send_event(BpmnEvent(definition, payload, {}))
+            return
+    raise ClerkflowError(f'The process has no message start event for "{message_name}".')
+
+
+def unpack(event: BpmnEvent) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Name, flat correlation values and payload of a message an instance threw."""
+    flat: dict[str, Any] = {}
+    for values in (event.correlations or {}).values():
+        flat.update(values)
+    payload = event.payload if isinstance(event.payload, dict) else {"value": event.payload}
+    return event.event_definition.name, flat, payload

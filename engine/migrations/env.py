@@ -1,0 +1,41 @@
+"""Alembic environment: migrates the database the caller's config names (see engine.migrate)."""
+from alembic import context
+from sqlalchemy import create_engine
+
+import engine.models  # noqa: F401  (registers the engine's tables)
+from engine.db import Base
+
+try:   # the web app's own tables (accounts) live in the same database and metadata
+    import web.models  # noqa: F401
+except ImportError:
+    pass
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        _run(connectable)
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()
+
+
+def _run(connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+                      literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()

@@ -1,0 +1,185 @@
+"""The engine's tables: process versions, instances and the rows derived from them.
+
+An instance's whole SpiffWorkflow state is one JSON column (`state_json`, without the
+process spec, which is stored once per version). Everything a query needs (open human
+tasks, pending timers, message subscriptions, incidents, status) lives in derived,
+indexed rows that only the engine writes, after every call. `audit_event` is append-only.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+
+
+class InstanceStatus(enum.Enum):
+    ACTIVE = "active"          # running or waiting for a person, a timer or a message
+    INCIDENT = "incident"      # a script or service task failed; an administrator must retry
+    SUSPENDED = "suspended"    # paused by an administrator; nothing moves until resumed
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+
+
+class TaskStatus(enum.Enum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class IncidentStatus(enum.Enum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ProcessVersion(Base):
+    """One immutable deployment of a BPMN process (and the forms it names)."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("process_key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int]
+    display_name: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(200))
+    checksum: Mapped[str] = mapped_column(String(64))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    spec_json: Mapped[str] = mapped_column(Text)       # serialized spec: restored without parsing BPMN
+    start_events: Mapped[dict[str, Any]] = mapped_column(JSON)   # {"messages": [...], "timers": [...]}
+    deployed_by: Mapped[str] = mapped_column(String(100))
+    deployed_at: Mapped[datetime]
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_process_instance_status_updated", "status", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[InstanceStatus] = mapped_column(index=True)
+    current_steps: Mapped[str] = mapped_column(String(500), default="")
+    next_due_at: Mapped[datetime | None]
+    started_by: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    state_json: Mapped[str] = mapped_column(Text)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class HumanTask(Base):
+    """A user task as the inbox sees it: one row per task occurrence, kept after completion."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_inbox", "status", "candidate_role", "created_at"),
+        Index("ix_human_task_assignee", "status", "assignee"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(100))
+    candidate_role: Mapped[str | None] = mapped_column(String(100))
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    form_file: Mapped[str | None] = mapped_column(String(200))
+    ui_form_file: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[TaskStatus]
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    completed_at: Mapped[datetime | None]
+
+
+class PendingTimer(Base):
+    """A timer waiting to fire: on an instance, or a timer start event of a process (instance_id NULL)."""
+
+    __tablename__ = "pending_timer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    task_guid: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(30))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class MessageSubscription(Base):
+    """An instance waiting for a message with these correlation values."""
+
+    __tablename__ = "message_subscription"
+    __table_args__ = (Index("ix_message_subscription_match", "message_name", "correlation_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    task_guid: Mapped[str] = mapped_column(String(36))
+    message_name: Mapped[str] = mapped_column(String(100))
+    correlation_properties: Mapped[str] = mapped_column(String(300))   # sorted names, comma-separated
+    correlation_key: Mapped[str] = mapped_column(String(500))           # canonical JSON of the values
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    task_guid: Mapped[str] = mapped_column(String(36))
+    task_title: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(200))
+    error_type: Mapped[str] = mapped_column(String(100))
+    error_message: Mapped[str] = mapped_column(Text)
+    data_seen: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[IncidentStatus] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class AuditEvent(Base):
+    """Append-only: who did what, when, to which instance and task, and what data changed."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    bpmn_id: Mapped[str | None] = mapped_column(String(100))
+    task_guid: Mapped[str | None] = mapped_column(String(36))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class SchedulerLease(Base):
+    """Which scheduler process is the active one; a lease it must keep renewing."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _audit_is_append_only(_mapper, _connection, target):
+    raise RuntimeError("audit events are append-only")

@@ -1,0 +1,121 @@
+"""Timers: which are due, and timer start events (a process that starts itself on a schedule).
+
+Timers inside instances are SpiffWorkflow's: the engine only keeps a pending-timer row per
+waiting timer (derived after each step) and refreshes the instance when one is due.
+Timer start events are the host's: each process version with one has a pending-timer row
+without an instance; when it is due the engine starts an instance and, for a cycle,
+schedules the next occurrence. However late the firing, a timer fires once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+
+from engine.clock import as_utc
+from engine.db import Database
+from engine.errors import DeployRefused
+from engine.models import InstanceStatus, PendingTimer, ProcessInstance, ProcessVersion
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    timer_id: int
+    instance_id: int | None
+    process_key: str
+    bpmn_id: str
+    task_guid: str | None
+    due_at: datetime
+
+
+def due_timers(database: Database, now: datetime, limit: int) -> list[DueTimer]:
+    """Timers strictly past due (SpiffWorkflow fires only after the due instant), oldest first."""
+    with database.read() as session:
+        rows = session.execute(
+            select(PendingTimer.id, PendingTimer.instance_id, PendingTimer.process_key, PendingTimer.bpmn_id,
+                   PendingTimer.task_guid, PendingTimer.due_at)
+            .outerjoin(ProcessInstance, ProcessInstance.id == PendingTimer.instance_id)
+            .where(PendingTimer.due_at < now,
+                   or_(PendingTimer.instance_id.is_(None),
+                       ProcessInstance.status.in_([InstanceStatus.ACTIVE, InstanceStatus.INCIDENT])))
+            .order_by(PendingTimer.due_at).limit(limit)).all()
+    return [DueTimer(*row) for row in rows]
+
+
+def next_due_timer(database: Database) -> datetime | None:
+    with database.read() as session:
+        return session.scalars(select(PendingTimer.due_at).order_by(PendingTimer.due_at).limit(1)).first()
+
+
+def first_occurrence(kind: str, expression_value: str, now: datetime) -> datetime:
+    """When a timer start event first fires, given its evaluated expression."""
+    if kind == "date":
+        return as_utc(TimerEventDefinition.get_datetime(expression_value))
+    if kind == "duration":
+        parsed = TimerEventDefinition.parse_iso_duration(expression_value)
+        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+    _cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression_value)
+    return next_occurrence(as_utc(start), duration, now)
+
+
+def next_occurrence(start: datetime, period: timedelta, after: datetime) -> datetime:
+    """The first instant start + k*period (k >= 0) that is not before `after`."""
+    if start >= after or period.total_seconds() <= 0:
+        return start
+    steps = -(-(after - start) // period)   # ceiling division of timedeltas
+    return start + steps * period
+
+
+def schedule_start_timers(session: Session, version: ProcessVersion, script_engine, now: datetime) -> None:
+    """Replace the process's start-timer rows with those of this (newest) version."""
+    session.execute(delete(PendingTimer).where(PendingTimer.instance_id.is_(None),
+                                               PendingTimer.process_key == version.process_key))
+    for timer in version.start_events.get("timers", []):
+        value = _evaluate(script_engine, version, timer)
+        session.add(PendingTimer(instance_id=None, process_key=version.process_key, bpmn_id=timer["bpmn_id"],
+                                 task_guid=None, kind=timer["kind"], due_at=first_occurrence(timer["kind"], value, now)))
+
+
+def fire_start_timer(session: Session, due: DueTimer, now: datetime, script_engine,
+                     start: Callable[[str], ProcessInstance]) -> int:
+    row = session.get(PendingTimer, due.timer_id)
+    if row is None or row.due_at != due.due_at:   # fired already by someone else
+        return 0
+    version = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == row.process_key)
+                              .order_by(ProcessVersion.version.desc()).limit(1)).one()
+    if row.kind == "cycle":
+        timer = next(t for t in version.start_events["timers"] if t["bpmn_id"] == row.bpmn_id)
+        _cycles, first, period = TimerEventDefinition.parse_iso_recurring_interval(_evaluate(script_engine, version, timer))
+        # Catch-up after downtime fires once, then waits for the next occurrence still ahead.
+        row.due_at = next_occurrence(as_utc(first), period, now + timedelta(microseconds=1))
+    else:
+        session.delete(row)
+    session.flush()
+    start(row.process_key)
+    return 1
+
+
+def fire_timer_start_event(workflow: BpmnWorkflow) -> None:
+    """A new instance of a timer-started process: its start event's time has come, so let it go."""
+    for task in list(workflow.event_manager.tasks.values()):
+        if isinstance(task.task_spec, StartEvent) and isinstance(task.task_spec.event_definition, TimerEventDefinition):
+            task._ready()
+
+
+def _evaluate(script_engine, version: ProcessVersion, timer: dict) -> str:
+    try:
+        value = script_engine.environment.evaluate(timer["expression"], {})
+    except Exception as err:
+        raise DeployRefused(f"{version.file_name}, element '{timer['bpmn_id']}': the start timer expression "
+                            f"{timer['expression']!r} cannot be evaluated ({err}); a literal must be quoted, "
+                            "e.g. \"R/2026-01-01T09:00:00-06:00/P1M\".") from None
+    if not isinstance(value, str):
+        raise DeployRefused(f"{version.file_name}, element '{timer['bpmn_id']}': the start timer expression must "
+                            f"give an ISO 8601 text, not {type(value).__name__}.")
+    return value

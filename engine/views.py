@@ -1,0 +1,109 @@
+"""What the engine hands out: frozen snapshots of its rows, never SpiffWorkflow objects."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version_id: int
+    process_key: str
+    version: int
+    display_name: str
+    file_name: str
+    checksum: str
+    deployed_by: str
+    deployed_at: datetime
+    forms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    version: VersionView
+    created: bool          # False when the diagram and its forms were unchanged
+
+
+@dataclass(frozen=True)
+class TaskView:
+    task_id: int
+    task_guid: str
+    instance_id: int
+    process_key: str
+    bpmn_id: str
+    title: str
+    lane: str | None
+    candidate_role: str | None
+    assignee: str | None
+    form_file: str | None
+    ui_form_file: str | None
+    status: str
+    created_at: datetime
+    due_at: datetime | None
+    completed_by: str | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TimerView:
+    timer_id: int
+    instance_id: int | None
+    process_key: str
+    bpmn_id: str
+    kind: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    instance_id: int
+    bpmn_id: str
+    message_name: str
+    correlation: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    incident_id: int
+    instance_id: int
+    process_key: str
+    bpmn_id: str
+    task_title: str
+    file_name: str
+    error_type: str
+    error_message: str
+    data_seen: dict[str, Any]
+    status: str
+    created_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+
+@dataclass(frozen=True)
+class AuditView:
+    at: datetime
+    actor: str
+    action: str
+    bpmn_id: str | None
+    changes: dict[str, Any]
+    detail: str
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    instance_id: int
+    process_key: str
+    version: int
+    business_key: str | None
+    title: str
+    status: str
+    current_steps: tuple[str, ...]
+    next_due_at: datetime | None
+    started_by: str
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    lock_version: int
+    open_tasks: tuple[TaskView, ...] = field(default=())
+    incidents: tuple[IncidentView, ...] = field(default=())
