@@ -180,8 +180,10 @@ class ProcessEngine(queries.Queries):
 
         Returns the ids of the instances that received it."""
         messages.check_payload(message_name, correlation, payload)
+        # The correlation values travel in the message too: the receiving diagram reads them from it.
+        payload = {**(correlation or {}), **(payload or {})}
         with self._writing() as session:
-            receivers = self._route(session, message_name, dict(correlation or {}), dict(payload or {}), actor, 0)
+            receivers = self._route(session, message_name, dict(correlation or {}), payload, actor, 0)
             if not receivers:
                 raise messages.no_receiver(message_name, correlation or {})
             return receivers

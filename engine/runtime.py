@@ -92,7 +92,7 @@ def _message_of(err: Exception) -> str:
     text = str(original) if original is not None and str(original) else str(err)
     if isinstance(err, WorkflowException) and getattr(err, "error_line", None):
         text += f" (line {err.line_number}: {err.error_line.strip()})"
-    return text or type(err).__name__
+    return text.strip() or type(err).__name__
 
 
 def _json_safe(value: Any) -> Any:

@@ -58,18 +58,40 @@ def first_occurrence(kind: str, expression_value: str, now: datetime) -> datetim
     if kind == "date":
         return as_utc(TimerEventDefinition.get_datetime(expression_value))
     if kind == "duration":
-        parsed = TimerEventDefinition.parse_iso_duration(expression_value)
-        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
-    _cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression_value)
-    return next_occurrence(as_utc(start), duration, now)
+        return _add_duration(now, expression_value)
+    start, period = parse_cycle(expression_value, now)
+    return next_occurrence(start, period, now)
 
 
-def next_occurrence(start: datetime, period: timedelta, after: datetime) -> datetime:
-    """The first instant start + k*period (k >= 0) that is not before `after`."""
-    if start >= after or period.total_seconds() <= 0:
-        return start
-    steps = -(-(after - start) // period)   # ceiling division of timedeltas
-    return start + steps * period
+def parse_cycle(expression_value: str, now: datetime) -> tuple[datetime, str]:
+    """The first instant and the ISO period of "R[n]/start/period" or "R[n]/period" (starting now)."""
+    parts = expression_value.strip().upper().split("/")
+    if len(parts) == 3 and not parts[1].startswith("P"):
+        return as_utc(TimerEventDefinition.get_datetime(parts[1])), parts[2]
+    if len(parts) == 2 and parts[1].startswith("P"):
+        return _add_duration(now, parts[1]), parts[1]
+    raise ValueError(f"unsupported timer cycle {expression_value!r}; use R/<start>/<period>, e.g. "
+                     "R/2026-12-01T09:00:00-06:00/P1M")
+
+
+def next_occurrence(start: datetime, period: str, after: datetime) -> datetime:
+    """The first occurrence start, start+period, start+2*period, ... not before `after`.
+
+    Periods are stepped on the calendar (P1M from 1 December is 1 January, then 1 February)."""
+    occurrence = start
+    for _ in range(100_000):
+        if occurrence >= after:
+            return occurrence
+        following = _add_duration(occurrence, period)
+        if following <= occurrence:
+            raise ValueError(f"timer period {period!r} does not move forward")
+        occurrence = following
+    raise ValueError(f"timer period {period!r} is too short to schedule")
+
+
+def _add_duration(start: datetime, duration: str) -> datetime:
+    parsed = TimerEventDefinition.parse_iso_duration(duration)
+    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
 def schedule_start_timers(session: Session, version: ProcessVersion, script_engine, now: datetime) -> None:
@@ -78,8 +100,13 @@ def schedule_start_timers(session: Session, version: ProcessVersion, script_engi
                                                PendingTimer.process_key == version.process_key))
     for timer in version.start_events.get("timers", []):
         value = _evaluate(script_engine, version, timer)
+        try:
+            due_at = first_occurrence(timer["kind"], value, now)
+        except Exception as err:   # the library's parsers raise bare exceptions on bad ISO text
+            raise DeployRefused(f"{version.file_name}, element '{timer['bpmn_id']}': the start timer {value!r} "
+                                f"is not a valid ISO 8601 {timer['kind']} ({err}).") from None
         session.add(PendingTimer(instance_id=None, process_key=version.process_key, bpmn_id=timer["bpmn_id"],
-                                 task_guid=None, kind=timer["kind"], due_at=first_occurrence(timer["kind"], value, now)))
+                                 task_guid=None, kind=timer["kind"], due_at=due_at))
 
 
 def fire_start_timer(session: Session, due: DueTimer, now: datetime, script_engine,
@@ -91,9 +118,9 @@ def fire_start_timer(session: Session, due: DueTimer, now: datetime, script_engi
                               .order_by(ProcessVersion.version.desc()).limit(1)).one()
     if row.kind == "cycle":
         timer = next(t for t in version.start_events["timers"] if t["bpmn_id"] == row.bpmn_id)
-        _cycles, first, period = TimerEventDefinition.parse_iso_recurring_interval(_evaluate(script_engine, version, timer))
+        first, period = parse_cycle(_evaluate(script_engine, version, timer), now)
         # Catch-up after downtime fires once, then waits for the next occurrence still ahead.
-        row.due_at = next_occurrence(as_utc(first), period, now + timedelta(microseconds=1))
+        row.due_at = next_occurrence(first, period, now + timedelta(microseconds=1))
     else:
         session.delete(row)
     session.flush()

@@ -1,0 +1,96 @@
+"""Shared fixtures: a migrated database per test (SQLite file, or PostgreSQL when asked) and an engine.
+
+SQLite: the schema is migrated once per test session into a template file, which each test
+copies (a fresh file per test is simpler and faster than rolling back on SQLite).
+PostgreSQL: set CLERKFLOW_TEST_DATABASE_URL; each xdist worker gets its own database,
+migrated once, with every table emptied before each test.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from engine import Database, ProcessEngine
+from engine.db import Base
+from engine.migrate import upgrade
+
+REPO = Path(__file__).resolve().parents[1]
+DIAGRAMS = REPO / "tests" / "engine" / "diagrams"
+FORMS = DIAGRAMS / "forms"
+# Friday 20 November 2026, 9:00 in Kansas (15:00 UTC): three business days later is the end of
+# Wednesday 25 November (Thursday 26 is Thanksgiving).
+FRIDAY_9AM = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+
+
+def _postgres_url(worker_id: str) -> str | None:
+    base = os.environ.get("CLERKFLOW_TEST_DATABASE_URL")
+    if not base:
+        return None
+    url = make_url(base)
+    name = f"{url.database}_{worker_id}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory, worker_id) -> str:
+    """A migrated database URL for the session: a template SQLite file, or this worker's PostgreSQL database."""
+    postgres = _postgres_url(worker_id)
+    if postgres:
+        upgrade(postgres)
+        return postgres
+    template = tmp_path_factory.mktemp("template") / "clerkflow.db"
+    upgrade(f"sqlite:///{template}")
+    return f"sqlite:///{template}"
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path) -> str:
+    if migrated_database.startswith("sqlite"):
+        copy = tmp_path / "clerkflow.db"
+        shutil.copyfile(migrated_database.removeprefix("sqlite:///"), copy)
+        return f"sqlite:///{copy}"
+    cleaner = create_engine(migrated_database)
+    with cleaner.begin() as connection:
+        tables = [table.name for table in Base.metadata.sorted_tables]
+        if connection.execute(text("SELECT to_regclass('apscheduler_jobs')")).scalar():
+            tables.append("apscheduler_jobs")
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    cleaner.dispose()
+    return migrated_database
+
+
+@pytest.fixture
+def database(database_url):
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def engine(database) -> ProcessEngine:
+    return ProcessEngine(database)
+
+
+@pytest.fixture
+def friday_9am(time_machine):
+    time_machine.move_to(FRIDAY_9AM, tick=False)
+    return time_machine
+
+
+@pytest.fixture(scope="session")
+def worker_id(request) -> str:
+    """xdist's worker id ('gw0', ...) or 'main' when running without xdist."""
+    workerinput = getattr(request.config, "workerinput", None)
+    return workerinput["workerid"] if workerinput else "main"
