@@ -142,7 +142,9 @@ def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The data as the instance's latest step left it (SpiffWorkflow fills workflow.data only at the end)."""
     if workflow.is_completed() and workflow.data:
         return dict(workflow.data)
-    touched = workflow.get_tasks(state=TaskState.FINISHED_MASK | TaskState.READY | TaskState.WAITING)
+    touched = [task for task in workflow.get_tasks(state=TaskState.FINISHED_MASK | TaskState.READY | TaskState.WAITING)
+               if task.task_spec.bpmn_id is not None]   # the library's own joins carry no data
     if not touched:
         return dict(workflow.task_tree.data)
-    return dict(max(touched, key=lambda task: task.last_state_change).data)
+    # Ties (a frozen clock, or one instant) go to the task furthest along its branch.
+    return dict(max(touched, key=lambda task: (task.last_state_change, task.depth)).data)

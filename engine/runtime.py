@@ -46,6 +46,7 @@ def make_script_engine(settings: SettingsProvider, time_limit: float) -> Restric
 def advance(workflow: BpmnWorkflow) -> TaskFailure | None:
     """Run every automatic step until the workflow waits; report the first task that fails."""
     try:
+        workflow.refresh_timers()   # a due timer becomes ready here; do_engine_steps only refreshes at its end
         workflow.do_engine_steps()
     except (SpiffWorkflowException, Exception) as err:   # any failure inside a diagram becomes an incident
         return _failure_from(workflow, err)

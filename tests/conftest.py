@@ -94,3 +94,11 @@ def worker_id(request) -> str:
     """xdist's worker id ('gw0', ...) or 'main' when running without xdist."""
     workerinput = getattr(request.config, "workerinput", None)
     return workerinput["workerid"] if workerinput else "main"
+
+
+@pytest.fixture
+def deploy(engine):
+    """Deploy a test diagram by name (tests/engine/diagrams/<name>.bpmn) and return its version view."""
+    def deploy_named(name: str, *, actor: str = "analyst"):
+        return engine.deploy_file(DIAGRAMS / f"{name}.bpmn", FORMS, actor=actor).version
+    return deploy_named
