@@ -236,6 +236,8 @@ class ProcessEngine(queries.Queries):
         instance = self._locked_instance(session, timer.instance_id, None)
         if instance.status not in (InstanceStatus.ACTIVE, InstanceStatus.INCIDENT):
             return 0
+        if not timers.still_pending(session, timer):
+            return 0   # another caller fired it between our read and our lock
         version = session.get(ProcessVersion, instance.process_version_id)
         workflow = self._restore(instance, version)
         before = instance_data(workflow)

@@ -64,17 +64,20 @@ def sqlite_url_for(path: str) -> str:
 
 
 class Database:
-    """The connection pool and the two kinds of session the engine uses."""
+    """The connection pool and the two kinds of session the engine uses.
+
+    SQL parameters are hidden from error messages and logs: they carry requesters' data."""
 
     def __init__(self, url: str, *, echo: bool = False):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine: Engine = create_engine(url, echo=echo,
+            self.engine: Engine = create_engine(url, echo=echo, hide_parameters=True,
                                                 connect_args={"timeout": 30, "check_same_thread": False})
             _make_sqlite_transactions_explicit(self.engine)
         else:
-            self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.engine = create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True,
+                                        pool_size=10, max_overflow=20)
         self._write_engine = self.engine.execution_options(clerkflow_write=True)
         self._writes = sessionmaker(self._write_engine, expire_on_commit=False)
         self._reads = sessionmaker(self.engine, expire_on_commit=False)

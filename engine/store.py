@@ -68,7 +68,9 @@ def _sync_tasks(session, instance, derived, now, actor, completed_task_guid):
 
 
 def _sync_timers(session, instance, derived, now):
-    wanted = {(timer.task_guid, timer.due_at or now): timer for timer in derived.timers}
+    # A timer without a due time (inside an event-based gateway, SpiffWorkflow 3.2 reports none) gets no
+    # row: it would look due forever. Diagrams should use boundary timers instead (docs/engine.md).
+    wanted = {(timer.task_guid, timer.due_at): timer for timer in derived.timers if timer.due_at is not None}
     for row in session.scalars(select(PendingTimer).where(PendingTimer.instance_id == instance.id)):
         if wanted.pop((row.task_guid, row.due_at), None) is None:
             session.delete(row)

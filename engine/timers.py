@@ -48,6 +48,11 @@ def due_timers(database: Database, now: datetime, limit: int) -> list[DueTimer]:
     return [DueTimer(*row) for row in rows]
 
 
+def still_pending(session: Session, due: DueTimer) -> bool:
+    row = session.get(PendingTimer, due.timer_id)
+    return row is not None and row.due_at == due.due_at
+
+
 def next_due_timer(database: Database) -> datetime | None:
     with database.read() as session:
         return session.scalars(select(PendingTimer.due_at).order_by(PendingTimer.due_at).limit(1)).first()
@@ -111,9 +116,9 @@ def schedule_start_timers(session: Session, version: ProcessVersion, script_engi
 
 def fire_start_timer(session: Session, due: DueTimer, now: datetime, script_engine,
                      start: Callable[[str], ProcessInstance]) -> int:
-    row = session.get(PendingTimer, due.timer_id)
-    if row is None or row.due_at != due.due_at:   # fired already by someone else
+    if not still_pending(session, due):   # fired already by someone else
         return 0
+    row = session.get(PendingTimer, due.timer_id)
     version = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == row.process_key)
                               .order_by(ProcessVersion.version.desc()).limit(1)).one()
     if row.kind == "cycle":

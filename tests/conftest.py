@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -20,12 +18,7 @@ from engine import Database, ProcessEngine
 from engine.db import Base
 from engine.migrate import upgrade
 
-REPO = Path(__file__).resolve().parents[1]
-DIAGRAMS = REPO / "tests" / "engine" / "diagrams"
-FORMS = DIAGRAMS / "forms"
-# Friday 20 November 2026, 9:00 in Kansas (15:00 UTC): three business days later is the end of
-# Wednesday 25 November (Thursday 26 is Thanksgiving).
-FRIDAY_9AM = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
+from scenario_data import DIAGRAMS, FORMS, FRIDAY_9AM
 
 
 def _postgres_url(worker_id: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 
 from engine import ClerkflowError, Conflict, ProcessEngine
-from conftest import FRIDAY_9AM
+from scenario_data import FRIDAY_9AM
 from support import assert_derived_rows_match_state, open_task
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine import DeployRefused
-from conftest import DIAGRAMS, FORMS
+from scenario_data import DIAGRAMS, FORMS
 
 GOOD = (DIAGRAMS / "request_shaped.bpmn").read_text()
 

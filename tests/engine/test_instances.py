@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engine import Conflict, FormInvalid, InvalidState, NotAllowed, NotFound, ProcessEngine
-from conftest import DIAGRAMS, FORMS, FRIDAY_9AM
+from scenario_data import DIAGRAMS, FORMS, FRIDAY_9AM
 from support import assert_derived_rows_match_state, open_task, open_task_ids
 
 RECEIVED = {"received_at": FRIDAY_9AM.isoformat()}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from conftest import FRIDAY_9AM
+from scenario_data import FRIDAY_9AM
 from support import assert_derived_rows_match_state, open_task_ids
 
 END_OF_WEDNESDAY = datetime(2026, 11, 26, 5, 59, 59, tzinfo=timezone.utc)
@@ -71,7 +71,7 @@ def test_overdue_cycle_fires_once_after_downtime_then_waits_for_the_next_occurre
 def test_redeploy_replaces_the_start_timer_instead_of_adding_one(engine, deploy, tmp_path, time_machine):
     time_machine.move_to(datetime(2026, 11, 23, 12, tzinfo=timezone.utc), tick=False)
     deploy("monthly_transmittal")
-    from conftest import DIAGRAMS, FORMS
+    from scenario_data import DIAGRAMS, FORMS
     changed = (DIAGRAMS / "monthly_transmittal.bpmn").read_text().replace("2026-12-01T15:00:00", "2026-12-02T15:00:00")
     (tmp_path / "monthly_transmittal.bpmn").write_text(changed)
     engine.deploy_file(tmp_path / "monthly_transmittal.bpmn", FORMS, actor="ana")
