@@ -3,16 +3,18 @@
 This package knows nothing of HTTP. `web/`, the command line, the scheduler and the tests
 use only what is imported here.
 """
+from engine import clock
 from engine.api import ProcessEngine
 from engine.db import Database
 from engine.deploy import DiagramSource
 from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState,
                            MessageNotDeliverable, NotAllowed, NotFound)
+from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
 from engine.views import (AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
                           VersionView)
 
 __all__ = [
-    "ProcessEngine", "Database", "DiagramSource",
+    "clock", "ProcessEngine", "Database", "DiagramSource", "INSTANCE_STATUSES", "TASK_STATUSES",
     "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
     "NotAllowed", "NotFound",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",

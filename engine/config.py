@@ -16,15 +16,18 @@ def instance_dir() -> Path:
     return Path(os.environ.get("CLERKFLOW_INSTANCE_DIR", "instance")).resolve()
 
 
+def normalize_url(url: str) -> str:
+    """`postgres://` and `postgresql://` URLs with the psycopg 3 driver SQLAlchemy 2 needs named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
-        # Heroku-style URLs name the old driver; SQLAlchemy 2 wants an explicit one.
-        if url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url[len("postgres://"):]
-        elif url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url
+        return normalize_url(url)
     folder = instance_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return sqlite_url_for(str(folder / "clerkflow.db"))
@@ -32,4 +35,4 @@ def database_url() -> str:
 
 def open_engine(url: str | None = None, **options) -> ProcessEngine:
     """A ProcessEngine on the configured database (which must already be migrated)."""
-    return ProcessEngine(Database(url or database_url()), **options)
+    return ProcessEngine(Database(normalize_url(url) if url else database_url()), **options)

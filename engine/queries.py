@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFound
+from engine.errors import ClerkflowError, NotFound
 from engine.models import (AuditEvent, HumanTask, Incident, IncidentStatus, InstanceStatus, MessageSubscription,
                            PendingTimer, ProcessInstance, ProcessVersion, TaskStatus)
 from engine.views import (AuditView, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
@@ -26,10 +26,21 @@ def version_view(row: ProcessVersion) -> VersionView:
                        row.deployed_by, row.deployed_at, tuple(sorted(row.forms)))
 
 
-def task_view(row: HumanTask) -> TaskView:
+INSTANCE_STATUSES = tuple(status.value for status in InstanceStatus)
+TASK_STATUSES = tuple(status.value for status in TaskStatus)
+
+
+def task_view(row: HumanTask, business_key: str | None = None, instance_title: str = "") -> TaskView:
     return TaskView(row.id, row.task_guid, row.instance_id, row.process_key, row.bpmn_id, row.title, row.lane,
                     row.candidate_role, row.assignee, row.form_file, row.ui_form_file, row.status.value,
-                    row.created_at, row.due_at, row.completed_by, row.completed_at)
+                    row.created_at, row.due_at, row.completed_by, row.completed_at, business_key, instance_title)
+
+
+def _status(kind: type, value: str, allowed: tuple[str, ...]):
+    try:
+        return kind(value)
+    except ValueError:
+        raise ClerkflowError(f'Unknown status "{value}"; use one of: {", ".join(allowed)}.') from None
 
 
 def incident_view(row: Incident) -> IncidentView:
@@ -43,7 +54,7 @@ def instance_view(session: Session, row: ProcessInstance, *, detail: bool = True
     open_tasks: tuple[TaskView, ...] = ()
     incidents: tuple[IncidentView, ...] = ()
     if detail:
-        open_tasks = tuple(task_view(task) for task in session.scalars(
+        open_tasks = tuple(task_view(task, row.business_key, row.title) for task in session.scalars(
             select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN)
             .order_by(HumanTask.id)))
         incidents = tuple(incident_view(incident) for incident in session.scalars(
@@ -83,6 +94,19 @@ class Queries:
                 .where(ProcessInstance.id == task.instance_id)).one()
             return version.forms.get(task.form_file)
 
+    def form_ui_schema(self, task_id: int) -> dict[str, Any] | None:
+        """The UI schema (field order, widgets) of a task's form, where the diagram names one."""
+        with self.database.read() as session:
+            task = session.get(HumanTask, task_id)
+            if task is None:
+                raise NotFound(f"No task {task_id}.")
+            if not task.ui_form_file:
+                return None
+            version = session.scalars(select(ProcessVersion).join(
+                ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
+                .where(ProcessInstance.id == task.instance_id)).one()
+            return version.forms.get(task.ui_form_file)
+
     def get_instance(self, instance_id: int) -> InstanceView:
         with self.database.read() as session:
             row = session.get(ProcessInstance, instance_id)
@@ -95,7 +119,7 @@ class Queries:
         with self.database.read() as session:
             statement = select(ProcessInstance).order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id.desc())
             if status:
-                statement = statement.where(ProcessInstance.status == InstanceStatus(status))
+                statement = statement.where(ProcessInstance.status == _status(InstanceStatus, status, INSTANCE_STATUSES))
             if process_key:
                 statement = statement.where(ProcessInstance.process_key == process_key)
             if business_key:
@@ -110,25 +134,32 @@ class Queries:
 
     def get_task(self, task_id: int) -> TaskView:
         with self.database.read() as session:
-            row = session.get(HumanTask, task_id)
-            if row is None:
+            found = session.execute(select(HumanTask, ProcessInstance.business_key, ProcessInstance.title)
+                                    .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                                    .where(HumanTask.id == task_id)).first()
+            if found is None:
                 raise NotFound(f"No task {task_id}.")
-            return task_view(row)
+            return task_view(*found)
 
     def list_tasks(self, *, roles: set[str] | None = None, assignee: str | None = None,
                    instance_id: int | None = None, status: str = "open", limit: int = 50,
                    offset: int = 0) -> list[TaskView]:
-        """Tasks for an inbox: by candidate roles and/or assignee, oldest first."""
+        """Tasks for an inbox: by candidate roles and/or assignee, oldest first.
+
+        A task whose lane names no role is work for any of the staff, so it is listed for every role set."""
         with self.database.read() as session:
-            statement = select(HumanTask).where(HumanTask.status == TaskStatus(status))
+            statement = (select(HumanTask, ProcessInstance.business_key, ProcessInstance.title)
+                         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                         .where(HumanTask.status == _status(TaskStatus, status, TASK_STATUSES)))
             if roles is not None:
-                statement = statement.where(HumanTask.candidate_role.in_(sorted(roles)))
+                statement = statement.where(or_(HumanTask.candidate_role.in_(sorted(roles)),
+                                                HumanTask.candidate_role.is_(None)))
             if assignee is not None:
                 statement = statement.where(HumanTask.assignee == assignee)
             if instance_id is not None:
                 statement = statement.where(HumanTask.instance_id == instance_id)
             statement = statement.order_by(HumanTask.created_at, HumanTask.id).limit(_page(limit)).offset(max(0, offset))
-            return [task_view(row) for row in session.scalars(statement)]
+            return [task_view(*found) for found in session.execute(statement)]
 
     def pending_timers(self, *, instance_id: int | None = None, limit: int = 100) -> list[TimerView]:
         with self.database.read() as session:
@@ -150,8 +181,8 @@ class Queries:
                        limit: int = 100) -> list[IncidentView]:
         with self.database.read() as session:
             statement = select(Incident).order_by(Incident.created_at.desc()).limit(_page(limit))
-            if status:
-                statement = statement.where(Incident.status == IncidentStatus(status))
+            if status and status != "all":
+                statement = statement.where(Incident.status == _status(IncidentStatus, status, ("open", "resolved", "all")))
             if instance_id is not None:
                 statement = statement.where(Incident.instance_id == instance_id)
             return [incident_view(row) for row in session.scalars(statement)]

@@ -43,6 +43,8 @@ class TaskView:
     due_at: datetime | None
     completed_by: str | None
     completed_at: datetime | None
+    business_key: str | None = None     # of the task's instance, for the inbox
+    instance_title: str = ""
 
 
 @dataclass(frozen=True)

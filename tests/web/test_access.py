@@ -1,0 +1,152 @@
+"""Who gets in: sign-in is needed everywhere but the sign-in page, the health check and static files;
+roles open pages; a failed sign-in gives nothing away; every POST carries the session's CSRF token."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+from werkzeug.routing import Rule
+
+OPEN_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x"}
+
+
+def closed_rules(app) -> list[Rule]:
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint not in OPEN_ENDPOINTS]
+
+
+def url_of(rule: Rule) -> str:
+    return rule.build({name: SAMPLE_ARGUMENTS[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+def test_every_page_redirects_to_sign_in_when_signed_out(app, client):
+    pages = [rule for rule in closed_rules(app) if "GET" in rule.methods]
+    assert {rule.endpoint for rule in pages} >= {"home", "inbox.index", "inbox.task", "admin.instances",
+                                                 "admin.instance"}
+    for rule in pages:
+        response = client.get(url_of(rule))
+        assert response.status_code == 302, rule
+        assert response.headers["Location"].startswith("/login?next="), rule
+
+
+def test_every_action_redirects_to_sign_in_when_signed_out(app, client, csrf_token):
+    actions = [rule for rule in closed_rules(app) if "GET" not in rule.methods]
+    assert {rule.endpoint for rule in actions} >= {"inbox.claim", "inbox.complete", "admin.change_status",
+                                                   "admin.retry", "auth.logout"}
+    token = csrf_token(client)
+    for rule in actions:
+        response = client.post(url_of(rule), data={"csrf_token": token})
+        assert response.status_code == 302, rule
+        assert response.headers["Location"].startswith("/login"), rule
+
+
+def test_unknown_address_is_not_revealed_to_strangers(client):
+    assert client.get("/no/such/page").headers["Location"].startswith("/login")
+
+
+def test_signed_out_json_request_gets_401_not_a_redirect(client):
+    response = client.get("/inbox", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "sign_in_required"
+
+
+def test_sign_in_page_health_check_and_stylesheet_are_open(client):
+    assert client.get("/login").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    with client.get("/static/clerkflow.css") as stylesheet:   # a file response: close it
+        assert stylesheet.status_code == 200
+
+
+def test_signing_in_returns_to_the_page_asked_for(client, make_staff, csrf_token, staff_password):
+    make_staff("custodian", "custodian")
+    response = client.post("/login", data={"username": " Custodian ", "password": staff_password,
+                                           "next": "/admin/instances", "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == "/admin/instances"
+
+
+@pytest.mark.parametrize("next_page", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "inbox"])
+def test_signing_in_never_redirects_off_site(client, make_staff, csrf_token, staff_password, next_page):
+    make_staff("custodian", "custodian")
+    response = client.post("/login", data={"username": "custodian", "password": staff_password, "next": next_page,
+                                           "csrf_token": csrf_token(client)})
+    assert response.headers["Location"] == "/inbox"
+
+
+def test_failed_sign_in_says_the_same_for_unknown_user_wrong_password_and_inactive_account(
+        client, make_staff, csrf_token, staff_password, caplog):
+    make_staff("custodian", "custodian")
+    make_staff("former", "custodian", active=False)
+    caplog.set_level(logging.DEBUG)
+    pages = []
+    for username, password in (("nobody", staff_password), ("custodian", "wrong password"), ("former", staff_password)):
+        response = client.post("/login", data={"username": username, "password": password,
+                                               "csrf_token": csrf_token(client)})
+        assert response.status_code == 200
+        pages.append(response.get_data(as_text=True).replace(f'value="{username}"', 'value="…"'))
+        assert client.get("/inbox").status_code == 302    # still signed out
+    assert "do not match an active staff account" in pages[0]
+    assert pages[0] == pages[1] == pages[2]
+    assert "wrong password" not in caplog.text and "nobody" not in caplog.text and staff_password not in caplog.text
+
+
+def test_deactivated_account_is_signed_out_on_its_next_request(app, login_as, client):
+    from web.models import StaffAccount, db
+    login_as("custodian")
+    assert client.get("/inbox").status_code == 200
+    with app.app_context():
+        db.session.execute(db.update(StaffAccount).values(active=False))
+        db.session.commit()
+    assert client.get("/inbox").status_code == 302
+
+
+def test_signing_out_ends_the_session(login_as, client, post_form):
+    login_as("custodian")
+    response = post_form(client, "/logout")
+    assert response.headers["Location"] == "/login"
+    assert client.get("/inbox").status_code == 302
+
+
+def test_clerk_cannot_open_administration(login_as, client, review_request, post_form):
+    login_as("clerk", "city_clerk")
+    for path in ("/admin", "/admin/instances", f"/admin/instances/{review_request.instance_id}"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert "administrator role" in response.get_data(as_text=True)
+    response = post_form(client, f"/admin/instances/{review_request.instance_id}/terminate", {"reason": "x"})
+    assert response.status_code == 403
+    assert client.get("/inbox").status_code == 200
+
+
+def test_clerk_cannot_open_a_custodian_task(login_as, client, review_request):
+    login_as("clerk")
+    response = client.get(f"/inbox/tasks/{review_request.task_id}")
+    assert response.status_code == 403
+    assert "custodian role" in response.get_data(as_text=True)
+
+
+def test_post_without_csrf_token_is_refused_and_changes_nothing(login_as, client, review_request, process_engine):
+    login_as("custodian")
+    response = client.post(f"/inbox/tasks/{review_request.task_id}/complete", data={"approved": "true", "pages": "3"})
+    assert response.status_code == 400
+    assert "This form has expired or was not sent from a Clerkflow page" in response.get_data(as_text=True)
+    assert process_engine.get_task(review_request.task_id).status == "open"
+
+
+def test_post_with_another_sessions_token_is_refused(app, login_as, client, review_request, csrf_token):
+    stolen = csrf_token(app.test_client())
+    login_as("custodian")
+    response = client.post(f"/inbox/tasks/{review_request.task_id}/claim", data={"csrf_token": stolen})
+    assert response.status_code == 400
+
+
+def test_sign_in_without_csrf_token_is_refused(client, make_staff, staff_password):
+    make_staff("custodian", "custodian")
+    response = client.post("/login", data={"username": "custodian", "password": staff_password})
+    assert response.status_code == 400
+    assert client.get("/inbox").status_code == 302
+
+
+def test_session_cookie_is_http_only_and_same_site_lax(client, csrf_token):
+    csrf_token(client)
+    cookie = client.get_cookie("session")
+    assert cookie.http_only and cookie.same_site == "Lax"

@@ -1,0 +1,51 @@
+"""Clerkflow's web app: the application factory and one blueprint per audience.
+
+`create_app()` builds the app; nothing here reads config or opens a connection at import
+time. Views reach the engine only through `process_engine()`, the app's one `ProcessEngine`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app, g
+
+from engine import Database, ProcessEngine
+from engine.config import instance_dir
+
+if TYPE_CHECKING:
+    from web.models import StaffAccount
+
+ENGINE_EXTENSION = "clerkflow_engine"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    from web import admin, auth, csrf, errors, health, inbox, layout
+    from web.config import configure
+    from web.demo import register_demo_command
+    from web.models import db
+
+    app = Flask(__name__, instance_path=str(instance_dir()))
+    configure(app, overrides)
+    db.init_app(app)
+    app.extensions[ENGINE_EXTENSION] = ProcessEngine(Database(app.config["DATABASE_URL"]))
+
+    csrf.init_csrf(app)
+    auth.init_auth(app)          # after CSRF: a forged POST is refused before anything else looks at it
+    layout.init_layout(app)
+    errors.init_errors(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(admin.bp)
+    register_demo_command(app)
+    return app
+
+
+def process_engine() -> ProcessEngine:
+    """The running app's engine (one per app, made by `create_app`)."""
+    return current_app.extensions[ENGINE_EXTENSION]
+
+
+def signed_in_staff() -> StaffAccount:
+    """The `StaffAccount` of this request (views behind `@staff_only` always have one)."""
+    return g.staff

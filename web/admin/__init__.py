@@ -1,0 +1,6 @@
+"""Administration: every instance by status, its tasks, incidents and audit trail, and repairs."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from web.admin import views  # noqa: E402,F401  (registers the routes)

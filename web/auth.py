@@ -1,0 +1,153 @@
+"""Who may see what: staff sign in with a username and password, and roles open the pages.
+
+Every page needs a signed-in, active staff account except the ones marked `@public` (sign-in,
+health check) and static files: `refuse_strangers` enforces that for every request, so a view
+that forgets its decorator is still closed. `@staff_only` and `@role_required(...)` say on each
+view who it is for. A failed sign-in says the same thing whatever was wrong, takes the same
+time, and is logged without the username or password.
+"""
+from __future__ import annotations
+
+import logging
+from functools import cache, wraps
+from secrets import token_urlsafe
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request,
+                   session, url_for)
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from web.errors import wants_json
+from web.models import StaffAccount, db, normalize_username
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "staff_account_id"
+SIGN_IN_REFUSED = "That username and password do not match an active staff account."
+
+
+def public(view):
+    """Open to anyone, signed in or not (sign-in page, health check)."""
+    view.clerkflow_public = True
+    return view
+
+
+def staff_only(view):
+    """Only for signed-in staff; anyone else is sent to the sign-in page."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("staff") is None:
+            return _to_sign_in()
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def role_required(*roles: str):
+    """Only for staff holding at least one of `roles`; other staff get a 403 page."""
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not g.staff.role_set & set(roles):
+                abort(403, description=f"This page is for the {' or '.join(roles)} role. Ask an administrator "
+                                       "if you need it.")
+            return view(*args, **kwargs)
+        return staff_only(wrapped)
+    return decorate
+
+
+def init_auth(app: Flask) -> None:
+    app.before_request(load_signed_in_staff)
+    app.before_request(refuse_strangers)
+
+
+def load_signed_in_staff() -> None:
+    g.staff = None
+    account_id = session.get(SESSION_KEY)
+    if account_id is None or _is_static(request.endpoint):
+        return
+    account = db.session.get(StaffAccount, account_id)
+    if account is None or not account.active:   # removed or deactivated since signing in
+        session.clear()
+        return
+    g.staff = account
+
+
+def refuse_strangers():
+    if g.staff is not None or _is_static(request.endpoint):
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and getattr(view, "clerkflow_public", False):
+        return None
+    return _to_sign_in()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    next_page = request.values.get("next", "")
+    if g.staff is not None and request.method == "GET":
+        return redirect(_safe_next(next_page))
+    username = ""
+    if request.method == "POST":
+        username = normalize_username(request.form.get("username", ""))
+        account = _account_if_password_matches(username, request.form.get("password", ""))
+        if account is not None:
+            session.clear()                 # a fresh session (and CSRF token) for the signed-in person
+            session[SESSION_KEY] = account.id
+            session.permanent = True
+            log.info("staff account %s signed in", account.id)
+            return redirect(_safe_next(next_page))
+        log.info("sign-in refused")
+        flash(SIGN_IN_REFUSED, "error")
+    return render_template("auth/login.html", username=username, next_page=next_page)
+
+
+@bp.post("/logout")
+@staff_only
+def logout():
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def _account_if_password_matches(username: str, password: str) -> StaffAccount | None:
+    account = db.session.scalars(select(StaffAccount).where(StaffAccount.username == username)).first() \
+        if username else None
+    if account is None:
+        check_password_hash(_stand_in_hash(), password)   # same work as for a real account: no user enumeration
+        return None
+    if not account.check_password(password) or not account.active:
+        return None
+    return account
+
+
+@cache
+def _stand_in_hash() -> str:
+    return generate_password_hash(token_urlsafe(16))
+
+
+def _to_sign_in():
+    if wants_json():
+        response = jsonify(error="sign_in_required", message="Sign in to use Clerkflow.")
+        response.status_code = 401
+        return response
+    next_page = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=next_page))
+
+
+def is_safe_local_path(target: str | None) -> bool:
+    """True for a path on this site ("/inbox?x=1"); false for "//evil.example", "https://..." and the like."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _safe_next(target: str | None) -> str:
+    return target if is_safe_local_path(target) else url_for("inbox.index")
+
+
+def _is_static(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))

@@ -1,0 +1,78 @@
+"""How the web app is configured, in the order STYLE.md gives.
+
+Defaults, then the `DATABASE_URL` environment variable, then every `CLERKFLOW_*` variable
+(`CLERKFLOW_SECRET_KEY` -> `SECRET_KEY`, ...), then the overrides a test passes in. Without
+any of them the database is the SQLite file under the instance folder. The secret key is never
+in the code: outside production a random one is made once and kept in `instance/secret_key`.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from engine.config import database_url
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",                       # CLERKFLOW_ENV=production refuses to run without a secret key
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,             # CLERKFLOW_SESSION_COOKIE_SECURE=true behind HTTPS
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+}
+SECRET_KEY_FILE = "secret_key"
+
+
+def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.update(DEFAULTS)
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = database_url()   # normalizes postgres:// to the psycopg driver
+    app.config.from_prefixed_env("CLERKFLOW")
+    app.config.update(overrides or {})
+    if not app.config.get("DATABASE_URL"):
+        # Only now, so that a test's database never creates ./instance/clerkflow.db as a side effect.
+        app.config["DATABASE_URL"] = database_url()
+    url = app.config["DATABASE_URL"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {"pool_pre_ping": True})
+    app.config["SECRET_KEY"] = _secret_key(app)
+
+
+def _secret_key(app: Flask) -> str | bytes:
+    key = app.config.get("SECRET_KEY")
+    if key:
+        return key if isinstance(key, (str, bytes)) else str(key)   # from_prefixed_env parses "123" as a number
+    if app.config.get("ENV") == "production":
+        raise RuntimeError("CLERKFLOW_SECRET_KEY is not set. In production every web worker must share one "
+                           "secret key; set it in the environment.")
+    return load_or_create_secret_key(Path(app.instance_path) / SECRET_KEY_FILE)
+
+
+def load_or_create_secret_key(path: Path) -> str:
+    """The key kept in `path` (mode 600), made the first time so sessions survive restarts."""
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:     # another worker made it first: use theirs
+        return _read_key(path)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty; delete it to have a new secret key made.")
+    return key
