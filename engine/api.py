@@ -405,7 +405,7 @@ class _Transaction:
         try:
             session = self._context.__enter__()
         except OperationalError as err:
-            raise Conflict("The database is busy; try again in a moment.") from err
+            raise _as_conflict(err) from err
         self.engine._local.transaction = self
         return session
 

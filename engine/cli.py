@@ -1,0 +1,513 @@
+"""The `clerkflow` command line: an operator's hands on the engine (deploy, start, work, repair).
+
+Each command makes one call on `ProcessEngine` and prints a table, or JSON with `--json`.
+Only `clerkflow db upgrade` migrates; any other command on a database without the current
+schema says to run it. Exit status: 0 done; 2 refused with a message a person can act on
+(any `ClerkflowError`, including not-found, a bad option or a database that needs
+migrating); 1 unexpected, printed as a reference id whose traceback is in the log file
+(`CLERKFLOW_LOG_FILE`, default `instance/clerkflow.log`). See docs/cli.md.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import json
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from engine.api import ProcessEngine
+from engine.config import database_url, instance_dir, open_engine
+from engine.errors import ClerkflowError, FormInvalid
+from engine.models import IncidentStatus, InstanceStatus, TaskStatus
+from engine.views import AuditView, IncidentView, InstanceView, TaskView, TimerView, VersionView
+
+logger = logging.getLogger("clerkflow.cli")
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_REFUSED = 0, 1, 2
+UPGRADE_HINT = "run `clerkflow db upgrade` first"
+
+
+class OptionInvalid(ClerkflowError):
+    """A command-line option's value cannot be used (bad JSON, unreadable file, missing path)."""
+
+
+class Console:
+    """What a command works with: the database URL and, opened on first use, the engine."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._engine: ProcessEngine | None = None
+
+    @property
+    def engine(self) -> ProcessEngine:
+        if self._engine is None:
+            self._engine = open_engine(self.url)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.database.dispose()
+
+
+def main(argv: Sequence[str] | None = None,
+         extend: Callable[[argparse._SubParsersAction], None] | None = None) -> int:
+    """Run one command; returns the exit status (see the module docstring).
+
+    `extend` adds commands from outer layers (the web app's `setup`, `run`, `serve`)."""
+    parser = build_parser(extend)
+    try:
+        options = parser.parse_args(argv)
+    except SystemExit as stop:   # --help, or a usage error argparse already printed
+        return stop.code if isinstance(stop.code, int) else EXIT_REFUSED
+    console = None
+    try:
+        console = Console(database_url())
+        return options.run(console, options) or EXIT_OK
+    except FormInvalid as err:
+        print(err.user_message, file=sys.stderr)
+        for field, message in err.field_errors.items():
+            print(f"  {field}: {message}", file=sys.stderr)
+        return EXIT_REFUSED
+    except ClerkflowError as err:
+        print(err, file=sys.stderr)
+        return EXIT_REFUSED
+    except (OperationalError, ProgrammingError):
+        problem = schema_problem(console.url) if console else None
+        if problem is None:
+            return _unexpected()
+        print(problem, file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:   # the command line's boundary: never a traceback on the terminal
+        return _unexpected()
+    finally:
+        if console is not None:
+            console.close()
+
+
+# -- reporting problems ---------------------------------------------------------------------
+
+def schema_problem(url: str) -> str | None:
+    """Why the database cannot serve the engine yet (missing or old schema, unreachable), or None."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from engine.migrate import alembic_config
+
+    shown = make_url(url).render_as_string(hide_password=True)
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    probe = create_engine(url)
+    try:
+        with probe.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except (OperationalError, ProgrammingError) as err:
+        return f"Could not open the database {shown}: {str(getattr(err, 'orig', err)).strip()}"
+    finally:
+        probe.dispose()
+    if not current:
+        return f"The database {shown} has no Clerkflow tables yet; {UPGRADE_HINT}."
+    if current != heads:
+        return (f"The database {shown} is at schema revision {', '.join(sorted(current))} but this Clerkflow "
+                f"needs {', '.join(sorted(heads))}; {UPGRADE_HINT}.")
+    return None
+
+
+def log_file() -> Path:
+    return Path(os.environ.get("CLERKFLOW_LOG_FILE") or instance_dir() / "clerkflow.log")
+
+
+def _unexpected() -> int:
+    """Log the exception being handled under a fresh reference id; tell the person only the id."""
+    reference = uuid.uuid4().hex[:12]
+    path = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = None
+    if handler is not None:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    try:
+        logger.error("unexpected error; reference %s", reference, exc_info=True)
+    finally:
+        if handler is not None:
+            logger.removeHandler(handler)
+            handler.close()
+    where = f"the details are in {path}" if handler is not None else f"{path} could not be written"
+    print(f"unexpected error; reference {reference} ({where})", file=sys.stderr)
+    return EXIT_UNEXPECTED
+
+
+# -- reading options --------------------------------------------------------------------------
+
+def actor_of(options: argparse.Namespace) -> str:
+    """--actor, else $CLERKFLOW_ACTOR, else the operating-system user name."""
+    if getattr(options, "actor", None):
+        return options.actor
+    if os.environ.get("CLERKFLOW_ACTOR"):
+        return os.environ["CLERKFLOW_ACTOR"]
+    try:
+        return getpass.getuser()
+    except Exception:   # no user name in some containers (KeyError on 3.11, OSError later)
+        return "unknown"
+
+
+def json_object(text: str, option: str) -> dict[str, Any]:
+    """The JSON object an option names; `OptionInvalid` naming the option otherwise."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise OptionInvalid(f"{option} is not valid JSON ({err.msg} at line {err.lineno} column {err.colno}); "
+                            """give an object such as '{"pages": 3}'.""") from None
+    if not isinstance(value, dict):
+        raise OptionInvalid(f"{option} must be a JSON object (names to values), not {type(value).__name__}.")
+    return value
+
+
+def submitted_data(options: argparse.Namespace) -> dict[str, Any]:
+    """--data or --data-file (`-` reads standard input); an empty object when neither is given."""
+    if getattr(options, "data_file", None):
+        try:
+            text = sys.stdin.read() if options.data_file == "-" else Path(options.data_file).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise OptionInvalid(f"--data-file {options.data_file} could not be read: "
+                                f"{getattr(err, 'strerror', None) or err}.") from None
+        return json_object(text, f"--data-file {options.data_file}")
+    return json_object(options.data, "--data") if options.data is not None else {}
+
+
+# -- printing ---------------------------------------------------------------------------------
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)   # Decimal and anything else a task's data may hold
+
+
+def as_json(value: Any) -> str:
+    if dataclasses.is_dataclass(value):
+        value = dataclasses.asdict(value)
+    elif isinstance(value, list):
+        value = [dataclasses.asdict(item) if dataclasses.is_dataclass(item) else item for item in value]
+    return json.dumps(value, indent=2, ensure_ascii=False, default=_json_default)
+
+
+def _cell(value: Any) -> str:
+    if value is None or value == ():
+        return "-"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(str, value))
+    text = " ".join(str(value).split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+Columns = list[tuple[str, Callable[[Any], Any]]]
+
+
+def print_table(rows: Sequence[Any], columns: Columns, empty: str, indent: str = "") -> None:
+    if not rows:
+        print(f"{indent}{empty}")
+        return
+    lines = [[header for header, _ in columns]] + [[_cell(get(row)) for _, get in columns] for row in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
+    lines.insert(1, ["-" * width for width in widths])
+    for line in lines:
+        print(indent + "  ".join(text.ljust(width) for text, width in zip(line, widths)).rstrip())
+
+
+VERSION_COLUMNS: Columns = [
+    ("process", lambda v: v.process_key), ("version", lambda v: v.version), ("name", lambda v: v.display_name),
+    ("file", lambda v: v.file_name), ("forms", lambda v: v.forms), ("deployed by", lambda v: v.deployed_by),
+    ("deployed (UTC)", lambda v: v.deployed_at)]
+INSTANCE_COLUMNS: Columns = [
+    ("instance", lambda i: i.instance_id), ("process", lambda i: f"{i.process_key} v{i.version}"),
+    ("business key", lambda i: i.business_key), ("status", lambda i: i.status),
+    ("waiting at", lambda i: i.current_steps), ("next due (UTC)", lambda i: i.next_due_at),
+    ("updated (UTC)", lambda i: i.updated_at)]
+TASK_COLUMNS: Columns = [
+    ("task", lambda t: t.task_id), ("instance", lambda t: t.instance_id), ("title", lambda t: t.title),
+    ("bpmn id", lambda t: t.bpmn_id), ("role", lambda t: t.candidate_role), ("assignee", lambda t: t.assignee),
+    ("status", lambda t: t.status), ("created (UTC)", lambda t: t.created_at), ("due (UTC)", lambda t: t.due_at)]
+TIMER_COLUMNS: Columns = [
+    ("timer", lambda t: t.timer_id), ("instance", lambda t: t.instance_id or "(start)"),
+    ("process", lambda t: t.process_key), ("bpmn id", lambda t: t.bpmn_id), ("kind", lambda t: t.kind),
+    ("due (UTC)", lambda t: t.due_at)]
+INCIDENT_COLUMNS: Columns = [
+    ("incident", lambda i: i.incident_id), ("instance", lambda i: i.instance_id),
+    ("bpmn id", lambda i: i.bpmn_id), ("task", lambda i: i.task_title),
+    ("error", lambda i: f"{i.error_type}: {i.error_message}"), ("status", lambda i: i.status),
+    ("created (UTC)", lambda i: i.created_at)]
+AUDIT_COLUMNS: Columns = [
+    ("at (UTC)", lambda a: a.at), ("actor", lambda a: a.actor), ("action", lambda a: a.action),
+    ("bpmn id", lambda a: a.bpmn_id), ("detail", lambda a: a.detail),
+    ("changes", lambda a: json.dumps(a.changes, default=_json_default) if a.changes else None)]
+
+
+def print_instance(view: InstanceView, audit: list[AuditView] | None = None) -> None:
+    print(f"instance {view.instance_id}: {view.title} ({view.process_key} version {view.version})")
+    for label, value in (("status", view.status), ("business key", view.business_key),
+                         ("waiting at", view.current_steps), ("next due (UTC)", view.next_due_at),
+                         ("started (UTC)", f"{_cell(view.started_at)} by {view.started_by}"),
+                         ("updated (UTC)", view.updated_at), ("ended (UTC)", view.ended_at)):
+        print(f"  {label + ':':16}{_cell(value)}")
+    print("open tasks:")
+    print_table(view.open_tasks, TASK_COLUMNS, "none", indent="  ")
+    print("incidents:")
+    print_table(view.incidents, INCIDENT_COLUMNS, "none", indent="  ")
+    if audit is not None:
+        print("audit trail:")
+        print_table(audit, AUDIT_COLUMNS, "empty", indent="  ")
+
+
+def emit(options: argparse.Namespace, value: Any, render: Callable[[Any], None]) -> None:
+    if options.json:
+        print(as_json(value))
+    else:
+        render(value)
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+def db_upgrade(console: Console, options: argparse.Namespace) -> None:
+    from engine.migrate import upgrade
+
+    upgrade(console.url)
+    print(f"database {make_url(console.url).render_as_string(hide_password=True)} is up to date")
+
+
+def deploy(console: Console, options: argparse.Namespace) -> None:
+    if options.forms and not Path(options.forms).is_dir():
+        raise OptionInvalid(f"--forms {options.forms} is not a directory.")
+    forms = Path(options.forms or "forms")
+    files: list[Path] = []
+    for given in map(Path, options.paths):   # check every path before deploying any
+        if given.is_dir():
+            found = sorted(given.glob("*.bpmn"))
+            if not found:
+                raise OptionInvalid(f"{given} holds no .bpmn files.")
+            files.extend(found)
+        elif given.is_file():
+            files.append(given)
+        else:
+            raise OptionInvalid(f"{given}: no such file or directory.")
+    results = []
+    for path in files:   # each file is its own transaction: an earlier one stays deployed if a later one is refused
+        result = console.engine.deploy_file(path, forms if forms.is_dir() else None, actor=actor_of(options))
+        results.append(result)
+        if not options.json:
+            verb = "deployed" if result.created else "unchanged:"
+            print(f"{verb} {result.version.process_key} version {result.version.version}")
+    if options.json:
+        print(as_json(results))
+
+
+def versions(console: Console, options: argparse.Namespace) -> None:
+    emit(options, console.engine.versions(options.process),
+         lambda rows: print_table(rows, VERSION_COLUMNS, "no process is deployed"))
+
+
+def start(console: Console, options: argparse.Namespace) -> None:
+    data = submitted_data(options)
+    view = console.engine.start_instance(options.process_key, data, actor=actor_of(options),
+                                         business_key=options.business_key)
+    emit(options, view, print_instance)
+
+
+def instances(console: Console, options: argparse.Namespace) -> None:
+    rows = console.engine.list_instances(status=options.status, process_key=options.process,
+                                         business_key=options.business_key, limit=options.limit)
+    emit(options, rows, lambda rows: print_table(rows, INSTANCE_COLUMNS, "no instances"))
+
+
+def instance(console: Console, options: argparse.Namespace) -> None:
+    view = console.engine.get_instance(options.instance_id)
+    audit = console.engine.audit_trail(options.instance_id) if options.audit else None
+    if options.json:
+        value = dataclasses.asdict(view)
+        if audit is not None:
+            value["audit"] = [dataclasses.asdict(event) for event in audit]
+        print(as_json(value))
+    else:
+        print_instance(view, audit)
+
+
+def tasks(console: Console, options: argparse.Namespace) -> None:
+    rows = console.engine.list_tasks(roles=set(options.roles) if options.roles else None,
+                                     assignee=options.assignee, instance_id=options.instance,
+                                     status=options.status, limit=options.limit)
+    emit(options, rows, lambda rows: print_table(rows, TASK_COLUMNS, f"no {options.status} tasks"))
+
+
+def claim(console: Console, options: argparse.Namespace) -> None:
+    view = console.engine.claim_task(options.task_id, actor=actor_of(options))
+    emit(options, view, lambda t: print(f'task {t.task_id} "{t.title}" is claimed by {t.assignee}'))
+
+
+def unclaim(console: Console, options: argparse.Namespace) -> None:
+    view = console.engine.unclaim_task(options.task_id, actor=actor_of(options), administrator=options.administrator)
+    emit(options, view, lambda t: print(f'task {t.task_id} "{t.title}" is released; anyone in its role may claim it'))
+
+
+def complete(console: Console, options: argparse.Namespace) -> None:
+    data = submitted_data(options)
+    view = console.engine.complete_task(options.task_id, data, actor=actor_of(options))
+    if not options.json:
+        print(f"completed task {options.task_id}")
+    emit(options, view, print_instance)
+
+
+def message(console: Console, options: argparse.Namespace) -> None:
+    correlation = json_object(options.correlation, "--correlation") if options.correlation else None
+    payload = json_object(options.payload, "--payload") if options.payload else None
+    receivers = console.engine.deliver_message(options.name, correlation, payload, actor=actor_of(options))
+    emit(options, {"message": options.name, "instance_ids": receivers},
+         lambda value: print(f'delivered "{options.name}" to instance {", ".join(map(str, receivers))}'))
+
+
+def timers(console: Console, options: argparse.Namespace) -> None:
+    if options.timers_action == "fire":
+        fired = console.engine.fire_due_timers(actor=actor_of(options))
+        emit(options, {"fired": fired}, lambda value: print(f"fired {fired} timer{'' if fired == 1 else 's'}"))
+        return
+    rows: list[TimerView] = console.engine.pending_timers(instance_id=options.instance)
+    emit(options, rows, lambda rows: print_table(rows, TIMER_COLUMNS, "no pending timers"))
+
+
+def incidents(console: Console, options: argparse.Namespace) -> None:
+    rows: list[IncidentView] = console.engine.list_incidents(
+        status=None if options.status == "all" else options.status, instance_id=options.instance)
+    emit(options, rows, lambda rows: print_table(rows, INCIDENT_COLUMNS, "no incidents"))
+
+
+def retry(console: Console, options: argparse.Namespace) -> None:
+    patch = json_object(options.data, "--data") if options.data is not None else None
+    view = console.engine.retry_incident(options.incident_id, actor=actor_of(options), data_patch=patch)
+    if not options.json:
+        print(f"retried incident {options.incident_id}")
+    emit(options, view, print_instance)
+
+
+def change_status(console: Console, options: argparse.Namespace) -> None:
+    action = {"suspend": console.engine.suspend_instance, "resume": console.engine.resume_instance,
+              "terminate": console.engine.terminate_instance}[options.command]
+    view = action(options.instance_id, actor=actor_of(options), reason=options.reason)
+    emit(options, view, lambda v: print(f"instance {v.instance_id} is now {v.status}"))
+
+
+def scheduler(console: Console, options: argparse.Namespace) -> None:
+    from engine.scheduler import run_scheduler   # imported only here: it pulls in APScheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_scheduler(console.url)   # returns on Ctrl-C or SIGTERM
+
+
+# -- the parser -------------------------------------------------------------------------------
+
+def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clerkflow", description="Run the clerk's office processes: deploy diagrams, start and work instances.",
+        epilog="The database is $DATABASE_URL, else instance/clerkflow.db. Exit status: 0 done, 2 refused "
+               "(the message says why), 1 unexpected (see the log for the reference id).")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    acting = argparse.ArgumentParser(add_help=False)
+    acting.add_argument("--actor", metavar="NAME", help="who does this (default: $CLERKFLOW_ACTOR or your user name)")
+    data = argparse.ArgumentParser(add_help=False)
+    given = data.add_mutually_exclusive_group()
+    given.add_argument("--data", metavar="JSON", help="""form data as a JSON object, e.g. '{"pages": 3}'""")
+    given.add_argument("--data-file", metavar="FILE", help="read the JSON object from FILE (- for standard input)")
+
+    def command(name: str, run, summary: str, parents=()) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=summary, parents=list(parents))
+        if run is not None:
+            sub.set_defaults(run=run)
+        return sub
+
+    db = command("db", None, "database schema")
+    db_commands = db.add_subparsers(dest="db_action", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="create or migrate the tables").set_defaults(run=db_upgrade)
+
+    sub = command("deploy", deploy, "deploy BPMN diagrams (files or directories of .bpmn files)", [as_json, acting])
+    sub.add_argument("paths", nargs="+", metavar="PATH")
+    sub.add_argument("--forms", metavar="DIR", help="where the form files are (default: forms/)")
+
+    command("versions", versions, "list deployed process versions", [as_json]).add_argument(
+        "--process", metavar="KEY")
+
+    sub = command("start", start, "start an instance of a process", [as_json, acting, data])
+    sub.add_argument("process_key", metavar="PROCESS_KEY")
+    sub.add_argument("--business-key", metavar="KEY", help="e.g. the request's tracking number")
+
+    sub = command("instances", instances, "list process instances, most recently changed first", [as_json])
+    sub.add_argument("--status", choices=[status.value for status in InstanceStatus])
+    sub.add_argument("--process", metavar="KEY")
+    sub.add_argument("--business-key", metavar="KEY")
+    sub.add_argument("--limit", type=int, default=50)
+
+    sub = command("instance", instance, "show one instance with its open tasks and incidents", [as_json])
+    sub.add_argument("instance_id", type=int, metavar="ID")
+    sub.add_argument("--audit", action="store_true", help="also print the audit trail")
+
+    sub = command("tasks", tasks, "list human tasks, oldest first", [as_json])
+    sub.add_argument("--role", dest="roles", action="append", metavar="ROLE", help="candidate role (repeatable)")
+    sub.add_argument("--assignee", metavar="USER")
+    sub.add_argument("--instance", type=int, metavar="ID")
+    sub.add_argument("--status", choices=[status.value for status in TaskStatus], default="open")
+    sub.add_argument("--limit", type=int, default=50)
+
+    command("claim", claim, "claim an open task", [as_json, acting]).add_argument("task_id", type=int, metavar="TASK_ID")
+    sub = command("unclaim", unclaim, "release a claimed task", [as_json, acting])
+    sub.add_argument("task_id", type=int, metavar="TASK_ID")
+    sub.add_argument("--administrator", action="store_true", help="release a task someone else claimed")
+
+    sub = command("complete", complete, "complete a task with its form data", [as_json, acting, data])
+    sub.add_argument("task_id", type=int, metavar="TASK_ID")
+
+    sub = command("message", message, "deliver a message to the instances waiting for it", [as_json, acting])
+    sub.add_argument("name", metavar="NAME")
+    sub.add_argument("--correlation", metavar="JSON", help="""correlation values, e.g. '{"request_id": "R-1"}'""")
+    sub.add_argument("--payload", metavar="JSON", help="the message's data as a JSON object")
+
+    sub = command("timers", timers, "list pending timers; `timers fire` fires those due now", [as_json, acting])
+    sub.add_argument("--instance", type=int, metavar="ID")
+    sub.add_argument("timers_action", nargs="?", choices=["fire"], metavar="fire",
+                     help="fire every timer that is due now and print how many fired")
+
+    sub = command("incidents", incidents, "list incidents (failed script or service tasks)", [as_json])
+    sub.add_argument("--status", choices=[status.value for status in IncidentStatus] + ["all"], default="open")
+    sub.add_argument("--instance", type=int, metavar="ID")
+
+    sub = command("retry", retry, "run an incident's failed task again", [as_json, acting])
+    sub.add_argument("incident_id", type=int, metavar="INCIDENT_ID")
+    sub.add_argument("--data", metavar="JSON", help="corrections to the task's data before the retry")
+
+    for name, summary in (("suspend", "pause an instance"), ("resume", "resume a suspended instance"),
+                          ("terminate", "end an instance for good")):
+        sub = command(name, change_status, summary, [as_json, acting])
+        sub.add_argument("instance_id", type=int, metavar="ID")
+        sub.add_argument("--reason", default="", help="recorded in the audit trail")
+
+    command("scheduler", scheduler, "run the timer scheduler until Ctrl-C or SIGTERM")
+    if extend is not None:
+        extend(commands)
+    return parser

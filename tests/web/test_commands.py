@@ -1,0 +1,30 @@
+"""`clerkflow setup`: prepares a database for the demo, and a second run keeps what is there."""
+from __future__ import annotations
+
+from scenario_data import REPO
+from web.commands import main
+
+
+def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypatch, capsys, engine):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    arguments = ["setup", "--processes", str(REPO / "processes"), "--forms", str(REPO / "forms")]
+    assert main(arguments) == 0
+    first = capsys.readouterr().out
+    assert "deployed records_request version 1" in first and "demo requests started now: 3" in first
+    requests = engine.list_instances(process_key="records_request")
+    [review] = engine.list_tasks(instance_id=requests[0].instance_id)
+    engine.complete_task(review.task_id, {"decision": "refer", "referral_custodian": "City Treasurer"},
+                         actor="custodian")
+
+    assert main(arguments) == 0
+    second = capsys.readouterr().out
+    assert "unchanged: records_request version 1" in second and "demo requests started now: 0" in second
+    assert len(engine.list_instances(process_key="records_request")) == 3
+    assert engine.get_instance(requests[0].instance_id).status == "completed"   # work done since is kept
+
+
+def test_setup_without_demo_adds_no_accounts_or_requests(database_url, monkeypatch, capsys, engine):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["setup", "--no-demo", "--processes", str(REPO / "processes"), "--forms", str(REPO / "forms")]) == 0
+    assert "demo" not in capsys.readouterr().out
+    assert engine.list_instances() == []
