@@ -126,7 +126,7 @@ class ProcessEngine(queries.Queries):
 
     def claim_task(self, task_id: int, *, actor: str, roles: set[str] | None = None) -> TaskView:
         with self._writing() as session:
-            row = self._open_task(session, task_id, roles)
+            row, _instance = self._locked_task(session, task_id, roles)
             if row.assignee and row.assignee != actor:
                 raise Conflict(f'"{row.title}" is already claimed by {row.assignee}.')
             row.assignee = actor
@@ -137,7 +137,7 @@ class ProcessEngine(queries.Queries):
     def unclaim_task(self, task_id: int, *, actor: str, roles: set[str] | None = None,
                      administrator: bool = False) -> TaskView:
         with self._writing() as session:
-            row = self._open_task(session, task_id, roles)
+            row, _instance = self._locked_task(session, task_id, roles)
             if row.assignee and row.assignee != actor and not administrator:
                 raise NotAllowed(f'"{row.title}" is claimed by {row.assignee}; only they or an administrator '
                                  "can release it.")
@@ -150,11 +150,10 @@ class ProcessEngine(queries.Queries):
                       roles: set[str] | None = None, expected_lock_version: int | None = None) -> InstanceView:
         """Complete a user task with the form's data (validated against its JSON Schema)."""
         with self._writing() as session:
-            row = self._open_task(session, task_id, roles)
+            row, instance = self._locked_task(session, task_id, roles, expected_lock_version)
             if row.assignee and row.assignee != actor:
                 raise Conflict(f'"{row.title}" is claimed by {row.assignee}; ask them or an administrator to '
                                "release it first.")
-            instance = self._locked_instance(session, row.instance_id, expected_lock_version)
             self._require_running(instance)
             version = session.get(ProcessVersion, instance.process_version_id)
             clean = validate_submission(version.forms.get(row.form_file) if row.form_file else None,
@@ -330,16 +329,24 @@ class ProcessEngine(queries.Queries):
             raise Conflict(f"Instance {instance_id} changed since you loaded it; reload and try again.")
         return instance
 
-    def _open_task(self, session: Session, task_id: int, roles: set[str] | None) -> HumanTask:
-        row = session.get(HumanTask, task_id)
-        if row is None:
+    def _locked_task(self, session: Session, task_id: int, roles: set[str] | None,
+                     expected_lock_version: int | None = None) -> tuple[HumanTask, ProcessInstance]:
+        """An open task and its instance, with the instance locked: task rows change only under that lock."""
+        instance_id = session.scalars(select(HumanTask.instance_id).where(HumanTask.id == task_id)).first()
+        if instance_id is None:
             raise NotFound(f"No task {task_id}.")
+        instance = self._locked_instance(session, instance_id, expected_lock_version)
+        row = session.get(HumanTask, task_id, populate_existing=True)   # as the lock holder last left it
+        self._check_open(row, roles)
+        return row, instance
+
+    @staticmethod
+    def _check_open(row: HumanTask, roles: set[str] | None) -> None:
         if row.status != TaskStatus.OPEN:
             raise Conflict(f'"{row.title}" was already {row.status.value} by {row.completed_by} '
                            f"at {row.completed_at:%Y-%m-%d %H:%M} UTC.")
         if roles is not None and row.candidate_role and row.candidate_role not in roles:
             raise NotAllowed(f'"{row.title}" is work for the {row.candidate_role} role.')
-        return row
 
     @staticmethod
     def _require_running(instance: ProcessInstance) -> None:
