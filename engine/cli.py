@@ -417,6 +417,7 @@ def scheduler(console: Console, options: argparse.Namespace) -> None:
     from engine.scheduler import run_scheduler   # imported only here: it pulls in APScheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)   # its own per-run lines drown ours
     run_scheduler(console.url)   # returns on Ctrl-C or SIGTERM
 
 

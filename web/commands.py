@@ -101,10 +101,13 @@ def serve(console: cli.Console, options: argparse.Namespace) -> None:
 
 
 def _stop(_signum, _frame):
-    raise KeyboardInterrupt   # SIGTERM (a service manager stopping us) ends the run like Ctrl-C
+    raise KeyboardInterrupt
 
 
 def run(console: cli.Console, options: argparse.Namespace) -> None:
+    # Ctrl-C, or SIGTERM from a service manager, stops web and scheduler alike (set explicitly:
+    # a process started in the background may have inherited SIGINT as ignored).
+    signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     _print_demo_logins()
     environment = {**os.environ, "DATABASE_URL": console.url}
