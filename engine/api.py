@@ -35,7 +35,7 @@ from engine.runtime import advance, make_script_engine, retry_failed_task
 from engine.settings import default_city_settings
 from engine.state import SpecCache, WarmWorkflows, spec_to_json, state_from_json, state_to_json
 from engine.store import FINISHED, audit, clear_waiting, data_changes, record_incident, write_derived
-from engine.views import DeployResult, IncidentView, InstanceView, TaskView, TimerView, VersionView
+from engine.views import DeployResult, InstanceView, TaskView
 
 MAX_MESSAGE_HOPS = 20
 

@@ -19,7 +19,6 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from engine.api import ProcessEngine
 from engine.config import database_url, instance_dir, open_engine
 from engine.errors import ClerkflowError, FormInvalid
 from engine.models import IncidentStatus, InstanceStatus, TaskStatus
-from engine.views import AuditView, IncidentView, InstanceView, TaskView, TimerView, VersionView
+from engine.views import AuditView, IncidentView, InstanceView, TimerView
 
 logger = logging.getLogger("clerkflow.cli")
 

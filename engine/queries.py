@@ -83,29 +83,24 @@ class Queries:
 
     def form_schema(self, task_id: int) -> dict[str, Any] | None:
         """The JSON Schema of a task's form, from the version the task's instance runs on."""
-        with self.database.read() as session:
-            task = session.get(HumanTask, task_id)
-            if task is None:
-                raise NotFound(f"No task {task_id}.")
-            if not task.form_file:
-                return None
-            version = session.scalars(select(ProcessVersion).join(
-                ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
-                .where(ProcessInstance.id == task.instance_id)).one()
-            return version.forms.get(task.form_file)
+        return self._form_file(task_id, "form_file")
 
     def form_ui_schema(self, task_id: int) -> dict[str, Any] | None:
         """The UI schema (field order, widgets) of a task's form, where the diagram names one."""
+        return self._form_file(task_id, "ui_form_file")
+
+    def _form_file(self, task_id: int, which: str) -> dict[str, Any] | None:
         with self.database.read() as session:
             task = session.get(HumanTask, task_id)
             if task is None:
                 raise NotFound(f"No task {task_id}.")
-            if not task.ui_form_file:
+            form_file = getattr(task, which)
+            if not form_file:
                 return None
             version = session.scalars(select(ProcessVersion).join(
                 ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
                 .where(ProcessInstance.id == task.instance_id)).one()
-            return version.forms.get(task.ui_form_file)
+            return version.forms.get(form_file)
 
     def get_instance(self, instance_id: int) -> InstanceView:
         with self.database.read() as session:

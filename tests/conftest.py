@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from engine import Database, ProcessEngine
 from engine.db import Base
 from engine.migrate import upgrade
+import web.models  # noqa: F401  (its tables are emptied between tests too)
 
 from scenario_data import DIAGRAMS, FORMS, FRIDAY_9AM
 

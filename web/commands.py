@@ -16,7 +16,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from engine import ClerkflowError, clock
+from engine import clock
 from engine import cli
 from engine.migrate import upgrade
 

@@ -7,7 +7,6 @@ start-up routine directly, and move the clock with time-machine instead of sleep
 from __future__ import annotations
 
 import logging
-import shutil
 import signal
 import threading
 from datetime import datetime, timedelta, timezone
@@ -23,8 +22,6 @@ from engine import clock as engine_clock
 from engine import scheduler
 from engine.api import ProcessEngine
 from engine.config import open_engine
-from engine.db import sqlite_url_for
-from engine.migrate import upgrade
 from engine.models import ProcessInstance, ProcessVersion, SchedulerLease
 from engine.scheduler import (FIRE_JOB, SWEEP_JOB_ID, TimerScheduler, can_take_lease, plan_timer_jobs,
                               run_scheduler, timer_job_id)
@@ -42,21 +39,6 @@ class StaysPaused(BackgroundScheduler):
         pass
 
 
-@pytest.fixture(scope="module")
-def migrated_template(tmp_path_factory) -> Path:
-    template = tmp_path_factory.mktemp("scheduler_template") / "clerkflow.db"
-    upgrade(sqlite_url_for(str(template)))
-    return template
-
-
-@pytest.fixture
-def db_url(migrated_template, tmp_path) -> str:
-    """A fresh SQLite file per test, copied from one migrated once for this module."""
-    copy = tmp_path / "clerkflow.db"
-    shutil.copyfile(migrated_template, copy)
-    return sqlite_url_for(str(copy))
-
-
 @pytest.fixture
 def clock(time_machine):
     time_machine.move_to(MONDAY_9AM, tick=False)
@@ -64,21 +46,21 @@ def clock(time_machine):
 
 
 @pytest.fixture
-def web_engine(db_url, clock):
+def web_engine(database_url, clock):
     """The web app's process: deploys, starts instances; it never runs a scheduler."""
-    process_engine = open_engine(db_url)
+    process_engine = open_engine(database_url)
     process_engine.deploy_file(DIAGRAMS / "request_shaped.bpmn", DIAGRAMS / "forms", actor="admin")
     yield process_engine
     process_engine.database.dispose()
 
 
 @pytest.fixture
-def make_scheduler(db_url, web_engine):
+def make_scheduler(database_url, web_engine):
     """A scheduler as another process would run it: its own engine and database pool."""
     made: list[TimerScheduler] = []
 
     def make(**options) -> TimerScheduler:
-        timer_scheduler = TimerScheduler(open_engine(db_url), scheduler_class=StaysPaused, **options)
+        timer_scheduler = TimerScheduler(open_engine(database_url), scheduler_class=StaysPaused, **options)
         timer_scheduler.start()
         made.append(timer_scheduler)
         return timer_scheduler
@@ -265,7 +247,7 @@ def test_jobs_do_nothing_in_a_process_that_does_not_lead(make_scheduler, web_eng
     assert timer_actions(web_engine, request) == []
 
 
-def test_run_scheduler_catches_up_then_stops_and_hands_back_the_lease(web_engine, db_url, clock):
+def test_run_scheduler_catches_up_then_stops_and_hands_back_the_lease(web_engine, database_url, clock):
     request = file_request(web_engine)
     (timer,) = web_engine.pending_timers(instance_id=request)
     clock.move_to(timer.due_at + timedelta(hours=1), tick=False)
@@ -273,7 +255,7 @@ def test_run_scheduler_catches_up_then_stops_and_hands_back_the_lease(web_engine
     stop.set()                                 # one tick, then a clean shutdown
     handler_before = signal.getsignal(signal.SIGTERM)
 
-    run_scheduler(db_url, sweep_seconds=60, stop_event=stop)
+    run_scheduler(database_url, sweep_seconds=60, stop_event=stop)
 
     assert signal.getsignal(signal.SIGTERM) is handler_before
 

@@ -3,14 +3,11 @@ the request-shaped test process with one instance waiting at "Review request".""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from werkzeug.security import generate_password_hash
 
-from engine.db import sqlite_url_for
-from engine.migrate import upgrade
 from web import ENGINE_EXTENSION, create_app
 from web.models import StaffAccount, db
 
@@ -19,22 +16,6 @@ RECEIVED_AT = "2026-11-20T15:00:00+00:00"
 BUSINESS_KEY = "R-2026-0142"
 PASSWORD = "correct horse battery staple"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> Path:
-    """A database file brought to the newest schema by the migrations, once per test run."""
-    path = tmp_path_factory.mktemp("template") / "clerkflow.db"
-    upgrade(sqlite_url_for(str(path)))
-    return path
-
-
-@pytest.fixture
-def database_url(tmp_path, migrated_template):
-    """A fresh, migrated SQLite file for each test (a copy of the template: migrating takes half a second)."""
-    path = tmp_path / "clerkflow.db"
-    shutil.copyfile(migrated_template, path)
-    return sqlite_url_for(str(path))
 
 
 @pytest.fixture
