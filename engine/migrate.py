@@ -13,6 +13,12 @@ from alembic.config import Config
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """What migrations manage: everything but APScheduler's job table, which it creates and owns."""
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table != "apscheduler_jobs"
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

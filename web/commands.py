@@ -67,7 +67,7 @@ def setup(console: cli.Console, options: argparse.Namespace) -> None:
 
 
 def ensure_demo_accounts(url: str) -> list[tuple[str, tuple[str, ...]]]:
-    from web import create_app
+    from web import ENGINE_EXTENSION, create_app
     from web.demo import ensure_demo_accounts as add_missing
     from web.models import db
 
@@ -75,6 +75,9 @@ def ensure_demo_accounts(url: str) -> list[tuple[str, tuple[str, ...]]]:
     with app.app_context():
         listed = add_missing(db.session)
         db.session.commit()
+        for engine in db.engines.values():
+            engine.dispose()
+    app.extensions[ENGINE_EXTENSION].database.dispose()
     return listed
 
 

@@ -4,6 +4,7 @@ from sqlalchemy import create_engine
 
 import engine.models  # noqa: F401  (registers the engine's tables)
 from engine.db import Base
+from engine.migrate import include_object
 
 try:   # the web app's own tables (accounts) live in the same database and metadata
     import web.models  # noqa: F401
@@ -12,11 +13,6 @@ except ImportError:
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """APScheduler creates and owns its job table; migrations leave it alone."""
-    return not (type_ == "table" and name == "apscheduler_jobs")
 
 
 def run_migrations_online() -> None:

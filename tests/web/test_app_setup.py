@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select
 
 from engine.db import Base
+from engine.migrate import include_object
 from web import ENGINE_EXTENSION, create_app
 from web.demo import ensure_demo_accounts
 from web.models import StaffAccount, db
@@ -73,7 +74,8 @@ def test_health_check_answers_ok_as_json(client):
 def test_migrations_create_exactly_the_tables_the_models_describe(database_url):
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == []
 
