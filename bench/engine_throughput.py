@@ -193,7 +193,7 @@ class LeanCeiling:
         from jsonschema import validators
 
         from engine.derive import derive, instance_data
-        from engine.store import data_changes
+        from engine.records import data_changes
         self.derive, self.instance_data, self.data_changes = derive, instance_data, data_changes
         path = os.path.join(folder, "lean.db")
         upgrade(sqlite_url_for(path))

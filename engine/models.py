@@ -48,9 +48,9 @@ class ProcessVersion(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     file_name: Mapped[str] = mapped_column(String(200))
     checksum: Mapped[str] = mapped_column(String(64))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     forms: Mapped[dict[str, Any]] = mapped_column(JSON)
-    spec_json: Mapped[str] = mapped_column(Text)       # serialized spec: restored without parsing BPMN
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)   # serialized spec: restored without parsing BPMN
     start_events: Mapped[dict[str, Any]] = mapped_column(JSON)   # {"messages": [...], "timers": [...]}
     deployed_by: Mapped[str] = mapped_column(String(100))
     deployed_at: Mapped[datetime]
@@ -72,10 +72,8 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
-    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
-    state_json: Mapped[str] = mapped_column(Text)
-
-    __mapper_args__ = {"version_id_col": lock_version}
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)   # +1 on every write (engine.records)
+    state_json: Mapped[str] = mapped_column(Text, deferred=True)
 
 
 class HumanTask(Base):

@@ -4,9 +4,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, select, union_all
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from engine import records
+from engine.records import INCIDENT, INSTANCE, TASK, InstanceRecord
+from engine.versions import VERSION
 from engine.errors import ClerkflowError, NotFound
 from engine.models import (AuditEvent, HumanTask, Incident, IncidentStatus, InstanceStatus, MessageSubscription,
                            PendingTimer, ProcessInstance, ProcessVersion, TaskStatus)
@@ -30,7 +34,7 @@ INSTANCE_STATUSES = tuple(status.value for status in InstanceStatus)
 TASK_STATUSES = tuple(status.value for status in TaskStatus)
 
 
-def task_view(row: HumanTask, business_key: str | None = None, instance_title: str = "") -> TaskView:
+def task_view(row, business_key: str | None = None, instance_title: str = "") -> TaskView:
     return TaskView(row.id, row.task_guid, row.instance_id, row.process_key, row.bpmn_id, row.title, row.lane,
                     row.candidate_role, row.assignee, row.form_file, row.ui_form_file, row.status.value,
                     row.created_at, row.due_at, row.completed_by, row.completed_at, business_key, instance_title)
@@ -43,26 +47,39 @@ def _status(kind: type, value: str, allowed: tuple[str, ...]):
         raise ClerkflowError(f'Unknown status "{value}"; use one of: {", ".join(allowed)}.') from None
 
 
-def incident_view(row: Incident) -> IncidentView:
+def incident_view(row) -> IncidentView:
     return IncidentView(row.id, row.instance_id, row.process_key, row.bpmn_id, row.task_title, row.file_name,
                         row.error_type, row.error_message, dict(row.data_seen), row.status.value, row.created_at,
                         row.resolved_at, row.resolved_by)
 
 
-def instance_view(session: Session, row: ProcessInstance, *, detail: bool = True) -> InstanceView:
-    version = session.get(ProcessVersion, row.process_version_id)
+def task_row(connection: Connection, task_id: int):
+    """One human task row (attributes named as the columns), or None."""
+    return connection.execute(_SELECT_TASK, {"task_id": task_id}).first()
+
+
+def instance_view(connection: Connection, record: InstanceRecord, version: int, *, detail: bool = True) -> InstanceView:
     open_tasks: tuple[TaskView, ...] = ()
     incidents: tuple[IncidentView, ...] = ()
     if detail:
-        open_tasks = tuple(task_view(task, row.business_key, row.title) for task in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN)
-            .order_by(HumanTask.id)))
-        incidents = tuple(incident_view(incident) for incident in session.scalars(
-            select(Incident).where(Incident.instance_id == row.id).order_by(Incident.id)))
-    steps = tuple(step for step in row.current_steps.split(", ") if step)
-    return InstanceView(row.id, row.process_key, version.version, row.business_key, row.title, row.status.value,
-                        steps, row.next_due_at, row.started_by, row.started_at, row.updated_at, row.ended_at,
-                        row.lock_version, open_tasks, incidents)
+        open_tasks = tuple(task_view(task, record.business_key, record.title) for task in connection.execute(
+            _SELECT_OPEN_TASKS, {"instance_id": record.instance_id}))
+        incidents = tuple(incident_view(incident) for incident in connection.execute(
+            _SELECT_INCIDENTS, {"instance_id": record.instance_id}))
+    steps = tuple(step for step in record.current_steps.split(", ") if step)
+    return InstanceView(record.instance_id, record.process_key, version, record.business_key, record.title,
+                        record.status.value, steps, record.next_due_at, record.started_by, record.started_at,
+                        record.updated_at, record.ended_at, record.lock_version, open_tasks, incidents)
+
+
+_SELECT_TASK = select(TASK).where(TASK.c.id == bindparam("task_id"))
+_SELECT_OPEN_TASKS = select(TASK).where(TASK.c.instance_id == bindparam("instance_id"),
+                                        TASK.c.status == TaskStatus.OPEN).order_by(TASK.c.id)
+_SELECT_INCIDENTS = select(INCIDENT).where(INCIDENT.c.instance_id == bindparam("instance_id")).order_by(INCIDENT.c.id)
+_RECORD_AND_VERSION = (select(*records.RECORD_COLUMNS, VERSION.c.version)
+                       .join(VERSION, VERSION.c.id == INSTANCE.c.process_version_id))
+_TASK_WITH_INSTANCE = (select(TASK, INSTANCE.c.business_key, INSTANCE.c.title.label("instance_title"))
+                       .join(INSTANCE, INSTANCE.c.id == TASK.c.instance_id))
 
 
 def _page(limit: int) -> int:
@@ -104,23 +121,26 @@ class Queries:
 
     def get_instance(self, instance_id: int) -> InstanceView:
         with self.database.read() as session:
-            row = session.get(ProcessInstance, instance_id)
+            connection = session.connection()
+            row = connection.execute(_RECORD_AND_VERSION.where(INSTANCE.c.id == instance_id)).first()
             if row is None:
                 raise NotFound(f"No process instance {instance_id}.")
-            return instance_view(session, row)
+            return instance_view(connection, InstanceRecord(*row[:-1]), row[-1])
 
     def list_instances(self, *, status: str | None = None, process_key: str | None = None,
                        business_key: str | None = None, limit: int = 50, offset: int = 0) -> list[InstanceView]:
+        """Instances, most recently changed first (without their tasks: `get_instance` has those)."""
+        statement = _RECORD_AND_VERSION.order_by(INSTANCE.c.updated_at.desc(), INSTANCE.c.id.desc())
+        if status:
+            statement = statement.where(INSTANCE.c.status == _status(InstanceStatus, status, INSTANCE_STATUSES))
+        if process_key:
+            statement = statement.where(INSTANCE.c.process_key == process_key)
+        if business_key:
+            statement = statement.where(INSTANCE.c.business_key == business_key)
         with self.database.read() as session:
-            statement = select(ProcessInstance).order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id.desc())
-            if status:
-                statement = statement.where(ProcessInstance.status == _status(InstanceStatus, status, INSTANCE_STATUSES))
-            if process_key:
-                statement = statement.where(ProcessInstance.process_key == process_key)
-            if business_key:
-                statement = statement.where(ProcessInstance.business_key == business_key)
-            rows = session.scalars(statement.limit(_page(limit)).offset(max(0, offset))).all()
-            return [instance_view(session, row, detail=False) for row in rows]
+            connection = session.connection()
+            return [instance_view(connection, InstanceRecord(*row[:-1]), row[-1], detail=False)
+                    for row in connection.execute(statement.limit(_page(limit)).offset(max(0, offset)))]
 
     def count_instances(self) -> dict[str, int]:
         with self.database.read() as session:
@@ -129,12 +149,10 @@ class Queries:
 
     def get_task(self, task_id: int) -> TaskView:
         with self.database.read() as session:
-            found = session.execute(select(HumanTask, ProcessInstance.business_key, ProcessInstance.title)
-                                    .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                                    .where(HumanTask.id == task_id)).first()
+            found = session.connection().execute(_TASK_WITH_INSTANCE.where(TASK.c.id == task_id)).first()
             if found is None:
                 raise NotFound(f"No task {task_id}.")
-            return task_view(*found)
+            return task_view(found, found.business_key, found.instance_title)
 
     def list_tasks(self, *, roles: set[str] | None = None, assignee: str | None = None,
                    instance_id: int | None = None, status: str = "open", limit: int = 50,
@@ -142,19 +160,30 @@ class Queries:
         """Tasks for an inbox: by candidate roles and/or assignee, oldest first.
 
         A task whose lane names no role is work for any of the staff, so it is listed for every role set."""
+        page, skip = _page(limit), max(0, offset)
+        conditions = [TASK.c.status == _status(TaskStatus, status, TASK_STATUSES)]
+        if assignee is not None:
+            conditions.append(TASK.c.assignee == assignee)
+        if instance_id is not None:
+            conditions.append(TASK.c.instance_id == instance_id)
+        order = (TASK.c.created_at, TASK.c.id)
+        if roles is None:
+            statement = _TASK_WITH_INSTANCE.where(*conditions).order_by(*order).limit(page).offset(skip)
+        else:
+            # One branch per role, each read in index order and cut at a page, so the inbox stays fast
+            # however many tasks other roles (or this one) have open; then one page of the merge.
+            branches = []
+            for role in [*sorted(roles), None]:
+                owner = TASK.c.candidate_role.is_(None) if role is None else TASK.c.candidate_role == role
+                branch = (select(TASK.c.id, TASK.c.created_at).where(*conditions, owner)
+                          .order_by(*order).limit(page + skip).subquery())
+                branches.append(select(branch.c.id, branch.c.created_at))
+            merged = union_all(*branches).subquery()
+            page_ids = select(merged.c.id).order_by(merged.c.created_at, merged.c.id).limit(page).offset(skip)
+            statement = _TASK_WITH_INSTANCE.where(TASK.c.id.in_(page_ids)).order_by(*order)
         with self.database.read() as session:
-            statement = (select(HumanTask, ProcessInstance.business_key, ProcessInstance.title)
-                         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                         .where(HumanTask.status == _status(TaskStatus, status, TASK_STATUSES)))
-            if roles is not None:
-                statement = statement.where(or_(HumanTask.candidate_role.in_(sorted(roles)),
-                                                HumanTask.candidate_role.is_(None)))
-            if assignee is not None:
-                statement = statement.where(HumanTask.assignee == assignee)
-            if instance_id is not None:
-                statement = statement.where(HumanTask.instance_id == instance_id)
-            statement = statement.order_by(HumanTask.created_at, HumanTask.id).limit(_page(limit)).offset(max(0, offset))
-            return [task_view(*found) for found in session.execute(statement)]
+            return [task_view(found, found.business_key, found.instance_title)
+                    for found in session.connection().execute(statement)]
 
     def pending_timers(self, *, instance_id: int | None = None, limit: int = 100) -> list[TimerView]:
         with self.database.read() as session:

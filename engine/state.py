@@ -2,7 +2,7 @@
 
 SpiffWorkflow's own serialization repeats the whole process spec in every instance. We
 store the spec once per process version (`spec_json`) and each instance's state without
-it; specs are restored once per version per process and kept (`SpecCache`), so no
+it; specs are restored once per version per process and kept (`engine.versions`), so no
 request ever parses BPMN. `WarmWorkflows` keeps recently used workflow objects keyed by
 instance id *and* lock_version: an entry is only ever used for the exact row version it
 was saved as, so a stale one can never be picked up.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -84,47 +85,28 @@ def state_from_json(text: str, spec, subprocess_specs) -> BpmnWorkflow:
     return _converter.restore_with_spec(dct, spec, subprocess_specs)
 
 
-class SpecCache:
-    """Restored specs per process version id; filled on first use, never invalidated (versions are immutable)."""
-
-    def __init__(self):
-        self._specs: dict[int, tuple] = {}
-        self._lock = threading.Lock()
-
-    def get(self, version_id: int, spec_json_loader) -> tuple:
-        found = self._specs.get(version_id)
-        if found is None:
-            found = spec_from_json(spec_json_loader())
-            with self._lock:
-                self._specs.setdefault(version_id, found)
-        return found
-
-    def put(self, version_id: int, spec, subprocess_specs) -> None:
-        with self._lock:
-            self._specs[version_id] = (spec, subprocess_specs)
-
-
 class WarmWorkflows:
-    """Recently saved workflow objects, valid only for the exact (instance id, lock_version) they were saved at."""
+    """Recently saved workflows (with what their derived rows held), valid only for the exact
+    (instance id, lock_version) they were saved at."""
 
     def __init__(self, capacity: int = 500):
         self.capacity = capacity
-        self._entries: OrderedDict[int, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._entries: OrderedDict[int, tuple[int, BpmnWorkflow, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, instance_id: int, lock_version: int) -> BpmnWorkflow | None:
-        """Remove and return the workflow if it matches this row version; a taken entry is never shared."""
+    def take(self, instance_id: int, lock_version: int) -> tuple[BpmnWorkflow, Any] | None:
+        """Remove and return (workflow, snapshot) if saved at this row version; a taken entry is never shared."""
         with self._lock:
             entry = self._entries.pop(instance_id, None)
         if entry is not None and entry[0] == lock_version:
-            return entry[1]
+            return entry[1], entry[2]
         return None
 
-    def keep(self, instance_id: int, lock_version: int, workflow: BpmnWorkflow) -> None:
+    def keep(self, instance_id: int, lock_version: int, workflow: BpmnWorkflow, snapshot: Any) -> None:
         if self.capacity <= 0:
             return
         with self._lock:
-            self._entries[instance_id] = (lock_version, workflow)
+            self._entries[instance_id] = (lock_version, workflow, snapshot)
             self._entries.move_to_end(instance_id)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -48,9 +49,10 @@ def due_timers(database: Database, now: datetime, limit: int) -> list[DueTimer]:
     return [DueTimer(*row) for row in rows]
 
 
-def still_pending(session: Session, due: DueTimer) -> bool:
-    row = session.get(PendingTimer, due.timer_id)
-    return row is not None and row.due_at == due.due_at
+def still_pending(connection: Connection, due: DueTimer) -> bool:
+    table = PendingTimer.__table__
+    return connection.execute(select(table.c.id).where(table.c.id == due.timer_id,
+                                                       table.c.due_at == due.due_at)).first() is not None
 
 
 def next_due_timer(database: Database) -> datetime | None:
@@ -116,7 +118,7 @@ def schedule_start_timers(session: Session, version: ProcessVersion, script_engi
 
 def fire_start_timer(session: Session, due: DueTimer, now: datetime, script_engine,
                      start: Callable[[str], ProcessInstance]) -> int:
-    if not still_pending(session, due):   # fired already by someone else
+    if not still_pending(session.connection(), due):   # fired already by someone else
         return 0
     row = session.get(PendingTimer, due.timer_id)
     version = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == row.process_key)

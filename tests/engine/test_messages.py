@@ -21,7 +21,7 @@ def test_external_message_reaches_only_the_instance_with_matching_correlation(en
     assert open_task_ids(engine, first.instance_id) == []
     assert engine.subscriptions(instance_id=second.instance_id) == []
     received = [e for e in engine.audit_trail(second.instance_id) if e.action == "message"]
-    assert received[0].changes == {"tracking_number": "R-2", "amount": 31.5}
+    assert received[0].changes == {"payment": {"tracking_number": "R-2", "amount": 31.5}}   # its messageVariable
     assert_derived_rows_match_state(engine, second.instance_id)
 
 

@@ -56,8 +56,7 @@ def data_changes(engine, instance_id):
     """Every value a step wrote into the instance's data, in order."""
     merged = {}
     for event in engine.audit_trail(instance_id):
-        if event.action == "data":
-            merged.update(event.changes)
+        merged.update(event.changes)
     return merged
 
 

@@ -56,7 +56,7 @@ def test_custodian_completes_review_request_through_the_form(login_as, client, r
     instance = process_engine.get_instance(review_request.instance_id)
     assert [task.bpmn_id for task in instance.open_tasks] == ["release_records"]
     [completion] = [event for event in process_engine.audit_trail(instance.instance_id) if event.action == "complete"]
-    assert completion.changes == {"approved": True, "pages": 12}
+    assert {"approved": True, "pages": 12}.items() <= completion.changes.items()
 
 
 def test_bad_value_shows_its_error_beside_the_field_and_keeps_what_was_typed(login_as, client, review_request,

@@ -1,0 +1,62 @@
+"""Deployed process versions as the running engine needs them, kept in memory.
+
+A version never changes once deployed, so its forms and its restored spec are loaded once
+per process (without parsing BPMN: the spec is restored from its stored JSON) and kept.
+Which version is the latest is asked of the database each time: another process may have
+deployed since.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+
+from engine.models import ProcessVersion
+from engine.state import spec_from_json
+
+VERSION = ProcessVersion.__table__
+_SELECT_LATEST = (select(VERSION.c.id).where(VERSION.c.process_key == bindparam("process_key"))
+                  .order_by(VERSION.c.version.desc()).limit(1))
+_SELECT_VERSION = select(VERSION.c.id, VERSION.c.process_key, VERSION.c.version, VERSION.c.display_name,
+                         VERSION.c.file_name, VERSION.c.forms, VERSION.c.spec_json).where(
+    VERSION.c.id == bindparam("version_id"))
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version_id: int
+    process_key: str
+    version: int
+    display_name: str
+    file_name: str
+    forms: dict[str, Any]
+    spec: Any = field(repr=False)
+    subprocess_specs: dict[str, Any] = field(repr=False)
+
+
+class VersionCache:
+    def __init__(self):
+        self._versions: dict[int, VersionInfo] = {}
+        self._lock = threading.Lock()
+
+    def get(self, connection: Connection, version_id: int) -> VersionInfo:
+        found = self._versions.get(version_id)
+        if found is None:
+            row = connection.execute(_SELECT_VERSION, {"version_id": version_id}).one()
+            spec, subprocess_specs = spec_from_json(row.spec_json)
+            found = VersionInfo(row.id, row.process_key, row.version, row.display_name, row.file_name,
+                                dict(row.forms), spec, subprocess_specs)
+            with self._lock:
+                found = self._versions.setdefault(version_id, found)
+        return found
+
+    def put(self, version: VersionInfo) -> None:
+        with self._lock:
+            self._versions[version.version_id] = version
+
+
+def latest_version_id(connection: Connection, process_key: str) -> int | None:
+    return connection.execute(_SELECT_LATEST, {"process_key": process_key}).scalar()
