@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -168,8 +168,7 @@ class ProcessEngine(queries.Queries):
                                "release it first.")
             self._require_running(record)
             version = self._versions.get(tx.connection, record.process_version_id)
-            clean = validate_submission(version.forms.get(task.form_file) if task.form_file else None,
-                                        dict(submission), task.title)
+            clean = validate_submission(version.form_validator(task.form_file), dict(submission), task.title)
             workflow, stored = self._restore(tx, record, version)
             ready = workflow.get_task_from_id(UUID(task.task_guid))
             if ready is None or ready.state != TaskState.READY:
@@ -396,6 +395,7 @@ class ProcessEngine(queries.Queries):
                       instance_id=record.instance_id, bpmn_id=step.bpmn_id, task_guid=step.task_guid,
                       changes=changes, detail=step.detail)
         if failure is not None:
+            snapshot = replace(snapshot, has_incidents=True)
             incident_id = records.record_incident(connection, record, failure, version.file_name, now)
             records.audit(connection, process_key=record.process_key, actor=actor, action="incident", now=now,
                           instance_id=record.instance_id, bpmn_id=failure.bpmn_id, task_guid=failure.task_guid,
@@ -411,5 +411,8 @@ class ProcessEngine(queries.Queries):
                           detail=f"sent {name} to {', '.join(map(str, delivered)) or 'nobody (no instance waits for it)'}")
 
     def _view(self, tx: Transaction, record: InstanceRecord) -> InstanceView:
+        """The instance as this call left it (incidents looked up only if it ever had one)."""
         version = self._versions.get(tx.connection, record.process_version_id)
-        return queries.instance_view(tx.connection, record, version.version)
+        saved = tx.saved.get(record.instance_id)
+        with_incidents = saved is None or saved[2].has_incidents
+        return queries.instance_view(tx.connection, record, version.version, with_incidents=with_incidents)

@@ -13,12 +13,16 @@ from jsonschema.exceptions import ValidationError
 from engine.errors import FormInvalid
 
 
-def validate_submission(schema: dict[str, Any] | None, submission: dict[str, Any], task_title: str) -> dict[str, Any]:
-    """The submission if it satisfies the schema; otherwise `FormInvalid` naming every bad field."""
-    if schema is None:
-        return submission
+def form_validator(schema: dict[str, Any]):
+    """A validator for a form's schema (with format checks: a "date" must be a date); build once, reuse."""
     validator_class = validators.validator_for(schema)
-    validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+
+
+def validate_submission(validator, submission: dict[str, Any], task_title: str) -> dict[str, Any]:
+    """The submission if it satisfies the form (`validator`, or None: no form); else `FormInvalid` naming every bad field."""
+    if validator is None:
+        return submission
     field_errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(submission), key=lambda e: list(map(str, e.absolute_path))):
         field_errors.setdefault(_field_of(error), _message_of(error))

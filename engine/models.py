@@ -61,11 +61,12 @@ class ProcessInstance(Base):
     __table_args__ = (Index("ix_process_instance_status_updated", "status", "updated_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    # Indexes here cost a write on every step (updated_at changes each time): only the ones queries use.
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     process_key: Mapped[str] = mapped_column(String(100), index=True)
     business_key: Mapped[str | None] = mapped_column(String(100), index=True)
     title: Mapped[str] = mapped_column(String(300))
-    status: Mapped[InstanceStatus] = mapped_column(index=True)
+    status: Mapped[InstanceStatus]   # indexed with updated_at (ix_process_instance_status_updated)
     current_steps: Mapped[str] = mapped_column(String(500), default="")
     next_due_at: Mapped[datetime | None]
     started_by: Mapped[str] = mapped_column(String(100))
@@ -159,7 +160,7 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(100))
-    at: Mapped[datetime] = mapped_column(index=True)
+    at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(50))
     bpmn_id: Mapped[str | None] = mapped_column(String(100))

@@ -58,14 +58,16 @@ def task_row(connection: Connection, task_id: int):
     return connection.execute(_SELECT_TASK, {"task_id": task_id}).first()
 
 
-def instance_view(connection: Connection, record: InstanceRecord, version: int, *, detail: bool = True) -> InstanceView:
+def instance_view(connection: Connection, record: InstanceRecord, version: int, *, detail: bool = True,
+                  with_incidents: bool = True) -> InstanceView:
     open_tasks: tuple[TaskView, ...] = ()
     incidents: tuple[IncidentView, ...] = ()
     if detail:
         open_tasks = tuple(task_view(task, record.business_key, record.title) for task in connection.execute(
             _SELECT_OPEN_TASKS, {"instance_id": record.instance_id}))
-        incidents = tuple(incident_view(incident) for incident in connection.execute(
-            _SELECT_INCIDENTS, {"instance_id": record.instance_id}))
+        if with_incidents:
+            incidents = tuple(incident_view(incident) for incident in connection.execute(
+                _SELECT_INCIDENTS, {"instance_id": record.instance_id}))
     steps = tuple(step for step in record.current_steps.split(", ") if step)
     return InstanceView(record.instance_id, record.process_key, version, record.business_key, record.title,
                         record.status.value, steps, record.next_due_at, record.started_by, record.started_at,

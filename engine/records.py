@@ -57,6 +57,7 @@ class Snapshot:
     tasks: dict[str, datetime | None]
     timers: frozenset[tuple[str, datetime]]
     subscriptions: frozenset[tuple[str, str]]
+    has_incidents: bool = False   # ever, open or resolved: whether a view must look them up
 
 
 EMPTY = Snapshot({}, frozenset(), frozenset())
@@ -82,6 +83,11 @@ _DROP_SUBSCRIPTION = delete(SUBSCRIPTION).where(SUBSCRIPTION.c.instance_id == bi
                                                 SUBSCRIPTION.c.correlation_key == bindparam("b_key"))
 
 
+_INSERT_INSTANCE = insert(INSTANCE).returning(INSTANCE.c.id)
+_INSERT_TASK, _INSERT_TIMER, _INSERT_SUBSCRIPTION, _INSERT_AUDIT = (
+    insert(TASK), insert(TIMER), insert(SUBSCRIPTION), insert(AUDIT))
+
+
 def load_instance(connection: Connection, instance_id: int, *, lock: bool) -> InstanceRecord | None:
     row = connection.execute(_SELECT_RECORD_FOR_UPDATE if lock else _SELECT_RECORD,
                              {"instance_id": instance_id}).first()
@@ -99,11 +105,13 @@ def load_snapshot(connection: Connection, instance_id: int) -> Snapshot:
         TIMER.c.instance_id == instance_id)).all())
     subscriptions = frozenset(connection.execute(select(SUBSCRIPTION.c.task_guid, SUBSCRIPTION.c.correlation_key)
                                                  .where(SUBSCRIPTION.c.instance_id == instance_id)).all())
-    return Snapshot(tasks, timers, subscriptions)
+    has_incidents = connection.execute(select(INCIDENT.c.id).where(INCIDENT.c.instance_id == instance_id)
+                                       .limit(1)).first() is not None
+    return Snapshot(tasks, timers, subscriptions, has_incidents)
 
 
 def insert_instance(connection: Connection, record: InstanceRecord, state_json: str) -> None:
-    record.instance_id = connection.execute(insert(INSTANCE).returning(INSTANCE.c.id), {
+    record.instance_id = connection.execute(_INSERT_INSTANCE, {
         "process_version_id": record.process_version_id, "process_key": record.process_key,
         "business_key": record.business_key, "title": record.title, "status": record.status,
         "current_steps": record.current_steps, "next_due_at": record.next_due_at, "started_by": record.started_by,
@@ -144,7 +152,7 @@ def write_derived(connection: Connection, record: InstanceRecord, derived: Deriv
     tasks = {task.task_guid: task.due_at for task in derived.open_tasks}
     new_tasks = [task for task in derived.open_tasks if task.task_guid not in stored.tasks]
     if new_tasks:
-        connection.execute(insert(TASK), [{
+        connection.execute(_INSERT_TASK, [{
             "task_guid": task.task_guid, "instance_id": instance_id, "process_key": record.process_key,
             "bpmn_id": task.bpmn_id, "title": task.title, "lane": task.lane, "candidate_role": task.candidate_role,
             "assignee": None, "form_file": task.form_file, "ui_form_file": task.ui_form_file,
@@ -166,7 +174,7 @@ def write_derived(connection: Connection, record: InstanceRecord, derived: Deriv
         connection.execute(_DROP_TIMER, [{"b_instance": instance_id, "b_guid": guid, "b_due": due}
                                          for guid, due in stored.timers - timers])
     if timers - stored.timers:
-        connection.execute(insert(TIMER), [{
+        connection.execute(_INSERT_TIMER, [{
             "instance_id": instance_id, "process_key": record.process_key, "bpmn_id": kinds[guid].bpmn_id,
             "task_guid": guid, "kind": kinds[guid].kind, "due_at": due} for guid, due in timers - stored.timers])
 
@@ -176,12 +184,12 @@ def write_derived(connection: Connection, record: InstanceRecord, derived: Deriv
         connection.execute(_DROP_SUBSCRIPTION, [{"b_instance": instance_id, "b_guid": guid, "b_key": key}
                                                 for guid, key in stored.subscriptions - subscriptions])
     if subscriptions - stored.subscriptions:
-        connection.execute(insert(SUBSCRIPTION), [{
+        connection.execute(_INSERT_SUBSCRIPTION, [{
             "instance_id": instance_id, "bpmn_id": waiting[pair].bpmn_id, "task_guid": pair[0],
             "message_name": waiting[pair].message_name, "correlation_key": pair[1],
             "correlation_properties": waiting[pair].correlation_properties}
             for pair in subscriptions - stored.subscriptions])
-    return Snapshot(tasks, timers, subscriptions)
+    return Snapshot(tasks, timers, subscriptions, stored.has_incidents)
 
 
 def clear_waiting(connection: Connection, record: InstanceRecord, now: datetime, actor: str) -> None:
@@ -207,7 +215,7 @@ def data_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
 def audit(connection: Connection, *, process_key: str, actor: str, action: str, now: datetime,
           instance_id: int | None = None, bpmn_id: str | None = None, task_guid: str | None = None,
           changes: dict[str, Any] | None = None, detail: str = "") -> None:
-    connection.execute(insert(AUDIT), {
+    connection.execute(_INSERT_AUDIT, {
         "instance_id": instance_id, "process_key": process_key, "at": now, "actor": actor, "action": action,
         "bpmn_id": bpmn_id, "task_guid": task_guid, "changes": json_safe(changes or {}), "detail": detail[:2000]})
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
+from engine.forms import form_validator
 from engine.models import ProcessVersion
 from engine.state import spec_from_json
 
@@ -35,6 +36,16 @@ class VersionInfo:
     forms: dict[str, Any]
     spec: Any = field(repr=False)
     subprocess_specs: dict[str, Any] = field(repr=False)
+    _validators: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def form_validator(self, form_file: str | None):
+        """The compiled validator of one of this version's forms (None when the task has no form)."""
+        if not form_file or form_file not in self.forms:
+            return None
+        found = self._validators.get(form_file)
+        if found is None:
+            found = self._validators.setdefault(form_file, form_validator(self.forms[form_file]))
+        return found
 
 
 class VersionCache:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:17:10.759047
+Create Date: 2026-11-23 17:47:29.477332
 """
 from alembic import op
 import sqlalchemy as sa
@@ -63,8 +63,6 @@ def upgrade() -> None:
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_process_instance_business_key'), ['business_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instance_process_key'), ['process_key'], unique=False)
-        batch_op.create_index(batch_op.f('ix_process_instance_process_version_id'), ['process_version_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_process_instance_status'), ['status'], unique=False)
         batch_op.create_index('ix_process_instance_status_updated', ['status', 'updated_at'], unique=False)
 
     op.create_table('audit_event',
@@ -82,7 +80,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_instance_id'), ['instance_id'], unique=False)
 
     op.create_table('human_task',
@@ -191,13 +188,10 @@ def downgrade() -> None:
     op.drop_table('human_task')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_instance_id'))
-        batch_op.drop_index(batch_op.f('ix_audit_event_at'))
 
     op.drop_table('audit_event')
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.drop_index('ix_process_instance_status_updated')
-        batch_op.drop_index(batch_op.f('ix_process_instance_status'))
-        batch_op.drop_index(batch_op.f('ix_process_instance_process_version_id'))
         batch_op.drop_index(batch_op.f('ix_process_instance_process_key'))
         batch_op.drop_index(batch_op.f('ix_process_instance_business_key'))
 
