@@ -44,7 +44,6 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from sqlalchemy import event  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # noqa: E402
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
@@ -55,6 +54,7 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 import engine.api as api  # noqa: E402
 import engine.queries as queries  # noqa: E402
+import engine.records as records  # noqa: E402
 from engine import clock  # noqa: E402
 from engine.api import ProcessEngine  # noqa: E402
 from engine.db import Database, sqlite_url_for  # noqa: E402
@@ -63,6 +63,7 @@ from engine.runtime import make_script_engine  # noqa: E402
 from engine.services import call_operator  # noqa: E402
 from engine.settings import default_city_settings  # noqa: E402
 from engine.state import state_from_json, state_to_json  # noqa: E402
+from engine.transaction import Transaction  # noqa: E402
 
 DIAGRAM = REPO / "tests" / "engine" / "diagrams" / "request_shaped.bpmn"
 FORMS = REPO / "tests" / "engine" / "diagrams" / "forms"
@@ -508,7 +509,7 @@ def profile_engine(scenario: Scenario, folder: str, lifecycles: int) -> None:
     for name, label in (("start_instance", "api glue (start_instance)"),
                         ("complete_task", "api glue (complete_task)"),
                         ("_locked_task", "load task row, lock instance (_locked_task)"),
-                        ("_locked_instance", "load instance row (_locked_instance)"),
+                        ("_locked_record", "load instance row (_locked_record)"),
                         ("_restore", "restore workflow (_restore, warm take)")):
         patch(engine, name, breakdown, label, undo)
     for name, label in (("advance", "SpiffWorkflow (do_engine_steps, task.run)"),
@@ -516,17 +517,18 @@ def profile_engine(scenario: Scenario, folder: str, lifecycles: int) -> None:
                         ("state_from_json", "state_from_json (state.py, cache miss)"),
                         ("derive", "derive (derive.py)"),
                         ("instance_data", "instance_data before/after (derive.py)"),
-                        ("data_changes", "data_changes (store.py)"),
-                        ("write_derived", "write_derived (store.py, python part)"),
-                        ("audit", "audit (store.py, session.add)"),
-                        ("validate_submission", "validate_submission (forms.py, jsonschema)")):
+                        ("validate_submission", "validate_submission (forms.py, jsonschema)"),
+                        ("latest_version_id", "latest version (versions.py)")):
         patch(api, name, breakdown, label, undo)
-    patch(queries, "instance_view", breakdown, "instance_view (queries.py, python part)", undo)
-    patch(queries, "latest_version", breakdown, "latest_version (queries.py, python part)", undo)
-    patch(api._Transaction, "__enter__", breakdown, "BEGIN IMMEDIATE + session", undo)
-    patch(api._Transaction, "__exit__", breakdown, "COMMIT + warm-cache keep", undo)
-    patch(Session, "flush", breakdown, "ORM flush: INSERT/UPDATE (incl. autoflush)", undo)
-    patch(Session, "_execute_internal", breakdown, "ORM SELECTs (session.get/scalars)", undo)
+    for name, label in (("data_changes", "data_changes (records.py)"),
+                        ("write_derived", "write derived rows (records.py)"),
+                        ("audit", "audit event (records.py)"),
+                        ("insert_instance", "insert instance row (records.py)"),
+                        ("update_instance", "update instance row (records.py)")):
+        patch(records, name, breakdown, label, undo)
+    patch(queries, "instance_view", breakdown, "the call's returned view (queries.py)", undo)
+    patch(Transaction, "__enter__", breakdown, "BEGIN IMMEDIATE", undo)
+    patch(Transaction, "__exit__", breakdown, "COMMIT + warm-cache keep", undo)
     patch(Task, "run", breakdown, "SpiffWorkflow (do_engine_steps, task.run)", undo)
     patch(BpmnWorkflow, "__init__", breakdown, "SpiffWorkflow (BpmnWorkflow())", undo)
     try:
@@ -553,7 +555,7 @@ def profile_engine(scenario: Scenario, folder: str, lifecycles: int) -> None:
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("cumulative").print_stats(r"engine/|sqlalchemy/orm/session|SpiffWorkflow/bpmn/workflow", 30)
+    stats.sort_stats("cumulative").print_stats(r"engine/|sqlalchemy/engine/base|SpiffWorkflow/bpmn/workflow", 30)
     stats.sort_stats("tottime").print_stats(15)
     print(f"\ncProfile of {lifecycles} engine lifecycles (cumulative, engine/ and main library entry points; "
           "then by own time):")

@@ -337,11 +337,14 @@ class ProcessEngine(queries.Queries):
     def _locked_task(self, tx: Transaction, task_id: int, roles: set[str] | None,
                      expected_lock_version: int | None = None):
         """An open task and its instance, with the instance locked: task rows change only under that lock."""
-        instance_id = tx.connection.execute(select(TASK.c.instance_id).where(TASK.c.id == task_id)).scalar()
-        if instance_id is None:
+        task = queries.task_row(tx.connection, task_id)
+        if task is None:
             raise NotFound(f"No task {task_id}.")
-        record = self._locked_record(tx, instance_id, expected_lock_version)
-        task = queries.task_row(tx.connection, task_id)   # as the lock holder last left it
+        record = self._locked_record(tx, task.instance_id, expected_lock_version)
+        if not self.database.is_sqlite:
+            # Read again now that we hold the lock: under READ COMMITTED the first read may predate
+            # the writer we waited for. (SQLite's BEGIN IMMEDIATE already held the write lock.)
+            task = queries.task_row(tx.connection, task_id)
         if task.status != TaskStatus.OPEN:
             raise Conflict(f'"{task.title}" was already {task.status.value} by {task.completed_by} '
                            f"at {task.completed_at:%Y-%m-%d %H:%M} UTC.")
