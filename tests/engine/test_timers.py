@@ -76,3 +76,38 @@ def test_redeploy_replaces_the_start_timer_instead_of_adding_one(engine, deploy,
     (tmp_path / "monthly_transmittal.bpmn").write_text(changed)
     engine.deploy_file(tmp_path / "monthly_transmittal.bpmn", FORMS, actor="ana")
     assert [t.due_at for t in engine.pending_timers()] == [datetime(2026, 12, 2, 15, tzinfo=timezone.utc)]
+
+
+def test_cycle_boundary_timer_reminds_three_times_while_the_task_stays_open(engine, deploy, friday_9am):
+    deploy("reminders")
+    started = engine.start_instance("record_return", {}, actor="custodian")
+    fired_per_day = []
+    for _day in range(4):
+        friday_9am.shift(timedelta(hours=24, seconds=1))
+        fired_per_day.append(engine.fire_due_timers())
+    assert fired_per_day == [1, 1, 1, 0]   # "R3/PT24H": three reminders, then none
+    assert open_task_ids(engine, started.instance_id) == ["confirm_return"]
+    assert engine.pending_timers(instance_id=started.instance_id) == []
+    assert_derived_rows_match_state(engine, started.instance_id)
+
+
+def test_date_start_event_starts_one_instance_at_that_moment(engine, deploy, time_machine):
+    time_machine.move_to(datetime(2026, 11, 23, 12, tzinfo=timezone.utc), tick=False)
+    deploy("annual_report_date")
+    [start_timer] = engine.pending_timers()
+    assert (start_timer.kind, start_timer.due_at) == ("date", datetime(2027, 1, 4, 15, tzinfo=timezone.utc))
+    time_machine.move_to(datetime(2027, 1, 4, 15, 0, 1, tzinfo=timezone.utc))
+    assert engine.fire_due_timers() == 1
+    assert engine.pending_timers() == []   # a date fires once
+    [report] = engine.list_instances(process_key="annual_report_date")
+    assert report.current_steps == ("Write the compliance report",)
+
+
+def test_duration_start_event_counts_from_deployment(engine, deploy, time_machine):
+    deployed_at = datetime(2026, 11, 23, 12, tzinfo=timezone.utc)
+    time_machine.move_to(deployed_at, tick=False)
+    deploy("annual_report_duration")
+    assert [t.due_at for t in engine.pending_timers()] == [deployed_at + timedelta(days=10)]
+    time_machine.move_to(deployed_at + timedelta(days=10, seconds=1))
+    assert engine.fire_due_timers() == 1
+    assert len(engine.list_instances(process_key="annual_report_duration")) == 1
