@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import select, update
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -29,7 +28,7 @@ from engine.forms import validate_submission
 from engine.models import IncidentStatus, InstanceStatus, ProcessVersion, TaskStatus
 from engine.parsing import ParsedProcess, parse_process
 from engine.records import EMPTY, FINISHED, INCIDENT, TASK, InstanceRecord, Snapshot
-from engine.runtime import TaskFailure, advance, make_script_engine, retry_failed_task
+from engine.runtime import TaskFailure, advance, find_task, make_script_engine, retry_failed_task
 from engine.settings import default_city_settings
 from engine.state import WarmWorkflows, spec_to_json, state_from_json, state_to_json
 from engine.transaction import Transaction
@@ -170,7 +169,7 @@ class ProcessEngine(queries.Queries):
             version = self._versions.get(tx.connection, record.process_version_id)
             clean = validate_submission(version.form_validator(task.form_file), dict(submission), task.title)
             workflow, stored = self._restore(tx, record, version)
-            ready = workflow.get_task_from_id(UUID(task.task_guid))
+            ready = find_task(workflow, task.task_guid)
             if ready is None or ready.state != TaskState.READY:
                 raise Conflict(f'"{task.title}" is no longer waiting to be done; reload to see what changed.')
             before = instance_data(workflow)
@@ -270,8 +269,9 @@ class ProcessEngine(queries.Queries):
             version = self._versions.get(tx.connection, record.process_version_id)
             workflow, stored = self._restore(tx, record, version)
             before = instance_data(workflow)
-            if data_patch and incident.task_guid:
-                workflow.get_task_from_id(UUID(incident.task_guid)).data.update(dict(data_patch))
+            failed = find_task(workflow, incident.task_guid) if incident.task_guid else None
+            if data_patch and failed is not None:
+                failed.data.update(dict(data_patch))
             records.resolve_incidents(tx.connection, now=clock.now(), actor=actor, incident_id=incident_id)
             failure = retry_failed_task(workflow, incident.task_guid)
             self._save(tx, record, version, workflow, actor,

@@ -12,9 +12,10 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.sandbox import RestrictedScriptEngine
@@ -48,14 +49,14 @@ def advance(workflow: BpmnWorkflow) -> TaskFailure | None:
     try:
         workflow.refresh_timers()   # a due timer becomes ready here; do_engine_steps only refreshes at its end
         workflow.do_engine_steps()
-    except (SpiffWorkflowException, Exception) as err:   # any failure inside a diagram becomes an incident
+    except Exception as err:   # any failure inside a diagram becomes an incident, never a crash
         return _failure_from(workflow, err)
     return None
 
 
 def retry_failed_task(workflow: BpmnWorkflow, task_guid: str) -> TaskFailure | None:
     """Put a failed task back to READY and run again (after the cause was fixed)."""
-    task = _find_task(workflow, task_guid)
+    task = find_task(workflow, task_guid)
     if task is not None and task.state == TaskState.ERROR:
         task._set_state(TaskState.READY)
     elif task is not None and task.state in (TaskState.WAITING, TaskState.FUTURE):
@@ -65,11 +66,11 @@ def retry_failed_task(workflow: BpmnWorkflow, task_guid: str) -> TaskFailure | N
     return advance(workflow)
 
 
-def _find_task(workflow: BpmnWorkflow, task_guid: str):
-    from uuid import UUID
+def find_task(workflow: BpmnWorkflow, task_guid: str):
+    """The workflow's task with this id (subprocesses included), or None."""
     try:
         return workflow.get_task_from_id(UUID(task_guid))
-    except Exception:
+    except (ValueError, WorkflowException):   # not a task of this workflow (any more)
         return None
 
 
