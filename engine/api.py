@@ -31,6 +31,7 @@ from engine.records import EMPTY, FINISHED, INCIDENT, TASK, InstanceRecord, Snap
 from engine.runtime import TaskFailure, advance, find_task, make_script_engine, retry_failed_task
 from engine.settings import default_city_settings
 from engine.state import WarmWorkflows, spec_to_json, state_from_json, state_to_json
+from engine.tracking import next_tracking_number
 from engine.transaction import Transaction
 from engine.versions import VersionCache, VersionInfo, latest_version_id
 from engine.views import DeployResult, InstanceView, TaskView
@@ -102,9 +103,15 @@ class ProcessEngine(queries.Queries):
     # -- starting ---------------------------------------------------------------------------
 
     def start_instance(self, process_key: str, data: Mapping[str, Any] | None = None, *, actor: str,
-                       business_key: str | None = None) -> InstanceView:
+                       business_key: str | None = None, tracking_prefix: str | None = None) -> InstanceView:
+        """Start the latest version. With `tracking_prefix` ("R") the instance is numbered R-2026-00042:
+        that number is its business key and the data variable `tracking_number`."""
         with self._writing() as tx:
-            record = self._start(tx, process_key, dict(data or {}), actor, business_key)
+            data = dict(data or {})
+            if tracking_prefix is not None:
+                business_key = next_tracking_number(tx.connection, tracking_prefix, clock.now())
+                data["tracking_number"] = business_key
+            record = self._start(tx, process_key, data, actor, business_key)
             return self._view(tx, record)
 
     def _start(self, tx: Transaction, process_key: str, data: dict[str, Any], actor: str,

@@ -93,14 +93,36 @@ def derive(workflow: BpmnWorkflow) -> Derived:
             continue
         spec = task.task_spec
         properties = (spec.extensions or {}).get("properties", {}) if hasattr(spec, "extensions") else {}
+        # A timer on the task's boundary is its due date (its parent is the boundary split); else a
+        # date the diagram names (dueDateVariable), such as the request's statutory deadline.
+        due_at = due_by_parent.get(task.parent.id) if task.parent is not None else None
+        if due_at is None and properties.get("dueDateVariable"):
+            due_at = _instant(task.data.get(properties["dueDateVariable"]))
         derived.open_tasks.append(OpenTask(
             task_guid=str(task.id), bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
-            candidate_role=properties.get("candidateRole") or role_for_lane(spec.lane),
+            candidate_role=_candidate_role(task, properties),
             form_file=properties.get("formJsonSchemaFilename"), ui_form_file=properties.get("formUiSchemaFilename"),
-            # A timer on the task's boundary is its due date (its parent is the boundary split).
-            due_at=due_by_parent.get(task.parent.id) if task.parent is not None else None))
+            due_at=due_at))
     derived.errored_task_guids = [str(task.id) for task in tasks if task.state == TaskState.ERROR]
     return derived
+
+
+def _candidate_role(task, properties: dict[str, str]) -> str | None:
+    """Who may do the task: the role a data variable names (candidateRoleVariable, e.g. the custodian of
+    the office the request was routed to), else the candidateRole property, else the lane."""
+    variable = properties.get("candidateRoleVariable")
+    if variable and isinstance(task.data.get(variable), str) and task.data[variable].strip():
+        return task.data[variable].strip()[:100]
+    return properties.get("candidateRole") or role_for_lane(task.task_spec.lane)
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        return None
 
 
 def all_tasks(workflow: BpmnWorkflow) -> list:

@@ -169,6 +169,16 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class TrackingSequence(Base):
+    """The last tracking number given per prefix and year (R-2026-00042 is prefix R, year 2026, 42)."""
+
+    __tablename__ = "tracking_sequence"
+
+    prefix: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]
+
+
 class SchedulerLease(Base):
     """Which scheduler process is the active one; a lease it must keep renewing."""
 
