@@ -59,7 +59,8 @@ class ProcessEngine(queries.Queries):
         self._local = threading.local()
         self._versions = VersionCache()
         self._warm = WarmWorkflows(warm_cache_size)
-        self._script_engine = make_script_engine(city_settings or default_city_settings, script_time_limit)
+        self._script_engine = make_script_engine(city_settings or default_city_settings, script_time_limit,
+                                                 connection=lambda: self._local.transaction.connection)
 
     # -- deploying --------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
 from engine.parsing import ParsedProcess, parse_process
 from engine.sandbox import check_expression, check_script
-from engine.services import OPERATORS
+from engine.operators import all_operators
 
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 MAX_FORM_BYTES = 512 * 1024
@@ -175,10 +175,11 @@ def _task_problems(task_spec, source: DiagramSource, forms: dict[str, Any]) -> l
 
 def _operator_problems(task_spec) -> list[str]:
     name = task_spec.operation_name
-    operator = OPERATORS.get(name)
+    operators = all_operators()
+    operator = operators.get(name)
     if operator is None:
-        close = difflib.get_close_matches(name, OPERATORS, n=1)
-        hint = f'; did you mean "{close[0]}"?' if close else f"; registered operators: {', '.join(sorted(OPERATORS))}"
+        close = difflib.get_close_matches(name, operators, n=1)
+        hint = f'; did you mean "{close[0]}"?' if close else f"; registered operators: {', '.join(sorted(operators))}"
         return [f'service task calls operator "{name}", which is not registered{hint}']
     problems = []
     given = task_spec.operation_params or {}

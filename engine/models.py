@@ -192,3 +192,6 @@ class SchedulerLease(Base):
 @event.listens_for(AuditEvent, "before_update")
 def _audit_is_append_only(_mapper, _connection, target):
     raise RuntimeError("audit events are append-only")
+
+
+import engine.models_city  # noqa: E402,F401  (the city's data and ledgers: same metadata, same migrations)

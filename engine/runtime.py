@@ -18,6 +18,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from engine import clock
+from engine.operators import call_host_operator, host_operators
 from engine.sandbox import RestrictedScriptEngine
 from engine.services import call_operator
 
@@ -36,9 +38,16 @@ class TaskFailure:
     data_seen: dict[str, Any]
 
 
-def make_script_engine(settings: SettingsProvider, time_limit: float) -> RestrictedScriptEngine:
+def make_script_engine(settings: SettingsProvider, time_limit: float,
+                       connection: Callable[[], Any] | None = None) -> RestrictedScriptEngine:
+    """The script engine for every workflow; `connection` gives the running step's connection to host operators."""
     def call_service(task, operation_name: str, operation_params: dict[str, dict[str, Any]]) -> str:
         arguments = {name: param["value"] for name, param in operation_params.items()}
+        host = host_operators().get(operation_name)
+        if host is not None:
+            if connection is None:
+                raise RuntimeError(f'operator "{operation_name}" can only run inside the engine')
+            return json.dumps(call_host_operator(host, arguments, connection(), clock.now()))
         return json.dumps(call_operator(operation_name, arguments, dict(settings())))
 
     return RestrictedScriptEngine(time_limit=time_limit, call_service=call_service)

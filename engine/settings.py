@@ -26,4 +26,5 @@ def default_city_settings() -> dict[str, Any]:
     return {
         "city_closures": parse_closures(os.environ.get("CLERKFLOW_CITY_CLOSURES", "")),
         "fee_schedule": DEFAULT_FEE_SCHEDULE,
+        "fee_schedules": [DEFAULT_FEE_SCHEDULE],
     }

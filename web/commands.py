@@ -18,6 +18,7 @@ from pathlib import Path
 
 from engine import clock
 from engine import cli
+from engine.citydata import seed_defaults
 from engine.migrate import upgrade
 
 DEMO_REQUESTS = (
@@ -53,6 +54,8 @@ def add_web_commands(commands: argparse._SubParsersAction) -> None:
 
 def setup(console: cli.Console, options: argparse.Namespace) -> None:
     upgrade(console.url)
+    with console.engine.database.write() as session:
+        seed_defaults(session)   # the offices, fee schedule, exemptions and letters of Art. 6; keeps edits
     processes, forms = Path(options.processes), Path(options.forms)
     if processes.is_dir():
         for result in console.engine.deploy_directory(processes, forms if forms.is_dir() else None, actor="setup"):

@@ -12,13 +12,15 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from web.models import (ADMINISTRATOR, ANALYST, CITY_ATTORNEY, CITY_CLERK, CLERK, CUSTODIAN, StaffAccount, db)
+from web.models import (ADMINISTRATOR, ANALYST, CITY_ATTORNEY, CITY_CLERK, CLERK, CUSTODIAN, OFFICE_CUSTODIANS,
+                        StaffAccount, db)
 
 DEFAULT_DEMO_PASSWORD = "clerkflow-demo"
 
 DEMO_ACCOUNTS = (
     ("clerk", "Casey Clerk", (CLERK, CITY_CLERK)),
-    ("custodian", "Morgan Custodian", (CUSTODIAN,)),
+    # One demo custodian for every office, so a demo request is visible whichever office holds it.
+    ("custodian", "Morgan Custodian", (CUSTODIAN, *OFFICE_CUSTODIANS)),
     ("attorney", "Avery Attorney", (CITY_ATTORNEY,)),
     ("analyst", "Robin Analyst", (ANALYST,)),
     ("admin", "Alex Administrator", (ADMINISTRATOR,)),

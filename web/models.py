@@ -25,6 +25,9 @@ CITY_ATTORNEY = "city_attorney"
 ANALYST = "analyst"
 ADMINISTRATOR = "administrator"
 ROLES = (CLERK, CITY_CLERK, CUSTODIAN, CITY_ATTORNEY, ANALYST, ADMINISTRATOR)
+# The custodian of each office of Art. 6 works that office's requests (docs/records-request.md, "Roles").
+OFFICE_KEYS = ("city_clerk", "city_treasurer", "police", "fire", "city_attorney", "municipal_court")
+OFFICE_CUSTODIANS = tuple(f"{CUSTODIAN}:{office}" for office in OFFICE_KEYS)
 
 
 class StaffAccount(db.Model):

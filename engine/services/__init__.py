@@ -1,9 +1,12 @@
-"""The city's rules as operators that BPMN service tasks call: 003, Art. 6 fees; K.S.A. 45-217/218 deadlines.
+"""The city's rules as operators that BPMN service tasks call: 003, Art. 6 open records; K.S.A. 45-217..221.
+
+Fees and prepayment (`fees`), custodians and office hours (`custodians`), denial grounds
+(`exemptions`), letters (`letters`), business-day deadlines (`business_calendar`).
 
 Importing this package registers every operator module in `OPERATORS`.
 """
 
-from engine.services import business_calendar, fees  # noqa: F401  (importing registers the operators)
+from engine.services import business_calendar, custodians, exemptions, fees, letters  # noqa: F401  (registers them)
 from engine.services.registry import (
     OPERATORS,
     Operator,

@@ -29,9 +29,14 @@ def is_business_day(day: date, city_closures: Collection[date] = ()) -> bool:
     """K.S.A. 45-217: not a weekend, not a federal or Kansas holiday, not a city closure day."""
     if day.weekday() >= SATURDAY:
         return False
-    if day in _federal_and_kansas_holidays(day.year):
+    if is_holiday(day):
         return False
     return day not in city_closures
+
+
+def is_holiday(day: date) -> bool:
+    """A holiday declared by Congress or by the Kansas legislature or governor (observed days included)."""
+    return day in _federal_and_kansas_holidays(day.year)
 
 
 def business_deadline(

@@ -1,21 +1,34 @@
-"""Record inspection and copy fees, estimates and prepayment: 003, Art. 6 fees.
+"""Record inspection and copy fees, estimates, invoices and prepayment: 003, Art. 6 fees.
 
 Every amount is a city setting (a `FeeSchedule` with its effective date) that the caller
 passes in, so an old request is always explained by the schedule in force when it was
 estimated. Amounts are `Decimal`, rounded to the cent half up.
+
+The engine passes every schedule the city has kept as the "fee_schedules" setting; an
+operator picks the one in force on the day the fee is assessed (`assessed_on`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from engine.services.registry import OperatorArgumentError, Parameter, operator
+from engine.services.registry import OperatorArgumentError, OperatorError, Parameter, operator
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+_AMOUNTS = (
+    "search_rate_per_hour",
+    "minimum_search_fee",
+    "free_below",
+    "copy_fee_per_page",
+    "prepayment_threshold",
+    "accident_report_copy_fee",
+    "transmit_above",
+)
 
 
 @dataclass(frozen=True)
@@ -26,15 +39,13 @@ class FeeSchedule:
     free_below: Decimal = Decimal("1.00")  # locating cost under this (24 h, same requester): no fee
     copy_fee_per_page: Decimal = Decimal("0.25")
     prepayment_threshold: Decimal = Decimal("25.00")  # an estimate above it: notice and prepayment
+    accident_report_copy_fee: Decimal = Decimal("5.00")  # "set by resolution"
+    transmit_above: Decimal = Decimal("5.00")  # a custodian holding more sends it to the City Clerk
 
     def __post_init__(self) -> None:
-        for name in (
-            "search_rate_per_hour",
-            "minimum_search_fee",
-            "free_below",
-            "copy_fee_per_page",
-            "prepayment_threshold",
-        ):
+        if not isinstance(self.effective_from, date) or isinstance(self.effective_from, datetime):
+            raise ValueError(f"fee schedule effective_from must be a date, not {self.effective_from!r}")
+        for name in _AMOUNTS:
             amount = getattr(self, name)
             if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
                 raise ValueError(f"fee schedule {name} must be a Decimal of zero or more, not {amount!r}")
@@ -42,12 +53,14 @@ class FeeSchedule:
 
 # The article's amounts as codified ("Code 2005"); an administrator's schedules supersede it.
 DEFAULT_FEE_SCHEDULE = FeeSchedule(effective_from=date(2005, 1, 1))
+# The "fee_schedules" setting when the city has entered none of its own.
+DEFAULT_FEE_SCHEDULES = (DEFAULT_FEE_SCHEDULE,)
 
 
 @dataclass(frozen=True)
 class FeeEstimate:
     inspection_fee: Decimal
-    copy_fee: Decimal
+    copy_fee: Decimal  # pages, accident reports and records the copiers cannot reproduce
     mailing_fee: Decimal
     total: Decimal  # inspection + copy + mailing - waived
     prepayment_required: bool  # the custodian must demand full or partial prepayment
@@ -55,6 +68,34 @@ class FeeEstimate:
     waived: Decimal = ZERO
     waiver_reason: str = ""  # kept with the estimate: the article wants it on record
     schedule_effective_from: date | None = None
+    # What locating the records costs the city (hours x rate), charged or not: it counts
+    # toward the same requester's 24-hour total for the next request.
+    locating_cost: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    item: str
+    quantity: Decimal
+    rate: Decimal
+    amount: Decimal  # quantity x rate, to the cent; negative for a reduction
+
+
+@dataclass(frozen=True)
+class Invoice:
+    lines: tuple[InvoiceLine, ...]
+    total: Decimal  # the sum of the lines
+    prepaid: Decimal
+    balance_due: Decimal  # still owed before inspection or delivery
+    refund_due: Decimal  # owed back to the requester before inspection or delivery
+    schedule_effective_from: date
+    waiver_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Settlement:
+    balance_due: Decimal
+    refund_due: Decimal
 
 
 def schedule_in_force(schedules: Iterable[FeeSchedule], day: date) -> FeeSchedule:
@@ -93,22 +134,29 @@ def copy_fee(
     pages: int,
     schedule: FeeSchedule,
     *,
+    accident_reports: int = 0,
     free_distribution: bool = False,
     handling_costs_more: bool = False,
     actual_cost: Decimal | None = None,
 ) -> Decimal:
-    """Art. 6 copy fee: `pages` copier pages at the page rate, plus `actual_cost` for the rest.
+    """Art. 6 copy fee: copier pages at the page rate, accident reports at their rate, plus `actual_cost`.
 
     `actual_cost` is what reproducing records the city's copiers cannot copy costs the
-    city, staff time included. No fee for copies prepared for free public distribution,
+    city, staff time included. `accident_reports` counts accident report copies, charged
+    at the fee set by resolution. No fee for copies prepared for free public distribution,
     or when charging and handling the fee would cost more than the copy.
     """
     _not_negative("pages", pages)
+    _not_negative("accident_reports", accident_reports)
     if actual_cost is not None:
         _not_negative("actual_cost", actual_cost)
     if free_distribution or handling_costs_more:
         return ZERO
-    return _cents(pages * schedule.copy_fee_per_page + (actual_cost or 0))
+    return _cents(
+        pages * schedule.copy_fee_per_page
+        + accident_reports * schedule.accident_report_copy_fee
+        + (actual_cost or 0)
+    )
 
 
 def fee_estimate(
@@ -116,6 +164,7 @@ def fee_estimate(
     pages: int,
     schedule: FeeSchedule,
     *,
+    accident_reports: int = 0,
     readily_available: bool = False,
     same_requester_24h_cost: Decimal = Decimal(0),
     free_distribution: bool = False,
@@ -135,12 +184,7 @@ def fee_estimate(
     official duties. A waiver or reduction in the public interest needs `waiver_reason`.
     """
     _not_negative("mailing_fee", mailing_fee)
-    _not_negative("waived_amount", waived_amount)
-    if waived_amount > 0 and not waiver_reason.strip():
-        raise OperatorArgumentError(
-            "a fee is reduced or waived only in the public interest; record the reason in waiver_reason",
-            "waiver_reason",
-        )
+    _check_waiver(waived_amount, waiver_reason)
     inspection = inspection_fee(
         staff_hours,
         schedule,
@@ -150,13 +194,24 @@ def fee_estimate(
     copies = copy_fee(
         pages,
         schedule,
+        accident_reports=accident_reports,
         free_distribution=free_distribution,
         handling_costs_more=handling_costs_more,
         actual_cost=actual_cost,
     )
+    locating_cost = _cents(staff_hours * schedule.search_rate_per_hour)
     if denied or official_duty:
         # No fee of any kind on a denial, nor to city staff acting for the city.
-        return FeeEstimate(ZERO, ZERO, ZERO, ZERO, False, False, schedule_effective_from=schedule.effective_from)
+        return FeeEstimate(
+            ZERO,
+            ZERO,
+            ZERO,
+            ZERO,
+            False,
+            False,
+            schedule_effective_from=schedule.effective_from,
+            locating_cost=locating_cost,
+        )
     mailing = _cents(mailing_fee)
     subtotal = inspection + copies + mailing
     waived = min(_cents(waived_amount), subtotal)
@@ -173,7 +228,183 @@ def fee_estimate(
         waived=waived,
         waiver_reason=waiver_reason.strip() if waived else "",
         schedule_effective_from=schedule.effective_from,
+        locating_cost=locating_cost,
     )
+
+
+def settle_prepayment(total: Decimal, prepaid: Decimal) -> Settlement:
+    """Art. 6: any overage or underage against the prepayment is settled before inspection or delivery.
+
+    `total` is the fee finally charged, `prepaid` what the requester paid in advance: the
+    requester pays the balance due, or the custodian refunds the overage.
+    """
+    _not_negative("total", total)
+    _not_negative("prepaid", prepaid)
+    difference = _cents(total) - _cents(prepaid)
+    return Settlement(balance_due=max(difference, ZERO), refund_due=max(-difference, ZERO))
+
+
+def transmittal_due(amount_held: Decimal, schedule: FeeSchedule) -> bool:
+    """Art. 6: a custodian transmits fee money to the City Clerk whenever it exceeds `transmit_above`.
+
+    The change float the City Clerk provides is not fee money and is not counted here.
+    """
+    return _cents(amount_held) > schedule.transmit_above
+
+
+def invoice(
+    search_hours: Sequence[Mapping[str, object]],
+    pages: int,
+    schedule: FeeSchedule,
+    *,
+    accident_reports: int = 0,
+    actual_cost: Decimal | None = None,
+    mailing_fee: Decimal = Decimal(0),
+    readily_available: bool = False,
+    same_requester_24h_cost: Decimal = Decimal(0),
+    free_distribution: bool = False,
+    handling_costs_more: bool = False,
+    denied: bool = False,
+    official_duty: bool = False,
+    waived_amount: Decimal = Decimal(0),
+    waiver_reason: str = "",
+    prepaid: Decimal = Decimal(0),
+) -> Invoice:
+    """Art. 6 itemized invoice: search time by employee, copies, mailing, waiver, prepayment settled.
+
+    `search_hours` lists {"employee": name, "hours": number}, one entry per employee (or
+    several, added together). The rules are those of `fee_estimate`: nothing on a denial
+    or to city staff on official duty; no inspection fee for a record readily available,
+    nor while the same requester's locating cost over 24 hours stays under `free_below`;
+    otherwise the minimum search fee per request. Each line's amount is its quantity times
+    its rate, to the cent, and the total is the sum of the lines.
+    """
+    searches = _search_entries(search_hours)
+    _not_negative("pages", pages)
+    _not_negative("accident_reports", accident_reports)
+    _not_negative("mailing_fee", mailing_fee)
+    _not_negative("same_requester_24h_cost", same_requester_24h_cost)
+    _not_negative("prepaid", prepaid)
+    if actual_cost is not None:
+        _not_negative("actual_cost", actual_cost)
+    _check_waiver(waived_amount, waiver_reason)
+
+    if denied or official_duty:
+        why = "the request was denied" if denied else "requested for a city officer's or employee's official duties"
+        lines = [InvoiceLine(f"No fee: {why}", Decimal(1), ZERO, ZERO)]
+        return _invoice(lines, prepaid, schedule, "")
+
+    lines = _search_lines(searches, schedule, readily_available, same_requester_24h_cost)
+
+    no_copy_fee = (
+        ": no fee, copies prepared for free public distribution"
+        if free_distribution
+        else ": no fee, handling the fee would cost more than the copy"
+        if handling_costs_more
+        else ""
+    )
+    copies = [
+        ("Photocopies (per page)", Decimal(pages), schedule.copy_fee_per_page),
+        ("Accident report copies", Decimal(accident_reports), schedule.accident_report_copy_fee),
+    ]
+    if actual_cost:
+        copies.append(
+            ("Records the city's copiers cannot reproduce (actual cost, staff time included)", Decimal(1), actual_cost)
+        )
+    for item, quantity, rate in copies:
+        if quantity:
+            lines.append(_line(item + no_copy_fee, quantity, ZERO if no_copy_fee else rate))
+
+    if mailing_fee:
+        lines.append(_line("Mailing and handling", Decimal(1), mailing_fee))
+
+    subtotal = sum((line.amount for line in lines), ZERO)
+    waived = min(_cents(waived_amount), subtotal)
+    reason = waiver_reason.strip() if waived else ""
+    if waived:
+        lines.append(InvoiceLine(f"Reduced in the public interest: {reason}", Decimal(1), -waived, -waived))
+    return _invoice(lines, prepaid, schedule, reason)
+
+
+def _invoice(lines: list[InvoiceLine], prepaid: Decimal, schedule: FeeSchedule, reason: str) -> Invoice:
+    total = sum((line.amount for line in lines), ZERO)
+    settlement = settle_prepayment(total, prepaid)
+    return Invoice(
+        lines=tuple(lines),
+        total=total,
+        prepaid=_cents(prepaid),
+        balance_due=settlement.balance_due,
+        refund_due=settlement.refund_due,
+        schedule_effective_from=schedule.effective_from,
+        waiver_reason=reason,
+    )
+
+
+def _search_lines(
+    searches: list[tuple[str, Decimal]],
+    schedule: FeeSchedule,
+    readily_available: bool,
+    same_requester_24h_cost: Decimal,
+) -> list[InvoiceLine]:
+    hours = sum((entry_hours for _, entry_hours in searches), Decimal(0))
+    if readily_available:
+        return [InvoiceLine("Record search: readily available to the custodian, no fee", hours, ZERO, ZERO)]
+    if hours * schedule.search_rate_per_hour + same_requester_24h_cost < schedule.free_below:
+        if not searches:
+            return []
+        item = f"Record search: locating cost under {schedule.free_below} within 24 hours, no fee"
+        return [InvoiceLine(item, hours, ZERO, ZERO)]
+    rate = schedule.search_rate_per_hour
+    lines = [_line(f"Record search: {name}", entry_hours, rate) for name, entry_hours in searches]
+    charged = sum((line.amount for line in lines), ZERO)
+    if charged < schedule.minimum_search_fee:
+        shortfall = schedule.minimum_search_fee - charged
+        item = f"Minimum search fee ({schedule.minimum_search_fee} a request)"
+        lines.append(InvoiceLine(item, Decimal(1), shortfall, shortfall))
+    return lines
+
+
+def _search_entries(entries: Sequence[Mapping[str, object]]) -> list[tuple[str, Decimal]]:
+    """[(employee, hours)] in first-seen order, an employee's entries added together."""
+    if isinstance(entries, (str, Mapping)) or not isinstance(entries, Iterable):
+        raise OperatorArgumentError(
+            'search_hours must be a list of {"employee": name, "hours": number}', "search_hours"
+        )
+    totals: dict[str, Decimal] = {}
+    for position, entry in enumerate(entries, start=1):
+        employee = entry.get("employee") if isinstance(entry, Mapping) else None
+        hours = _hours(entry.get("hours") if isinstance(entry, Mapping) else None)
+        if not isinstance(employee, str) or not employee.strip() or hours is None:
+            raise OperatorArgumentError(
+                f'search_hours entry {position} must be {{"employee": name, "hours": a number of zero or more}}, '
+                f"not {entry!r}",
+                "search_hours",
+            )
+        totals[employee.strip()] = totals.get(employee.strip(), Decimal(0)) + hours
+    return list(totals.items())
+
+
+def _hours(value: object) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
+        return None
+    try:
+        hours = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return hours if hours.is_finite() and hours >= 0 else None
+
+
+def _line(item: str, quantity: Decimal, rate: Decimal) -> InvoiceLine:
+    return InvoiceLine(item, quantity, _cents(rate), _cents(quantity * rate))
+
+
+def _check_waiver(waived_amount: Decimal, waiver_reason: str) -> None:
+    _not_negative("waived_amount", waived_amount)
+    if waived_amount > 0 and not waiver_reason.strip():
+        raise OperatorArgumentError(
+            "a fee is reduced or waived only in the public interest; record the reason in waiver_reason",
+            "waiver_reason",
+        )
 
 
 def _cents(amount: Decimal | int) -> Decimal:
@@ -185,10 +416,37 @@ def _not_negative(name: str, amount: Decimal | int) -> None:
         raise OperatorArgumentError(f"{name} cannot be negative ({amount})", name)
 
 
-# The engine passes the schedule in force as the "fee_schedule" setting; these adapters
-# only rename it so the rules above keep the plain name `schedule`.
+# Operators. The engine passes every schedule the city has kept as the "fee_schedules"
+# setting; the adapters below pick the one in force on `assessed_on` and call the rules
+# above with it, so the rules keep the plain name `schedule`.
 
-_SCHEDULE = ("fee_schedule",)
+_SCHEDULES = ("fee_schedules",)
+
+
+def _schedule_for(fee_schedules: object, assessed_on: date | None) -> FeeSchedule:
+    if isinstance(fee_schedules, FeeSchedule):
+        fee_schedules = [fee_schedules]
+    schedules = list(fee_schedules or ())  # type: ignore[call-overload]
+    if not schedules or not all(isinstance(schedule, FeeSchedule) for schedule in schedules):
+        raise OperatorError('the city setting "fee_schedules" must list at least one fee schedule')
+    if assessed_on is None:
+        # Only the adapters whose parameter is optional get here: the latest schedule kept.
+        return max(schedules, key=lambda schedule: schedule.effective_from)
+    try:
+        return schedule_in_force(schedules, assessed_on)
+    except ValueError as error:
+        raise OperatorArgumentError(f"{error}; the earliest schedule kept is later", "assessed_on") from None
+
+
+_ASSESSED_ON = Parameter(
+    "assessed_on", "date", description="the day the fee is assessed: the schedule in force that day applies"
+)
+_ASSESSED_ON_OPTIONAL = Parameter(
+    "assessed_on",
+    "date",
+    False,
+    "the day the fee is assessed: the schedule in force that day applies (without it, the latest schedule)",
+)
 _STAFF_HOURS = Parameter("staff_hours", "decimal", description="hours of search, summed over every employee")
 _PAGES = Parameter("pages", "integer", description="pages the city's copiers reproduce")
 _INSPECTION_OPTIONS = (
@@ -196,9 +454,19 @@ _INSPECTION_OPTIONS = (
     Parameter("same_requester_24h_cost", "decimal", False, "locating cost of the same person's other requests in 24 h"),
 )
 _COPY_OPTIONS = (
+    Parameter("accident_reports", "integer", False, "accident report copies, at the fee set by resolution"),
     Parameter("free_distribution", "boolean", False, "copies prepared for free public distribution"),
     Parameter("handling_costs_more", "boolean", False, "handling the fee would cost more than the copy"),
     Parameter("actual_cost", "decimal", False, "actual cost of records the copiers cannot reproduce"),
+)
+_CHARGE_OPTIONS = (
+    Parameter("mailing_fee", "decimal", False, "mailing and handling assessed by the custodian"),
+    Parameter("denied", "boolean", False, "the request is denied: no fee of any kind"),
+    Parameter("official_duty", "boolean", False, "a city officer or employee asking for official duties"),
+)
+_WAIVER = (
+    Parameter("waived_amount", "decimal", False, "amount reduced or waived in the public interest"),
+    Parameter("waiver_reason", "string", False, "why the fee is reduced or waived; required with waived_amount"),
 )
 
 
@@ -207,33 +475,94 @@ _COPY_OPTIONS = (
     "Art. 6 inspection fee for the staff time spent searching for the records.",
     _STAFF_HOURS,
     *_INSPECTION_OPTIONS,
-    settings=_SCHEDULE,
+    _ASSESSED_ON_OPTIONAL,
+    settings=_SCHEDULES,
 )
-def _inspection_fee_operator(staff_hours: Decimal, *, fee_schedule: FeeSchedule, **options: object) -> Decimal:
-    return inspection_fee(staff_hours, fee_schedule, **options)  # type: ignore[arg-type]
+def _inspection_fee_operator(
+    staff_hours: Decimal, *, fee_schedules: object, assessed_on: date | None = None, **options: object
+) -> Decimal:
+    return inspection_fee(staff_hours, _schedule_for(fee_schedules, assessed_on), **options)  # type: ignore[arg-type]
 
 
-@operator("fees.copy_fee", "Art. 6 copy fee for the pages copied.", _PAGES, *_COPY_OPTIONS, settings=_SCHEDULE)
-def _copy_fee_operator(pages: int, *, fee_schedule: FeeSchedule, **options: object) -> Decimal:
-    return copy_fee(pages, fee_schedule, **options)  # type: ignore[arg-type]
+@operator(
+    "fees.copy_fee",
+    "Art. 6 copy fee for the pages and accident reports copied.",
+    _PAGES,
+    *_COPY_OPTIONS,
+    _ASSESSED_ON_OPTIONAL,
+    settings=_SCHEDULES,
+)
+def _copy_fee_operator(
+    pages: int, *, fee_schedules: object, assessed_on: date | None = None, **options: object
+) -> Decimal:
+    return copy_fee(pages, _schedule_for(fee_schedules, assessed_on), **options)  # type: ignore[arg-type]
 
 
 @operator(
     "fees.fee_estimate",
     "Art. 6 estimate of all fees for a request, with the prepayment and notice it calls for.",
+    _ASSESSED_ON,
     _STAFF_HOURS,
     _PAGES,
     *_INSPECTION_OPTIONS,
     *_COPY_OPTIONS,
-    Parameter("mailing_fee", "decimal", False, "mailing and handling assessed by the custodian"),
-    Parameter("denied", "boolean", False, "the request is denied: no fee of any kind"),
-    Parameter("official_duty", "boolean", False, "a city officer or employee asking for official duties"),
+    *_CHARGE_OPTIONS,
     Parameter("account_in_good_standing", "boolean", False, "excuses the mandatory prepayment"),
-    Parameter("waived_amount", "decimal", False, "amount reduced or waived in the public interest"),
-    Parameter("waiver_reason", "string", False, "why the fee is reduced or waived; required with waived_amount"),
-    settings=_SCHEDULE,
+    *_WAIVER,
+    settings=_SCHEDULES,
 )
 def _fee_estimate_operator(
-    staff_hours: Decimal, pages: int, *, fee_schedule: FeeSchedule, **options: object
+    assessed_on: date, staff_hours: Decimal, pages: int, *, fee_schedules: object, **options: object
 ) -> FeeEstimate:
-    return fee_estimate(staff_hours, pages, fee_schedule, **options)  # type: ignore[arg-type]
+    schedule = _schedule_for(fee_schedules, assessed_on)
+    return fee_estimate(staff_hours, pages, schedule, **options)  # type: ignore[arg-type]
+
+
+@operator(
+    "fees.invoice",
+    "Art. 6 itemized invoice: search time by employee, copies, mailing, waiver and prepayment settled.",
+    _ASSESSED_ON,
+    Parameter("search_hours", "list", False, 'search time by employee: [{"employee": name, "hours": number}]'),
+    Parameter("pages", "integer", False, "pages the city's copiers reproduce"),
+    *_COPY_OPTIONS,
+    *_INSPECTION_OPTIONS,
+    *_CHARGE_OPTIONS,
+    *_WAIVER,
+    Parameter("prepaid", "decimal", False, "prepayment received"),
+    settings=_SCHEDULES,
+)
+def _invoice_operator(
+    assessed_on: date,
+    *,
+    fee_schedules: object,
+    search_hours: Sequence[Mapping[str, object]] = (),
+    pages: int = 0,
+    **options: object,
+) -> dict[str, object]:
+    schedule = _schedule_for(fee_schedules, assessed_on)
+    bill = invoice(search_hours, pages, schedule, **options)  # type: ignore[arg-type]
+    return {
+        # A quantity is hours or a count, not money: shown as entered, not rounded to the cent.
+        "lines": [
+            {"item": line.item, "quantity": _quantity_text(line.quantity), "rate": line.rate, "amount": line.amount}
+            for line in bill.lines
+        ],
+        "total": bill.total,
+        "prepaid": bill.prepaid,
+        "balance_due": bill.balance_due,
+        "refund_due": bill.refund_due,
+        "schedule_effective_from": bill.schedule_effective_from,
+        "waiver_reason": bill.waiver_reason,
+    }
+
+
+def _quantity_text(quantity: Decimal) -> str:
+    return format(quantity.normalize(), "f")  # Decimal("1.50") -> "1.5", Decimal("20") -> "20"
+
+
+operator(
+    "fees.settle_prepayment",
+    "Art. 6: the balance due or the refund owed against a prepayment, settled before inspection or delivery.",
+    Parameter("total", "decimal", description="the fee finally charged"),
+    Parameter("prepaid", "decimal", description="what the requester prepaid"),
+)(settle_prepayment)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 
-PARAMETER_TYPES = ("string", "integer", "decimal", "boolean", "date", "datetime", "list")
+PARAMETER_TYPES = ("string", "integer", "decimal", "boolean", "date", "datetime", "list", "object")
 
 
 class OperatorError(Exception):
@@ -245,6 +245,15 @@ def _to_list(value: object) -> list[object]:
     return list(value)
 
 
+def _to_object(value: object) -> dict[str, object]:
+    # A JSON object: names (text) and values, passed on as a new dict the operator may keep.
+    if not isinstance(value, Mapping):
+        raise TypeError
+    if not all(isinstance(key, str) for key in value):
+        raise _Explained("every name in an object must be text")
+    return dict(value)
+
+
 _TYPE_WORDS = {
     "string": "text",
     "integer": "a whole number",
@@ -253,6 +262,7 @@ _TYPE_WORDS = {
     "date": "a date (YYYY-MM-DD)",
     "datetime": "a date and time with its time zone",
     "list": "a list",
+    "object": "an object of names and values",
 }
 
 _COERCIONS: dict[str, Callable[[object], object]] = {
@@ -263,4 +273,5 @@ _COERCIONS: dict[str, Callable[[object], object]] = {
     "date": _to_date,
     "datetime": _to_datetime,
     "list": _to_list,
+    "object": _to_object,
 }

@@ -1,19 +1,24 @@
-"""003, Art. 6 fees: inspection, copies, estimate, prepayment, denial, official duty, waiver."""
+"""003, Art. 6 fees: inspection, copies, accident reports, estimate, invoice, prepayment, denial, waiver."""
 
-from datetime import date
+import json
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
-from engine.services import OperatorArgumentError
+from engine.services import OperatorArgumentError, OperatorError, call_operator
 from engine.services.fees import (
     DEFAULT_FEE_SCHEDULE,
     FeeEstimate,
     FeeSchedule,
+    Settlement,
     copy_fee,
     fee_estimate,
     inspection_fee,
+    invoice,
     schedule_in_force,
+    settle_prepayment,
+    transmittal_due,
 )
 
 SCHEDULE = DEFAULT_FEE_SCHEDULE
@@ -93,6 +98,7 @@ def test_estimate_adds_inspection_copies_and_mailing():
         prepayment_required=False,
         notice_required=False,
         schedule_effective_from=SCHEDULE.effective_from,
+        locating_cost=D("15.00"),
     )
 
 
@@ -203,3 +209,300 @@ def test_schedule_in_force_is_the_latest_effective_on_the_day():
 def test_fee_schedule_refuses_a_negative_amount():
     with pytest.raises(ValueError, match="copy_fee_per_page"):
         FeeSchedule(effective_from=date(2026, 1, 1), copy_fee_per_page=D("-0.25"))
+
+
+# Schedules kept with their effective dates, and the day an estimate is assessed.
+
+RESOLUTION_2026 = FeeSchedule(
+    effective_from=date(2026, 7, 1),
+    search_rate_per_hour=D("20.00"),
+    copy_fee_per_page=D("0.10"),
+    accident_report_copy_fee=D("7.50"),
+)
+SCHEDULES = (SCHEDULE, RESOLUTION_2026)
+SETTINGS = {"fee_schedules": SCHEDULES}
+
+
+@pytest.mark.parametrize(
+    ("assessed_on", "total", "effective_from"),
+    [
+        ("2026-06-30", "31.50", "2005-01-01"),  # 2 h at 15.00 + 6 pages at 0.25
+        ("2026-07-01", "40.60", "2026-07-01"),  # 2 h at 20.00 + 6 pages at 0.10
+        ("2027-01-15", "40.60", "2026-07-01"),
+    ],
+)
+def test_estimate_uses_the_schedule_in_force_on_the_day_assessed(assessed_on, total, effective_from):
+    estimate = call_operator(
+        "fees.fee_estimate", {"assessed_on": assessed_on, "staff_hours": "2", "pages": 6}, SETTINGS
+    )
+    assert estimate["total"] == total
+    assert estimate["schedule_effective_from"] == effective_from
+
+
+def test_estimate_is_always_explained_by_a_day_assessed():
+    with pytest.raises(OperatorArgumentError) as refused:
+        call_operator("fees.fee_estimate", {"staff_hours": "2", "pages": 6}, SETTINGS)
+    assert refused.value.parameter == "assessed_on"
+
+
+def test_estimate_assessed_before_any_schedule_is_refused():
+    with pytest.raises(OperatorArgumentError, match="no fee schedule was in force on 2004-12-31") as refused:
+        call_operator("fees.fee_estimate", {"assessed_on": "2004-12-31", "staff_hours": 1, "pages": 0}, SETTINGS)
+    assert refused.value.parameter == "assessed_on"
+
+
+def test_schedules_setting_may_come_in_any_order():
+    settings = {"fee_schedules": [RESOLUTION_2026, SCHEDULE]}
+    assert call_operator("fees.copy_fee", {"pages": 10, "assessed_on": "2026-06-30"}, settings) == "2.50"
+
+
+def test_quick_fee_without_a_day_uses_the_latest_schedule():
+    assert call_operator("fees.copy_fee", {"pages": 10}, SETTINGS) == "1.00"
+    assert call_operator("fees.inspection_fee", {"staff_hours": 1}, SETTINGS) == "20.00"
+    assert call_operator("fees.inspection_fee", {"staff_hours": 1, "assessed_on": "2026-01-02"}, SETTINGS) == "15.00"
+
+
+def test_empty_schedules_setting_is_an_operator_error():
+    with pytest.raises(OperatorError, match="fee_schedules"):
+        call_operator("fees.copy_fee", {"pages": 1}, {"fee_schedules": []})
+
+
+# Accident reports: the copy fee "set by resolution".
+
+
+def test_accident_report_copies_are_charged_at_the_fee_set_by_resolution():
+    assert SCHEDULE.accident_report_copy_fee == D("5.00")
+    assert copy_fee(0, SCHEDULE, accident_reports=2) == D("10.00")
+    assert copy_fee(4, RESOLUTION_2026, accident_reports=1) == D("7.90")
+
+
+def test_estimate_counts_accident_reports_with_the_copies():
+    estimate = fee_estimate(D("0"), 4, SCHEDULE, accident_reports=3, mailing_fee=D("1.25"))
+    assert (estimate.copy_fee, estimate.mailing_fee, estimate.total) == (D("16.00"), D("1.25"), D("17.25"))
+
+
+def test_accident_reports_prepared_for_free_distribution_are_free():
+    assert copy_fee(0, SCHEDULE, accident_reports=2, free_distribution=True) == D("0.00")
+
+
+def test_negative_accident_report_count_is_refused():
+    with pytest.raises(OperatorArgumentError) as refused:
+        call_operator("fees.copy_fee", {"pages": 0, "accident_reports": -1}, SETTINGS)
+    assert refused.value.parameter == "accident_reports"
+
+
+@pytest.mark.parametrize("field", ["accident_report_copy_fee", "transmit_above"])
+def test_fee_schedule_refuses_a_negative_resolution_amount(field):
+    with pytest.raises(ValueError, match=field):
+        FeeSchedule(effective_from=date(2026, 1, 1), **{field: D("-1")})
+
+
+def test_fee_schedule_takes_effect_on_a_day_not_a_moment():
+    with pytest.raises(ValueError, match="effective_from"):
+        FeeSchedule(effective_from=datetime(2026, 1, 1, 9, 0))
+
+
+def test_estimate_records_the_locating_cost_even_when_nothing_is_charged():
+    # The next request by the same person counts it toward the 24-hour total.
+    assert fee_estimate(D("0.05"), 0, SCHEDULE).locating_cost == D("0.75")
+    assert fee_estimate(D("2"), 0, SCHEDULE, denied=True).locating_cost == D("30.00")
+
+
+# Prepayment: settled before inspection or delivery.
+
+
+def test_overpaid_prepayment_is_refunded_before_delivery():
+    assert settle_prepayment(D("21.50"), D("30")) == Settlement(balance_due=D("0.00"), refund_due=D("8.50"))
+
+
+def test_underpaid_prepayment_leaves_a_balance_due_before_inspection():
+    assert settle_prepayment(D("31.50"), D("25.00")) == Settlement(balance_due=D("6.50"), refund_due=D("0.00"))
+
+
+def test_exact_prepayment_settles_to_nothing_either_way():
+    assert settle_prepayment(D("25.00"), D("25")) == Settlement(D("0.00"), D("0.00"))
+
+
+def test_settle_prepayment_operator_returns_both_amounts():
+    settled = call_operator("fees.settle_prepayment", {"total": "12.345", "prepaid": 20}, {})
+    assert settled == {"balance_due": "0.00", "refund_due": "7.65"}
+
+
+@pytest.mark.parametrize(("total", "prepaid", "parameter"), [("-1", "0", "total"), ("1", "-0.01", "prepaid")])
+def test_negative_prepayment_amounts_are_refused(total, prepaid, parameter):
+    with pytest.raises(OperatorArgumentError) as refused:
+        settle_prepayment(D(total), D(prepaid))
+    assert refused.value.parameter == parameter
+
+
+@pytest.mark.parametrize(("held", "due"), [("5.00", False), ("5.004", False), ("5.01", True), ("40", True)])
+def test_custodian_transmits_fee_money_once_it_exceeds_five_dollars(held, due):
+    assert transmittal_due(D(held), SCHEDULE) is due
+
+
+# The itemized invoice.
+
+
+def lines_of(bill):
+    return [(line.item, line.quantity, line.rate, line.amount) for line in bill.lines]
+
+
+def test_invoice_itemizes_search_time_by_employee():
+    bill = invoice(
+        [{"employee": "A. Clerk", "hours": "1.5"}, {"employee": "B. Deputy", "hours": 0.5}],
+        20,
+        SCHEDULE,
+        accident_reports=1,
+        actual_cost=D("3.10"),
+        mailing_fee=D("2.00"),
+    )
+    assert lines_of(bill) == [
+        ("Record search: A. Clerk", D("1.5"), D("15.00"), D("22.50")),
+        ("Record search: B. Deputy", D("0.5"), D("15.00"), D("7.50")),
+        ("Photocopies (per page)", D(20), D("0.25"), D("5.00")),
+        ("Accident report copies", D(1), D("5.00"), D("5.00")),
+        ("Records the city's copiers cannot reproduce (actual cost, staff time included)", D(1), D("3.10"), D("3.10")),
+        ("Mailing and handling", D(1), D("2.00"), D("2.00")),
+    ]
+    assert bill.total == D("45.10")
+    assert (bill.prepaid, bill.balance_due, bill.refund_due) == (D("0.00"), D("45.10"), D("0.00"))
+    assert bill.schedule_effective_from == SCHEDULE.effective_from
+
+
+def test_invoice_adds_an_employees_entries_together():
+    bill = invoice([{"employee": "A. Clerk", "hours": 1}, {"employee": " A. Clerk ", "hours": "0.25"}], 0, SCHEDULE)
+    assert lines_of(bill) == [("Record search: A. Clerk", D("1.25"), D("15.00"), D("18.75"))]
+
+
+def test_invoice_charges_the_minimum_search_fee_as_its_own_line():
+    bill = invoice([{"employee": "A. Clerk", "hours": "0.1"}, {"employee": "B. Deputy", "hours": "0.1"}], 0, SCHEDULE)
+    assert lines_of(bill)[-1] == ("Minimum search fee (5.00 a request)", D(1), D("2.00"), D("2.00"))
+    assert bill.total == D("5.00")
+
+
+def test_invoice_for_a_readily_available_record_has_no_search_charge():
+    bill = invoice([{"employee": "A. Clerk", "hours": 2}], 4, SCHEDULE, readily_available=True)
+    assert lines_of(bill)[0] == ("Record search: readily available to the custodian, no fee", D(2), D(0), D(0))
+    assert bill.total == D("1.00")
+
+
+@pytest.mark.parametrize(("earlier_24h_cost", "total"), [("0.20", "0.00"), ("0.25", "5.00")])
+def test_invoice_search_under_one_dollar_in_24_hours_is_free(earlier_24h_cost, total):
+    search = [{"employee": "A. Clerk", "hours": "0.05"}]
+    bill = invoice(search, 0, SCHEDULE, same_requester_24h_cost=D(earlier_24h_cost))
+    assert bill.total == D(total)
+    assert len(bill.lines) == (1 if total == "0.00" else 2)
+
+
+def test_invoice_for_a_denied_request_refunds_any_prepayment():
+    search = [{"employee": "A. Clerk", "hours": 3}]
+    bill = invoice(search, 100, SCHEDULE, mailing_fee=D("4"), denied=True, prepaid=D("30"))
+    assert lines_of(bill) == [("No fee: the request was denied", D(1), D(0), D(0))]
+    assert (bill.total, bill.balance_due, bill.refund_due) == (D("0.00"), D("0.00"), D("30.00"))
+
+
+def test_invoice_for_a_city_officer_on_official_duty_is_zero():
+    bill = invoice([{"employee": "A. Clerk", "hours": 3}], 100, SCHEDULE, official_duty=True)
+    assert bill.total == D("0.00")
+    assert "official duties" in bill.lines[0].item
+
+
+def test_invoice_copies_for_free_distribution_show_no_charge():
+    bill = invoice([], 30, SCHEDULE, free_distribution=True)
+    assert lines_of(bill) == [
+        ("Photocopies (per page): no fee, copies prepared for free public distribution", D(30), D(0), D(0))
+    ]
+
+
+def test_invoice_waiver_is_a_line_with_its_reason():
+    bill = invoice(
+        [{"employee": "A. Clerk", "hours": 2}],
+        6,
+        SCHEDULE,
+        waived_amount=D("100"),
+        waiver_reason=" news reporting on a public hazard ",
+        prepaid=D("31.50"),
+    )
+    assert lines_of(bill)[-1] == (
+        "Reduced in the public interest: news reporting on a public hazard",
+        D(1),
+        D("-31.50"),
+        D("-31.50"),
+    )
+    assert (bill.total, bill.refund_due) == (D("0.00"), D("31.50"))
+    assert bill.waiver_reason == "news reporting on a public hazard"
+
+
+def test_invoice_waiver_without_a_reason_is_refused():
+    with pytest.raises(OperatorArgumentError) as refused:
+        invoice([], 6, SCHEDULE, waived_amount=D("1"))
+    assert refused.value.parameter == "waiver_reason"
+
+
+@pytest.mark.parametrize(
+    ("staff_hours", "pages", "options"),
+    [
+        ("2", 6, {}),
+        ("0.25", 0, {}),
+        ("0.05", 3, {"same_requester_24h_cost": D("0.10")}),
+        ("1", 41, {"accident_reports": 2, "mailing_fee": D("3.20"), "actual_cost": D("1.99")}),
+        ("3", 10, {"readily_available": True, "waived_amount": D("1"), "waiver_reason": "public interest"}),
+        ("4", 300, {"denied": True}),
+    ],
+)
+def test_invoice_total_agrees_with_the_estimate(staff_hours, pages, options):
+    estimate = fee_estimate(D(staff_hours), pages, SCHEDULE, **options)
+    bill = invoice([{"employee": "A. Clerk", "hours": staff_hours}], pages, SCHEDULE, **options)
+    assert bill.total == estimate.total
+
+
+@pytest.mark.parametrize(
+    "search_hours",
+    [
+        [{"employee": "A. Clerk"}],
+        [{"hours": 1}],
+        [{"employee": "", "hours": 1}],
+        [{"employee": "A. Clerk", "hours": "-1"}],
+        [{"employee": "A. Clerk", "hours": "two"}],
+        [{"employee": "A. Clerk", "hours": True}],
+        ["A. Clerk"],
+        {"employee": "A. Clerk", "hours": 1},
+    ],
+)
+def test_invoice_refuses_search_time_without_employee_and_hours(search_hours):
+    with pytest.raises(OperatorArgumentError) as refused:
+        invoice(search_hours, 0, SCHEDULE)
+    assert refused.value.parameter == "search_hours"
+
+
+def test_invoice_operator_returns_the_itemized_json():
+    bill = call_operator(
+        "fees.invoice",
+        {
+            "assessed_on": "2026-07-01",
+            "search_hours": [{"employee": "A. Clerk", "hours": "1.50"}, {"employee": "B. Deputy", "hours": "0.3333"}],
+            "pages": 6,
+            "prepaid": "40",
+        },
+        SETTINGS,
+    )
+    assert bill == {
+        "lines": [
+            {"item": "Record search: A. Clerk", "quantity": "1.5", "rate": "20.00", "amount": "30.00"},
+            {"item": "Record search: B. Deputy", "quantity": "0.3333", "rate": "20.00", "amount": "6.67"},
+            {"item": "Photocopies (per page)", "quantity": "6", "rate": "0.10", "amount": "0.60"},
+        ],
+        "total": "37.27",
+        "prepaid": "40.00",
+        "balance_due": "0.00",
+        "refund_due": "2.73",
+        "schedule_effective_from": "2026-07-01",
+        "waiver_reason": "",
+    }
+    assert json.loads(json.dumps(bill)) == bill
+
+
+def test_invoice_operator_needs_the_day_assessed():
+    with pytest.raises(OperatorArgumentError) as refused:
+        call_operator("fees.invoice", {"pages": 1}, SETTINGS)
+    assert refused.value.parameter == "assessed_on"

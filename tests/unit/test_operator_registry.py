@@ -17,10 +17,11 @@ from engine.services import (
     call_operator,
     describe_operators,
 )
-from engine.services.fees import DEFAULT_FEE_SCHEDULE
+from engine.services.fees import DEFAULT_FEE_SCHEDULE, DEFAULT_FEE_SCHEDULES
 from engine.services.registry import operator, to_json
 
-SETTINGS = {"fee_schedule": DEFAULT_FEE_SCHEDULE, "city_closures": frozenset()}
+SETTINGS = {"fee_schedules": DEFAULT_FEE_SCHEDULES, "city_closures": frozenset()}
+ASSESSED_ON = "2026-03-06"
 FRIDAY_10AM_CENTRAL = "2026-03-06T10:00:00-06:00"
 SERVICES = Path(__file__).resolve().parents[2] / "engine" / "services"
 
@@ -111,7 +112,7 @@ def test_naive_datetime_argument_is_refused():
 
 
 def test_missing_city_setting_is_an_operator_error():
-    with pytest.raises(OperatorError, match="fee_schedule"):
+    with pytest.raises(OperatorError, match="fee_schedules"):
         call_operator("fees.copy_fee", {"pages": 1}, {})
 
 
@@ -138,7 +139,10 @@ def test_boolean_arguments_arrive_as_json_or_text(flag, fee):
         ("fees.inspection_fee", {"staff_hours": "two"}, "staff_hours"),
         ("fees.inspection_fee", {"staff_hours": "NaN"}, "staff_hours"),
         ("fees.inspection_fee", {"staff_hours": 1, "readily_available": "maybe"}, "readily_available"),
-        ("fees.fee_estimate", {"staff_hours": 1, "pages": 1, "waiver_reason": 7}, "waiver_reason"),
+        ("fees.fee_estimate", {"assessed_on": ASSESSED_ON, "staff_hours": 1, "pages": 1, "waiver_reason": 7},
+         "waiver_reason"),
+        ("fees.fee_estimate", {"assessed_on": "2026-03-06T10:00:00-06:00", "staff_hours": 1, "pages": 1},
+         "assessed_on"),
         ("calendar.business_deadline", {"received_at": "Friday", "business_days": 3}, "received_at"),
     ],
 )
@@ -150,7 +154,8 @@ def test_argument_of_the_wrong_kind_is_named(operator_name, arguments, parameter
 
 
 def test_fee_estimate_operator_returns_json_with_two_decimal_amounts():
-    estimate = call_operator("fees.fee_estimate", {"staff_hours": "2", "pages": 6}, SETTINGS)
+    arguments = {"assessed_on": ASSESSED_ON, "staff_hours": "2", "pages": 6}
+    estimate = call_operator("fees.fee_estimate", arguments, SETTINGS)
     assert estimate == {
         "inspection_fee": "30.00",
         "copy_fee": "1.50",
@@ -161,13 +166,15 @@ def test_fee_estimate_operator_returns_json_with_two_decimal_amounts():
         "waived": "0.00",
         "waiver_reason": "",
         "schedule_effective_from": DEFAULT_FEE_SCHEDULE.effective_from.isoformat(),
+        "locating_cost": "30.00",
     }
     assert json.loads(json.dumps(estimate)) == estimate
 
 
 def test_waiver_without_reason_through_the_operator_is_refused():
     with pytest.raises(OperatorArgumentError) as refused:
-        call_operator("fees.fee_estimate", {"staff_hours": 2, "pages": 6, "waived_amount": "5"}, SETTINGS)
+        arguments = {"assessed_on": ASSESSED_ON, "staff_hours": 2, "pages": 6, "waived_amount": "5"}
+        call_operator("fees.fee_estimate", arguments, SETTINGS)
     assert refused.value.parameter == "waiver_reason"
 
 
@@ -219,7 +226,7 @@ def test_describe_operators_lists_every_operator_for_the_modeler():
         },
     ]
     # City settings are the engine's to pass, never a BPMN parameter.
-    assert "fee_schedule" not in {p["name"] for p in described["fees.fee_estimate"]["parameters"]}
+    assert "fee_schedules" not in {p["name"] for p in described["fees.fee_estimate"]["parameters"]}
     assert all(entry["description"] and "\n" not in entry["description"] for entry in described.values())
     json.dumps(described)
 
@@ -237,3 +244,34 @@ def test_services_import_neither_engine_nor_sqlalchemy_nor_flask():
                 top = name.split(".")[0]
                 assert top not in {"sqlalchemy", "flask"}, f"{module.name} imports {name}"
                 assert top != "engine" or name.startswith("engine.services"), f"{module.name} imports {name}"
+
+
+def test_object_parameter_passes_a_json_object_through(scratch_operator):
+    @scratch_operator("test.object_echo", Parameter("values", "object"))
+    def object_echo(values):
+        values["seen"] = True  # the operator gets its own copy
+        return values
+
+    given = {"requester_name": "Pat Doe", "pages": 3}
+    echoed = call_operator("test.object_echo", {"values": given}, {})
+    assert echoed == {"requester_name": "Pat Doe", "pages": 3, "seen": True}
+    assert given == {"requester_name": "Pat Doe", "pages": 3}
+
+
+@pytest.mark.parametrize("value", [["a"], "text", 3, {1: "a"}])
+def test_object_parameter_refuses_anything_but_names_and_values(scratch_operator, value):
+    scratch_operator("test.object_only", Parameter("values", "object"))(lambda values: values)
+    with pytest.raises(OperatorArgumentError, match="an object of names and values") as refused:
+        call_operator("test.object_only", {"values": value}, {})
+    assert refused.value.parameter == "values"
+
+
+def test_records_request_operators_are_registered():
+    assert {
+        "custodians.route_request",
+        "custodians.earliest_available",
+        "fees.invoice",
+        "fees.settle_prepayment",
+        "exemptions.cite",
+        "letters.render",
+    } <= set(OPERATORS)

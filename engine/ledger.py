@@ -1,0 +1,355 @@
+"""The fee ledgers: what each request was charged, what was collected, and its transmittal (003, Art. 6 fees).
+
+"Each custodian shall transmit all record fee moneys collected to the city clerk whenever the
+amount accumulated exceeds $5.00 but not less than monthly", and keeps a duplicate of every
+request form "completed as to the amount of fee charged and collected" for the clerk-finance
+officer and the treasurer to audit. The 24-hour rule (no inspection fee while the locating cost
+of one person's requests within 24 hours stays under 1.00) needs the same person's other
+assessments.
+
+These are host operators: the engine calls `function(connection, now, **arguments)` with the
+step's connection, so what they write commits or rolls back with the step, and with the
+arguments already checked and coerced per `parameters`. They return JSON-ready values
+(money as text with two decimals). A refusal is an `OperatorArgumentError`: the step becomes
+an incident whose message names the parameter to correct.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from engine.citydata import DEFAULT_SCHEDULE_AMOUNTS, city_today
+from engine.models_city import FeeAssessment, FeeCollection, FeeScheduleRow, FeeTransmittal, Office
+from engine.services.registry import OperatorArgumentError, Parameter
+
+ASSESSMENT = FeeAssessment.__table__
+COLLECTION = FeeCollection.__table__
+TRANSMITTAL = FeeTransmittal.__table__
+SCHEDULE = FeeScheduleRow.__table__
+OFFICE = Office.__table__
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+METHODS = ("paid", "billed")   # paid: money the custodian now holds; billed: to the requester's city account
+SAME_REQUESTER_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class HostOperator:
+    name: str   # dotted, e.g. "ledger.record_collection"
+    function: Callable[..., object]   # function(connection, now, **arguments)
+    description: str   # one line, shown to the modeler
+    parameters: tuple[Parameter, ...]
+
+
+HOST_OPERATORS: dict[str, HostOperator] = {}
+
+
+def host_operator(name: str, description: str,
+                  *parameters: Parameter) -> Callable[[Callable[..., object]], Callable[..., object]]:
+    """Register the decorated function as host operator `name`; the function is returned unchanged."""
+
+    def register(function: Callable[..., object]) -> Callable[..., object]:
+        if name in HOST_OPERATORS:
+            raise ValueError(f'host operator "{name}" is registered twice')
+        names = [parameter.name for parameter in parameters]
+        if len(set(names)) != len(names):
+            raise ValueError(f'host operator "{name}" declares a parameter twice')
+        HOST_OPERATORS[name] = HostOperator(name, function, description, tuple(parameters))
+        return function
+
+    return register
+
+
+def requester_key_of(text: str) -> str:
+    """One spelling per person: case, spacing and surrounding blanks do not make a new requester."""
+    key = " ".join(str(text).split()).casefold()
+    if not key:
+        raise OperatorArgumentError("requester_key is blank; pass the requester's name or account", "requester_key")
+    return key[:200]
+
+
+# -- assessments ---------------------------------------------------------------------------------
+
+@host_operator(
+    "ledger.requester_locating_cost_24h",
+    "Locating cost of the same person's other requests assessed in the 24 hours before `at` (Art. 6 fees).",
+    Parameter("requester_key", "string", description="who the request is by or for (name or account)"),
+    Parameter("tracking_number", "string", description="this request, which is not counted"),
+    Parameter("at", "datetime", False, "the end of the 24 hours; default now"),
+)
+def requester_locating_cost_24h(connection: Connection, now: datetime, *, requester_key: str,
+                                tracking_number: str, at: datetime | None = None) -> str:
+    """Sum of the latest locating cost of each other request by the same person assessed in [at - 24 h, at]."""
+    at = at or now
+    rows = connection.execute(
+        select(ASSESSMENT.c.tracking_number, ASSESSMENT.c.locating_cost)
+        .where(ASSESSMENT.c.requester_key == requester_key_of(requester_key),
+               ASSESSMENT.c.tracking_number != tracking_number,
+               ASSESSMENT.c.assessed_at >= at - SAME_REQUESTER_WINDOW, ASSESSMENT.c.assessed_at <= at)
+        .order_by(ASSESSMENT.c.assessed_at, ASSESSMENT.c.id)).all()
+    # A request estimated twice counts once, at its latest estimate.
+    latest = {number: cost for number, cost in rows}
+    return _text(sum(latest.values(), ZERO))
+
+
+@host_operator(
+    "ledger.record_assessment",
+    "Keep the fees charged on a request, with the schedule that explains them (the duplicate of the form).",
+    Parameter("tracking_number", "string", description="the request"),
+    Parameter("requester_key", "string", description="who the request is by or for (name or account)"),
+    Parameter("office_key", "string", description="the custodian's office"),
+    Parameter("locating_cost", "decimal", description="actual cost of locating the records (hours x rate)"),
+    Parameter("inspection_fee", "decimal"),
+    Parameter("copy_fee", "decimal"),
+    Parameter("total", "decimal", description="inspection + copies + mailing - waived"),
+    Parameter("mailing_fee", "decimal", False),
+    Parameter("waived_amount", "decimal", False, "reduced or waived in the public interest"),
+    Parameter("waiver_reason", "string", False, "required with waived_amount"),
+    Parameter("schedule_effective_from", "date", False, "the fee schedule the estimate used"),
+    Parameter("instance_id", "integer", False, "the process instance, when known"),
+)
+def record_assessment(connection: Connection, now: datetime, *, tracking_number: str, requester_key: str,
+                      office_key: str, locating_cost: Decimal, inspection_fee: Decimal, copy_fee: Decimal,
+                      total: Decimal, mailing_fee: Decimal = ZERO, waived_amount: Decimal = ZERO,
+                      waiver_reason: str = "", schedule_effective_from: date | None = None,
+                      instance_id: int | None = None) -> dict[str, Any]:
+    """Insert one assessment; refuses amounts that do not add up."""
+    amounts = {name: _amount(name, value) for name, value in (
+        ("locating_cost", locating_cost), ("inspection_fee", inspection_fee), ("copy_fee", copy_fee),
+        ("mailing_fee", mailing_fee), ("waived_amount", waived_amount), ("total", total))}
+    if amounts["waived_amount"] > 0 and not waiver_reason.strip():
+        raise OperatorArgumentError("a fee is reduced or waived only in the public interest; record the reason "
+                                    "in waiver_reason", "waiver_reason")
+    expected = amounts["inspection_fee"] + amounts["copy_fee"] + amounts["mailing_fee"] - amounts["waived_amount"]
+    if amounts["total"] != expected:
+        raise OperatorArgumentError(
+            f"total {_text(amounts['total'])} does not equal inspection {_text(amounts['inspection_fee'])} + copies "
+            f"{_text(amounts['copy_fee'])} + mailing {_text(amounts['mailing_fee'])} - waived "
+            f"{_text(amounts['waived_amount'])} = {_text(expected)}", "total")
+    _known_office(connection, office_key)
+    assessment_id = connection.execute(insert(ASSESSMENT).returning(ASSESSMENT.c.id), {
+        "tracking_number": _tracking(tracking_number), "instance_id": instance_id,
+        "requester_key": requester_key_of(requester_key), "office_key": office_key, "assessed_at": now,
+        "waiver_reason": waiver_reason.strip(), "schedule_effective_from": schedule_effective_from,
+        **amounts}).scalar_one()
+    return {"assessment_id": assessment_id}
+
+
+# -- collections and balances ------------------------------------------------------------------
+
+@host_operator(
+    "ledger.record_collection",
+    "Record a fee paid to the custodian (or billed to the requester's account); says when a transmittal is due.",
+    Parameter("tracking_number", "string", description="the request"),
+    Parameter("office_key", "string", description="the office whose custodian received it"),
+    Parameter("amount", "decimal", description="more than zero"),
+    Parameter("method", "string", description='"paid" (money held by the custodian) or "billed"'),
+    Parameter("collected_by", "string", False, "who received the payment"),
+)
+def record_collection(connection: Connection, now: datetime, *, tracking_number: str, office_key: str,
+                      amount: Decimal, method: str, collected_by: str = "") -> dict[str, Any]:
+    """Insert one collection; returns the office's balance and whether it must now be transmitted.
+
+    `transmittal_due` is true while the balance exceeds the schedule's `transmit_above` (5.00);
+    `newly_due` only for the collection that pushed it over, which is when a diagram should
+    throw `transmittal_due`."""
+    amount = _amount("amount", amount)
+    if amount <= 0:
+        raise OperatorArgumentError(f"amount must be more than zero, not {_text(amount)}", "amount")
+    if method not in METHODS:
+        raise OperatorArgumentError(f'method must be "paid" or "billed", not "{method}"', "method")
+    _known_office(connection, office_key)
+    collection_id = connection.execute(insert(COLLECTION).returning(COLLECTION.c.id), {
+        "tracking_number": _tracking(tracking_number), "office_key": office_key, "amount": amount,
+        "method": method, "collected_at": now, "collected_by": collected_by.strip()[:100],
+        "transmittal_id": None}).scalar_one()
+    balance = office_balance(connection, office_key)
+    threshold = transmit_above(connection, now)
+    before = balance - amount if method == "paid" else balance
+    return {"collection_id": collection_id, "office_balance": _text(balance),
+            "transmittal_due": balance > threshold, "newly_due": before <= threshold < balance}
+
+
+def office_balance(connection: Connection, office_key: str) -> Decimal:
+    """Fee money the office's custodian holds: its paid collections not yet transmitted."""
+    total = connection.execute(select(func.sum(COLLECTION.c.amount)).where(
+        COLLECTION.c.office_key == office_key, COLLECTION.c.method == "paid",
+        COLLECTION.c.transmittal_id.is_(None))).scalar()
+    return _cents(total or ZERO)
+
+
+def transmit_above(connection: Connection, now: datetime) -> Decimal:
+    """The schedule in force today (city time) says above what amount a custodian transmits."""
+    amount = connection.execute(select(SCHEDULE.c.transmit_above)
+                                .where(SCHEDULE.c.effective_from <= city_today(now))
+                                .order_by(SCHEDULE.c.effective_from.desc()).limit(1)).scalar()
+    return _cents(amount if amount is not None else DEFAULT_SCHEDULE_AMOUNTS["transmit_above"])
+
+
+@host_operator("ledger.office_balances",
+               "Every office holding fee money not yet transmitted, with its balance (for the monthly transmittal).")
+def office_balances(connection: Connection, now: datetime) -> list[dict[str, Any]]:
+    """[{office_key, balance, transmittal_due, held_since}] for each office whose balance is above zero."""
+    threshold = transmit_above(connection, now)
+    rows = connection.execute(
+        select(COLLECTION.c.office_key, func.sum(COLLECTION.c.amount), func.min(COLLECTION.c.collected_at))
+        .where(COLLECTION.c.method == "paid", COLLECTION.c.transmittal_id.is_(None))
+        .group_by(COLLECTION.c.office_key).order_by(COLLECTION.c.office_key)).all()
+    return [{"office_key": office_key, "balance": _text(balance), "transmittal_due": _cents(balance) > threshold,
+             "held_since": _instant(held_since)}
+            for office_key, balance, held_since in rows if balance and _cents(balance) > 0]
+
+
+# -- transmittals ------------------------------------------------------------------------------
+
+@host_operator(
+    "ledger.record_transmittal",
+    "The custodian hands the office's fee money to the City Clerk: one transmittal for every collection held.",
+    Parameter("office_key", "string"),
+    Parameter("transmitted_by", "string", description="the custodian handing over the money"),
+)
+def record_transmittal(connection: Connection, now: datetime, *, office_key: str,
+                       transmitted_by: str) -> dict[str, Any]:
+    """Mark the office's untransmitted paid collections; {transmittal_id: None, amount: "0.00"} when none are held."""
+    if not transmitted_by.strip():
+        raise OperatorArgumentError("say who transmits the money (transmitted_by)", "transmitted_by")
+    _known_office(connection, office_key)
+    transmittal_id = connection.execute(insert(TRANSMITTAL).returning(TRANSMITTAL.c.id), {
+        "office_key": office_key, "amount": ZERO, "transmitted_at": now, "transmitted_by": transmitted_by.strip(),
+        "received_at": None, "received_by": None}).scalar_one()
+    # One UPDATE claims the rows: a concurrent transmittal for the same office cannot take them twice.
+    connection.execute(update(COLLECTION).where(
+        COLLECTION.c.office_key == office_key, COLLECTION.c.method == "paid", COLLECTION.c.transmittal_id.is_(None))
+        .values(transmittal_id=transmittal_id))
+    amount = _cents(connection.execute(select(func.sum(COLLECTION.c.amount))
+                                       .where(COLLECTION.c.transmittal_id == transmittal_id)).scalar() or ZERO)
+    if amount == 0:
+        connection.execute(delete(TRANSMITTAL).where(TRANSMITTAL.c.id == transmittal_id))
+        return {"transmittal_id": None, "amount": _text(ZERO)}
+    connection.execute(update(TRANSMITTAL).where(TRANSMITTAL.c.id == transmittal_id).values(amount=amount))
+    return {"transmittal_id": transmittal_id, "amount": _text(amount)}
+
+
+@host_operator(
+    "ledger.confirm_transmittal",
+    "The City Clerk confirms receiving a transmittal.",
+    Parameter("transmittal_id", "integer"),
+    Parameter("received_by", "string", description="who at the City Clerk's office received it"),
+)
+def confirm_transmittal(connection: Connection, now: datetime, *, transmittal_id: int,
+                        received_by: str) -> dict[str, Any]:
+    """Record the receipt once; a second confirmation is refused with who confirmed it and when."""
+    if not received_by.strip():
+        raise OperatorArgumentError("say who received the money (received_by)", "received_by")
+    done = connection.execute(update(TRANSMITTAL).where(TRANSMITTAL.c.id == transmittal_id,
+                                                        TRANSMITTAL.c.received_at.is_(None))
+                              .values(received_at=now, received_by=received_by.strip())).rowcount
+    if done != 1:
+        row = connection.execute(select(TRANSMITTAL.c.received_at, TRANSMITTAL.c.received_by)
+                                 .where(TRANSMITTAL.c.id == transmittal_id)).first()
+        if row is None:
+            raise OperatorArgumentError(f"there is no transmittal {transmittal_id}", "transmittal_id")
+        raise OperatorArgumentError(f"transmittal {transmittal_id} was already received by {row.received_by} "
+                                    f"at {_instant(row.received_at)}", "transmittal_id")
+    return {"transmittal_id": transmittal_id, "received_at": _instant(now)}
+
+
+# -- the audit -----------------------------------------------------------------------------------
+
+def fee_audit_report(connection: Connection, since: datetime, until: datetime,
+                     office_key: str | None = None) -> list[dict[str, Any]]:
+    """One row per request assessed or collected on in [since, until): fees charged and collected.
+
+    The custodian's duplicate of the request form "completed as to the amount of fee charged and
+    collected", for the clerk-finance officer and the treasurer. `charged` is the request's latest
+    assessment before `until` (`reassessed` counts the earlier ones); `collections` lists every
+    payment or billing before `until`; `outstanding` is charged less paid and billed. A collection
+    without any assessment shows `charged` None: worth a look."""
+    for name, moment in (("since", since), ("until", until)):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"{name} needs a time zone")
+    numbers: set[str] = set()
+    for table, column in ((ASSESSMENT, ASSESSMENT.c.assessed_at), (COLLECTION, COLLECTION.c.collected_at)):
+        query = select(table.c.tracking_number).where(column >= since, column < until)
+        if office_key is not None:
+            query = query.where(table.c.office_key == office_key)
+        numbers.update(connection.execute(query).scalars())
+    if not numbers:
+        return []
+    assessments: dict[str, list[Any]] = {}
+    for row in connection.execute(select(ASSESSMENT).where(ASSESSMENT.c.tracking_number.in_(numbers),
+                                                           ASSESSMENT.c.assessed_at < until)
+                                  .order_by(ASSESSMENT.c.assessed_at, ASSESSMENT.c.id)):
+        assessments.setdefault(row.tracking_number, []).append(row)
+    collections: dict[str, list[Any]] = {}
+    for row in connection.execute(select(COLLECTION).where(COLLECTION.c.tracking_number.in_(numbers),
+                                                           COLLECTION.c.collected_at < until)
+                                  .order_by(COLLECTION.c.collected_at, COLLECTION.c.id)):
+        collections.setdefault(row.tracking_number, []).append(row)
+    return [_audit_row(number, assessments.get(number, []), collections.get(number, [])) for number in sorted(numbers)]
+
+
+def _audit_row(tracking_number: str, assessed: list[Any], collected: list[Any]) -> dict[str, Any]:
+    latest = assessed[-1] if assessed else None
+    paid = sum((_cents(row.amount) for row in collected if row.method == "paid"), ZERO)
+    billed = sum((_cents(row.amount) for row in collected if row.method == "billed"), ZERO)
+    fees = ("locating_cost", "inspection_fee", "copy_fee", "mailing_fee", "waived_amount")
+    return {
+        "tracking_number": tracking_number,
+        "office_key": latest.office_key if latest else collected[0].office_key,
+        "requester_key": latest.requester_key if latest else None,
+        "assessment_id": latest.id if latest else None,
+        "assessed_at": _instant(latest.assessed_at) if latest else None,
+        "schedule_effective_from": latest.schedule_effective_from.isoformat()
+        if latest and latest.schedule_effective_from else None,
+        **{name: _text(getattr(latest, name)) if latest else None for name in fees},
+        "waiver_reason": latest.waiver_reason if latest else "",
+        "reassessed": max(len(assessed) - 1, 0),
+        "charged": _text(latest.total) if latest else None,
+        "collections": [{"collection_id": row.id, "collected_at": _instant(row.collected_at),
+                         "amount": _text(row.amount), "method": row.method, "collected_by": row.collected_by,
+                         "office_key": row.office_key, "transmittal_id": row.transmittal_id} for row in collected],
+        "paid": _text(paid),
+        "billed": _text(billed),
+        "outstanding": _text(_cents(latest.total) - paid - billed) if latest else None,
+    }
+
+
+# -- small helpers -------------------------------------------------------------------------------
+
+def _known_office(connection: Connection, office_key: str) -> None:
+    if connection.execute(select(OFFICE.c.office_key).where(OFFICE.c.office_key == office_key)).first() is None:
+        raise OperatorArgumentError(f'there is no office "{office_key}" in the city data', "office_key")
+
+
+def _tracking(tracking_number: str) -> str:
+    number = tracking_number.strip()
+    if not number or len(number) > 20:
+        raise OperatorArgumentError(f'"{tracking_number}" is not a tracking number', "tracking_number")
+    return number
+
+
+def _amount(name: str, value: Decimal) -> Decimal:
+    amount = _cents(value)
+    if amount < 0:
+        raise OperatorArgumentError(f"{name} cannot be negative ({_text(amount)})", name)
+    return amount
+
+
+def _cents(value: Decimal | int | float) -> Decimal:
+    # SQLite hands back sums as floats; str() keeps 0.3 from becoming 0.299999...
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _text(value: Decimal) -> str:
+    return str(_cents(value))
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None

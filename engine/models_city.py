@@ -1,0 +1,173 @@
+"""City data and the fee ledgers: 003, Art. 6 (custodians, office hours, fees, fee transmittal).
+
+City data (offices and hours, designated custodians, fee schedules, the exemption catalogue,
+closure days, letter templates) is what administrators edit; `engine.citydata` reads and
+changes it and writes every change to `city_data_change` with who and when. A fee schedule
+is never edited: a new row with its own effective date supersedes it, so an old estimate is
+still explained by the schedule then in force.
+
+The ledgers (`fee_assessment`, `fee_collection`, `fee_transmittal`) are written by the
+`ledger.*` host operators (`engine.ledger`) inside the step's transaction. Money is
+`Numeric(10, 2)` and reads back as `Decimal`.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+
+MONEY = Numeric(10, 2)
+OFFICE_KEY = String(40)
+TRACKING_NUMBER = String(20)
+USERNAME = String(100)
+
+
+class Office(Base):
+    """An office keeping public records, with its official custodian and the hours it takes requests."""
+
+    __tablename__ = "office"
+
+    office_key: Mapped[str] = mapped_column(OFFICE_KEY, primary_key=True)   # "city_clerk"; role custodian:<key>
+    name: Mapped[str] = mapped_column(String(200))
+    official_custodian: Mapped[str] = mapped_column(String(200))   # the officer Art. 6 appoints, e.g. "City Clerk"
+    hours: Mapped[dict[str, Any]] = mapped_column(JSON)   # {"mon": [["08:00", "17:00"]], ..., "sun": []}, city time
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class CustodianDesignation(Base):
+    """A record custodian designated by an official custodian; the City Clerk's register (Art. 6)."""
+
+    __tablename__ = "custodian_designation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_key: Mapped[str] = mapped_column(ForeignKey("office.office_key"), index=True)
+    person: Mapped[str] = mapped_column(USERNAME)   # the staff username
+    designated_by: Mapped[str] = mapped_column(USERNAME)
+    since: Mapped[date]                 # first day in force
+    until: Mapped[date | None]          # first day no longer in force (None: until ended)
+    created_at: Mapped[datetime]
+
+
+class FeeScheduleRow(Base):
+    """One fee schedule from its effective date; never changed once written."""
+
+    __tablename__ = "fee_schedule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(unique=True)
+    search_rate_per_hour: Mapped[Decimal] = mapped_column(MONEY)
+    minimum_search_fee: Mapped[Decimal] = mapped_column(MONEY)
+    free_below: Mapped[Decimal] = mapped_column(MONEY)
+    copy_fee_per_page: Mapped[Decimal] = mapped_column(MONEY)
+    prepayment_threshold: Mapped[Decimal] = mapped_column(MONEY)
+    accident_report_copy_fee: Mapped[Decimal] = mapped_column(MONEY)
+    transmit_above: Mapped[Decimal] = mapped_column(MONEY)   # a custodian holding more transmits to the clerk
+    created_by: Mapped[str] = mapped_column(USERNAME)
+    created_at: Mapped[datetime]
+
+
+class Exemption(Base):
+    """A ground for closing a record, as a denial cites it (K.S.A. 45-221(a), 45-218(e))."""
+
+    __tablename__ = "exemption"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)   # "45-221(a)(1)"
+    citation: Mapped[str] = mapped_column(String(100))                # "K.S.A. 45-221(a)(1)"
+    summary: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class CityClosure(Base):
+    """A day the city itself declares a holiday: not a business day (K.S.A. 45-217)."""
+
+    __tablename__ = "city_closure"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class LetterTemplate(Base):
+    """A letter to a requester; `{name}` placeholders filled by `letters.render`."""
+
+    __tablename__ = "letter_template"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(USERNAME)
+    updated_at: Mapped[datetime]
+
+
+class CityDataChange(Base):
+    """Append-only: who changed which city data, when, and the values before and after."""
+
+    __tablename__ = "city_data_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(USERNAME)
+    kind: Mapped[str] = mapped_column(String(30))        # office, designation, fee_schedule, exemption, ...
+    subject_key: Mapped[str] = mapped_column(String(100))  # the row's key: office_key, code, day, ...
+    action: Mapped[str] = mapped_column(String(20))      # added, changed, ended, removed, withdrawn
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class FeeAssessment(Base):
+    """The fees charged on one request, as estimated, with the schedule that explains them."""
+
+    __tablename__ = "fee_assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(TRACKING_NUMBER, index=True)
+    instance_id: Mapped[int | None]   # no foreign key: the ledger outlives any housekeeping of instances
+    requester_key: Mapped[str] = mapped_column(String(200), index=True)   # normalised: same person, same key
+    office_key: Mapped[str] = mapped_column(OFFICE_KEY)
+    assessed_at: Mapped[datetime] = mapped_column(index=True)
+    locating_cost: Mapped[Decimal] = mapped_column(MONEY)   # actual cost of locating, before the minimum fee
+    inspection_fee: Mapped[Decimal] = mapped_column(MONEY)
+    copy_fee: Mapped[Decimal] = mapped_column(MONEY)
+    mailing_fee: Mapped[Decimal] = mapped_column(MONEY)
+    total: Mapped[Decimal] = mapped_column(MONEY)
+    waived_amount: Mapped[Decimal] = mapped_column(MONEY)
+    waiver_reason: Mapped[str] = mapped_column(Text, default="")
+    schedule_effective_from: Mapped[date | None]
+
+
+class FeeCollection(Base):
+    """Fee money paid to a custodian, or billed to the requester's account with the city."""
+
+    __tablename__ = "fee_collection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(TRACKING_NUMBER, index=True)
+    office_key: Mapped[str] = mapped_column(OFFICE_KEY, index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    method: Mapped[str] = mapped_column(String(10))   # "paid" (money held by the custodian) or "billed"
+    collected_at: Mapped[datetime]
+    collected_by: Mapped[str] = mapped_column(USERNAME)
+    transmittal_id: Mapped[int | None] = mapped_column(ForeignKey("fee_transmittal.id"), index=True)
+
+
+class FeeTransmittal(Base):
+    """Fee money a custodian hands to the City Clerk, and the clerk's receipt of it."""
+
+    __tablename__ = "fee_transmittal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_key: Mapped[str] = mapped_column(OFFICE_KEY, index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    transmitted_at: Mapped[datetime]
+    transmitted_by: Mapped[str] = mapped_column(USERNAME)
+    received_at: Mapped[datetime | None]
+    received_by: Mapped[str | None] = mapped_column(USERNAME)
+
+
+@event.listens_for(CityDataChange, "before_update")
+def _changes_are_append_only(_mapper, _connection, target):
+    raise RuntimeError("city data changes are append-only")

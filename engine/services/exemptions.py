@@ -1,0 +1,52 @@
+"""The grounds of a denial, each citing its provision of law: K.S.A. 45-221; K.S.A. 45-218(d), (e).
+
+A denied requester may ask for a written statement of the grounds, citing the specific
+provision of law. The catalogue of grounds is a city setting ("exemptions", kept as city
+data in engine/citydata.py): {code: {"citation": "K.S.A. 45-221(a)(4)", "summary": "..."}}.
+A code the catalogue does not hold is refused, so no denial goes out citing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from engine.services.registry import OperatorArgumentError, OperatorError, Parameter, operator
+
+def cite(codes: list[str], catalogue: Mapping[str, Mapping[str, str]]) -> dict[str, object]:
+    """The citations for the denial grounds `codes`, and the text stating them, one line per ground.
+
+    Returns {"citations": ["K.S.A. 45-221(a)(4)", ...], "text": "K.S.A. 45-221(a)(4) — summary\\n..."},
+    in the order given, each ground once. An empty list or an unknown code is refused.
+    """
+    if not isinstance(codes, (list, tuple)) or not codes:
+        raise OperatorArgumentError("a denial states at least one ground: give the exemption codes", "codes")
+    grounds: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for code in codes:
+        key = code.strip() if isinstance(code, str) else code
+        if not isinstance(key, str) or key not in catalogue:
+            known = ", ".join(sorted(catalogue)) or "none"
+            raise OperatorArgumentError(f"no exemption {code!r} in the catalogue (it has: {known})", "codes")
+        if key in seen:
+            continue
+        seen.add(key)
+        entry = catalogue[key]
+        citation = entry.get("citation") if isinstance(entry, Mapping) else None
+        summary = entry.get("summary") if isinstance(entry, Mapping) else None
+        if not isinstance(citation, str) or not citation.strip() or not isinstance(summary, str):
+            raise OperatorError(f'the exemption catalogue entry "{key}" needs a "citation" and a "summary"')
+        grounds.append((citation.strip(), summary.strip()))
+    return {
+        "citations": [citation for citation, _ in grounds],
+        "text": "\n".join(f"{citation} — {summary}" if summary else citation for citation, summary in grounds),
+    }
+
+
+@operator(
+    "exemptions.cite",
+    "The provisions of law a denial rests on (K.S.A. 45-221, 45-218(e)), with the text stating them.",
+    Parameter("codes", "list", description='exemption codes from the catalogue, e.g. ["personnel"]'),
+    settings=("exemptions",),
+)
+def _cite_operator(codes: list[str], *, exemptions: Mapping[str, Mapping[str, str]]) -> dict[str, object]:
+    return cite(codes, exemptions)
