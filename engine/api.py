@@ -117,7 +117,9 @@ class ProcessEngine(queries.Queries):
 
     def _start(self, tx: Transaction, process_key: str, data: dict[str, Any], actor: str,
                business_key: str | None, *, start_with: Callable[[BpmnWorkflow], None] | None = None,
-               hops: int = 0) -> InstanceRecord:
+               prime: Callable[[BpmnWorkflow], None] | None = None, hops: int = 0) -> InstanceRecord:
+        """`prime` runs before the first step (a timer start event); `start_with` once the start event
+        waits (a message start event)."""
         version_id = latest_version_id(tx.connection, process_key)
         if version_id is None:
             raise NotFound(f'No process "{process_key}" is deployed; deploy its diagram first.')
@@ -132,6 +134,8 @@ class ProcessEngine(queries.Queries):
             business_key=business_key, title=f"{version.display_name}{f' {business_key}' if business_key else ''}",
             status=InstanceStatus.ACTIVE, current_steps="", next_due_at=None, started_by=actor, started_at=now,
             updated_at=now, ended_at=None, lock_version=1)
+        if prime is not None:
+            prime(workflow)
         if start_with is not None:
             workflow.do_engine_steps()   # let the start event begin waiting for what starts it
             start_with(workflow)
@@ -248,7 +252,7 @@ class ProcessEngine(queries.Queries):
         if timer.instance_id is None:
             return timers.fire_start_timer(tx.session, timer, clock.now(), self._script_engine,
                                            lambda key: self._start(tx, key, {}, actor, None,
-                                                                   start_with=timers.fire_timer_start_event))
+                                                                   prime=timers.prime_timer_start_event))
         record = self._locked_record(tx, timer.instance_id)
         if record.status not in (InstanceStatus.ACTIVE, InstanceStatus.INCIDENT):
             return 0

@@ -15,7 +15,7 @@ from typing import Callable
 from sqlalchemy import delete, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 
@@ -23,6 +23,9 @@ from engine.clock import as_utc
 from engine.db import Database
 from engine.errors import DeployRefused
 from engine.models import InstanceStatus, PendingTimer, ProcessInstance, ProcessVersion
+
+
+ONE_OCCURRENCE_DUE = "2000-01-01T00:00:00+00:00"
 
 
 @dataclass(frozen=True)
@@ -135,11 +138,20 @@ def fire_start_timer(session: Session, due: DueTimer, now: datetime, script_engi
     return 1
 
 
-def fire_timer_start_event(workflow: BpmnWorkflow) -> None:
-    """A new instance of a timer-started process: its start event's time has come, so let it go."""
-    for task in list(workflow.event_manager.tasks.values()):
-        if isinstance(task.task_spec, StartEvent) and isinstance(task.task_spec.event_definition, TimerEventDefinition):
-            task._ready()
+def prime_timer_start_event(workflow: BpmnWorkflow) -> None:
+    """A new instance of a timer-started process: its start event's time has come (the host decided that).
+
+    Called before the first step. A date or duration event is marked fired, so it passes once.
+    A cycle left to SpiffWorkflow would add one branch for every period since the cycle's first
+    date; it is given exactly one occurrence, already due, instead."""
+    for task in workflow.get_tasks():
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not (isinstance(task.task_spec, StartEvent) and isinstance(definition, TimerEventDefinition)):
+            continue
+        if isinstance(definition, CycleTimerEventDefinition):
+            task._set_internal_data(event_value={"cycles": 1, "next": ONE_OCCURRENCE_DUE, "duration": 10**9})
+        else:
+            task._set_internal_data(event_fired=True)
 
 
 def _evaluate(script_engine, version: ProcessVersion, timer: dict) -> str:

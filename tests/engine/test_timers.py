@@ -111,3 +111,14 @@ def test_duration_start_event_counts_from_deployment(engine, deploy, time_machin
     time_machine.move_to(deployed_at + timedelta(days=10, seconds=1))
     assert engine.fire_due_timers() == 1
     assert len(engine.list_instances(process_key="annual_report_duration")) == 1
+
+
+def test_each_monthly_instance_runs_its_steps_once(engine, deploy, time_machine):
+    time_machine.move_to(datetime(2026, 11, 23, 12, tzinfo=timezone.utc), tick=False)
+    deploy("monthly_transmittal")
+    for month in (datetime(2026, 12, 1, 15, 0, 1, tzinfo=timezone.utc), datetime(2027, 1, 1, 15, 0, 1, tzinfo=timezone.utc),
+                  datetime(2027, 2, 1, 15, 0, 1, tzinfo=timezone.utc)):
+        time_machine.move_to(month)
+        assert engine.fire_due_timers() == 1
+    for instance in engine.list_instances(process_key="monthly_transmittal"):
+        assert open_task_ids(engine, instance.instance_id) == ["transmit_fees"]   # one, not one per month elapsed
