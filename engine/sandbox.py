@@ -84,7 +84,16 @@ DEFAULT_HELPERS: Mapping[str, object] = {
 # a script they would pass every `except Exception` in the host and stop the worker.
 _UNSAFE = {"__build_class__", "setattr", "delattr", "id", "hash",
            "BaseException", "SystemExit", "KeyboardInterrupt", "GeneratorExit"}
+def _library_import(name, globals=None, locals=None, fromlist=(), level=0):
+    """Only for C code the helpers call (datetime.strftime imports `time`); scripts cannot reach it:
+    the policy refuses `import` and every name starting with an underscore."""
+    if name not in ("time", "_strptime"):
+        raise ImportError(f"import of {name} is not allowed in scripts")
+    return builtins.__import__(name, globals, locals, fromlist, level)
+
+
 ALLOWED_BUILTINS: Mapping[str, object] = {
+    "__import__": _library_import,
     **{name: value for name, value in safe_builtins.items() if name not in _UNSAFE},
     **{name: getattr(builtins, name) for name in (
         "min", "max", "sum", "sorted", "any", "all", "enumerate", "zip", "list", "dict", "set", "tuple")},

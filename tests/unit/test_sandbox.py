@@ -197,3 +197,12 @@ def test_check_expression_accepts_expressions_and_rejects_broken_ones(expression
 
 def test_check_expression_says_what_is_wrong():
     assert check_expression("amount >") == ["line 1: invalid syntax: 'amount >'"]
+
+
+def test_scripts_can_format_dates_but_still_cannot_import():
+    environment = RestrictedEnvironment()
+    data = {"due": "2026-11-25T15:00:00+00:00"}   # parse_datetime gives UTC
+    environment.execute("shown = parse_datetime(due).strftime('%A %d %B %Y')", data)
+    assert data["shown"] == "Wednesday 25 November 2026"
+    with pytest.raises(ScriptNotAllowed):
+        environment.execute("time = __import__('time')", {})
