@@ -24,6 +24,7 @@ import copy
 import json
 import operator
 import re
+from zoneinfo import ZoneInfo
 import sys
 import time
 import traceback
@@ -69,6 +70,8 @@ def isoformat(moment: date | datetime) -> str:
     return moment.isoformat()
 
 
+CITY_TIME = ZoneInfo("America/Chicago")
+
 DEFAULT_HELPERS: Mapping[str, object] = {
     "Decimal": Decimal,            # exact amounts: Decimal("0.25") * pages
     "date": date,
@@ -78,6 +81,7 @@ DEFAULT_HELPERS: Mapping[str, object] = {
     "now": clock.now,              # the engine clock, aware UTC (tests move it)
     "parse_datetime": clock.parse_instant,  # ISO text -> aware UTC datetime (no zone: UTC)
     "isoformat": isoformat,
+    "city_time": lambda moment: moment.astimezone(CITY_TIME),   # for letters: Kansas local time
 }
 
 # BaseException, SystemExit, KeyboardInterrupt and GeneratorExit are left out: raised from
