@@ -420,6 +420,7 @@ class ProcessEngine(queries.Queries):
             if not isinstance(event.event_definition, MessageEventDefinition):
                 continue   # signals and escalations stay inside their instance
             name, correlation, payload = messages.unpack(event)
+            payload = {**correlation, **payload}   # as deliver_message does: the receiver reads them from it
             delivered = self._route(tx, name, correlation, payload, actor, hops + 1)
             records.audit(connection, process_key=record.process_key, actor=actor, action="send", now=now,
                           instance_id=record.instance_id, changes=payload,
