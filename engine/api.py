@@ -29,7 +29,7 @@ from engine.models import IncidentStatus, InstanceStatus, ProcessVersion, TaskSt
 from engine.parsing import ParsedProcess, parse_process
 from engine.records import EMPTY, FINISHED, INCIDENT, TASK, InstanceRecord, Snapshot
 from engine.runtime import TaskFailure, advance, find_task, make_script_engine, retry_failed_task
-from engine.settings import default_city_settings
+from engine.citydata import CityData
 from engine.state import WarmWorkflows, spec_to_json, state_from_json, state_to_json
 from engine.tracking import next_tracking_number
 from engine.transaction import Transaction
@@ -59,7 +59,9 @@ class ProcessEngine(queries.Queries):
         self._local = threading.local()
         self._versions = VersionCache()
         self._warm = WarmWorkflows(warm_cache_size)
-        self._script_engine = make_script_engine(city_settings or default_city_settings, script_time_limit,
+        # The city's own data (offices, fee schedules, closures, exemptions, letters) unless a caller
+        # (a test, a benchmark) passes fixed settings.
+        self._script_engine = make_script_engine(city_settings or CityData(database), script_time_limit,
                                                  connection=lambda: self._local.transaction.connection)
 
     # -- deploying --------------------------------------------------------------------------

@@ -34,10 +34,5 @@ def database_url() -> str:
 
 
 def open_engine(url: str | None = None, **options) -> ProcessEngine:
-    """A ProcessEngine on the configured database (which must already be migrated), with the city's
-    data (offices, fee schedules, closures, exemptions, letters) as its settings."""
-    from engine.citydata import CityData
-
-    database = Database(normalize_url(url) if url else database_url())
-    options.setdefault("city_settings", CityData(database))
-    return ProcessEngine(database, **options)
+    """A ProcessEngine on the configured database (which must already be migrated)."""
+    return ProcessEngine(Database(normalize_url(url) if url else database_url()), **options)

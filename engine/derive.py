@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -84,7 +85,8 @@ def derive(workflow: BpmnWorkflow) -> Derived:
     due_by_parent: dict[Any, datetime] = {}
     for task, timer in zip([t for t in waiting if isinstance(t.task_spec.event_definition, TimerEventDefinition)],
                            timers):
-        if timer is not None and timer.due_at is not None and task.parent is not None:
+        # Only a timer on a task's boundary is that task's due date (a timer in a parallel branch is not).
+        if isinstance(task.task_spec, BoundaryEvent) and timer.due_at is not None and task.parent is not None:
             current = due_by_parent.get(task.parent.id)
             due_by_parent[task.parent.id] = min(current, timer.due_at) if current else timer.due_at
     tasks = all_tasks(workflow)
@@ -175,10 +177,19 @@ def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The data as the instance's latest step left it (SpiffWorkflow fills workflow.data only at the end)."""
     if workflow.is_completed() and workflow.data:
         return dict(workflow.data)
-    wanted = TaskState.FINISHED_MASK | TaskState.READY | TaskState.WAITING
-    touched = [task for task in all_tasks(workflow)
-               if task.state & wanted and task.task_spec.bpmn_id is not None]   # the library's own joins carry no data
-    if not touched:
-        return dict(workflow.task_tree.data)
+    tasks = [task for task in all_tasks(workflow) if task.task_spec.bpmn_id is not None]   # joins carry no data
     # Ties (a frozen clock, or one instant) go to the task furthest along its branch.
-    return dict(max(touched, key=lambda task: (task.last_state_change, task.depth)).data)
+    order = lambda task: (task.last_state_change, task.depth)   # noqa: E731
+    finished = [task for task in tasks if task.state & TaskState.FINISHED_MASK]
+    # Where the instance waits now, and the last step that finished: with parallel paths each
+    # holds its own copy of the data, so merge them (latest last) rather than pick one path.
+    current = [task for task in tasks if task.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED
+                                                       | TaskState.ERROR)]
+    if finished:
+        current.append(max(finished, key=order))
+    if not current:
+        return dict(workflow.task_tree.data)
+    merged: dict[str, Any] = {}
+    for task in sorted(current, key=order):
+        merged.update(task.data)
+    return merged

@@ -77,8 +77,8 @@ def send_to_waiting_task(workflow: BpmnWorkflow, task_guid: str, payload: dict[s
     if task is None or task.state != TaskState.WAITING:
         return False
     definition = task.task_spec.event_definition
-    # We matched correlations ourselves; hand over the instance's own so the library agrees.
-    workflow.send_event(BpmnEvent(definition, payload, dict(workflow.correlations)))
+    # We matched correlations ourselves; hand over the waiting (sub)process's own so the library agrees.
+    workflow.send_event(BpmnEvent(definition, payload, dict(task.workflow.correlations)))
     return True
 
 

@@ -1,30 +1,25 @@
-"""City settings the operators need (closure days, the fee schedule), as the engine passes them.
+"""Fixed city settings from the built-in defaults, for code that runs without city data.
 
-For now they come from the environment: `CLERKFLOW_CITY_CLOSURES` is a comma-separated
-list of ISO dates on which city offices are closed (K.S.A. 45-217 counts them as
-holidays). Administrators will edit these as dated data; the engine takes any callable
-that returns the mapping, so that change does not touch the engine.
+The engine normally reads the city's own data (`engine.citydata.CityData`); benchmarks and
+tests that want settings independent of any database use these.
 """
 from __future__ import annotations
 
-import os
-from datetime import date
 from typing import Any
 
+from engine.citydata import OFFICE_HOURS
+from engine.citydata_defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
 from engine.services.fees import DEFAULT_FEE_SCHEDULE
-
-
-def parse_closures(text: str) -> frozenset[date]:
-    days = set()
-    for part in text.replace(";", ",").split(","):
-        if part.strip():
-            days.add(date.fromisoformat(part.strip()))
-    return frozenset(days)
 
 
 def default_city_settings() -> dict[str, Any]:
     return {
-        "city_closures": parse_closures(os.environ.get("CLERKFLOW_CITY_CLOSURES", "")),
+        "city_closures": frozenset(),
         "fee_schedule": DEFAULT_FEE_SCHEDULE,
         "fee_schedules": [DEFAULT_FEE_SCHEDULE],
+        "custodian_register": {key: {"name": name, "official_custodian": custodian, "hours": OFFICE_HOURS, "designated": []}
+                               for key, name, custodian, *_ in DEFAULT_OFFICES},
+        "exemptions": {code: {"citation": citation, "summary": summary} for code, citation, summary in DEFAULT_EXEMPTIONS},
+        "letter_templates": {name: {"subject": subject, "body": body}
+                             for name, (subject, body) in DEFAULT_LETTERS.items()},
     }

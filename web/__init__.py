@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app, g
 
 from engine import Database, ProcessEngine
-from engine.citydata import CityData
 from engine.config import instance_dir
 
 if TYPE_CHECKING:
@@ -28,8 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance_dir()))
     configure(app, overrides)
     db.init_app(app)
-    database = Database(app.config["DATABASE_URL"])
-    app.extensions[ENGINE_EXTENSION] = ProcessEngine(database, city_settings=CityData(database))
+    app.extensions[ENGINE_EXTENSION] = ProcessEngine(Database(app.config["DATABASE_URL"]))
 
     csrf.init_csrf(app)
     auth.init_auth(app)          # after CSRF: a forged POST is refused before anything else looks at it

@@ -23,11 +23,12 @@ from engine.migrate import upgrade
 
 DEMO_REQUESTS = (
     {"requester_name": "Pat Doe", "requester_address": "12 Elm Street",
-     "records_description": "Council minutes, January 2026"},
+     "records_description": "Council minutes, January 2026", "office_key": "city_clerk"},
     {"requester_name": "Sam Roe", "requester_address": "4 Oak Avenue",
-     "records_description": "Police incident reports for the 300 block of Main Street, March 2026"},
+     "records_description": "Police incident reports for the 300 block of Main Street, March 2026",
+     "office_key": "police"},
     {"requester_name": "Lee Moe", "requester_address": "9 Pine Road",
-     "records_description": "Contracts for street resurfacing, 2025"},
+     "records_description": "Contracts for street resurfacing, 2025", "office_key": None},
 )
 
 
@@ -91,9 +92,9 @@ def ensure_demo_requests(engine) -> int:
     if engine.list_instances(process_key="records_request", limit=1):
         return 0
     received = clock.now() - timedelta(hours=2)
-    for number, request in enumerate(DEMO_REQUESTS, start=1):
+    for request in DEMO_REQUESTS:
         engine.start_instance("records_request", {**request, "received_at": received.isoformat()},
-                              actor="clerk", business_key=f"R-{received:%Y}-{number:04d}")
+                              actor="clerk", tracking_prefix="R")
     return len(DEMO_REQUESTS)
 
 

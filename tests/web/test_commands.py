@@ -12,15 +12,18 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
     first = capsys.readouterr().out
     assert "deployed records_request version 1" in first and "demo requests started now: 3" in first
     requests = engine.list_instances(process_key="records_request")
+    assert sorted(request.business_key[-5:] for request in requests) == ["00001", "00002", "00003"]
+    assert all(request.status == "active" for request in requests)
     [review] = engine.list_tasks(instance_id=requests[0].instance_id)
-    engine.complete_task(review.task_id, {"decision": "refer", "referral_custodian": "City Treasurer"},
+    engine.complete_task(review.task_id, {"holds_record": False, "referral_office_key": "city_treasurer"},
                          actor="custodian")
 
     assert main(arguments) == 0
     second = capsys.readouterr().out
     assert "unchanged: records_request version 1" in second and "demo requests started now: 0" in second
     assert len(engine.list_instances(process_key="records_request")) == 3
-    assert engine.get_instance(requests[0].instance_id).status == "completed"   # work done since is kept
+    referred = engine.get_instance(requests[0].instance_id)   # work done since is kept: the referral stands
+    assert [task.candidate_role for task in referred.open_tasks] == ["custodian:city_treasurer"]
 
 
 def test_setup_without_demo_adds_no_accounts_or_requests(database_url, monkeypatch, capsys, engine):
