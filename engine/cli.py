@@ -233,7 +233,7 @@ def versions(console: Console, options: argparse.Namespace) -> None:
 def start(console: Console, options: argparse.Namespace) -> None:
     data = submitted_data(options)
     view = console.engine.start_instance(options.process_key, data, actor=actor_of(options),
-                                         business_key=options.business_key)
+                                         business_key=options.business_key, tracking_prefix=options.tracking_prefix)
     emit(options, view, print_instance)
 
 
@@ -362,7 +362,10 @@ def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = N
 
     sub = command("start", start, "start an instance of a process", [as_json, acting, data])
     sub.add_argument("process_key", metavar="PROCESS_KEY")
-    sub.add_argument("--business-key", metavar="KEY", help="e.g. the request's tracking number")
+    numbering = sub.add_mutually_exclusive_group()
+    numbering.add_argument("--business-key", metavar="KEY", help="e.g. the request's tracking number")
+    numbering.add_argument("--tracking-prefix", metavar="PREFIX",
+                           help="number the instance PREFIX-<year>-<sequence>, e.g. R for a records request")
 
     sub = command("instances", instances, "list process instances, most recently changed first", [as_json])
     sub.add_argument("--status", choices=[status.value for status in InstanceStatus])

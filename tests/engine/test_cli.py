@@ -144,3 +144,15 @@ def test_an_unexpected_error_shows_a_reference_and_logs_the_traceback(clerkflow,
     assert "Traceback" not in err and "disk on fire" not in err
     log = (tmp_path / "instance" / "clerkflow.log").read_text()
     assert f"reference {reference}" in log and "RuntimeError: disk on fire" in log
+
+
+def test_start_numbers_a_request_with_a_tracking_prefix(database_url, monkeypatch, capsys):
+    from engine.cli import main
+    from scenario_data import DIAGRAMS, FORMS
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["deploy", str(DIAGRAMS / "routed.bpmn"), "--forms", str(FORMS)]) == 0
+    capsys.readouterr()
+    assert main(["start", "routed", "--tracking-prefix", "R", "--json"]) == 0
+    import json
+    started = json.loads(capsys.readouterr().out)
+    assert started["business_key"].startswith("R-") and started["business_key"].endswith("-00001")
