@@ -61,7 +61,8 @@ class ProcessEngine(queries.Queries):
         self._warm = WarmWorkflows(warm_cache_size)
         # The city's own data (offices, fee schedules, closures, exemptions, letters) unless a caller
         # (a test, a benchmark) passes fixed settings.
-        self._script_engine = make_script_engine(city_settings or CityData(database), script_time_limit,
+        self.city_settings = city_settings or CityData(database)
+        self._script_engine = make_script_engine(self.city_settings, script_time_limit,
                                                  connection=lambda: self._local.transaction.connection)
 
     # -- deploying --------------------------------------------------------------------------

@@ -46,6 +46,15 @@ def process_engine() -> ProcessEngine:
     return current_app.extensions[ENGINE_EXTENSION]
 
 
+def work_roles(staff: StaffAccount) -> frozenset[str]:
+    """The roles a person works under: their account's, plus `custodian:<office>` for every office
+    whose register names them a designated record custodian today (003, Art. 6)."""
+    from engine.services.custodians import designated_roles
+
+    register = process_engine().city_settings().get("custodian_register", {})
+    return staff.role_set | frozenset(designated_roles(staff.username, register))
+
+
 def signed_in_staff() -> StaffAccount:
     """The `StaffAccount` of this request (views behind `@staff_only` always have one)."""
     return g.staff

@@ -130,3 +130,18 @@ def test_missing_task_is_a_404_page_or_json(login_as, client):
     response = client.get("/inbox/tasks/999", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.get_json() == {"error": "NotFound", "message": "No task 999.", "details": []}
+
+
+def test_designated_record_custodian_sees_the_offices_requests(app, client, login_as, process_engine):
+    """003, Art. 6: an official custodian may designate record custodians; they work the office's requests."""
+    from engine.citydata import designate_custodian, seed_defaults
+    from scenario_data import DIAGRAMS, FORMS
+    with process_engine.database.write() as session:
+        seed_defaults(session)
+        designate_custodian(session, "city_treasurer", "clerk", designated_by="admin")
+    process_engine.city_settings.invalidate()
+    process_engine.deploy_file(DIAGRAMS / "routed.bpmn", FORMS, actor="admin")
+    process_engine.start_instance("routed", {"custodian_role": "custodian:city_treasurer"}, actor="admin")
+    login_as("clerk")
+    page = client.get("/inbox").get_data(as_text=True)
+    assert "Review request" in page and "custodian:city_treasurer" in page

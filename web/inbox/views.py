@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from engine import FormInvalid, NotAllowed, TaskView
-from web import process_engine, signed_in_staff
+from web import process_engine, signed_in_staff, work_roles
 from web.auth import is_safe_local_path, staff_only
 from web.inbox import bp
 from web.inbox.forms import coerce_submission, fields_of, initial_values
@@ -16,11 +16,12 @@ from web.models import ADMINISTRATOR
 def index():
     staff = signed_in_staff()
     engine = process_engine()
-    tasks = {task.task_id: task for task in engine.list_tasks(roles=set(staff.role_set), limit=200)}
+    roles = work_roles(staff)
+    tasks = {task.task_id: task for task in engine.list_tasks(roles=set(roles), limit=200)}
     tasks.update({task.task_id: task for task in engine.list_tasks(assignee=staff.username, limit=200)})
     ordered = sorted(tasks.values(), key=lambda task: (task.due_at is None, task.due_at or task.created_at,
                                                        task.created_at, task.task_id))
-    return render_template("inbox/index.html", tasks=ordered)
+    return render_template("inbox/index.html", tasks=ordered, roles=roles)
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -40,7 +41,7 @@ def complete(task_id: int):
     fields = fields_of(engine.form_schema(task_id))
     submission, field_errors = coerce_submission(fields, request.form)
     try:
-        engine.complete_task(task_id, submission, actor=staff.username, roles=set(staff.role_set))
+        engine.complete_task(task_id, submission, actor=staff.username, roles=set(work_roles(staff)))
     except FormInvalid as invalid:
         typed = {form_field.name: request.form.get(form_field.name, "") for form_field in fields}
         return _task_page(task, fields, typed, {**invalid.field_errors, **field_errors},
@@ -53,7 +54,7 @@ def complete(task_id: int):
 @staff_only
 def claim(task_id: int):
     staff = signed_in_staff()
-    task = process_engine().claim_task(task_id, actor=staff.username, roles=set(staff.role_set))
+    task = process_engine().claim_task(task_id, actor=staff.username, roles=set(work_roles(staff)))
     flash(f'"{task.title}" is yours now.', "info")
     return _back_to(url_for(".task", task_id=task_id))
 
@@ -62,7 +63,7 @@ def claim(task_id: int):
 @staff_only
 def unclaim(task_id: int):
     staff = signed_in_staff()
-    task = process_engine().unclaim_task(task_id, actor=staff.username, roles=set(staff.role_set),
+    task = process_engine().unclaim_task(task_id, actor=staff.username, roles=set(work_roles(staff)),
                                          administrator=staff.has_role(ADMINISTRATOR))
     flash(f'"{task.title}" is back in the shared inbox.', "info")
     return _back_to(url_for(".index"))
@@ -72,7 +73,7 @@ def _visible_task(task_id: int) -> TaskView:
     """The task, if it is work for one of the person's roles, theirs, or they administer."""
     staff = signed_in_staff()
     task = process_engine().get_task(task_id)
-    if (task.candidate_role is None or task.candidate_role in staff.role_set or task.assignee == staff.username
+    if (task.candidate_role is None or task.candidate_role in work_roles(staff) or task.assignee == staff.username
             or staff.has_role(ADMINISTRATOR)):
         return task
     raise NotAllowed(f'"{task.title}" is work for the {task.candidate_role} role.')
