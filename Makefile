@@ -17,7 +17,7 @@ run: setup
 setup: $(INSTALLED) $(NPM_INSTALLED)
 	$(BIN)/clerkflow setup
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(NPM_INSTALLED)
 	$(BIN)/python -m pytest -n auto -q
 
 bench: $(INSTALLED)

@@ -7,6 +7,10 @@ not overlap, or an analyst cannot read the diagram.
 from __future__ import annotations
 
 import itertools
+import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -55,3 +59,18 @@ def test_flow_node_shapes_do_not_overlap(path):
                    if boxes[a][0] < boxes[b][2] and boxes[b][0] < boxes[a][2]
                    and boxes[a][1] < boxes[b][3] and boxes[b][1] < boxes[a][3]]
     assert not overlapping, f"{path.name}: shapes overlap: {overlapping}"
+
+
+NODE_MODULES = REPO / "node_modules" / "bpmn-moddle"
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not NODE_MODULES.is_dir(),
+                    reason="needs Node.js and bpmn-moddle from `npm install` (make test installs both)")
+def test_every_diagram_opens_in_bpmn_js_without_warnings():
+    result = subprocess.run(["node", str(Path(__file__).with_name("bpmn_moddle_import.cjs")),
+                             *map(str, PROCESSES)], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    problems = {Path(path).name: found for path, found in report.items()
+                if found.get("error") or found.get("warnings") or found.get("diagrams") != 1}
+    assert not problems, problems
