@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from engine import Database, ProcessEngine
 from engine.db import Base
+from engine.citydata import seed_defaults
 from engine.migrate import upgrade
 import web.models  # noqa: F401  (its tables are emptied between tests too)
 
@@ -74,6 +75,14 @@ def database(database_url):
 
 @pytest.fixture
 def engine(database) -> ProcessEngine:
+    return ProcessEngine(database)
+
+
+@pytest.fixture
+def city_engine(database) -> ProcessEngine:
+    """An engine on a database seeded with the city's default data (offices, fee schedule, exemptions, letters)."""
+    with database.write() as session:
+        seed_defaults(session, actor="setup")
     return ProcessEngine(database)
 
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import DiagramSource, NotAllowed, ProcessEngine
-from engine.citydata import CityData, seed_defaults
+from engine import DiagramSource, NotAllowed
 from engine.ledger import office_balances
 from engine.models_city import FeeCollection, FeeTransmittal
 from support import assert_derived_rows_match_state
@@ -89,11 +88,9 @@ def clock(time_machine):
 
 
 @pytest.fixture
-def engine(database, clock):
+def engine(city_engine, clock):
     """An engine reading the city's data (offices, custodians, fee schedule), with both diagrams deployed."""
-    with database.write() as session:
-        seed_defaults(session, actor="setup")
-    engine = ProcessEngine(database, city_settings=CityData(database))
+    engine = city_engine
     for name, title in (("fee_transmittal", "Fee transmittal"), ("monthly_fee_transmittal", "Monthly fee transmittal")):
         result = engine.deploy_file(REPO / "processes" / f"{name}.bpmn", REPO / "forms", actor="test")
         assert result.created and result.version.display_name == title

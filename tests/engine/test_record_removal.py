@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import FormInvalid, NotAllowed, ProcessEngine
-from engine.citydata import CityData, seed_defaults
+from engine import FormInvalid, NotAllowed
 from support import assert_derived_rows_match_state
 
 REPO = Path(__file__).parents[2]
@@ -47,11 +46,9 @@ def clock(time_machine):
 
 
 @pytest.fixture
-def engine(database, clock):
+def engine(city_engine, clock):
     """An engine reading the city's data (offices, custodians), with record_removal deployed."""
-    with database.write() as session:
-        seed_defaults(session, actor="setup")
-    engine = ProcessEngine(database, city_settings=CityData(database))
+    engine = city_engine
     result = engine.deploy_file(REPO / "processes" / "record_removal.bpmn", REPO / "forms", actor="test")
     assert result.created and result.version.display_name == "Removal of a record"
     return engine
