@@ -2,7 +2,8 @@
 
 003, Art. 6: offices and their hours, official and designated custodians (the City Clerk's
 register), fee schedules (amounts "set by resolution"), closure days (K.S.A. 45-217), the
-exemption catalogue (K.S.A. 45-221(a), 45-218(e)) and the letters sent to requesters.
+exemption catalogue (K.S.A. 45-221(a), 45-218(e)), the letters sent to requesters, and the
+cash float the City Clerk gives each office for making change (not fee money: never transmitted).
 Every change is written to `city_data_change` with who, when, before and after. A fee
 schedule is never edited: a new one takes effect on its own date, so an estimate made
 earlier is still explained by the schedule that was in force then.
@@ -25,13 +26,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.db import Database
 from engine.errors import ClerkflowError
-from engine.models_city import (CityClosure, CityDataChange, CustodianDesignation, Exemption, FeeScheduleRow,
-                                LetterTemplate, Office)
+from engine.models_city import (CashFloat, CityClosure, CityDataChange, CustodianDesignation, Exemption,
+                                FeeScheduleRow, LetterTemplate, Office)
 from engine.services.business_calendar import CITY_TIME_ZONE
 from engine.citydata_defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
 from engine.services.fees import DEFAULT_FEE_SCHEDULE, FeeSchedule, schedule_in_force
@@ -188,6 +190,23 @@ def list_exemptions(session: Session) -> list[Exemption]:
 
 def list_letter_templates(session: Session) -> list[LetterTemplate]:
     return list(session.scalars(select(LetterTemplate).order_by(LetterTemplate.name)))
+
+
+def list_cash_floats(session: Session, office_key: str | None = None, *,
+                     in_force_only: bool = True) -> list[CashFloat]:
+    """The floats in force (one per office at most), by office; with `in_force_only=False`, every float issued."""
+    query = select(CashFloat).order_by(CashFloat.office_key, CashFloat.issued_at, CashFloat.id)
+    if office_key is not None:
+        query = query.where(CashFloat.office_key == office_key)
+    if in_force_only:
+        query = query.where(CashFloat.returned_at.is_(None))
+    return list(session.scalars(query))
+
+
+def cash_float_in_force(session: Session, office_key: str) -> CashFloat | None:
+    """The office's float now in force, or None."""
+    return session.scalars(select(CashFloat).where(CashFloat.office_key == office_key,
+                                                   CashFloat.returned_at.is_(None))).first()
 
 
 def list_changes(session: Session, kind: str | None = None, *, limit: int = 200) -> list[CityDataChange]:
@@ -359,6 +378,70 @@ def remove_closure(session: Session, day: date, *, actor: str, now: datetime | N
         raise CityDataRefused(f"{day.isoformat()} is not a closure day.")
     _record(session, now, actor, "closure", day.isoformat(), "removed", {"day": day, "reason": row.reason}, None)
     session.delete(row)
+
+
+def issue_cash_float(session: Session, office_key: str, amount: Decimal | str | int, *, issued_by: str,
+                     now: datetime | None = None) -> CashFloat:
+    """The City Clerk gives the office a cash float for making change; it replaces the float in force, if any.
+
+    The float replaced is marked returned (by `issued_by`, at `now`) and kept, so the history shows
+    every float the office held. A float is not fee money: no fee balance or transmittal counts it."""
+    now = now or clock.now()
+    _actor(issued_by)
+    amount = _money("amount", amount)
+    if amount <= 0:
+        raise CityDataRefused("A cash float is more than zero; to take a float back, return it.")
+    office = session.get(Office, office_key)
+    if office is None:
+        raise CityDataRefused(f'There is no office "{office_key}".')
+    if not office.active:
+        raise CityDataRefused(f'Office "{office_key}" is inactive: it takes no requests and needs no float.')
+    old = cash_float_in_force(session, office_key)
+    if old is not None:
+        old.returned_at, old.returned_by = now, issued_by
+        _flush_float(session, office_key)   # out of force before the new one comes in
+    row = CashFloat(office_key=office_key, amount=amount, issued_by=issued_by, issued_at=now, returned_at=None,
+                    returned_by=None)
+    session.add(row)
+    _flush_float(session, office_key)
+    _record(session, now, issued_by, "cash_float", office_key, "added" if old is None else "changed",
+            _float_values(old, in_force=True) if old else None, _float_values(row, in_force=True))
+    return row
+
+
+def return_cash_float(session: Session, office_key: str, *, returned_by: str,
+                      now: datetime | None = None) -> CashFloat:
+    """The City Clerk takes back the office's float; the office then has none in force (the row is kept)."""
+    now = now or clock.now()
+    _actor(returned_by)
+    if session.get(Office, office_key) is None:
+        raise CityDataRefused(f'There is no office "{office_key}".')
+    row = cash_float_in_force(session, office_key)
+    if row is None:
+        raise CityDataRefused(f'Office "{office_key}" holds no cash float to return.')
+    before = _float_values(row, in_force=True)
+    row.returned_at, row.returned_by = now, returned_by
+    _flush_float(session, office_key)
+    _record(session, now, returned_by, "cash_float", office_key, "returned", before, _float_values(row))
+    return row
+
+
+def _flush_float(session: Session, office_key: str) -> None:
+    # The partial unique index keeps one float in force per office; a clerk issuing or returning
+    # at the same moment loses the race with a message rather than leaving two floats in force.
+    try:
+        session.flush()
+    except IntegrityError:
+        raise CityDataRefused(f'The cash float of "{office_key}" was changed at the same moment by someone '
+                              "else; look at it again and repeat the change if it is still needed.") from None
+
+
+def _float_values(row: CashFloat, *, in_force: bool = False) -> dict[str, Any]:
+    values: dict[str, Any] = {"float_id": row.id, "amount": row.amount, "issued_by": row.issued_by,
+                              "issued_at": row.issued_at}
+    if not in_force:
+        values.update(returned_at=row.returned_at, returned_by=row.returned_by)
+    return values
 
 
 def set_exemption(session: Session, code: str, *, actor: str, citation: str | None = None,

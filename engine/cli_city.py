@@ -1,7 +1,8 @@
 """`clerkflow city ...` and `clerkflow fees report`: the administrator's hands on the city data and the fee audit.
 
 The city data (offices and hours, the register of designated custodians, fee schedules, closure
-days, the exemption catalogue, letter templates) is read and changed through `engine.citydata`;
+days, the exemption catalogue, letter templates, the offices' cash floats) is read and changed
+through `engine.citydata`;
 each change is one transaction (`console.engine.database.write()`), recorded in
 `city_data_change` with the acting user (`--actor`, `$CLERKFLOW_ACTOR`, the OS user name).
 `fees report` prints `engine.ledger.fee_audit_report` for a period of city days, with totals.
@@ -26,7 +27,8 @@ from engine import citydata
 from engine.cli import Console, OptionInvalid, actor_of, json_object
 from engine.cli_output import Columns, emit, print_table
 from engine.ledger import fee_audit_report
-from engine.models_city import CityClosure, CustodianDesignation, Exemption, FeeScheduleRow, LetterTemplate, Office
+from engine.models_city import (CashFloat, CityClosure, CustodianDesignation, Exemption, FeeScheduleRow,
+                                LetterTemplate, Office)
 from engine.services.business_calendar import CITY_TIME_ZONE
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -119,6 +121,12 @@ def letter_row(row: LetterTemplate) -> dict[str, Any]:
             "updated_at": row.updated_at}
 
 
+def float_row(row: CashFloat) -> dict[str, Any]:
+    return {"float_id": row.id, "office_key": row.office_key, "amount": row.amount, "issued_by": row.issued_by,
+            "issued_at": row.issued_at, "returned_at": row.returned_at, "returned_by": row.returned_by,
+            "status": "in force" if row.returned_at is None else "returned"}
+
+
 def hours_text(hours: dict[str, Any]) -> str:
     """{"mon": [["08:00", "17:00"]], ...} as "mon-fri 08:00-17:00; sat-sun closed"."""
     runs: list[list[Any]] = []
@@ -152,6 +160,12 @@ CLOSURE_COLUMNS: Columns = [("day", lambda c: c["day"]), ("weekday", lambda c: f
 EXEMPTION_COLUMNS: Columns = [
     ("code", lambda e: e["code"]), ("citation", lambda e: e["citation"]),
     ("active", lambda e: "yes" if e["active"] else "no"), ("summary", lambda e: e["summary"])]
+IN_FORCE_FLOAT_COLUMNS = ("id", "office", "float", "issued by", "issued (UTC)")
+FLOAT_COLUMNS: Columns = [
+    ("id", lambda f: f["float_id"]), ("office", lambda f: f["office_key"]), ("float", lambda f: f["amount"]),
+    ("issued by", lambda f: f["issued_by"]), ("issued (UTC)", lambda f: f["issued_at"]),
+    ("returned (UTC)", lambda f: f["returned_at"]), ("returned by", lambda f: f["returned_by"]),
+    ("status", lambda f: f["status"])]
 LETTER_COLUMNS: Columns = [
     ("letter", lambda t: t["name"]), ("subject", lambda t: t["subject"]), ("updated by", lambda t: t["updated_by"]),
     ("updated (UTC)", lambda t: t["updated_at"])]
@@ -170,6 +184,7 @@ def _read_city(console: Console) -> dict[str, Any]:
             "closures": [closure_row(row) for row in citydata.list_closures(session)],
             "exemptions": [exemption_row(row) for row in citydata.list_exemptions(session)],
             "letter_templates": [row.name for row in citydata.list_letter_templates(session)],
+            "cash_floats": [float_row(row) for row in citydata.list_cash_floats(session)],
         }
 
 
@@ -192,6 +207,9 @@ def print_city(city: dict[str, Any]) -> None:
                 indent="  ")
     print("letter templates:")
     print(f"  {', '.join(city['letter_templates']) or 'none'}")
+    print("cash floats in force (change money, not fee money: never transmitted):")
+    print_table(city["cash_floats"], [column for column in FLOAT_COLUMNS if column[0] in IN_FORCE_FLOAT_COLUMNS],
+                "none", indent="  ")
 
 
 def city_offices(console: Console, options: argparse.Namespace) -> None:
@@ -228,6 +246,18 @@ def city_exemptions(console: Console, options: argparse.Namespace) -> None:
     emit(options, rows, lambda rows: print_table(rows, EXEMPTION_COLUMNS, "no exemptions"))
 
 
+def city_floats(console: Console, options: argparse.Namespace) -> None:
+    with console.engine.database.read() as session:
+        if options.office:
+            _known_office(session, options.office, "--office")
+        rows = [float_row(row) for row in citydata.list_cash_floats(session, options.office,
+                                                                     in_force_only=not options.all)]
+    columns = FLOAT_COLUMNS if options.all else [column for column in FLOAT_COLUMNS
+                                                 if column[0] in IN_FORCE_FLOAT_COLUMNS]
+    empty = "no cash floats" + ("" if options.all else " in force")
+    emit(options, rows, lambda rows: print_table(rows, columns, empty))
+
+
 def city_letters(console: Console, options: argparse.Namespace) -> None:
     with console.engine.database.read() as session:
         rows = [letter_row(row) for row in citydata.list_letter_templates(session)]
@@ -249,6 +279,34 @@ def closure_remove(console: Console, options: argparse.Namespace) -> None:
         citydata.remove_closure(session, day, actor=actor_of(options))
     emit(options, {"day": day, "removed": True},
          lambda value: print(f"{day.isoformat()} is no longer a closure day (deadlines already set keep their dates)"))
+
+
+def city_day(moment: datetime) -> str:
+    return moment.astimezone(CITY_TIME_ZONE).date().isoformat()
+
+
+def float_issue(console: Console, options: argparse.Namespace) -> None:
+    amount = parse_amount(options.amount, "AMOUNT")
+    with console.engine.database.write() as session:
+        _known_office(session, options.office_key, "OFFICE")
+        old = citydata.cash_float_in_force(session, options.office_key)
+        replaced = float_row(old) if old else None
+        shown = float_row(citydata.issue_cash_float(session, options.office_key, amount,
+                                                    issued_by=actor_of(options)))
+
+    def say(f: dict[str, Any]) -> None:
+        print(f"issued a cash float of {f['amount']} to {f['office_key']} (change money: never transmitted)"
+              + (f"; it replaces the float of {replaced['amount']} issued {city_day(replaced['issued_at'])}, "
+                 "now returned" if replaced else ""))
+    emit(options, shown, say)
+
+
+def float_return(console: Console, options: argparse.Namespace) -> None:
+    with console.engine.database.write() as session:
+        _known_office(session, options.office_key, "OFFICE")
+        shown = float_row(citydata.return_cash_float(session, options.office_key, returned_by=actor_of(options)))
+    emit(options, shown, lambda f: print(f"took back the cash float of {f['amount']} from {f['office_key']}; "
+                                         "it holds no float now"))
 
 
 def schedule_add(console: Console, options: argparse.Namespace) -> None:
@@ -445,9 +503,9 @@ def add_city_commands(commands: argparse._SubParsersAction, as_json: argparse.Ar
         either.add_argument("--inactive", action="store_true", help=off_help)
 
     city = group(commands, "city", "show and change the city data: offices, custodians, fees, closures, "
-                                   "exemptions, letters", "city_action")
+                                   "exemptions, letters, cash floats", "city_action")
     action(city, "show", city_show, "everything at a glance: offices, custodians in force today, fee schedules, "
-                                    "closures, exemptions, letter names", [as_json])
+                                    "closures, exemptions, letter names, cash floats in force", [as_json])
     action(city, "offices", city_offices, "list the offices with their official custodians and hours", [as_json])
     sub = action(city, "designations", city_designations,
                  "the register of designated custodians: those in force today, unless --on or --all", [as_json])
@@ -460,6 +518,10 @@ def add_city_commands(commands: argparse._SubParsersAction, as_json: argparse.Ar
     action(city, "closures", city_closures, "list the days the city declared closed", [as_json])
     action(city, "exemptions", city_exemptions, "list the exemption catalogue", [as_json])
     action(city, "letters", city_letters, "list the letter templates", [as_json])
+    sub = action(city, "floats", city_floats, "the offices' cash floats for making change: those in force, "
+                                              "unless --all", [as_json])
+    sub.add_argument("--office", metavar="KEY", help="only this office")
+    sub.add_argument("--all", action="store_true", help="every float issued, returned ones too")
 
     closure = group(city, "closure", "add or remove a closure day (K.S.A. 45-217)", "closure_action")
     sub = action(closure, "add", closure_add, "make a day a closure day (not a business day)", [as_json, acting])
@@ -487,6 +549,14 @@ def add_city_commands(commands: argparse._SubParsersAction, as_json: argparse.Ar
     sub = action(city, "end-designation", end_designation, "end a designation in the register", [as_json, acting])
     sub.add_argument("designation_id", type=int, metavar="ID")
     sub.add_argument("--until", metavar="DATE", help="first day no longer in force (default today)")
+
+    cash_float = group(city, "float", "issue or take back an office's cash float (not fee money)", "float_action")
+    sub = action(cash_float, "issue", float_issue, "give the office a cash float for making change; it replaces "
+                                                   "the float in force", [as_json, acting])
+    sub.add_argument("office_key", metavar="OFFICE")
+    sub.add_argument("amount", metavar="AMOUNT", help="dollars and cents, more than zero, e.g. 50.00")
+    sub = action(cash_float, "return", float_return, "take back the office's cash float", [as_json, acting])
+    sub.add_argument("office_key", metavar="OFFICE")
 
     office = group(city, "office", "add or change an office", "office_action")
     sub = action(office, "set", office_set, "add an office, or change its name, custodian, hours or whether active",

@@ -7,6 +7,11 @@ officer and the treasurer to audit. The 24-hour rule (no inspection fee while th
 of one person's requests within 24 hours stays under 1.00) needs the same person's other
 assessments.
 
+The cash float the City Clerk gives each office for making change "is tracked apart from fee
+money and is not transmitted": it lives in `cash_float` (changed through `engine.citydata`), and
+no balance, transmittal or audit row here counts it. Only `office_cash`, for counting the drawer,
+adds the two together.
+
 These are host operators: the engine calls `function(connection, now, **arguments)` with the
 step's connection, so what they write commits or rolls back with the step, and with the
 arguments already checked and coerced per `parameters`. They return JSON-ready values
@@ -25,7 +30,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from engine.citydata import DEFAULT_SCHEDULE_AMOUNTS, city_today
-from engine.models_city import FeeAssessment, FeeCollection, FeeScheduleRow, FeeTransmittal, Office
+from engine.models_city import CashFloat, FeeAssessment, FeeCollection, FeeScheduleRow, FeeTransmittal, Office
 from engine.services.registry import OperatorArgumentError, Parameter
 
 ASSESSMENT = FeeAssessment.__table__
@@ -33,6 +38,7 @@ COLLECTION = FeeCollection.__table__
 TRANSMITTAL = FeeTransmittal.__table__
 SCHEDULE = FeeScheduleRow.__table__
 OFFICE = Office.__table__
+CASH_FLOAT = CashFloat.__table__
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 METHODS = ("paid", "billed")   # paid: money the custodian now holds; billed: to the requester's city account
@@ -182,6 +188,20 @@ def office_balance(connection: Connection, office_key: str) -> Decimal:
         COLLECTION.c.office_key == office_key, COLLECTION.c.method == "paid",
         COLLECTION.c.transmittal_id.is_(None))).scalar()
     return _cents(total or ZERO)
+
+
+def office_cash(connection: Connection, office_key: str) -> dict[str, str]:
+    """What the custodian's drawer should hold: {"float", "fees_held", "total_on_hand"} (money as text).
+
+    `float` is the cash float in force ("0.00" when none), `fees_held` is `office_balance` (paid
+    fees not yet transmitted; billed fees are not cash). Only the fees are ever transmitted: the
+    float stays in the drawer until the City Clerk takes it back."""
+    _known_office(connection, office_key)
+    change_money = _cents(connection.execute(select(CASH_FLOAT.c.amount).where(
+        CASH_FLOAT.c.office_key == office_key, CASH_FLOAT.c.returned_at.is_(None))).scalar() or ZERO)
+    fees_held = office_balance(connection, office_key)
+    return {"float": _text(change_money), "fees_held": _text(fees_held),
+            "total_on_hand": _text(change_money + fees_held)}
 
 
 def transmit_above(connection: Connection, now: datetime) -> Decimal:

@@ -8,7 +8,8 @@ still explained by the schedule then in force.
 
 The ledgers (`fee_assessment`, `fee_collection`, `fee_transmittal`) are written by the
 `ledger.*` host operators (`engine.ledger`) inside the step's transaction. Money is
-`Numeric(10, 2)` and reads back as `Decimal`.
+`Numeric(10, 2)` and reads back as `Decimal`. The cash float the City Clerk gives each office
+for making change (`cash_float`) is city data, not fee money: no ledger sums it.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, event
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -103,6 +104,28 @@ class LetterTemplate(Base):
     updated_at: Mapped[datetime]
 
 
+class CashFloat(Base):
+    """Change money the City Clerk gives an office: kept apart from fee money and never transmitted (Art. 6).
+
+    One row per float issued; a float is never edited but returned (taken back, or replaced by a
+    new one), so the history stays. At most one float per office is in force (`returned_at` empty)."""
+
+    __tablename__ = "cash_float"
+    __table_args__ = (
+        # One float in force per office, kept by the database even when two clerks issue at once.
+        Index("ix_cash_float_in_force", "office_key", unique=True,
+              sqlite_where=text("returned_at IS NULL"), postgresql_where=text("returned_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_key: Mapped[str] = mapped_column(ForeignKey("office.office_key"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    issued_by: Mapped[str] = mapped_column(USERNAME)   # at the City Clerk's office
+    issued_at: Mapped[datetime]
+    returned_at: Mapped[datetime | None]               # None: in force
+    returned_by: Mapped[str | None] = mapped_column(USERNAME)
+
+
 class CityDataChange(Base):
     """Append-only: who changed which city data, when, and the values before and after."""
 
@@ -111,9 +134,9 @@ class CityDataChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(USERNAME)
-    kind: Mapped[str] = mapped_column(String(30))        # office, designation, fee_schedule, exemption, ...
+    kind: Mapped[str] = mapped_column(String(30))        # office, designation, fee_schedule, cash_float, ...
     subject_key: Mapped[str] = mapped_column(String(100))  # the row's key: office_key, code, day, ...
-    action: Mapped[str] = mapped_column(String(20))      # added, changed, ended, removed, withdrawn
+    action: Mapped[str] = mapped_column(String(20))      # added, changed, ended, removed, withdrawn, returned
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

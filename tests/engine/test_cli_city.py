@@ -168,3 +168,71 @@ def test_the_fee_report_lists_an_assessment_and_its_collection_with_totals(clerk
                          "--office", "police")
     assert [row["tracking_number"] for row in only_police["requests"]] == ["R-2026-0150"]
     assert listed(clerkflow, "fees", "report", "--since", "2026-11-21", "--until", "2026-11-30")["requests"] == []
+
+
+def test_a_cash_float_issued_shows_in_city_show_and_a_new_one_replaces_it(clerkflow, database):
+    status, out, err = clerkflow("city", "float", "issue", "police", "50.00")
+    assert (status, err) == (0, "")
+    assert out == "issued a cash float of 50.00 to police (change money: never transmitted)\n"
+
+    status, out, err = clerkflow("city", "float", "issue", "police", "75", "--actor", "deputy_clerk")
+
+    assert (status, err) == (0, "")
+    assert out == ("issued a cash float of 75.00 to police (change money: never transmitted); it replaces the "
+                   "float of 50.00 issued 2026-11-20, now returned\n")
+    in_force = listed(clerkflow, "city", "floats")
+    assert [(f["office_key"], f["amount"], f["issued_by"], f["status"]) for f in in_force] == [
+        ("police", "75.00", "deputy_clerk", "in force")]
+    history = listed(clerkflow, "city", "floats", "--all", "--office", "police")
+    assert [(f["amount"], f["status"], f["returned_by"], f["returned_at"]) for f in history] == [
+        ("50.00", "returned", "deputy_clerk", FRIDAY_9AM.isoformat()), ("75.00", "in force", None, None)]
+    assert listed(clerkflow, "city", "show")["cash_floats"] == in_force
+    with database.read() as session:
+        assert [(c.action, c.actor, c.subject_key) for c in list_changes(session, "cash_float")] == [
+            ("changed", "deputy_clerk", "police"), ("added", "alice", "police")]
+
+    status, out, err = clerkflow("city", "show")
+    assert (status, err) == (0, "")
+    assert "cash floats in force (change money, not fee money: never transmitted):" in out
+    assert "75.00" in out and "deputy_clerk" in out
+
+
+def test_a_cash_float_taken_back_leaves_the_office_without_one(clerkflow):
+    assert clerkflow("city", "float", "issue", "fire", "20.00")[0] == 0
+
+    status, out, err = clerkflow("city", "float", "return", "fire")
+
+    assert (status, err) == (0, "")
+    assert out == "took back the cash float of 20.00 from fire; it holds no float now\n"
+    assert listed(clerkflow, "city", "floats") == []
+    assert clerkflow("city", "floats")[1] == "no cash floats in force\n"
+    (kept,) = listed(clerkflow, "city", "floats", "--all")
+    assert (kept["office_key"], kept["status"], kept["returned_by"]) == ("fire", "returned", "alice")
+    assert listed(clerkflow, "city", "show")["cash_floats"] == []
+    assert clerkflow("city", "float", "return", "fire") == (
+        EXIT_REFUSED, "", 'Office "fire" holds no cash float to return.\n')
+
+
+def test_a_cash_float_is_an_amount_for_a_known_office(clerkflow):
+    assert clerkflow("city", "float", "issue", "police", "0") == (
+        EXIT_REFUSED, "", "A cash float is more than zero; to take a float back, return it.\n")
+    status, out, err = clerkflow("city", "float", "issue", "police", "50.005")
+    assert (status, out) == (EXIT_REFUSED, "")
+    assert err.startswith('AMOUNT "50.005" is not an amount')
+    status, out, err = clerkflow("city", "float", "issue", "parks", "50.00")
+    assert (status, out) == (EXIT_REFUSED, "")
+    assert err.startswith('OFFICE "parks": there is no such office')
+    assert clerkflow("city", "floats", "--office", "parks")[2].startswith('--office "parks": there is no such office')
+    assert listed(clerkflow, "city", "floats", "--all") == []
+
+
+def test_a_cash_float_is_not_in_the_fee_report(clerkflow, database):
+    assert clerkflow("city", "float", "issue", "city_clerk", "50.00")[0] == 0
+    with database.write_connection() as connection:
+        ledger.record_collection(connection, FRIDAY_9AM, tracking_number="R-2026-0142", office_key="city_clerk",
+                                 amount=Decimal("3.00"), method="paid", collected_by="cashier")
+
+    report = listed(clerkflow, "fees", "report", "--since", "2026-11-01", "--until", "2026-11-30")
+
+    assert [row["tracking_number"] for row in report["requests"]] == ["R-2026-0142"]
+    assert (report["totals"]["paid"], report["totals"]["collections"]) == ("3.00", 1)

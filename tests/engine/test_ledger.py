@@ -1,4 +1,5 @@
-"""Fee ledgers (003, Art. 6 fees): assessments, the 24-hour rule, collections, transmittals over 5.00, the audit."""
+"""Fee ledgers (003, Art. 6 fees): assessments, the 24-hour rule, collections, transmittals over 5.00, the audit,
+and the offices' cash floats, which are not fee money."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -6,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from engine import citydata, ledger
-from engine.models_city import FeeCollection, FeeTransmittal
+from engine.citydata import CityDataRefused
+from engine.models_city import CashFloat, FeeCollection, FeeTransmittal
 from engine.services.registry import OperatorArgumentError
 
 MONDAY_9AM = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)   # 09:00 in Kansas
@@ -214,3 +217,150 @@ def test_a_host_operator_takes_a_diagrams_values_once_the_engine_coerces_them(bo
         result = call_host_operator(spec, {"tracking_number": "R-2026-00001", "office_key": "city_clerk",
                                            "amount": "6.5", "method": "paid"}, connection, MONDAY_9AM)
     assert result == {"collection_id": 1, "office_balance": "6.50", "transmittal_due": True, "newly_due": True}
+
+
+# -- the cash float: "tracked apart from fee money and is not transmitted" (Art. 6) ---------------
+
+def issue_float(database, amount, *, office_key="city_clerk", issued_by="clerk", now=MONDAY_9AM):
+    with database.write() as session:
+        return citydata.issue_cash_float(session, office_key, amount, issued_by=issued_by, now=now).id
+
+
+def drawer(database, office_key="city_clerk"):
+    with database.read() as session:
+        return ledger.office_cash(session.connection(), office_key)
+
+
+def test_an_office_with_a_50_float_and_3_of_fees_is_not_due_a_transmittal(books):
+    issue_float(books, "50.00")
+
+    held = collect(books, "3.00")
+
+    assert (held["office_balance"], held["transmittal_due"], held["newly_due"]) == ("3.00", False, False)
+    assert run(books, ledger.office_balances) == [
+        {"office_key": "city_clerk", "balance": "3.00", "transmittal_due": False,
+         "held_since": MONDAY_9AM.isoformat()}]
+    with books.read() as session:
+        assert ledger.office_balance(session.connection(), "city_clerk") == Decimal("3.00")
+    assert drawer(books) == {"float": "50.00", "fees_held": "3.00", "total_on_hand": "53.00"}
+
+
+def test_cash_float_is_never_transmitted_with_fee_money(books):
+    issue_float(books, "50.00")
+    collect(books, "3.00")
+    assert collect(books, "3.50")["newly_due"] is True   # the fees alone pass 5.00
+
+    sent = run(books, ledger.record_transmittal, MONDAY_9AM + timedelta(hours=1), office_key="city_clerk",
+               transmitted_by="custodian")
+
+    assert sent == {"transmittal_id": 1, "amount": "6.50"}
+    with books.read() as session:
+        assert session.get(FeeTransmittal, 1).amount == Decimal("6.50")
+    assert drawer(books) == {"float": "50.00", "fees_held": "0.00", "total_on_hand": "50.00"}   # it stays
+    assert run(books, ledger.record_transmittal, office_key="city_clerk", transmitted_by="custodian") == {
+        "transmittal_id": None, "amount": "0.00"}   # a float alone is nothing to transmit
+    assert run(books, ledger.office_balances) == []
+
+
+def test_the_fee_audit_report_lists_no_float(books):
+    issue_float(books, "50.00")
+    issue_float(books, "25.00", office_key="police")
+    collect(books, "3.00", tracking_number="R-2026-00001")
+    period = (MONDAY_9AM - timedelta(hours=1), MONDAY_9AM + timedelta(days=1))
+
+    with books.read() as session:
+        report = ledger.fee_audit_report(session.connection(), *period)
+        police = ledger.fee_audit_report(session.connection(), *period, office_key="police")
+
+    assert [(row["tracking_number"], row["paid"]) for row in report] == [("R-2026-00001", "3.00")]
+    assert [c["amount"] for c in report[0]["collections"]] == ["3.00"]
+    assert police == []
+
+
+def test_the_drawer_holds_the_float_and_the_paid_fees_but_not_billed_ones(books):
+    collect(books, "4.00")
+    collect(books, "30.00", method="billed")
+    assert drawer(books) == {"float": "0.00", "fees_held": "4.00", "total_on_hand": "4.00"}
+    issue_float(books, "40.00")
+    assert drawer(books) == {"float": "40.00", "fees_held": "4.00", "total_on_hand": "44.00"}
+    assert drawer(books, "police") == {"float": "0.00", "fees_held": "0.00", "total_on_hand": "0.00"}
+    with pytest.raises(OperatorArgumentError, match='no office "parks"'):
+        drawer(books, "parks")
+
+
+def test_new_float_replaces_the_old_and_history_is_kept(books):
+    first = issue_float(books, "50.00")
+    later = MONDAY_9AM + timedelta(days=7)
+
+    second = issue_float(books, "75.00", issued_by="deputy_clerk", now=later)
+
+    with books.read() as session:
+        history = citydata.list_cash_floats(session, "city_clerk", in_force_only=False)
+        in_force = citydata.list_cash_floats(session)
+        changes = citydata.list_changes(session, "cash_float")
+        assert [(f.id, f.amount, f.issued_by, f.issued_at, f.returned_at, f.returned_by) for f in history] == [
+            (first, Decimal("50.00"), "clerk", MONDAY_9AM, later, "deputy_clerk"),
+            (second, Decimal("75.00"), "deputy_clerk", later, None, None)]
+        assert [f.id for f in in_force] == [second]
+        old = {"float_id": first, "amount": "50.00", "issued_by": "clerk", "issued_at": MONDAY_9AM.isoformat()}
+        new = {"float_id": second, "amount": "75.00", "issued_by": "deputy_clerk", "issued_at": later.isoformat()}
+        assert [(c.subject_key, c.action, c.actor, c.before, c.after) for c in changes] == [
+            ("city_clerk", "changed", "deputy_clerk", old, new),
+            ("city_clerk", "added", "clerk", None, old)]
+    assert drawer(books) == {"float": "75.00", "fees_held": "0.00", "total_on_hand": "75.00"}
+
+
+def test_a_returned_float_is_kept_and_the_office_holds_none(books):
+    float_id = issue_float(books, "20.00", office_key="fire")
+    later = MONDAY_9AM + timedelta(days=30)
+    with books.write() as session:
+        citydata.return_cash_float(session, "fire", returned_by="clerk", now=later)
+
+    assert drawer(books, "fire")["float"] == "0.00"
+    with books.read() as session:
+        assert citydata.list_cash_floats(session, "fire") == []
+        (kept,) = citydata.list_cash_floats(session, "fire", in_force_only=False)
+        assert (kept.id, kept.amount, kept.returned_at, kept.returned_by) == (
+            float_id, Decimal("20.00"), later, "clerk")
+        (returned, _issued) = citydata.list_changes(session, "cash_float")
+        assert (returned.action, returned.actor, returned.after["returned_at"], returned.after["amount"]) == (
+            "returned", "clerk", later.isoformat(), "20.00")
+    with pytest.raises(CityDataRefused, match='"fire" holds no cash float to return'), books.write() as session:
+        citydata.return_cash_float(session, "fire", returned_by="clerk", now=later)
+
+
+@pytest.mark.parametrize(("office_key", "amount", "issued_by", "message"), [
+    ("city_clerk", "0.00", "clerk", "more than zero"),
+    ("city_clerk", "-5.00", "clerk", "zero or more"),
+    ("city_clerk", "12.345", "clerk", "dollars and cents"),
+    ("city_clerk", 12.5, "clerk", "not 12.5"),   # a float (the number type) is not money
+    ("parks", "50.00", "clerk", 'no office "parks"'),
+    ("city_clerk", "50.00", " ", "Say who"),
+])
+def test_a_float_is_an_amount_of_money_for_a_known_office_issued_by_someone(books, office_key, amount, issued_by,
+                                                                           message):
+    with pytest.raises(CityDataRefused, match=message):
+        issue_float(books, amount, office_key=office_key, issued_by=issued_by)
+    with books.read() as session:
+        assert citydata.list_cash_floats(session, in_force_only=False) == []
+        assert citydata.list_changes(session, "cash_float") == []
+
+
+def test_an_inactive_office_is_given_no_float(books):
+    with books.write() as session:
+        citydata.set_office(session, "fire", actor="admin", active=False, now=MONDAY_9AM)
+    with pytest.raises(CityDataRefused, match="inactive"):
+        issue_float(books, "20.00", office_key="fire")
+
+
+def test_the_database_keeps_one_float_in_force_per_office(books):
+    with pytest.raises(IntegrityError), books.write() as session:
+        for amount in ("50.00", "60.00"):
+            session.add(CashFloat(office_key="police", amount=Decimal(amount), issued_by="clerk",
+                                  issued_at=MONDAY_9AM))
+    with books.write() as session:   # returned floats are history: any number of them
+        for amount in ("50.00", "60.00"):
+            session.add(CashFloat(office_key="police", amount=Decimal(amount), issued_by="clerk",
+                                  issued_at=MONDAY_9AM, returned_at=MONDAY_9AM, returned_by="clerk"))
+    issue_float(books, "70.00", office_key="police")
+    assert drawer(books, "police")["float"] == "70.00"
