@@ -54,6 +54,11 @@ DEFAULT_EXEMPTIONS = tuple((code, f"K.S.A. {code}", summary) for code, summary i
 ))
 
 _SIGNATURE = "\n\n{custodian_name}\n{office_name}\n"
+# 003, Art. 6: the City Clerk is also the city's Local Freedom of Information Officer, whom a requester may
+# ask for help with a request; the acknowledgement and the referral say so.
+_FREEDOM_OF_INFORMATION_OFFICER = (
+    "\n\nThe City Clerk is the city's Local Freedom of Information Officer. If you need help with this "
+    "request, or with any request for public records, you may contact the City Clerk at the City Clerk's Office.")
 # Placeholders are filled by `letters.render` from the values the diagram passes; it writes dates,
 # times and money out for the reader ("Wednesday 25 November 2026, 11:59 PM", "$31.50").
 DEFAULT_LETTERS = {
@@ -65,7 +70,8 @@ DEFAULT_LETTERS = {
         "You asked for: {records_description}\n\n"
         "Under K.S.A. 45-218(d) we will act on your request as soon as possible, and no later than "
         "{response_due_at}. If we cannot give you access by then, we will write to explain why, and tell you "
-        "the place and the earliest date and time the records will be available." + _SIGNATURE),
+        "the place and the earliest date and time the records will be available."
+        + _FREEDOM_OF_INFORMATION_OFFICER + _SIGNATURE),
     "fee_estimate": (
         "Estimated fees for records request {tracking_number}",
         "Dear {requester_name},\n\n"
@@ -125,5 +131,5 @@ DEFAULT_LETTERS = {
         "The {office_name} does not keep the records described in request {tracking_number}. As K.S.A. 45-218(c) "
         "requires, we tell you that their custodian is {referred_custodian}, {referred_office_name}. We have "
         "passed your request on to that custodian, who will answer you; it keeps the same tracking number, and "
-        "you may also contact that office directly." + _SIGNATURE),
+        "you may also contact that office directly." + _FREEDOM_OF_INFORMATION_OFFICER + _SIGNATURE),
 }

@@ -169,6 +169,22 @@ def test_request_is_acknowledged_with_its_tracking_number(engine):
     assert engine.get_instance(instance_id).title == f"Open records request {number}"
 
 
+def test_the_city_clerk_is_also_the_local_freedom_of_information_officer(engine):
+    # 003, Art. 6: whichever office holds the record, the requester learns whom to ask for help.
+    instance_id = file_request(engine, office_key="police")
+    acknowledgement = data_of(engine, instance_id)["acknowledgement_letter"]["text"]
+    assert "The City Clerk is the city's Local Freedom of Information Officer." in acknowledgement
+    assert "If you need help with this request" in acknowledgement
+    assert "you may contact the City Clerk at the City Clerk's Office" in acknowledgement
+    assert acknowledgement.rstrip().endswith("Chief of Police\nPolice Department")   # signed by the custodian
+    assert "[missing:" not in acknowledgement
+
+    review(engine, instance_id, holds_record=False, referral_office_key="fire")
+    referral = data_of(engine, instance_id)["referral_letter"]["text"]
+    assert "The City Clerk is the city's Local Freedom of Information Officer." in referral
+    assert "you may contact the City Clerk at the City Clerk's Office" in referral
+
+
 def test_intake_form_asks_no_more_than_name_address_and_description(engine):
     [version] = engine.versions("records_request")
     assert "request.schema.json" in version.forms
@@ -298,6 +314,48 @@ def test_review_form_asks_for_what_each_answer_needs(engine):
         complete(engine, instance_id, "review_request", {"holds_record": True, "pages": 3})
     assert set(refused.value.field_errors) == {"description_sufficient", "pages"}
     assert set(open_tasks(engine, instance_id)) == {"review_request"}
+
+
+IDENTIFICATION = ("identification_requested", "identification_asked_for", "identification_checked",
+                  "identification_note")
+
+
+def test_the_custodian_may_demand_reasonable_identification(engine):
+    instance_id = file_request(engine, office_key="police")
+    with pytest.raises(FormInvalid) as refused:                      # say what was asked for
+        review(engine, instance_id, identification_requested=True)
+    assert refused.value.field_errors == {"identification_asked_for": "is required"}
+
+    # Asked for and not shown: the request goes on all the same (K.S.A. 45-220(b): no technicality).
+    asked = {"identification_requested": True, "identification_asked_for": "A photo ID with the name on the request",
+             "identification_checked": False, "identification_note": "Declined to show one."}
+    review(engine, instance_id, **asked)
+    assert set(open_tasks(engine, instance_id)) == {"estimate_fees"}
+    [reviewed] = [event for event in engine.audit_trail(instance_id)
+                  if (event.action, event.bpmn_id) == ("complete", "review_request")]
+    assert (reviewed.actor, reviewed.at) == ("custodian", MONDAY_10AM)
+    assert {name: reviewed.changes[name] for name in IDENTIFICATION} == asked
+
+    estimate(engine, instance_id)
+    no_privacy_concern(engine, instance_id)
+    decide(engine, instance_id, "grant")
+    complete(engine, instance_id, "prepare_records", {"delivery_method": "inspection"})
+    assert provide(engine, instance_id).status == "completed"       # granted, and closed
+    data = data_of(engine, instance_id)
+    assert {name: data[name] for name in IDENTIFICATION} == asked    # still kept with the closed request
+    assert "denial_letter" not in data
+    assert "state_denial_grounds" not in {task.bpmn_id for task in tasks_ever(engine, instance_id)}
+
+
+def test_identification_seen_by_one_custodian_stays_with_a_referred_request(engine):
+    instance_id = file_request(engine, office_key="police")
+    seen = {"identification_requested": True, "identification_asked_for": "A photo ID",
+            "identification_checked": True, "identification_note": "Kansas driver's licence, name matches."}
+    review(engine, instance_id, holds_record=False, referral_office_key="fire", **seen)
+    review(engine, instance_id)                                       # the Fire Chief asks for nothing more
+    assert set(open_tasks(engine, instance_id)) == {"estimate_fees"}
+    data = data_of(engine, instance_id)
+    assert {name: data[name] for name in IDENTIFICATION} == seen
 
 
 # -- fees, notice and prepayment -----------------------------------------------------------------
@@ -528,6 +586,50 @@ def test_court_order_to_withhold_ends_in_a_denial_with_grounds(engine, clock):
     text = data_of(engine, instance_id)["denial_letter"]["text"]
     assert "K.S.A. 45-221(a)(30)" in text and "2026-CV-17" in text
     assert "receive_denial_copy" in open_tasks(engine, instance_id)
+
+
+def test_city_attorney_follows_the_court_case_pending_litigation(engine, clock):
+    instance_id = litigation(engine, clock)
+    follow = open_tasks(engine, instance_id)["follow_court_case"]
+    assert (follow.lane, follow.candidate_role, follow.form_file) == (
+        "City Attorney", "city_attorney", "follow_court_case.schema.json")
+    assert [task.task_id for task in engine.list_tasks(roles={"city_attorney"})] == [follow.task_id]
+    assert engine.list_tasks(roles={"custodian:city_clerk"}) == []
+    assert waiting_for(engine, instance_id) == {"court_order"}          # beside the task, the wait for the order
+    with pytest.raises(NotAllowed):
+        engine.complete_task(follow.task_id, {"court_case_reference": "2026-CV-17", "court_name": "District Court"},
+                             actor="clerk", roles={"custodian:city_clerk"})
+    with pytest.raises(FormInvalid) as refused:
+        complete(engine, instance_id, "follow_court_case", {}, actor="attorney", roles={"city_attorney"})
+    assert set(refused.value.field_errors) == {"court_case_reference", "court_name"}
+
+    complete(engine, instance_id, "follow_court_case", {
+        "court_case_reference": "2026-CV-17", "court_name": "District Court",
+        "court_case_notes": "Petition filed by B. Resident; hearing on 20 April."}, actor="attorney",
+        roles={"city_attorney"})
+    data = data_of(engine, instance_id)
+    assert (data["court_case_reference"], data["court_name"]) == ("2026-CV-17", "District Court")
+    assert open_tasks(engine, instance_id) == {}
+    assert waiting_for(engine, instance_id) == {"court_order"}          # still waiting for the court
+
+    assert court_orders(engine, instance_id, "disclose") == [instance_id]
+    assert set(open_tasks(engine, instance_id)) == {"decide_request"}
+    order = data_of(engine, instance_id)["court_order"]
+    assert (order["outcome"], order["reference"]) == ("disclose", "Case 2026-CV-17")
+
+
+def test_court_order_before_the_case_is_recorded_closes_the_city_attorneys_task(engine, clock):
+    # The order ends the case: a City Attorney does not want a task to follow a case that is over.
+    instance_id = litigation(engine, clock)
+    assert court_orders(engine, instance_id, "withhold") == [instance_id]
+
+    assert set(open_tasks(engine, instance_id)) == {"state_denial_grounds"}
+    [cancelled] = engine.list_tasks(instance_id=instance_id, status="cancelled")
+    assert cancelled.bpmn_id == "follow_court_case"
+    assert engine.list_tasks(roles={"city_attorney"}) == []
+    assert waiting_for(engine, instance_id) == set()
+    order = data_of(engine, instance_id)["court_order"]
+    assert (order["outcome"], order["reference"]) == ("withhold", "Case 2026-CV-17")
 
 
 # -- decision and denial -------------------------------------------------------------------------
