@@ -87,7 +87,7 @@ DEFAULT_LETTERS = {
         "Prepayment needed for records request {tracking_number}",
         "Dear {requester_name},\n\n"
         "The estimated fees for request {tracking_number} are {estimate_total}. Under the city's open records "
-        "article we require a prepayment of {prepayment_due} before we begin. No record can be made available "
+        "article we require a prepayment of {prepayment_due}. No record can be made available "
         "until the prepayment is made.\n\n"
         "You may pay at the {office_name} during its office hours; please give the tracking number. If the actual "
         "fees turn out higher or lower than the prepayment, the difference is settled before you inspect the "

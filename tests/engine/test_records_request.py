@@ -427,6 +427,43 @@ def test_custodian_may_demand_prepayment_below_25(engine):
     assert set(open_tasks(engine, instance_id)) == {"check_personal_privacy"}
 
 
+
+def test_custodian_may_demand_prepayment_when_preparing_the_records(engine):
+    # 003, Art. 6: prepayment may be demanded "at any time" in the city's interest; once demanded, no record is
+    # made available until it is paid.
+    instance_id = file_request(engine)
+    to_decision(engine, instance_id, hours=1, pages=40)                   # 25.00: no prepayment at the estimate
+    decide(engine, instance_id, "grant")
+    prepared = {"delivery_method": "copies", "demand_prepayment_now": True}
+    with pytest.raises(FormInvalid) as refused:
+        complete(engine, instance_id, "prepare_records", prepared)
+    assert set(refused.value.field_errors) >= {"prepayment_now_amount"}
+    complete(engine, instance_id, "prepare_records", prepared | {"prepayment_now_amount": 25})
+
+    data = data_of(engine, instance_id)
+    assert (data["prepayment_due"], data["prepaid"]) == ("25.00", "0.00")
+    demand = data["prepayment_demand_letter"]
+    assert "25.00" in demand["text"] and "No record can be made available until the prepayment is made" in demand["text"]
+    assert tracking_number(engine, instance_id) in demand["subject"]
+    # Nothing else happens until the prepayment is paid in full: partial payments add up.
+    assert open_tasks(engine, instance_id) == {}
+    assert waiting_for(engine, instance_id) == {"payment_received"}
+    assert pay(engine, instance_id, 10) == [instance_id]
+    assert open_tasks(engine, instance_id) == {}
+    assert data_of(engine, instance_id)["prepaid"] == "10.00"
+    pay(engine, instance_id, "12.50")
+    assert open_tasks(engine, instance_id) == {}
+    assert "final_fees" not in data_of(engine, instance_id)
+    pay(engine, instance_id, 2.5)
+
+    data = data_of(engine, instance_id)
+    assert data["prepaid"] == "25.00"
+    assert [p["amount"] for p in data["payments"]] == ["10", "12.50", "2.5"]
+    assert data["settlement"] == {"balance_due": "0.00", "refund_due": "0.00"}
+    assert set(open_tasks(engine, instance_id)) == {"provide_records"}
+    assert waiting_for(engine, instance_id) == set()
+    assert provide(engine, instance_id).status == "completed"
+
 def test_locating_cost_under_1_across_same_requesters_24_hours_is_free(engine, clock):
     def inspection_fee(name, hours=0.03):                          # 0.03 h x 15.00 = 0.45 to locate
         instance_id = file_request(engine, name=name)
