@@ -387,6 +387,32 @@ def test_estimate_of_25_01_requires_notice_and_prepayment_before_search(engine):
     assert waiting_for(engine, instance_id) == {"payment_received"}
 
 
+def test_fee_estimate_is_an_itemized_invoice(engine):
+    instance_id = file_request(engine)
+    review(engine, instance_id)
+    complete(engine, instance_id, "estimate_fees", {
+        "search_hours": [{"employee": "Jo Records", "hours": 1.5}, {"employee": "Sam Files", "hours": 0.5}],
+        "pages": 20, "mailing_fee": 2, "waived_amount": 12,
+        "waiver_reason": "Records of a public health emergency, asked for by a reporter"})
+
+    data = data_of(engine, instance_id)
+    bill, fees = data["estimate_invoice"], data["estimate"]
+    assert [(line["item"], line["quantity"], line["rate"], line["amount"]) for line in bill["lines"]] == [
+        ("Record search: Jo Records", "1.5", "15.00", "22.50"),
+        ("Record search: Sam Files", "0.5", "15.00", "7.50"),
+        ("Photocopies (per page)", "20", "0.25", "5.00"),
+        ("Mailing and handling", "1", "2.00", "2.00"),
+        ("Reduced in the public interest: Records of a public health emergency, asked for by a reporter",
+         "1", "-12.00", "-12.00"),
+    ]
+    assert bill["waiver_reason"] == fees["waiver_reason"]
+    # The invoice agrees with the estimate: 30.00 search + 5.00 copies + 2.00 mailing - 12.00 waived.
+    assert bill["total"] == fees["total"] == "25.00"
+    assert (bill["prepaid"], bill["balance_due"], bill["refund_due"]) == ("0.00", "25.00", "0.00")
+    assert bill["schedule_effective_from"] == fees["schedule_effective_from"]
+    assert set(open_tasks(engine, instance_id)) == {"check_personal_privacy"}   # 25.00: no prepayment
+
+
 def test_partial_payments_add_up_before_the_search_starts(engine):
     instance_id = file_request(engine)
     review(engine, instance_id)
