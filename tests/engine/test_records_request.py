@@ -853,6 +853,78 @@ def test_request_acted_on_in_time_needs_no_delay_explanation(engine, clock):
     assert "explain_delay" not in {task.bpmn_id for task in tasks_ever(engine, instance_id)}
 
 
+def final_data(engine, instance_id):
+    """The data of the request as the stored state holds it (for a closed request: the merged paths)."""
+    from engine.derive import instance_data
+    from engine.models import ProcessInstance, ProcessVersion
+    from engine.state import spec_from_json, state_from_json
+
+    with engine.database.read() as session:
+        instance = session.get(ProcessInstance, instance_id)
+        version = session.get(ProcessVersion, instance.process_version_id)
+        spec, subprocess_specs = spec_from_json(version.spec_json)
+        workflow = state_from_json(instance.state_json, spec, subprocess_specs)
+    assert workflow.is_completed()
+    return instance_data(workflow), dict(workflow.data)
+
+
+def test_closed_request_keeps_the_latest_data_of_its_handling(engine, clock):
+    instance_id = file_request(engine, office_key="police")
+    review(engine, instance_id, holds_record=False, referral_office_key="city_clerk")
+    review(engine, instance_id)
+    estimate(engine, instance_id, hours=2)                                # 30.00: prepayment demanded
+    pay(engine, instance_id, 30)
+    no_privacy_concern(engine, instance_id)
+    decide(engine, instance_id, "grant")
+    complete(engine, instance_id, "prepare_records", {
+        "delivery_method": "inspection", "actual_search_hours": [{"employee": "Jo", "hours": 2}]})
+    assert provide(engine, instance_id).status == "completed"
+
+    # The handling of the request ends after the deadline watch: its data is the closed request's.
+    for data in (*final_data(engine, instance_id), data_of(engine, instance_id)):
+        assert data["prepaid"] == "30.00"
+        assert len(data["payments"]) == 1
+        assert [step["office_key"] for step in data["routing_history"]] == ["police", "city_clerk"]
+        assert [letter["letter"] for letter in data["referral_letters"]] == ["referral"]
+        assert (data["office_key"], data["custodian_name"]) == ("city_clerk", "City Clerk")
+    last = engine.audit_trail(instance_id)[-1]
+    assert last.changes.get("prepaid") is None                           # nothing reverted at the close
+    assert "explain_delay" not in {task.bpmn_id for task in tasks_ever(engine, instance_id)}
+
+
+def test_request_closes_when_the_delay_was_explained_before_it_was_acted_on(engine, clock):
+    instance_id = file_request(engine)
+    review(engine, instance_id)
+    estimate(engine, instance_id, hours=2)
+    pay(engine, instance_id, 30)
+    assert fire_timers_at(clock, engine, END_OF_THURSDAY) == 1
+    complete(engine, instance_id, "explain_delay", {"delay_reason": "The minutes are at the bindery.",
+                                                    "available_place": "City Clerk's office",
+                                                    "available_at": "2026-03-10T09:00:00-05:00"})
+    assert set(open_tasks(engine, instance_id)) == {"check_personal_privacy"}
+    no_privacy_concern(engine, instance_id)
+    decide(engine, instance_id, "grant")
+    complete(engine, instance_id, "prepare_records", {
+        "delivery_method": "inspection", "actual_search_hours": [{"employee": "Jo", "hours": 2}]})
+    assert provide(engine, instance_id).status == "completed"
+    assert not list(engine.subscriptions(instance_id=instance_id))
+    for data in final_data(engine, instance_id):
+        assert data["prepaid"] == "30.00" and data["provided_on"] == "2026-03-04"
+        assert "bindery" in data["delay_letter"]["text"]                  # the watch's own data is kept too
+
+
+def test_request_acted_on_while_the_delay_is_unexplained_closes(engine, clock):
+    instance_id = file_request(engine)
+    to_decision(engine, instance_id)
+    assert fire_timers_at(clock, engine, END_OF_THURSDAY) == 1
+    assert set(open_tasks(engine, instance_id)) == {"decide_request", "explain_delay"}
+    decide(engine, instance_id, "grant")
+    complete(engine, instance_id, "prepare_records", {"delivery_method": "inspection"})
+    assert set(open_tasks(engine, instance_id)) == {"provide_records", "explain_delay"}
+    assert provide(engine, instance_id).status == "completed"          # access granted: no further delay to explain
+    assert "explain_delay" in {task.bpmn_id for task in engine.list_tasks(instance_id=instance_id, status="cancelled")}
+
+
 # -- fulfilment and money -------------------------------------------------------------------------
 
 def test_no_mechanical_reproduction_records_why(engine):
