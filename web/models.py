@@ -66,3 +66,6 @@ class StaffAccount(db.Model):
 def normalize_username(username: str) -> str:
     """Usernames are matched without regard to case or surrounding spaces."""
     return (username or "").strip().lower()
+
+
+import web.models_portal  # noqa: E402,F401  (the portal's tables share this metadata and migration history)

@@ -1,0 +1,357 @@
+"""Public pages for people asking for records: parse the request, call the engine, render.
+
+Every view here is `@public`. The status page is found only by the sha256 of the token in the
+requester's link; there is no lookup by tracking number. Nothing a requester types is logged.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
+from sqlalchemy import delete, func, select
+
+from engine import FormInvalid, clock
+from engine.forms import form_validator, validate_submission
+from engine.queries import latest_version
+from engine.services.business_calendar import CITY_TIME_ZONE
+from web import process_engine
+from web.auth import public
+from web.inbox.forms import coerce_submission, fields_of
+from web.models import db
+from web.models_portal import PortalSubmission, RequesterAccess
+from web.portal import bp
+
+log = logging.getLogger(__name__)
+
+PROCESS_KEY = "records_request"
+INTAKE_FORM = "request.schema.json"        # the form of the process's start event, "Request received"
+TRACKING_PREFIX = "R"
+ACTOR = "portal"
+RECEIPT_KEY = "portal_receipt"             # session: the new request's link, shown once
+SUBMISSIONS_PER_HOUR = 5                   # CLERKFLOW_PORTAL_SUBMISSIONS_PER_HOUR overrides
+WEEKDAYS = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
+            ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))
+# The letters a request keeps (docs/records-request.md, "What a request keeps"), as the requester reads them.
+LETTER_EVENTS = {
+    "acknowledgement_letter": "We acknowledged your request",
+    "referral_letter": "Your request was passed on to the office that holds the records",
+    "fee_estimate_letter": "We sent you an estimate of the fees",
+    "prepayment_demand_letter": "We asked for a prepayment",
+    "privacy_notice_letter": "We told you of the 72-hour privacy waiting period",
+    "pending_litigation_letter": "Inspection was denied until a court decides",
+    "denial_letter": "We denied the request, in whole or in part",
+    "delay_letter": "We explained a delay",
+    "statement_letter": "We sent the statement of the grounds for denial",
+}
+
+
+# -- the front page: how to ask -----------------------------------------------------------------
+
+@public
+def home():
+    """`/`: how to request records, from the city data in force today (registered as the endpoint `home`)."""
+    settings = process_engine().city_settings()
+    today = clock.now().astimezone(CITY_TIME_ZONE).date()
+    closures = sorted(day for day in settings.get("city_closures", ()) if day >= today)[:10]
+    return render_template("portal/home.html", schedule=settings["fee_schedule"], offices=_offices(settings),
+                           closures=closures)
+
+
+# -- the request form ---------------------------------------------------------------------------
+
+@bp.route("/request", methods=["GET", "POST"])
+@public
+def new_request():
+    schema = _intake_schema()
+    fields = fields_of(schema)
+    offices = _offices(process_engine().city_settings())
+    if request.method == "GET":
+        return _form_page(schema, fields, offices, {}, {})
+    if _over_the_limit():
+        abort(429, description=f"This connection has already filed {_limit()} requests in the last hour. "
+                               "Please wait an hour and try again, or call or visit the City Clerk's office.")
+    typed = {form_field.name: request.form.get(form_field.name, "") for form_field in fields}
+    typed["office_key"] = request.form.get("office_key", "")
+    submission, field_errors = coerce_submission(fields, request.form)
+    try:
+        validate_submission(form_validator(schema), submission, schema.get("title", "Your request"))
+    except FormInvalid as invalid:
+        field_errors = {**invalid.field_errors, **field_errors}
+    office_key = typed["office_key"] or None
+    if office_key is not None and office_key not in {office.key for office in offices}:
+        field_errors["office_key"] = "choose one of the offices, or \"I don't know\""
+    if field_errors:
+        return _form_page(schema, fields, offices, typed, field_errors, status=422)
+
+    _count_submission()
+    received_at = clock.now().astimezone(CITY_TIME_ZONE).isoformat()
+    instance = process_engine().start_instance(
+        PROCESS_KEY, {**submission, "received_at": received_at, "office_key": office_key},
+        actor=ACTOR, tracking_prefix=TRACKING_PREFIX)
+    token = secrets.token_urlsafe(32)
+    db.session.add(RequesterAccess(tracking_number=instance.business_key, instance_id=instance.instance_id,
+                                   token_hash=_hash(token)))
+    db.session.commit()
+    log.info("portal request %s filed (instance %s)", instance.business_key, instance.instance_id)
+    session[RECEIPT_KEY] = {"token": token, "instance_id": instance.instance_id}
+    return redirect(url_for(".received"))
+
+
+@bp.get("/request/received")
+@public
+def received():
+    """The confirmation, once: the tracking number, the private link and the acknowledgement."""
+    receipt = session.pop(RECEIPT_KEY, None)
+    if not receipt:
+        return redirect(url_for("home"))
+    access = db.session.scalars(select(RequesterAccess).where(
+        RequesterAccess.instance_id == receipt["instance_id"])).one()
+    status = _status_of(access)
+    acknowledgement = next((letter for letter in status.letters if letter.variable == "acknowledgement_letter"),
+                           None)
+    link = url_for(".status", token=receipt["token"], _external=True)
+    return _private(render_template("portal/received.html", status=status, link=link,
+                                    acknowledgement=acknowledgement))
+
+
+# -- the private status page ---------------------------------------------------------------------
+
+@bp.get("/status/<token>")
+@public
+def status(token: str):
+    access = _access_for(token)
+    return _private(render_template("portal/status.html", status=_status_of(access), token=token))
+
+
+@bp.get("/status/<token>/letters/<int:number>.txt")
+@public
+def letter(token: str, number: int):
+    access = _access_for(token)
+    letters = _status_of(access).letters
+    if not 1 <= number <= len(letters):
+        abort(404, description="There is no such letter for this request.")
+    chosen = letters[number - 1]
+    response = make_response(f"{chosen.subject}\n\n{chosen.text}\n")
+    response.mimetype = "text/plain"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{access.tracking_number}-{number:02d}-{chosen.name}.txt"')
+    return _private(response)
+
+
+# -- what a requester may see of their request ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Office:
+    key: str
+    name: str
+    hours: tuple[tuple[str, str], ...]     # (days, hours): ("Monday to Friday", "08:00–17:00")
+
+
+@dataclass(frozen=True)
+class Letter:
+    variable: str        # acknowledgement_letter, ...
+    name: str            # the template: acknowledgement, ...
+    subject: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class RequestStatus:
+    tracking_number: str
+    received_at: datetime
+    due_at: datetime | None
+    office_name: str | None
+    state: str                     # open, closed, stopped
+    waiting: str | None            # what the request waits for from the requester, in words
+    amount_due: Decimal | None
+    timeline: tuple[Event, ...]
+    letters: tuple[Letter, ...]
+
+
+def _status_of(access: RequesterAccess) -> RequestStatus:
+    engine = process_engine()
+    instance = engine.get_instance(access.instance_id)
+    trail = engine.audit_trail(access.instance_id)
+    data: dict[str, Any] = {}
+    letters: list[Letter] = []
+    timeline: list[Event] = []
+    for event in trail:
+        changes = event.changes
+        if event.action == "start":
+            timeline.append(Event(event.at, "We received your request"))
+        previous_office = data.get("office_name")
+        new_letters = [(variable, label, changes[variable]) for variable, label in LETTER_EVENTS.items()
+                       if isinstance(changes.get(variable), dict) and changes[variable].get("text")
+                       and changes[variable] != data.get(variable)]
+        # A step that runs beside another path reports the other path's values as removed: keep the last real one.
+        data.update({name: value for name, value in changes.items() if value is not None or name not in data})
+        if event.action == "start" and data.get("office_name"):
+            timeline.append(Event(event.at, f"Your request went to the custodian of records of the "
+                                            f"{data['office_name']}"))
+        elif data.get("office_name") and data.get("office_name") != previous_office:
+            timeline.append(Event(event.at, f"The {data['office_name']} now has your request"))
+        for variable, label, value in new_letters:
+            letters.append(Letter(variable, str(value.get("letter", variable.removesuffix("_letter"))),
+                                  str(value.get("subject", "")), str(value["text"]), event.at))
+            timeline.append(Event(event.at, label))
+        if "prepaid" in changes and event.action != "start" and _money(changes["prepaid"]):
+            timeline.append(Event(event.at, f"We recorded your payment; paid so far: {_money(changes['prepaid'])}"))
+        if changes.get("provided_on"):
+            timeline.append(Event(event.at, "The records were provided"))
+    waiting, amount_due = _waiting(engine, instance, data)
+    if waiting:
+        timeline.append(Event(clock.now(), waiting))
+    if instance.status == "completed":
+        timeline.append(Event(instance.ended_at or instance.updated_at, "Your request is closed"))
+    state = {"completed": "closed", "terminated": "stopped"}.get(instance.status, "open")
+    received = _moment(data.get("received_at")) or instance.started_at
+    due = _moment(data.get("response_due_at")) or min(
+        (task.due_at for task in instance.open_tasks if task.due_at), default=None)
+    return RequestStatus(access.tracking_number, received, due, data.get("office_name"), state, waiting, amount_due,
+                         tuple(timeline), tuple(letters))
+
+
+def _waiting(engine, instance, data: dict[str, Any]) -> tuple[str | None, Decimal | None]:
+    """What the request waits for from the requester (a prepayment, a balance), and how much."""
+    if instance.status not in ("active", "incident", "suspended"):
+        return None, None
+    if any(subscription.message_name == "payment_received"
+           for subscription in engine.subscriptions(instance_id=instance.instance_id)):
+        due = (_money(data.get("prepayment_due")) or Decimal("0")) - (_money(data.get("prepaid")) or Decimal("0"))
+        if due > 0:
+            return f"Waiting for your prepayment of {due:.2f}", due
+        return "Waiting for your prepayment", None
+    if any(task.bpmn_id == "collect_balance" for task in instance.open_tasks):
+        balance = _money((data.get("settlement") or {}).get("balance_due"))
+        if balance:
+            return f"Waiting for you to pay the balance of {balance:.2f}", balance
+    return None, None
+
+
+def _access_for(token: str) -> RequesterAccess:
+    access = db.session.scalars(select(RequesterAccess).where(RequesterAccess.token_hash == _hash(token))).first()
+    if access is None:
+        abort(404, description="There is no request behind this link. Check that you copied the whole link from "
+                               "your confirmation; if you have lost it, call or visit the City Clerk's office.")
+    return access
+
+
+def _private(response):
+    """A page or file with a requester's details: never cached, never indexed, never sent on as a referrer."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# -- the form and the limit ---------------------------------------------------------------------
+
+def _intake_schema() -> dict[str, Any]:
+    """The intake form of the deployed records request process (the form of its start event)."""
+    with process_engine().database.read() as reading:
+        version = latest_version(reading, PROCESS_KEY)
+        schema = version.forms.get(INTAKE_FORM) if version is not None else None
+    if not schema:
+        abort(503, description="Requests cannot be filed online yet. Call or visit the City Clerk's office.")
+    return schema
+
+
+def _form_page(schema, fields, offices, values, field_errors, *, status: int = 200):
+    return render_template("portal/request.html", schema=schema, fields=fields, offices=offices, values=values,
+                           field_errors=field_errors), status
+
+
+def _limit() -> int:
+    return int(current_app.config.get("PORTAL_SUBMISSIONS_PER_HOUR", SUBMISSIONS_PER_HOUR))
+
+
+def _client_key() -> str:
+    """A keyed hash of the client's address: enough to count, not enough to tell who it was."""
+    secret = current_app.config["SECRET_KEY"]
+    key = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(key, (request.remote_addr or "unknown").encode(), hashlib.sha256).hexdigest()
+
+
+def _over_the_limit() -> bool:
+    since = clock.now() - timedelta(hours=1)
+    count = db.session.scalar(select(func.count()).select_from(PortalSubmission).where(
+        PortalSubmission.client_key == _client_key(), PortalSubmission.submitted_at > since))
+    return count >= _limit()
+
+
+def _count_submission() -> None:
+    now = clock.now()
+    db.session.execute(delete(PortalSubmission).where(PortalSubmission.submitted_at <= now - timedelta(hours=1)))
+    db.session.add(PortalSubmission(client_key=_client_key(), submitted_at=now))
+    db.session.commit()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# -- city data in words ---------------------------------------------------------------------------
+
+def _offices(settings) -> list[Office]:
+    register = settings.get("custodian_register", {})
+    return sorted((Office(key, entry["name"], _hours_in_words(entry.get("hours") or {}))
+                   for key, entry in register.items()), key=lambda office: office.name)
+
+
+def _hours_in_words(hours: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Days with the same hours run together: (("Monday to Friday", "08:00–17:00"), ("Saturday", "closed"))."""
+    groups: list[tuple[list[str], str]] = []
+    for key, name in WEEKDAYS:
+        spans = ", ".join(f"{start}–{end}" for start, end in hours.get(key) or []) or "closed"
+        if groups and groups[-1][1] == spans:
+            groups[-1][0].append(name)
+        else:
+            groups.append(([name], spans))
+    return tuple((days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}", spans) for days, spans in groups)
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _money(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
+
+
+@bp.app_template_filter("city_day")
+def city_day(moment: datetime | None) -> str:
+    """A day as the city reads it: "Friday 27 November 2026"."""
+    return "" if moment is None else f"{moment.astimezone(CITY_TIME_ZONE):%A %-d %B %Y}"
+
+
+@bp.app_template_filter("city_time")
+def city_time(moment: datetime | None) -> str:
+    """A moment in city time: "Friday 27 November 2026, 23:59"."""
+    return "" if moment is None else f"{moment.astimezone(CITY_TIME_ZONE):%A %-d %B %Y, %H:%M}"
