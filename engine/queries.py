@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, union_all
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from engine import records
+from engine import clock, records
 from engine.records import INCIDENT, INSTANCE, TASK, InstanceRecord
 from engine.versions import VERSION
 from engine.errors import ClerkflowError, NotFound
@@ -82,6 +84,52 @@ _RECORD_AND_VERSION = (select(*records.RECORD_COLUMNS, VERSION.c.version)
                        .join(VERSION, VERSION.c.id == INSTANCE.c.process_version_id))
 _TASK_WITH_INSTANCE = (select(TASK, INSTANCE.c.business_key, INSTANCE.c.title.label("instance_title"))
                        .join(INSTANCE, INSTANCE.c.id == TASK.c.instance_id))
+
+
+_TASK_ORDERS = {
+    "age": (lambda c: c.created_at, lambda c: c.id),
+    "due": (lambda c: case((c.due_at.is_(None), 1), else_=0), lambda c: c.due_at, lambda c: c.created_at,
+            lambda c: c.id),
+}
+
+
+def _task_order(order: str):
+    try:
+        return _TASK_ORDERS[order]
+    except KeyError:
+        raise ClerkflowError(f'Unknown order "{order}"; use one of: {", ".join(_TASK_ORDERS)}.') from None
+
+
+def _owners(roles: set[str], also_assigned_to: str | None) -> list:
+    """One condition per UNION ALL branch: each role, no role, and (optionally) a person's claimed
+    tasks of roles not in `roles` (so no task is in two branches)."""
+    owners = [TASK.c.candidate_role == role for role in sorted(roles)] + [TASK.c.candidate_role.is_(None)]
+    if also_assigned_to is not None:
+        others = TASK.c.candidate_role.not_in(sorted(roles)) if roles else TASK.c.candidate_role.is_not(None)
+        owners.append(and_(TASK.c.assignee == also_assigned_to, TASK.c.candidate_role.is_not(None), others))
+    return owners
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _text_condition(text: str | None) -> list:
+    """Text in the task's title or its request's business key or title (needs INSTANCE joined)."""
+    if not text or not text.strip():
+        return []
+    pattern = _like_pattern(text.strip().lower())
+    return [or_(func.lower(TASK.c.title).like(pattern, escape="\\"),
+                func.lower(INSTANCE.c.business_key).like(pattern, escape="\\"),
+                func.lower(INSTANCE.c.title).like(pattern, escape="\\"))]
+
+
+def _with_text(statement, text: str | None):
+    condition = _text_condition(text)
+    if not condition:
+        return statement
+    return statement.join(INSTANCE, INSTANCE.c.id == TASK.c.instance_id).where(*condition)
 
 
 def _page(limit: int) -> int:
@@ -158,34 +206,70 @@ class Queries:
 
     def list_tasks(self, *, roles: set[str] | None = None, assignee: str | None = None,
                    instance_id: int | None = None, status: str = "open", limit: int = 50,
-                   offset: int = 0) -> list[TaskView]:
+                   offset: int = 0, process_key: str | None = None, due_from: datetime | None = None,
+                   due_before: datetime | None = None, text: str | None = None,
+                   also_assigned_to: str | None = None, order: str = "age") -> list[TaskView]:
         """Tasks for an inbox: by candidate roles and/or assignee, oldest first.
 
-        A task whose lane names no role is work for any of the staff, so it is listed for every role set."""
+        A task whose lane names no role is work for any of the staff, so it is listed for every role set.
+        Optional filters: `process_key`; a due window `due_from <= due_at < due_before` (either end
+        open); `text` found case-insensitively in the task's title or its request's business key or
+        title; `also_assigned_to` (with `roles`) adds that person's claimed tasks of other roles.
+        `order`: "age" (oldest first, the default) or "due" (soonest due first, tasks without a due
+        date last, then oldest first)."""
         page, skip = _page(limit), max(0, offset)
+        conditions = self._task_conditions(assignee=assignee, instance_id=instance_id, status=status,
+                                           process_key=process_key, due_from=due_from, due_before=due_before)
+        sort = _task_order(order)
+        if roles is None:
+            statement = _TASK_WITH_INSTANCE.where(*conditions, *_text_condition(text))
+            statement = statement.order_by(*(key(TASK.c) for key in sort)).limit(page).offset(skip)
+        else:
+            # One branch per role, each read in index order and cut at a page, so the inbox stays fast
+            # however many tasks other roles (or this one) have open; then one page of the merge.
+            branches = []
+            for owner in _owners(roles, also_assigned_to):
+                columns = (TASK.c.id, TASK.c.created_at, TASK.c.due_at)
+                branch = _with_text(select(*columns).where(*conditions, owner), text)
+                branch = branch.order_by(*(key(TASK.c) for key in sort)).limit(page + skip).subquery()
+                branches.append(select(branch.c.id, branch.c.created_at, branch.c.due_at))
+            merged = union_all(*branches).subquery()
+            page_ids = (select(merged.c.id).order_by(*(key(merged.c) for key in sort)).limit(page).offset(skip))
+            statement = _TASK_WITH_INSTANCE.where(TASK.c.id.in_(page_ids)).order_by(*(key(TASK.c) for key in sort))
+        with self.database.read() as session:
+            return [task_view(found, found.business_key, found.instance_title)
+                    for found in session.connection().execute(statement)]
+
+    def count_tasks(self, *, roles: set[str] | None = None, assignee: str | None = None,
+                    instance_id: int | None = None, status: str = "open", process_key: str | None = None,
+                    due_from: datetime | None = None, due_before: datetime | None = None,
+                    text: str | None = None, also_assigned_to: str | None = None) -> int:
+        """How many tasks `list_tasks` with the same filters would list over all its pages."""
+        conditions = self._task_conditions(assignee=assignee, instance_id=instance_id, status=status,
+                                           process_key=process_key, due_from=due_from, due_before=due_before)
+        if roles is None:
+            statement = _with_text(select(func.count()).select_from(TASK).where(*conditions), text)
+        else:
+            branches = [_with_text(select(TASK.c.id).where(*conditions, owner), text)
+                        for owner in _owners(roles, also_assigned_to)]
+            statement = select(func.count()).select_from(union_all(*branches).subquery())
+        with self.database.read() as session:
+            return int(session.connection().execute(statement).scalar_one())
+
+    @staticmethod
+    def _task_conditions(*, assignee, instance_id, status, process_key, due_from, due_before) -> list:
         conditions = [TASK.c.status == _status(TaskStatus, status, TASK_STATUSES)]
         if assignee is not None:
             conditions.append(TASK.c.assignee == assignee)
         if instance_id is not None:
             conditions.append(TASK.c.instance_id == instance_id)
-        order = (TASK.c.created_at, TASK.c.id)
-        if roles is None:
-            statement = _TASK_WITH_INSTANCE.where(*conditions).order_by(*order).limit(page).offset(skip)
-        else:
-            # One branch per role, each read in index order and cut at a page, so the inbox stays fast
-            # however many tasks other roles (or this one) have open; then one page of the merge.
-            branches = []
-            for role in [*sorted(roles), None]:
-                owner = TASK.c.candidate_role.is_(None) if role is None else TASK.c.candidate_role == role
-                branch = (select(TASK.c.id, TASK.c.created_at).where(*conditions, owner)
-                          .order_by(*order).limit(page + skip).subquery())
-                branches.append(select(branch.c.id, branch.c.created_at))
-            merged = union_all(*branches).subquery()
-            page_ids = select(merged.c.id).order_by(merged.c.created_at, merged.c.id).limit(page).offset(skip)
-            statement = _TASK_WITH_INSTANCE.where(TASK.c.id.in_(page_ids)).order_by(*order)
-        with self.database.read() as session:
-            return [task_view(found, found.business_key, found.instance_title)
-                    for found in session.connection().execute(statement)]
+        if process_key:
+            conditions.append(TASK.c.process_key == process_key)
+        if due_from is not None:
+            conditions.append(TASK.c.due_at >= clock.as_utc(due_from))
+        if due_before is not None:
+            conditions.append(TASK.c.due_at < clock.as_utc(due_before))
+        return conditions
 
     def pending_timers(self, *, instance_id: int | None = None, limit: int = 100) -> list[TimerView]:
         with self.database.read() as session:

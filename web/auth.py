@@ -5,6 +5,11 @@ health check) and static files: `refuse_strangers` enforces that for every reque
 that forgets its decorator is still closed. `@staff_only` and `@role_required(...)` say on each
 view who it is for. A failed sign-in says the same thing whatever was wrong, takes the same
 time, and is logged without the username or password.
+
+The REST API (`/api`, docs/api.md) also takes `Authorization: Bearer <token>`: a token of a staff
+account (`web.models_api`) acts with that account's roles. A request that sends a bearer token is
+judged by the token alone (never by the session cookie too), and a stranger to the API gets a
+401 JSON body rather than the sign-in page.
 """
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ log = logging.getLogger(__name__)
 
 SESSION_KEY = "staff_account_id"
 SIGN_IN_REFUSED = "That username and password do not match an active staff account."
+API_PREFIX = "/api"
+BEARER = "bearer"
 
 
 def public(view):
@@ -39,7 +46,7 @@ def staff_only(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if g.get("staff") is None:
-            return _to_sign_in()
+            return to_sign_in()
         return view(*args, **kwargs)
     return wrapped
 
@@ -64,6 +71,14 @@ def init_auth(app: Flask) -> None:
 
 def load_signed_in_staff() -> None:
     g.staff = None
+    g.bearer_token_sent = False
+    if is_api_request():
+        raw_token = bearer_token()
+        if raw_token is not None:
+            from web.models_api import account_for_token
+            g.bearer_token_sent = True
+            g.staff = account_for_token(raw_token)
+            return                       # a request with a token is judged by the token alone
     account_id = session.get(SESSION_KEY)
     if account_id is None or _is_static(request.endpoint):
         return
@@ -80,7 +95,7 @@ def refuse_strangers():
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, "clerkflow_public", False):
         return None
-    return _to_sign_in()
+    return to_sign_in()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -128,7 +143,33 @@ def _stand_in_hash() -> str:
     return generate_password_hash(token_urlsafe(16))
 
 
-def _to_sign_in():
+def is_api_request() -> bool:
+    """True for every address under /api (a route of the API blueprint or not)."""
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer <token>` header ("" for a malformed one), else None."""
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != BEARER:
+        return None
+    return credentials.strip()
+
+
+def _api_unauthorized():
+    if g.get("bearer_token_sent"):
+        message = "That API token is not valid: it is unknown, revoked, or its account is no longer active."
+    else:
+        message = "Send an API token (Authorization: Bearer <token>) or sign in to use the Clerkflow API."
+    response = jsonify(error={"code": "unauthorized", "message": message, "fields": {}})
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="clerkflow"'
+    return response
+
+
+def to_sign_in():
+    if is_api_request():
+        return _api_unauthorized()
     if wants_json():
         response = jsonify(error="sign_in_required", message="Sign in to use Clerkflow.")
         response.status_code = 401

@@ -3,6 +3,12 @@
 The token lives in the signed session cookie and in a hidden `csrf_token` field of every
 form (or the `X-CSRF-Token` header). A state-changing request whose token is missing or
 different is refused with a 400 page before any view runs, signed in or not.
+
+One exemption: a request to a route of the REST API (`web/api`) that carries an
+`Authorization: Bearer ...` header is authenticated by that token alone and never by the session
+cookie (`web.auth.load_signed_in_staff`), so there is no ambient credential to forge. A browser
+cannot add that header to a cross-site form, and a signed-in browser calling the API without a
+token still needs the session's token in `X-CSRF-Token`.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ SESSION_KEY = "csrf_token"
 FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+API_BLUEPRINT = "api"
 
 
 class CsrfRefused(ClerkflowError):
@@ -35,13 +42,19 @@ def csrf_token() -> str:
 
 
 def check_csrf_token() -> None:
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or is_bearer_api_call():
         return
     expected = session.get(SESSION_KEY)
     sent = request.form.get(FORM_FIELD) or request.headers.get(HEADER)
     if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise CsrfRefused("This form has expired or was not sent from a Clerkflow page, so nothing was "
                           "changed. Go back, reload the page and submit it again.")
+
+
+def is_bearer_api_call() -> bool:
+    """A call to a route of the API blueprint authenticated by a bearer token (not by the session)."""
+    from web.auth import bearer_token    # web.auth imports the models; keep this module free of them
+    return request.blueprint == API_BLUEPRINT and bearer_token() is not None
 
 
 def init_csrf(app: Flask) -> None:

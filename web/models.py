@@ -69,3 +69,4 @@ def normalize_username(username: str) -> str:
 
 
 import web.models_portal  # noqa: E402,F401  (the portal's tables share this metadata and migration history)
+import web.models_api  # noqa: E402,F401  (the REST API's tokens share this metadata and migration history)

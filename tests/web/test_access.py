@@ -9,12 +9,15 @@ from werkzeug.routing import Rule
 
 # The public portal (issue 5) is open to anyone: "/" (endpoint home) and the portal.* pages.
 OPEN_ENDPOINTS = {"auth.login", "health.healthz", "static", "home", "portal.new_request", "portal.received",
-                  "portal.status", "portal.letter"}
+                  "portal.status", "portal.letter", "api.openapi"}
+# The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
+API_PREFIX = "api."
 SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x"}
 
 
-def closed_rules(app) -> list[Rule]:
-    return [rule for rule in app.url_map.iter_rules() if rule.endpoint not in OPEN_ENDPOINTS]
+def closed_rules(app, *, api: bool = False) -> list[Rule]:
+    return [rule for rule in app.url_map.iter_rules()
+            if rule.endpoint not in OPEN_ENDPOINTS and rule.endpoint.startswith(API_PREFIX) == api]
 
 
 def url_of(rule: Rule) -> str:
@@ -39,6 +42,17 @@ def test_every_action_redirects_to_sign_in_when_signed_out(app, client, csrf_tok
         response = client.post(url_of(rule), data={"csrf_token": token})
         assert response.status_code == 302, rule
         assert response.headers["Location"].startswith("/login"), rule
+
+
+def test_every_api_route_is_401_json_when_signed_out(app, client, csrf_token):
+    rules = closed_rules(app, api=True)
+    assert {rule.endpoint for rule in rules} >= {"api.tasks", "api.complete_task", "api.suspend_instance"}
+    token = csrf_token(client)
+    for rule in rules:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url_of(rule), method=method, headers={"X-CSRF-Token": token})
+            assert response.status_code == 401, (rule, method)
+            assert response.get_json()["error"]["code"] == "unauthorized", (rule, method)
 
 
 def test_unknown_address_is_not_revealed_to_strangers(client):

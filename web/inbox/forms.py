@@ -138,3 +138,12 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def prefilled_values(fields: list[FormField], latest: Mapping[str, Any]) -> dict[str, str]:
+    """The form's defaults, replaced by the request's latest recorded value for each field."""
+    values = initial_values(fields)
+    for form_field in fields:
+        if form_field.name in latest and latest[form_field.name] is not None:
+            values[form_field.name] = _as_text(latest[form_field.name])
+    return values

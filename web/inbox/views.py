@@ -1,13 +1,17 @@
 """Inbox pages: parse the request, call the engine, render. Access is by role and assignment."""
 from __future__ import annotations
 
+import math
+
 from flask import flash, redirect, render_template, request, url_for
 
-from engine import FormInvalid, NotAllowed, TaskView
+from engine import FormInvalid, NotAllowed, TaskView, clock
 from web import process_engine, signed_in_staff, work_roles
 from web.auth import is_safe_local_path, staff_only
 from web.inbox import bp
-from web.inbox.forms import coerce_submission, fields_of, initial_values
+from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter
+from web.inbox.forms import coerce_submission, fields_of, prefilled_values
+from web.inbox.history import deadline, history, latest_values, shown
 from web.models import ADMINISTRATOR
 
 
@@ -17,11 +21,20 @@ def index():
     staff = signed_in_staff()
     engine = process_engine()
     roles = work_roles(staff)
-    tasks = {task.task_id: task for task in engine.list_tasks(roles=set(roles), limit=200)}
-    tasks.update({task.task_id: task for task in engine.list_tasks(assignee=staff.username, limit=200)})
-    ordered = sorted(tasks.values(), key=lambda task: (task.due_at is None, task.due_at or task.created_at,
-                                                       task.created_at, task.task_id))
-    return render_template("inbox/index.html", tasks=ordered, roles=roles)
+    chosen = InboxFilter.from_args(request.args)
+    now = clock.now()
+    counts = {due: engine.count_tasks(**chosen.engine_arguments(roles, staff.username, now, due=due))
+              for due, _label in DUE_CHOICES}
+    total = counts[chosen.due]
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    tasks = engine.list_tasks(**chosen.engine_arguments(roles, staff.username, now), order=chosen.sort,
+                              limit=PAGE_SIZE + 1, offset=(chosen.page - 1) * PAGE_SIZE)
+    has_next = len(tasks) > PAGE_SIZE
+    processes = sorted({version.process_key: version.display_name or version.process_key
+                        for version in engine.versions()}.items(), key=lambda item: item[1].lower())
+    return render_template("inbox/index.html", tasks=tasks[:PAGE_SIZE], roles=roles, chosen=chosen,
+                           counts=counts, due_choices=DUE_CHOICES, sort_choices=SORT_CHOICES,
+                           processes=processes, has_next=has_next, pages=pages, total=total)
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -29,7 +42,7 @@ def index():
 def task(task_id: int):
     task = _visible_task(task_id)
     fields = fields_of(process_engine().form_schema(task_id)) if task.status == "open" else []
-    return _task_page(task, fields, initial_values(fields), {})
+    return _task_page(task, fields, None, {})
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -80,11 +93,26 @@ def _visible_task(task_id: int) -> TaskView:
 
 
 def _task_page(task: TaskView, fields, values, field_errors, *, message: str | None = None, status: int = 200):
-    instance = process_engine().get_instance(task.instance_id)
+    engine = process_engine()
+    instance = engine.get_instance(task.instance_id)
+    trail = engine.audit_trail(task.instance_id)
     names = {form_field.name for form_field in fields}
+    if values is None:
+        values = prefilled_values(fields, latest_values(trail, names))
     other_errors = {name: error for name, error in field_errors.items() if name not in names}
+    entries, letters = history(trail)
     return render_template("inbox/task.html", task=task, instance=instance, fields=fields, values=values,
-                           field_errors=field_errors, other_errors=other_errors, message=message), status
+                           field_errors=field_errors, other_errors=other_errors, message=message,
+                           deadline=deadline(task.due_at, clock.now(), _city_closures()),
+                           history=entries, letters=letters, shown=shown), status
+
+
+def _city_closures():
+    """The city's closure days (business days exclude them); none when the settings cannot be read."""
+    try:
+        return process_engine().city_settings().get("city_closures", ())
+    except Exception:   # noqa: BLE001 - a missing setting must not hide the task page
+        return ()
 
 
 def _back_to(default: str):

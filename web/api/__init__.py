@@ -1,0 +1,17 @@
+"""The REST API (issue 5): JSON for what the inbox and the administration pages do, under /api.
+
+Integrations send `Authorization: Bearer <token>` (a token of a staff account, `web.models_api`);
+a signed-in browser may call it too with its session (and `X-CSRF-Token` on POSTs). Both act with
+the account's roles, checked as the pages check them. Every failure is one JSON shape:
+`{"error": {"code": "...", "message": "...", "fields": {...}}}` (`web.api.errors`). The OpenAPI
+document (`web.api.openapi`, GET /api/openapi.json) describes every route here.
+"""
+from flask import Blueprint
+
+from web.models_api import create_api_token, revoke_api_token
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+__all__ = ["bp", "create_api_token", "revoke_api_token"]
+
+from web.api import commands, errors, views  # noqa: E402,F401  (registers the routes, handlers and commands)

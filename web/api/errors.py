@@ -1,0 +1,91 @@
+"""Every failure of an API call as `{"error": {"code", "message", "fields"}}` with its HTTP status.
+
+The blueprint's handlers take precedence over the app's pages (`web.errors`) for every request
+routed to the API, including refusals raised before the view (CSRF, roles). Addresses under /api
+that match no route get the same JSON for 404 and 405; every other address keeps its page.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import jsonify, request, session
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, MessageNotDeliverable,
+                           NotAllowed, NotFound)
+from web import errors as pages
+from web.api import bp
+from web.auth import SESSION_KEY, to_sign_in, is_api_request
+from web.csrf import CsrfRefused
+
+log = logging.getLogger(__name__)
+
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests",
+         500: "internal_error"}
+ERROR_CODES = ((FormInvalid, "form_invalid"), (MessageNotDeliverable, "message_not_deliverable"),
+               (InvalidState, "invalid_state"), (Conflict, "conflict"), (NotAllowed, "forbidden"),
+               (NotFound, "not_found"), (DeployRefused, "deploy_refused"), (CsrfRefused, "csrf_refused"))
+
+
+class ApiError(ClerkflowError):
+    """A refusal of the API itself (a bad query parameter or body): `status`, `code` and per-field problems."""
+
+    def __init__(self, message: str, *, status: int = 400, code: str | None = None,
+                 fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code or CODES.get(status, "error")
+        self.fields = dict(fields or {})
+
+
+def error_response(status: int, code: str, message: str, *, fields: dict | None = None, **extra):
+    response = jsonify(error={"code": code, "message": message, "fields": dict(fields or {}), **extra})
+    response.status_code = status
+    return response
+
+
+@bp.errorhandler(ClerkflowError)
+def clerkflow_error(error: ClerkflowError):
+    if isinstance(error, CsrfRefused) and session.get(SESSION_KEY) is None:
+        # Refused before anyone looked at credentials: a caller with neither a token nor a session needs to
+        # hear that it must authenticate (401), not that a form expired. Nothing ran either way.
+        return to_sign_in()
+    if isinstance(error, ApiError):
+        return error_response(error.status, error.code, error.user_message, fields=error.fields)
+    code = next((name for kind, name in ERROR_CODES if isinstance(error, kind)), CODES.get(error.status, "error"))
+    fields = error.field_errors if isinstance(error, FormInvalid) else {}
+    extra = {"details": error.details} if error.details and not fields else {}
+    return error_response(error.status, code, error.user_message, fields=fields, **extra)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    _title, plain = pages.PLAIN_WORDS.get(error.code, (error.name, error.description))
+    message = error.description if error.description != type(error).description else plain
+    response = error_response(error.code, CODES.get(error.code, "error"), message)
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+@bp.errorhandler(Exception)
+def unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return http_error(error)
+    reference = uuid.uuid4().hex[:12]
+    log.error("unexpected error (reference %s) on %s %s", reference, request.method, request.path, exc_info=error)
+    return error_response(500, "internal_error", "Something went wrong on our side. If it happens again, tell the "
+                          f"administrator the reference {reference}.", reference=reference)
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def unrouted(error: HTTPException):
+    """An address under /api that matches no route (or not with this method): JSON, like the rest of the API."""
+    if is_api_request():
+        return http_error(error)
+    return pages.render_http_error(error)

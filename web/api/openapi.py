@@ -1,0 +1,259 @@
+"""The OpenAPI 3.1 document of the REST API, as data (served at GET /api/openapi.json).
+
+Every route of `web.api.views` is here and nothing else is: tests/web/test_api.py walks the app's
+URL map and compares. Change both together.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+VERSION = "1.0.0"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {str(status): {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status][0]}"} for status in statuses}
+
+
+def _items(name: str) -> dict[str, Any]:
+    return {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": _ref(name)}}}
+
+
+def _paged(name: str) -> dict[str, Any]:
+    schema = _items(name)
+    schema["properties"].update(limit={"type": "integer"}, offset={"type": "integer"})
+    return schema
+
+
+def _path_id(name: str, what: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": f"The {what}'s id.",
+            "schema": {"type": "integer"}}
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+_ERROR_RESPONSES = {
+    400: ("BadRequest", "A query parameter or the body is not what the call takes (or a CSRF token is missing)."),
+    401: ("Unauthorized", "No valid bearer token and no signed-in session."),
+    403: ("Forbidden", "The account's roles do not allow this."),
+    404: ("NotFound", "No such instance, task or incident, or nobody receives the message."),
+    409: ("Conflict", "Someone changed it first, or its state does not allow this (suspended, finished, ...)."),
+    422: ("Unprocessable", "The data does not satisfy the form or the call; `fields` says what is wrong where."),
+    429: ("TooManyRequests", "Too many requests; wait and try again."),
+    500: ("InternalError", "Something went wrong on the server; `reference` identifies it in the log."),
+}
+_COMMON = (401, 429, 500)
+_LIMIT = _query("limit", "At most this many (1 to 200, default 50).", {"type": "integer", "minimum": 1, "maximum": 200})
+_OFFSET = _query("offset", "Skip this many.", {"type": "integer", "minimum": 0})
+_INSTANCE_ID = _path_id("instance_id", "process instance")
+_TASK_ID = _path_id("task_id", "task")
+_INCIDENT_ID = _path_id("incident_id", "incident")
+_REASON_BODY = {"required": False, "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"reason": {"type": "string", "description": "Goes into the audit trail."}}}}}}
+_ADMIN = "Needs the administrator role."
+_OVERSEER = "Needs the administrator or analyst role."
+
+_DATE_TIME = {"type": "string", "format": "date-time"}
+_NULLABLE_DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
+_NULLABLE_STRING = {"type": ["string", "null"]}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string", "examples": ["not_found", "form_invalid", "forbidden"]},
+                "message": {"type": "string", "description": "What happened and what to do, in plain words."},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                           "description": "Field name -> its problem (for 422s)."},
+                "details": {"type": "array", "items": {"type": "string"}},
+                "reference": {"type": "string", "description": "Only on 500s: quote it to the administrator."},
+            }}},
+    },
+    "Version": {
+        "type": "object",
+        "properties": {"version_id": {"type": "integer"}, "process_key": {"type": "string"},
+                       "version": {"type": "integer"}, "display_name": {"type": "string"},
+                       "file_name": {"type": "string"}, "checksum": {"type": "string"},
+                       "deployed_by": {"type": "string"}, "deployed_at": _DATE_TIME,
+                       "forms": {"type": "array", "items": {"type": "string"}}},
+    },
+    "Task": {
+        "type": "object",
+        "properties": {"task_id": {"type": "integer"}, "task_guid": {"type": "string"},
+                       "instance_id": {"type": "integer"}, "process_key": {"type": "string"},
+                       "bpmn_id": {"type": "string"}, "title": {"type": "string"}, "lane": _NULLABLE_STRING,
+                       "candidate_role": _NULLABLE_STRING, "assignee": _NULLABLE_STRING,
+                       "form_file": _NULLABLE_STRING, "ui_form_file": _NULLABLE_STRING,
+                       "status": {"type": "string", "enum": ["open", "completed", "cancelled"]},
+                       "created_at": _DATE_TIME, "due_at": _NULLABLE_DATE_TIME, "completed_by": _NULLABLE_STRING,
+                       "completed_at": _NULLABLE_DATE_TIME, "business_key": _NULLABLE_STRING,
+                       "instance_title": {"type": "string"}},
+    },
+    "TaskWithForm": {
+        "allOf": [_ref("Task"), {"type": "object", "properties": {
+            "form_schema": {"type": ["object", "null"], "description": "The form's JSON Schema."},
+            "form_ui_schema": {"type": ["object", "null"]}}}],
+    },
+    "Incident": {
+        "type": "object",
+        "properties": {"incident_id": {"type": "integer"}, "instance_id": {"type": "integer"},
+                       "process_key": {"type": "string"}, "bpmn_id": {"type": "string"},
+                       "task_title": {"type": "string"}, "file_name": {"type": "string"},
+                       "error_type": {"type": "string"}, "error_message": {"type": "string"},
+                       "data_seen": {"type": "object"}, "status": {"type": "string", "enum": ["open", "resolved"]},
+                       "created_at": _DATE_TIME, "resolved_at": _NULLABLE_DATE_TIME,
+                       "resolved_by": _NULLABLE_STRING},
+    },
+    "Instance": {
+        "type": "object",
+        "properties": {"instance_id": {"type": "integer"}, "process_key": {"type": "string"},
+                       "version": {"type": "integer"}, "business_key": _NULLABLE_STRING, "title": {"type": "string"},
+                       "status": {"type": "string",
+                                  "enum": ["active", "incident", "suspended", "completed", "terminated"]},
+                       "current_steps": {"type": "array", "items": {"type": "string"}},
+                       "next_due_at": _NULLABLE_DATE_TIME, "started_by": {"type": "string"},
+                       "started_at": _DATE_TIME, "updated_at": _DATE_TIME, "ended_at": _NULLABLE_DATE_TIME,
+                       "lock_version": {"type": "integer"},
+                       "open_tasks": {"type": "array", "items": _ref("Task")},
+                       "incidents": {"type": "array", "items": _ref("Incident")}},
+    },
+    "AuditEvent": {
+        "type": "object",
+        "properties": {"at": _DATE_TIME, "actor": {"type": "string"}, "action": {"type": "string"},
+                       "bpmn_id": _NULLABLE_STRING, "changes": {"type": "object"}, "detail": {"type": "string"}},
+    },
+    "Timer": {
+        "type": "object",
+        "properties": {"timer_id": {"type": "integer"}, "instance_id": {"type": ["integer", "null"]},
+                       "process_key": {"type": "string"}, "bpmn_id": {"type": "string"}, "kind": {"type": "string"},
+                       "due_at": _DATE_TIME},
+    },
+    "Message": {
+        "type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string", "description": "The BPMN message name."},
+                       "correlation": {"type": "object", "description": "Correlation property -> value."},
+                       "payload": {"type": "object", "description": "Data the receiving instance gets."}},
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/api/openapi.json": {"get": {
+        "operationId": "openapi", "summary": "This document.", "security": [],
+        "responses": {"200": _ok("The OpenAPI 3.1 document.", {"type": "object"})}}},
+    "/api/processes": {"get": {
+        "operationId": "processes", "summary": "Deployed process versions.",
+        "parameters": [_query("process", "Only this process key.", {"type": "string"})],
+        "responses": {"200": _ok("Every version, by process key and number.", _items("Version")), **_errors(*_COMMON)}}},
+    "/api/instances": {"get": {
+        "operationId": "instances", "summary": "Process instances, most recently changed first.",
+        "description": _OVERSEER,
+        "parameters": [_query("status", "Only instances in this status.", {"type": "string", "enum": [
+                           "active", "incident", "suspended", "completed", "terminated"]}),
+                       _query("process", "Only this process key.", {"type": "string"}),
+                       _query("business_key", "Only this business key (tracking number).", {"type": "string"}),
+                       _LIMIT, _OFFSET],
+        "responses": {"200": _ok("A page of instances (without their tasks).", _paged("Instance")),
+                      **_errors(400, 403, *_COMMON)}}},
+    "/api/instances/{instance_id}": {"get": {
+        "operationId": "instance", "summary": "One instance with its open tasks and incidents.",
+        "description": _OVERSEER, "parameters": [_INSTANCE_ID],
+        "responses": {"200": _ok("The instance.", _ref("Instance")), **_errors(403, 404, *_COMMON)}}},
+    "/api/instances/{instance_id}/audit": {"get": {
+        "operationId": "audit", "summary": "The instance's audit trail, oldest first.",
+        "description": _OVERSEER, "parameters": [_INSTANCE_ID],
+        "responses": {"200": _ok("Who did what, when, and the data it changed.", _items("AuditEvent")),
+                      **_errors(403, 404, *_COMMON)}}},
+    "/api/tasks": {"get": {
+        "operationId": "tasks", "summary": "Tasks for the caller's roles (every task for an administrator).",
+        "parameters": [_query("status", "Task status (default open).", {"type": "string", "enum": [
+                           "open", "completed", "cancelled"]}),
+                       _query("mine", "Only tasks assigned to the caller.", {"type": "boolean"}),
+                       _query("instance_id", "Only this instance's tasks.", {"type": "integer"}),
+                       _LIMIT, _OFFSET],
+        "responses": {"200": _ok("A page of tasks, oldest first.", _paged("Task")), **_errors(400, *_COMMON)}}},
+    "/api/tasks/{task_id}": {"get": {
+        "operationId": "task", "summary": "One task with its form's JSON Schema.", "parameters": [_TASK_ID],
+        "responses": {"200": _ok("The task.", _ref("TaskWithForm")), **_errors(403, 404, *_COMMON)}}},
+    "/api/tasks/{task_id}/claim": {"post": {
+        "operationId": "claim_task", "summary": "Assign the task to the caller.", "parameters": [_TASK_ID],
+        "responses": {"200": _ok("The claimed task.", _ref("Task")), **_errors(400, 403, 404, 409, *_COMMON)}}},
+    "/api/tasks/{task_id}/unclaim": {"post": {
+        "operationId": "unclaim_task", "summary": "Put the task back in the shared inbox.", "parameters": [_TASK_ID],
+        "responses": {"200": _ok("The task, unassigned.", _ref("Task")), **_errors(400, 403, 404, 409, *_COMMON)}}},
+    "/api/tasks/{task_id}/complete": {"post": {
+        "operationId": "complete_task", "summary": "Complete the task with its form's data.",
+        "parameters": [_TASK_ID],
+        "requestBody": {"required": True, "description": "The form data; GET /api/tasks/{task_id} gives its schema.",
+                        "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"200": _ok("The instance after the task (and every automatic step after it).",
+                                 _ref("Instance")), **_errors(400, 403, 404, 409, 422, *_COMMON)}}},
+    "/api/messages": {"post": {
+        "operationId": "deliver_message", "summary": "Deliver a message to the instances waiting for it.",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Message")}}},
+        "responses": {"200": _ok("The instances that received it.", {
+                          "type": "object", "properties": {"instance_ids": {"type": "array",
+                                                                            "items": {"type": "integer"}}}}),
+                      **_errors(400, 404, 409, 422, *_COMMON)}}},
+    "/api/timers": {"get": {
+        "operationId": "timers", "summary": "Waiting timers, soonest first.", "description": _OVERSEER,
+        "parameters": [_query("instance_id", "Only this instance's timers.", {"type": "integer"}), _LIMIT],
+        "responses": {"200": _ok("The timers.", _items("Timer")), **_errors(400, 403, *_COMMON)}}},
+    "/api/incidents": {"get": {
+        "operationId": "incidents", "summary": "Incidents, newest first.", "description": _OVERSEER,
+        "parameters": [_query("status", "open (default), resolved or all.", {"type": "string", "enum": [
+                           "open", "resolved", "all"]}),
+                       _query("instance_id", "Only this instance's incidents.", {"type": "integer"}), _LIMIT],
+        "responses": {"200": _ok("The incidents.", _items("Incident")), **_errors(400, 403, *_COMMON)}}},
+    "/api/incidents/{incident_id}/retry": {"post": {
+        "operationId": "retry_incident", "summary": "Run the failed task again.", "description": _ADMIN,
+        "parameters": [_INCIDENT_ID],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"data_patch": {"type": "object",
+                                                            "description": "Corrected data, set first."}}}}}},
+        "responses": {"200": _ok("The instance after the retry (status incident if it failed again).",
+                                 _ref("Instance")), **_errors(400, 403, 404, 409, 422, *_COMMON)}}},
+}
+for _action, _summary in (("suspend", "Suspend the instance."), ("resume", "Resume a suspended instance."),
+                          ("terminate", "Terminate the instance (a reason is required).")):
+    PATHS[f"/api/instances/{{instance_id}}/{_action}"] = {"post": {
+        "operationId": f"{_action}_instance", "summary": _summary, "description": _ADMIN,
+        "parameters": [_INSTANCE_ID], "requestBody": _REASON_BODY,
+        "responses": {"200": _ok("The instance, changed.", _ref("Instance")),
+                      **_errors(400, 403, 404, 409, 422, *_COMMON)}}}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Clerkflow API", "version": VERSION,
+             "description": "JSON for the inbox and the administration of Clerkflow (docs/api.md)."},
+    "servers": [{"url": "/"}],
+    "security": [{"bearerToken": []}, {"session": []}],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {
+            "bearerToken": {"type": "http", "scheme": "bearer",
+                            "description": "A staff account's API token (`flask api create-token`)."},
+            "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                        "description": "A signed-in browser; POSTs also need the X-CSRF-Token header."},
+        },
+        "schemas": SCHEMAS,
+        "responses": {name: {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+                      for name, description in _ERROR_RESPONSES.values()},
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    """A copy of the document (callers may change theirs)."""
+    return copy.deepcopy(DOCUMENT)

@@ -1,0 +1,273 @@
+"""The API's routes: parse the request, call the engine with the caller's roles, return JSON views."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from flask import jsonify, request
+
+from engine import INSTANCE_STATUSES, TASK_STATUSES, NotAllowed, TaskView, clock
+from web import process_engine, signed_in_staff, work_roles
+from web.api import bp
+from web.api.errors import ApiError
+from web.api.openapi import document
+from web.auth import public, role_required, staff_only
+from web.models import ADMINISTRATOR, ANALYST
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+# Who may read every instance, its audit trail, the timers and the incidents (the administration pages' data).
+OVERSEERS = (ADMINISTRATOR, ANALYST)
+
+
+# ----------------------------------------------------------------------------- the document
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    return jsonify(document())
+
+
+# ----------------------------------------------------------------------------- processes and instances
+
+@bp.get("/processes")
+@staff_only
+def processes():
+    key = request.args.get("process") or None
+    return jsonify(items=[as_json(version) for version in process_engine().versions(key)])
+
+
+@bp.get("/instances")
+@role_required(*OVERSEERS)
+def instances():
+    status = _choice("status", INSTANCE_STATUSES)
+    limit, offset = _paging()
+    listed = process_engine().list_instances(status=status, process_key=request.args.get("process") or None,
+                                             business_key=request.args.get("business_key") or None,
+                                             limit=limit, offset=offset)
+    return jsonify(items=[as_json(instance) for instance in listed], limit=limit, offset=offset)
+
+
+@bp.get("/instances/<int:instance_id>")
+@role_required(*OVERSEERS)
+def instance(instance_id: int):
+    return jsonify(as_json(process_engine().get_instance(instance_id)))
+
+
+@bp.get("/instances/<int:instance_id>/audit")
+@role_required(*OVERSEERS)
+def audit(instance_id: int):
+    engine = process_engine()
+    engine.get_instance(instance_id)          # 404 for an unknown instance, not an empty trail
+    return jsonify(items=[as_json(event) for event in engine.audit_trail(instance_id)])
+
+
+@bp.post("/instances/<int:instance_id>/suspend")
+@role_required(ADMINISTRATOR)
+def suspend_instance(instance_id: int):
+    changed = process_engine().suspend_instance(instance_id, actor=signed_in_staff().username, reason=_reason())
+    return jsonify(as_json(changed))
+
+
+@bp.post("/instances/<int:instance_id>/resume")
+@role_required(ADMINISTRATOR)
+def resume_instance(instance_id: int):
+    changed = process_engine().resume_instance(instance_id, actor=signed_in_staff().username, reason=_reason())
+    return jsonify(as_json(changed))
+
+
+@bp.post("/instances/<int:instance_id>/terminate")
+@role_required(ADMINISTRATOR)
+def terminate_instance(instance_id: int):
+    reason = _reason()
+    if not reason:
+        raise ApiError("Give a reason for terminating the instance; it goes into the audit trail.", status=422,
+                       fields={"reason": "A reason is required."})
+    changed = process_engine().terminate_instance(instance_id, actor=signed_in_staff().username, reason=reason)
+    return jsonify(as_json(changed))
+
+
+# ----------------------------------------------------------------------------- tasks
+
+@bp.get("/tasks")
+@staff_only
+def tasks():
+    """Open (or other) tasks for the caller's roles; `mine=true` for the ones assigned to the caller."""
+    staff = signed_in_staff()
+    status = _choice("status", TASK_STATUSES) or "open"
+    limit, offset = _paging()
+    instance_id = _integer("instance_id")
+    mine = _flag("mine")
+    everyone = staff.has_role(ADMINISTRATOR) and not mine
+    listed = process_engine().list_tasks(
+        roles=None if everyone or mine else set(work_roles(staff)),
+        assignee=staff.username if mine else None,
+        instance_id=instance_id, status=status, limit=limit, offset=offset)
+    return jsonify(items=[as_json(task) for task in listed], limit=limit, offset=offset)
+
+
+@bp.get("/tasks/<int:task_id>")
+@staff_only
+def task(task_id: int):
+    task = _visible_task(task_id)
+    engine = process_engine()
+    return jsonify({**as_json(task), "form_schema": engine.form_schema(task_id),
+                    "form_ui_schema": engine.form_ui_schema(task_id)})
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@staff_only
+def claim_task(task_id: int):
+    staff = signed_in_staff()
+    return jsonify(as_json(process_engine().claim_task(task_id, actor=staff.username, roles=set(work_roles(staff)))))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@staff_only
+def unclaim_task(task_id: int):
+    staff = signed_in_staff()
+    task = process_engine().unclaim_task(task_id, actor=staff.username, roles=set(work_roles(staff)),
+                                         administrator=staff.has_role(ADMINISTRATOR))
+    return jsonify(as_json(task))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@staff_only
+def complete_task(task_id: int):
+    """The JSON body is the form's data; the engine validates it against the form's JSON Schema (422)."""
+    staff = signed_in_staff()
+    _visible_task(task_id)
+    submission = _json_object()
+    instance = process_engine().complete_task(task_id, submission, actor=staff.username, roles=set(work_roles(staff)))
+    return jsonify(as_json(instance))
+
+
+# ----------------------------------------------------------------------------- messages, timers, incidents
+
+@bp.post("/messages")
+@staff_only
+def deliver_message():
+    body = _json_object()
+    name = body.get("name")
+    problems = {}
+    if not isinstance(name, str) or not name.strip():
+        problems["name"] = "The message name is required (a string)."
+    for key in ("correlation", "payload"):
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            problems[key] = "Must be a JSON object."
+    if problems:
+        raise ApiError("The message could not be delivered as sent.", status=422, fields=problems)
+    receivers = process_engine().deliver_message(name.strip(), body.get("correlation") or {}, body.get("payload") or {},
+                                                 actor=signed_in_staff().username)
+    return jsonify(instance_ids=list(receivers))
+
+
+@bp.get("/timers")
+@role_required(*OVERSEERS)
+def timers():
+    limit, _offset = _paging()
+    return jsonify(items=[as_json(timer) for timer in
+                          process_engine().pending_timers(instance_id=_integer("instance_id"), limit=limit)])
+
+
+@bp.get("/incidents")
+@role_required(*OVERSEERS)
+def incidents():
+    status = _choice("status", ("open", "resolved", "all")) or "open"
+    limit, _offset = _paging()
+    return jsonify(items=[as_json(incident) for incident in process_engine().list_incidents(
+        status=status, instance_id=_integer("instance_id"), limit=limit)])
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+@role_required(ADMINISTRATOR)
+def retry_incident(incident_id: int):
+    body = _json_object(required=False)
+    patch = body.get("data_patch")
+    if patch is not None and not isinstance(patch, dict):
+        raise ApiError("The retry could not be done as sent.", status=422, fields={"data_patch": "Must be a JSON object."})
+    instance = process_engine().retry_incident(incident_id, actor=signed_in_staff().username, data_patch=patch)
+    return jsonify(as_json(instance))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def as_json(value: Any) -> Any:
+    """A frozen engine view (or anything inside one) as JSON-ready data: date-times in ISO 8601, UTC."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {item.name: as_json(getattr(value, item.name)) for item in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return clock.as_utc(value).isoformat()
+    if isinstance(value, dict):
+        return {str(key): as_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_json(item) for item in value]
+    return value
+
+
+def _visible_task(task_id: int) -> TaskView:
+    """The task, if it is work for one of the caller's roles, theirs, or they administer (as the inbox decides)."""
+    staff = signed_in_staff()
+    task = process_engine().get_task(task_id)
+    if (task.candidate_role is None or task.candidate_role in work_roles(staff) or task.assignee == staff.username
+            or staff.has_role(ADMINISTRATOR)):
+        return task
+    raise NotAllowed(f'"{task.title}" is work for the {task.candidate_role} role.')
+
+
+def _json_object(*, required: bool = True) -> dict[str, Any]:
+    if not request.get_data():
+        if required:
+            raise ApiError("Send a JSON object as the request body (Content-Type: application/json).")
+        return {}
+    body = request.get_json(silent=True, force=True)
+    if not isinstance(body, dict):
+        raise ApiError("The request body must be a JSON object (Content-Type: application/json).")
+    return body
+
+
+def _reason() -> str:
+    reason = _json_object(required=False).get("reason", "")
+    if not isinstance(reason, str):
+        raise ApiError("The reason must be a string.", status=422, fields={"reason": "Must be a string."})
+    return reason.strip()
+
+
+def _paging() -> tuple[int, int]:
+    limit = _integer("limit")
+    offset = _integer("offset")
+    limit = DEFAULT_LIMIT if limit is None else limit
+    offset = 0 if offset is None else offset
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ApiError(f"limit must be between 1 and {MAX_LIMIT}.", fields={"limit": f"1 to {MAX_LIMIT}."})
+    if offset < 0:
+        raise ApiError("offset must not be negative.", fields={"offset": "0 or more."})
+    return limit, offset
+
+
+def _integer(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ApiError(f'{name} must be a whole number, not "{raw}".', fields={name: "A whole number."}) from None
+
+
+def _flag(name: str) -> bool:
+    raw = (request.args.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise ApiError(f'{name} must be true or false, not "{raw}".', fields={name: "true or false."})
+
+
+def _choice(name: str, allowed) -> str | None:
+    raw = request.args.get(name) or None
+    if raw is not None and raw not in allowed:
+        raise ApiError(f'There is no {name} "{raw}"; use one of: {", ".join(allowed)}.',
+                       fields={name: f"One of: {', '.join(allowed)}."})
+    return raw
