@@ -6,17 +6,29 @@ engine's metadata (`engine.db.Base`), so one Alembic history migrates both.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from engine import clock
 from engine.db import Base
 
 db = SQLAlchemy(model_class=Base)
+log = logging.getLogger(__name__)
+
+# Passwords are hashed with argon2id (argon2-cffi's recommended parameters). Hashes made earlier by
+# werkzeug ("scrypt:...", "pbkdf2:...") still verify and are replaced by an argon2 hash on the next
+# successful sign-in.
+password_hasher = PasswordHasher()
+ARGON2_PREFIX = "$argon2"
+MIN_PASSWORD_LENGTH = 12
 
 CLERK = "clerk"
 CITY_CLERK = "city_clerk"
@@ -24,10 +36,33 @@ CUSTODIAN = "custodian"
 CITY_ATTORNEY = "city_attorney"
 ANALYST = "analyst"
 ADMINISTRATOR = "administrator"
-ROLES = (CLERK, CITY_CLERK, CUSTODIAN, CITY_ATTORNEY, ANALYST, ADMINISTRATOR)
+RECORDS_MANAGER = "records_manager"
+IT_OPEN_DATA_COORDINATOR = "it_open_data_coordinator"
+OPEN_DATA_OFFICER = "open_data_officer"
+FINANCE = "finance"
+ROLES = (CLERK, CITY_CLERK, CUSTODIAN, CITY_ATTORNEY, ANALYST, ADMINISTRATOR, RECORDS_MANAGER,
+         IT_OPEN_DATA_COORDINATOR, OPEN_DATA_OFFICER, FINANCE)
+# What each role is for, as the administrator's user pages show it (issue 5, "Sign-in and roles").
+ROLE_DESCRIPTIONS = {
+    CLERK: "Clerk: works the clerk's office inbox",
+    CITY_CLERK: "City clerk: the official records custodian of the city",
+    CUSTODIAN: "Records custodian (any office; see the per-office custodian roles)",
+    CITY_ATTORNEY: "City attorney: legal review of denials and complaints",
+    RECORDS_MANAGER: "Records manager: retention and records management",
+    IT_OPEN_DATA_COORDINATOR: "IT / open data coordinator: publishes data sets",
+    OPEN_DATA_OFFICER: "Open data officer: approves open data releases",
+    FINANCE: "Finance: fees, invoices and payments",
+    ANALYST: "Analyst: reports and statistics",
+    ADMINISTRATOR: "Administrator: staff accounts, roles and process instances",
+}
 # The custodian of each office of Art. 6 works that office's requests (docs/records-request.md, "Roles").
 OFFICE_KEYS = ("city_clerk", "city_treasurer", "police", "fire", "city_attorney", "municipal_court")
 OFFICE_CUSTODIANS = tuple(f"{CUSTODIAN}:{office}" for office in OFFICE_KEYS)
+
+
+def custodian_role(office_key: str) -> str:
+    """The role of the records custodian of one office ("custodian:city_treasurer")."""
+    return f"{CUSTODIAN}:{office_key}"
 
 
 class StaffAccount(db.Model):
@@ -54,10 +89,36 @@ class StaffAccount(db.Model):
         self.roles = ",".join(sorted({role.strip() for role in roles if role.strip()}))
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = password_hasher.hash(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        """True when `password` is this account's. An active account whose hash is an old werkzeug
+        hash, or an argon2 hash with outdated parameters, gets a fresh argon2 hash (committed at once,
+        since a successful check is the only time the password is known)."""
+        stored = self.password_hash or ""
+        if stored.startswith(ARGON2_PREFIX):
+            try:
+                password_hasher.verify(stored, password)
+            except (VerificationError, InvalidHashError):
+                return False
+            if self.active and password_hasher.check_needs_rehash(stored):
+                self._rehash(password)
+            return True
+        try:
+            matches = check_password_hash(stored, password)
+        except ValueError:            # not a hash werkzeug knows either
+            return False
+        if matches and self.active:
+            self._rehash(password)
+        return matches
+
+    def _rehash(self, password: str) -> None:
+        self.set_password(password)
+        try:
+            db.session.commit()
+        except SQLAlchemyError:       # the sign-in still succeeds; the next one tries again
+            db.session.rollback()
+            log.warning("could not store a new password hash for staff account %s", self.id)
 
     def __repr__(self) -> str:   # never the hash
         return f"<StaffAccount {self.id} {self.username!r}>"

@@ -12,7 +12,8 @@ OPEN_ENDPOINTS = {"auth.login", "health.healthz", "static", "home", "portal.new_
                   "portal.status", "portal.letter", "api.openapi"}
 # The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
 API_PREFIX = "api."
-SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x"}
+SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",
+                    "user_id": 1}
 
 
 def closed_rules(app, *, api: bool = False) -> list[Rule]:
@@ -26,7 +27,8 @@ def url_of(rule: Rule) -> str:
 
 def test_every_page_redirects_to_sign_in_when_signed_out(app, client):
     pages = [rule for rule in closed_rules(app) if "GET" in rule.methods]
-    assert {rule.endpoint for rule in pages} >= {"inbox.index", "inbox.task", "admin.instances", "admin.instance"}
+    assert {rule.endpoint for rule in pages} >= {"inbox.index", "inbox.task", "admin.instances", "admin.instance",
+                                               "admin.users", "admin.new_user", "admin.user"}
     for rule in pages:
         response = client.get(url_of(rule))
         assert response.status_code == 302, rule
@@ -36,7 +38,8 @@ def test_every_page_redirects_to_sign_in_when_signed_out(app, client):
 def test_every_action_redirects_to_sign_in_when_signed_out(app, client, csrf_token):
     actions = [rule for rule in closed_rules(app) if "GET" not in rule.methods]
     assert {rule.endpoint for rule in actions} >= {"inbox.claim", "inbox.complete", "admin.change_status",
-                                                   "admin.retry", "auth.logout"}
+                                                   "admin.retry", "auth.logout", "admin.reset_password",
+                                                   "admin.deactivate_user", "admin.reactivate_user"}
     token = csrf_token(client)
     for rule in actions:
         response = client.post(url_of(rule), data={"csrf_token": token})
@@ -123,7 +126,8 @@ def test_signing_out_ends_the_session(login_as, client, post_form):
 
 def test_clerk_cannot_open_administration(login_as, client, review_request, post_form):
     login_as("clerk", "city_clerk")
-    for path in ("/admin", "/admin/instances", f"/admin/instances/{review_request.instance_id}"):
+    for path in ("/admin", "/admin/instances", f"/admin/instances/{review_request.instance_id}", "/admin/users",
+                 "/admin/users/new", "/admin/users/1"):
         response = client.get(path)
         assert response.status_code == 403, path
         assert "administrator role" in response.get_data(as_text=True)

@@ -1,6 +1,7 @@
-"""Administration: every instance by status, its tasks, incidents and audit trail, and repairs."""
+"""Administration: every instance by status, its tasks, incidents and audit trail, and repairs; staff
+accounts and their roles (`web.admin.users`)."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from web.admin import views  # noqa: E402,F401  (registers the routes)
+from web.admin import users, views  # noqa: E402,F401  (registers the routes)
