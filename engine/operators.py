@@ -32,17 +32,5 @@ def describe_operators() -> list[dict[str, object]]:
 
 def call_host_operator(host, arguments: dict[str, Any], connection, now) -> object:
     """Check and coerce the arguments as for a pure operator, then run it with the step's connection."""
-    declared = {parameter.name: parameter for parameter in host.parameters}
-    unknown = sorted(set(arguments) - set(declared))
-    if unknown:
-        raise registry.OperatorArgumentError(f'operator "{host.name}" has no parameter "{unknown[0]}"', unknown[0])
-    keywords: dict[str, Any] = {}
-    for parameter in host.parameters:
-        value = arguments.get(parameter.name)
-        if value is None:
-            if parameter.required:
-                raise registry.OperatorArgumentError(
-                    f'operator "{host.name}" needs parameter "{parameter.name}"', parameter.name)
-            continue
-        keywords[parameter.name] = registry._coerce(host.name, parameter, value)
+    keywords = registry.bind_arguments(host.name, host.parameters, arguments)
     return registry.to_json(host.function(connection, now, **keywords))

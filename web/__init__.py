@@ -59,6 +59,19 @@ def work_roles(staff: StaffAccount) -> frozenset[str]:
     return staff.role_set | frozenset(designated_roles(staff.username, register))
 
 
+def visible_task(task_id: int):
+    """The task, if it is work for one of the signed-in person's roles, theirs, or they administer."""
+    from engine import NotAllowed
+    from web.models import ADMINISTRATOR
+
+    staff = signed_in_staff()
+    task = process_engine().get_task(task_id)
+    if (task.candidate_role is None or task.candidate_role in work_roles(staff) or task.assignee == staff.username
+            or staff.has_role(ADMINISTRATOR)):
+        return task
+    raise NotAllowed(f'"{task.title}" is work for the {task.candidate_role} role.')
+
+
 def signed_in_staff() -> StaffAccount:
     """The `StaffAccount` of this request (views behind `@staff_only` always have one)."""
     return g.staff

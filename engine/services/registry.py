@@ -84,7 +84,19 @@ def operator(
 def call_operator(name: str, arguments: dict[str, object], settings: dict[str, object]) -> object:
     """Call operator `name` with BPMN `arguments` and city `settings`; return JSON-ready values."""
     spec = _find(name)
-    declared = {parameter.name: parameter for parameter in spec.parameters}
+    keywords = bind_arguments(name, spec.parameters, arguments)
+    for setting in spec.settings:
+        if setting not in settings:
+            raise OperatorError(
+                f'operator "{name}" needs the city setting "{setting}", which the engine did not pass'
+            )
+        keywords[setting] = settings[setting]
+    return to_json(spec.function(**keywords))
+
+
+def bind_arguments(name: str, parameters: Iterable[Parameter], arguments: dict[str, object]) -> dict[str, object]:
+    """Check `arguments` against the declared `parameters` and coerce each to its type (keyword arguments)."""
+    declared = {parameter.name: parameter for parameter in parameters}
     unknown = sorted(set(arguments) - set(declared))
     if unknown:
         raise OperatorArgumentError(
@@ -93,7 +105,7 @@ def call_operator(name: str, arguments: dict[str, object], settings: dict[str, o
             unknown[0],
         )
     keywords: dict[str, object] = {}
-    for parameter in spec.parameters:
+    for parameter in declared.values():
         value = arguments.get(parameter.name)
         # A diagram often passes None for an optional field the form left empty.
         if value is None:
@@ -104,13 +116,7 @@ def call_operator(name: str, arguments: dict[str, object], settings: dict[str, o
                 )
             continue
         keywords[parameter.name] = _coerce(name, parameter, value)
-    for setting in spec.settings:
-        if setting not in settings:
-            raise OperatorError(
-                f'operator "{name}" needs the city setting "{setting}", which the engine did not pass'
-            )
-        keywords[setting] = settings[setting]
-    return to_json(spec.function(**keywords))
+    return keywords
 
 
 def describe_operators() -> list[dict[str, object]]:

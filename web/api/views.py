@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import jsonify, request
 
-from engine import INSTANCE_STATUSES, TASK_STATUSES, NotAllowed, TaskView, clock
-from web import process_engine, signed_in_staff, work_roles
+from engine import INSTANCE_STATUSES, TASK_STATUSES, clock
+from web import process_engine, signed_in_staff, visible_task, work_roles
 from web.api import bp
 from web.api.errors import ApiError
 from web.api.openapi import document
@@ -110,7 +110,7 @@ def tasks():
 @bp.get("/tasks/<int:task_id>")
 @staff_only
 def task(task_id: int):
-    task = _visible_task(task_id)
+    task = visible_task(task_id)
     engine = process_engine()
     return jsonify({**as_json(task), "form_schema": engine.form_schema(task_id),
                     "form_ui_schema": engine.form_ui_schema(task_id)})
@@ -137,7 +137,7 @@ def unclaim_task(task_id: int):
 def complete_task(task_id: int):
     """The JSON body is the form's data; the engine validates it against the form's JSON Schema (422)."""
     staff = signed_in_staff()
-    _visible_task(task_id)
+    visible_task(task_id)
     submission = _json_object()
     instance = process_engine().complete_task(task_id, submission, actor=staff.username, roles=set(work_roles(staff)))
     return jsonify(as_json(instance))
@@ -204,16 +204,6 @@ def as_json(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [as_json(item) for item in value]
     return value
-
-
-def _visible_task(task_id: int) -> TaskView:
-    """The task, if it is work for one of the caller's roles, theirs, or they administer (as the inbox decides)."""
-    staff = signed_in_staff()
-    task = process_engine().get_task(task_id)
-    if (task.candidate_role is None or task.candidate_role in work_roles(staff) or task.assignee == staff.username
-            or staff.has_role(ADMINISTRATOR)):
-        return task
-    raise NotAllowed(f'"{task.title}" is work for the {task.candidate_role} role.')
 
 
 def _json_object(*, required: bool = True) -> dict[str, Any]:

@@ -5,8 +5,8 @@ import math
 
 from flask import flash, redirect, render_template, request, url_for
 
-from engine import FormInvalid, NotAllowed, TaskView, clock
-from web import process_engine, signed_in_staff, work_roles
+from engine import FormInvalid, TaskView, clock
+from web import process_engine, signed_in_staff, visible_task, work_roles
 from web.auth import is_safe_local_path, staff_only
 from web.inbox import bp
 from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter
@@ -40,7 +40,7 @@ def index():
 @bp.get("/tasks/<int:task_id>")
 @staff_only
 def task(task_id: int):
-    task = _visible_task(task_id)
+    task = visible_task(task_id)
     fields = fields_of(process_engine().form_schema(task_id)) if task.status == "open" else []
     return _task_page(task, fields, None, {})
 
@@ -50,7 +50,7 @@ def task(task_id: int):
 def complete(task_id: int):
     staff = signed_in_staff()
     engine = process_engine()
-    task = _visible_task(task_id)
+    task = visible_task(task_id)
     fields = fields_of(engine.form_schema(task_id))
     submission, field_errors = coerce_submission(fields, request.form)
     try:
@@ -80,16 +80,6 @@ def unclaim(task_id: int):
                                          administrator=staff.has_role(ADMINISTRATOR))
     flash(f'"{task.title}" is back in the shared inbox.', "info")
     return _back_to(url_for(".index"))
-
-
-def _visible_task(task_id: int) -> TaskView:
-    """The task, if it is work for one of the person's roles, theirs, or they administer."""
-    staff = signed_in_staff()
-    task = process_engine().get_task(task_id)
-    if (task.candidate_role is None or task.candidate_role in work_roles(staff) or task.assignee == staff.username
-            or staff.has_role(ADMINISTRATOR)):
-        return task
-    raise NotAllowed(f'"{task.title}" is work for the {task.candidate_role} role.')
 
 
 def _task_page(task: TaskView, fields, values, field_errors, *, message: str | None = None, status: int = 200):
