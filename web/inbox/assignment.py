@@ -1,0 +1,2 @@
+"""Inbox: delegating and reassigning tasks, follow-up dates, saved filters."""
+from __future__ import annotations
