@@ -27,6 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, instance_path=str(instance_dir()))
     configure(app, overrides)
+    _trust_proxies(app)
     db.init_app(app)
     app.extensions[ENGINE_EXTENSION] = ProcessEngine(Database(app.config["DATABASE_URL"]))
 
@@ -43,6 +44,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.view_functions["home"] = portal_views.home   # "/" is the public portal's front page (issue 5)
     register_demo_command(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (CLERKFLOW_TRUSTED_PROXIES=N), read the client's address, scheme and
+    host from the X-Forwarded-* headers the proxies add. Without it the portal's per-address limit
+    would count every requester as the proxy; with it set wrongly, a client could forge its address,
+    so it is off unless the administrator says how many proxies stand in front."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
 
 def process_engine() -> ProcessEngine:
