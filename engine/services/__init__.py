@@ -6,7 +6,7 @@ Fees and prepayment (`fees`), custodians and office hours (`custodians`), denial
 Importing this package registers every operator module in `OPERATORS`.
 """
 
-from engine.services import business_calendar, custodians, exemptions, fees, letters  # noqa: F401  (registers them)
+from engine.services import business_calendar, custodians, exemptions, fee_operators, letters  # noqa: F401  (registers them)
 from engine.services.registry import (
     OPERATORS,
     Operator,
