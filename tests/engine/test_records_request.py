@@ -1065,3 +1065,23 @@ def test_diagram_is_a_pool_with_lanes_and_a_layout_for_every_element():
 
 def lanes_ids(process, bpmn):
     return [lane.get("id") for lane in process.iter(f"{bpmn}lane")]
+
+
+def test_denied_request_keeps_its_refund_when_the_statement_window_closes_last(engine, clock):
+    instance_id = file_request(engine)
+    review(engine, instance_id)
+    estimate(engine, instance_id, hours=2)                               # 30.00, prepaid in full
+    pay(engine, instance_id, 30)
+    no_privacy_concern(engine, instance_id)
+    decide(engine, instance_id, "deny", ["45-221(a)(4)"], "Personnel file")
+    complete(engine, instance_id, "refund_prepayment", {"refunded_on": "2026-03-03", "refund_method": "check"})
+    complete(engine, instance_id, "receive_denial_copy", {"attorney_note": "Agreed."}, actor="attorney",
+             roles={"city_attorney"})
+    clock.move_to(MONDAY_10AM + timedelta(days=45))
+    engine.fire_due_timers()
+
+    assert engine.get_instance(instance_id).status == "completed"
+    for data in final_data(engine, instance_id):
+        assert data["settlement"] == {"balance_due": "0.00", "refund_due": "30.00"}, data.get("settlement")
+        assert data["refund_method"] == "check"
+        assert data["denial_letter"]["letter"] == "denial"
