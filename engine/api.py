@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -165,11 +165,36 @@ class ProcessEngine(queries.Queries):
                                  "can release it.")
             return self._assign(tx, task, record, None, actor, "unclaim")
 
+    def assign_task(self, task_id: int, assignee: str | None, *, actor: str, roles: set[str] | None = None,
+                    supervisor: bool = False, assignee_roles: set[str] | None = None) -> TaskView:
+        """Give an open task to `assignee` (None: back to the shared inbox).
+
+        The person who claimed a task may delegate it; a supervisor may reassign any open task,
+        whoever holds it. `roles` are the actor's (checked unless `supervisor`); `assignee_roles`,
+        when given, are the new assignee's, who must hold the task's candidate role. Who may be
+        given work at all (an active account) is the caller's to know."""
+        with self._writing() as tx:
+            task, record = self._locked_task(tx, task_id, None if supervisor else roles)
+            if not supervisor and task.assignee != actor:
+                holder = f"claimed by {task.assignee}" if task.assignee else "not claimed by you"
+                raise NotAllowed(f'"{task.title}" is {holder}; only the person who claimed it or a supervisor '
+                                 "can hand it to someone else.")
+            if assignee == task.assignee:
+                raise InvalidState(f'"{task.title}" is already '
+                                   f'{f"assigned to {assignee}" if assignee else "in the shared inbox"}.')
+            if (assignee is not None and assignee_roles is not None and task.candidate_role
+                    and task.candidate_role not in assignee_roles):
+                raise NotAllowed(f'{assignee} cannot be given "{task.title}": it is work for the '
+                                 f"{task.candidate_role} role, which they do not hold.")
+            action = "reassign" if supervisor and task.assignee != actor else "delegate"
+            detail = f"from {task.assignee or 'the shared inbox'} to {assignee or 'the shared inbox'}"
+            return self._assign(tx, task, record, assignee, actor, action, detail)
+
     def _assign(self, tx: Transaction, task, record: InstanceRecord, assignee: str | None, actor: str,
-                action: str) -> TaskView:
-        tx.connection.execute(update(TASK).where(TASK.c.id == task.id).values(assignee=assignee))
+                action: str, detail: str = "") -> TaskView:
+        records.set_assignee(tx.connection, task.id, assignee)
         records.audit(tx.connection, process_key=record.process_key, actor=actor, action=action, now=clock.now(),
-                      instance_id=record.instance_id, bpmn_id=task.bpmn_id, task_guid=task.task_guid)
+                      instance_id=record.instance_id, bpmn_id=task.bpmn_id, task_guid=task.task_guid, detail=detail)
         return queries.task_view(queries.task_row(tx.connection, task.id))
 
     def complete_task(self, task_id: int, submission: Mapping[str, Any], *, actor: str,

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, false, func, or_, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,8 @@ from engine.views import (AuditView, IncidentView, InstanceView, SubscriptionVie
                           VersionView)
 
 MAX_PAGE = 500
+CITY_CLERK_OFFICE = "city_clerk"
+CLERK_LANE_ROLE = "clerk"     # the "Clerk" lane of records_request.bpmn: the clerk's office's intake
 
 
 def latest_version(session: Session, process_key: str) -> ProcessVersion | None:
@@ -100,9 +103,32 @@ def _task_order(order: str):
         raise ClerkflowError(f'Unknown order "{order}"; use one of: {", ".join(_TASK_ORDERS)}.') from None
 
 
-def _owners(roles: set[str], also_assigned_to: str | None) -> list:
+def office_roles(office_key: str) -> tuple[str, ...]:
+    """The candidate roles whose tasks are one office's work (003, Art. 6 custodians).
+
+    An office's work is its custodian's (`custodian:<office>`, the role the records request routes
+    to) and the work of a lane named after the office ("City Attorney" -> `city_attorney`). The City
+    Clerk's office also does intake and routing for every request, in the "Clerk" lane (`clerk`).
+    A task no role is named for belongs to no one office."""
+    key = office_key.strip()
+    roles = [f"custodian:{key}", key]
+    if key == CITY_CLERK_OFFICE:
+        roles.append(CLERK_LANE_ROLE)
+    return tuple(roles)
+
+
+def _owners(roles: set[str], also_assigned_to: str | None, office: str | None = None) -> list:
     """One condition per UNION ALL branch: each role, no role, and (optionally) a person's claimed
-    tasks of roles not in `roles` (so no task is in two branches)."""
+    tasks of roles not in `roles` (so no task is in two branches). With an `office`, only the
+    branches of that office's roles (each still one index range, so an office's page stays fast)."""
+    if office:
+        in_office = office_roles(office)
+        owners = [TASK.c.candidate_role == role for role in sorted(roles) if role in in_office]
+        if also_assigned_to is not None:
+            others = [role for role in in_office if role not in roles]
+            if others:
+                owners.append(and_(TASK.c.assignee == also_assigned_to, TASK.c.candidate_role.in_(others)))
+        return owners or [false()]
     owners = [TASK.c.candidate_role == role for role in sorted(roles)] + [TASK.c.candidate_role.is_(None)]
     if also_assigned_to is not None:
         others = TASK.c.candidate_role.not_in(sorted(roles)) if roles else TASK.c.candidate_role.is_not(None)
@@ -208,18 +234,21 @@ class Queries:
                    instance_id: int | None = None, status: str = "open", limit: int = 50,
                    offset: int = 0, process_key: str | None = None, due_from: datetime | None = None,
                    due_before: datetime | None = None, text: str | None = None,
-                   also_assigned_to: str | None = None, order: str = "age") -> list[TaskView]:
+                   also_assigned_to: str | None = None, order: str = "age", office: str | None = None,
+                   task_ids: Collection[int] | None = None) -> list[TaskView]:
         """Tasks for an inbox: by candidate roles and/or assignee, oldest first.
 
         A task whose lane names no role is work for any of the staff, so it is listed for every role set.
         Optional filters: `process_key`; a due window `due_from <= due_at < due_before` (either end
         open); `text` found case-insensitively in the task's title or its request's business key or
-        title; `also_assigned_to` (with `roles`) adds that person's claimed tasks of other roles.
-        `order`: "age" (oldest first, the default) or "due" (soonest due first, tasks without a due
+        title; `also_assigned_to` (with `roles`) adds that person's claimed tasks of other roles;
+        `office`: only that office's work (`office_roles`); `task_ids`: only these tasks (a person's
+        follow-ups, say). `order`: "age" (oldest first, the default) or "due" (soonest due first, tasks without a due
         date last, then oldest first)."""
         page, skip = _page(limit), max(0, offset)
         conditions = self._task_conditions(assignee=assignee, instance_id=instance_id, status=status,
-                                           process_key=process_key, due_from=due_from, due_before=due_before)
+                                           process_key=process_key, due_from=due_from, due_before=due_before,
+                                           office=office if roles is None else None, task_ids=task_ids)
         sort = _task_order(order)
         if roles is None:
             statement = _TASK_WITH_INSTANCE.where(*conditions, *_text_condition(text))
@@ -228,7 +257,7 @@ class Queries:
             # One branch per role, each read in index order and cut at a page, so the inbox stays fast
             # however many tasks other roles (or this one) have open; then one page of the merge.
             branches = []
-            for owner in _owners(roles, also_assigned_to):
+            for owner in _owners(roles, also_assigned_to, office):
                 columns = (TASK.c.id, TASK.c.created_at, TASK.c.due_at)
                 branch = _with_text(select(*columns).where(*conditions, owner), text)
                 branch = branch.order_by(*(key(TASK.c) for key in sort)).limit(page + skip).subquery()
@@ -243,22 +272,29 @@ class Queries:
     def count_tasks(self, *, roles: set[str] | None = None, assignee: str | None = None,
                     instance_id: int | None = None, status: str = "open", process_key: str | None = None,
                     due_from: datetime | None = None, due_before: datetime | None = None,
-                    text: str | None = None, also_assigned_to: str | None = None) -> int:
+                    text: str | None = None, also_assigned_to: str | None = None, office: str | None = None,
+                    task_ids: Collection[int] | None = None) -> int:
         """How many tasks `list_tasks` with the same filters would list over all its pages."""
         conditions = self._task_conditions(assignee=assignee, instance_id=instance_id, status=status,
-                                           process_key=process_key, due_from=due_from, due_before=due_before)
+                                           process_key=process_key, due_from=due_from, due_before=due_before,
+                                           office=office if roles is None else None, task_ids=task_ids)
         if roles is None:
             statement = _with_text(select(func.count()).select_from(TASK).where(*conditions), text)
         else:
             branches = [_with_text(select(TASK.c.id).where(*conditions, owner), text)
-                        for owner in _owners(roles, also_assigned_to)]
+                        for owner in _owners(roles, also_assigned_to, office)]
             statement = select(func.count()).select_from(union_all(*branches).subquery())
         with self.database.read() as session:
             return int(session.connection().execute(statement).scalar_one())
 
     @staticmethod
-    def _task_conditions(*, assignee, instance_id, status, process_key, due_from, due_before) -> list:
+    def _task_conditions(*, assignee, instance_id, status, process_key, due_from, due_before, office=None,
+                         task_ids=None) -> list:
         conditions = [TASK.c.status == _status(TaskStatus, status, TASK_STATUSES)]
+        if office:
+            conditions.append(TASK.c.candidate_role.in_(office_roles(office)))
+        if task_ids is not None:
+            conditions.append(TASK.c.id.in_(sorted(set(task_ids))))
         if assignee is not None:
             conditions.append(TASK.c.assignee == assignee)
         if instance_id is not None:

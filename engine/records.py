@@ -212,6 +212,14 @@ def data_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
     return json_safe(changed)
 
 
+_SET_ASSIGNEE = update(TASK).where(TASK.c.id == bindparam("b_task")).values(assignee=bindparam("assignee"))
+
+
+def set_assignee(connection: Connection, task_id: int, assignee: str | None) -> None:
+    """Who works a task (claim, unclaim, delegate, reassign); the caller holds its instance's lock."""
+    connection.execute(_SET_ASSIGNEE, {"b_task": task_id, "assignee": assignee})
+
+
 def audit(connection: Connection, *, process_key: str, actor: str, action: str, now: datetime,
           instance_id: int | None = None, bpmn_id: str | None = None, task_guid: str | None = None,
           changes: dict[str, Any] | None = None, detail: str = "") -> None:
