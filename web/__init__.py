@@ -73,14 +73,15 @@ def work_roles(staff: StaffAccount) -> frozenset[str]:
 
 
 def visible_task(task_id: int):
-    """The task, if it is work for one of the signed-in person's roles, theirs, or they administer."""
+    """The task, if it is work for one of the signed-in person's roles, theirs, or they supervise
+    (`web.inbox.assignment.SUPERVISOR_ROLES`, administrators among them)."""
     from engine import NotAllowed
-    from web.models import ADMINISTRATOR
+    from web.inbox.assignment import is_supervisor
 
     staff = signed_in_staff()
     task = process_engine().get_task(task_id)
     if (task.candidate_role is None or task.candidate_role in work_roles(staff) or task.assignee == staff.username
-            or staff.has_role(ADMINISTRATOR)):
+            or is_supervisor(staff)):
         return task
     raise NotAllowed(f'"{task.title}" is work for the {task.candidate_role} role.')
 

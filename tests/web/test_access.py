@@ -13,7 +13,7 @@ OPEN_ENDPOINTS = {"auth.login", "health.healthz", "static", "home", "portal.new_
 # The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
 API_PREFIX = "api."
 SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",
-                    "user_id": 1}
+                    "user_id": 1, "filter_id": 1}
 
 
 def closed_rules(app, *, api: bool = False) -> list[Rule]:
@@ -37,6 +37,8 @@ def test_every_page_redirects_to_sign_in_when_signed_out(app, client):
 
 def test_every_action_redirects_to_sign_in_when_signed_out(app, client, csrf_token):
     actions = [rule for rule in closed_rules(app) if "GET" not in rule.methods]
+    assert {rule.endpoint for rule in actions} >= {"inbox.assign", "inbox.follow_up", "inbox.save_filter",
+                                                   "inbox.delete_filter"}
     assert {rule.endpoint for rule in actions} >= {"inbox.claim", "inbox.complete", "admin.change_status",
                                                    "admin.retry", "auth.logout", "admin.reset_password",
                                                    "admin.deactivate_user", "admin.reactivate_user"}
@@ -49,7 +51,8 @@ def test_every_action_redirects_to_sign_in_when_signed_out(app, client, csrf_tok
 
 def test_every_api_route_is_401_json_when_signed_out(app, client, csrf_token):
     rules = closed_rules(app, api=True)
-    assert {rule.endpoint for rule in rules} >= {"api.tasks", "api.complete_task", "api.suspend_instance"}
+    assert {rule.endpoint for rule in rules} >= {"api.tasks", "api.complete_task", "api.suspend_instance",
+                                                 "api.assign_task"}
     token = csrf_token(client)
     for rule in rules:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -192,6 +192,19 @@ PATHS: dict[str, Any] = {
     "/api/tasks/{task_id}/unclaim": {"post": {
         "operationId": "unclaim_task", "summary": "Put the task back in the shared inbox.", "parameters": [_TASK_ID],
         "responses": {"200": _ok("The task, unassigned.", _ref("Task")), **_errors(400, 403, 404, 409, *_COMMON)}}},
+    "/api/tasks/{task_id}/assign": {"post": {
+        "operationId": "assign_task", "summary": "Delegate or reassign the task.",
+        "description": "The person who claimed the task may delegate it to another active member of staff who "
+                       "holds its candidate role; a supervisor (administrator, city_clerk, records_manager) may "
+                       "reassign any open task to such a person, or put it back in the shared inbox "
+                       "(`assignee: null`). One audit event names who gave it to whom.",
+        "parameters": [_TASK_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["assignee"],
+            "properties": {"assignee": {"type": ["string", "null"],
+                                        "description": "The username of the new assignee; null: the shared inbox."}}}}}},
+        "responses": {"200": _ok("The task, with its new assignee.", _ref("Task")),
+                      **_errors(400, 403, 404, 409, 422, *_COMMON)}}},
     "/api/tasks/{task_id}/complete": {"post": {
         "operationId": "complete_task", "summary": "Complete the task with its form's data.",
         "parameters": [_TASK_ID],

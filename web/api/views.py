@@ -13,6 +13,7 @@ from web.api import bp
 from web.api.errors import ApiError
 from web.api.openapi import document
 from web.auth import public, role_required, staff_only
+from web.inbox.assignment import AssigneeRefused, eligible_assignee, hand_on, is_supervisor
 from web.models import ADMINISTRATOR, ANALYST
 
 MAX_LIMIT = 200
@@ -128,8 +129,33 @@ def claim_task(task_id: int):
 def unclaim_task(task_id: int):
     staff = signed_in_staff()
     task = process_engine().unclaim_task(task_id, actor=staff.username, roles=set(work_roles(staff)),
-                                         administrator=staff.has_role(ADMINISTRATOR))
+                                         administrator=is_supervisor(staff))
     return jsonify(as_json(task))
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+@staff_only
+def assign_task(task_id: int):
+    """Delegate (the claimant) or reassign (a supervisor) the task; `"assignee": null` is the shared inbox."""
+    task = visible_task(task_id)
+    body = _json_object()
+    if "assignee" not in body:
+        raise ApiError("Say who should work the task: {\"assignee\": \"username\"} (null: the shared inbox).",
+                       status=422, fields={"assignee": "Required: a username, or null."})
+    username = body["assignee"]
+    if username is not None and (not isinstance(username, str) or not username.strip()):
+        raise ApiError("The assignee must be a username or null.", status=422,
+                       fields={"assignee": "A username, or null."})
+    account = None
+    if username is not None:
+        try:
+            account = eligible_assignee(task, username)
+        except AssigneeRefused as refused:
+            raise ApiError(str(refused), status=422, fields={"assignee": str(refused)}) from None
+    elif not is_supervisor(signed_in_staff()):
+        raise ApiError("Only a supervisor can put a task back in the shared inbox; use unclaim for your own.",
+                       status=403, code="forbidden")
+    return jsonify(as_json(hand_on(task, account)))
 
 
 @bp.post("/tasks/<int:task_id>/complete")

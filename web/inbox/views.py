@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from flask import flash, redirect, render_template, request, url_for
 
@@ -9,10 +10,11 @@ from engine import FormInvalid, TaskView, clock
 from web import process_engine, signed_in_staff, visible_task, work_roles
 from web.auth import is_safe_local_path, staff_only
 from web.inbox import bp
-from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter
+from web.inbox.assignment import follow_ups_due, follow_ups_on, is_supervisor, saved_filters
+from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter, city_today, office_choices
 from web.inbox.forms import coerce_submission, fields_of, prefilled_values
 from web.inbox.history import deadline, history, latest_values, shown
-from web.models import ADMINISTRATOR
+from web.models import OFFICE_KEYS
 
 
 @bp.get("")
@@ -23,18 +25,30 @@ def index():
     roles = work_roles(staff)
     chosen = InboxFilter.from_args(request.args)
     now = clock.now()
-    counts = {due: engine.count_tasks(**chosen.engine_arguments(roles, staff.username, now, due=due))
-              for due, _label in DUE_CHOICES}
+    supervisor = is_supervisor(staff)
+    due_follow_ups = follow_ups_due(staff.id, city_today(now))
+
+    def arguments(shown: InboxFilter, **changes):
+        return shown.engine_arguments(roles, staff.username, now, follow_ups=due_follow_ups, supervisor=supervisor,
+                                      **changes)
+
+    counts = {due: engine.count_tasks(**arguments(chosen, due=due)) for due, _label in DUE_CHOICES}
+    follow_up_count = engine.count_tasks(**arguments(replace(chosen, follow_up=True)))
     total = counts[chosen.due]
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    tasks = engine.list_tasks(**chosen.engine_arguments(roles, staff.username, now), order=chosen.sort,
-                              limit=PAGE_SIZE + 1, offset=(chosen.page - 1) * PAGE_SIZE)
+    tasks = engine.list_tasks(**arguments(chosen), order=chosen.sort, limit=PAGE_SIZE + 1,
+                              offset=(chosen.page - 1) * PAGE_SIZE)
     has_next = len(tasks) > PAGE_SIZE
+    tasks = tasks[:PAGE_SIZE]
     processes = sorted({version.process_key: version.display_name or version.process_key
                         for version in engine.versions()}.items(), key=lambda item: item[1].lower())
-    return render_template("inbox/index.html", tasks=tasks[:PAGE_SIZE], roles=roles, chosen=chosen,
+    offices = office_choices(engine.city_settings().get("custodian_register", {}), OFFICE_KEYS)
+    return render_template("inbox/index.html", tasks=tasks, roles=roles, chosen=chosen,
                            counts=counts, due_choices=DUE_CHOICES, sort_choices=SORT_CHOICES,
-                           processes=processes, has_next=has_next, pages=pages, total=total)
+                           processes=processes, has_next=has_next, pages=pages, total=total, offices=offices,
+                           supervisor=supervisor, follow_up_count=follow_up_count, today=city_today(now),
+                           follow_ups=follow_ups_on(staff.id, [task.task_id for task in tasks]),
+                           saved=saved_filters(staff.id))
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -76,8 +90,9 @@ def claim(task_id: int):
 @staff_only
 def unclaim(task_id: int):
     staff = signed_in_staff()
+    # A supervisor may release anyone's claim, as they may reassign anyone's task.
     task = process_engine().unclaim_task(task_id, actor=staff.username, roles=set(work_roles(staff)),
-                                         administrator=staff.has_role(ADMINISTRATOR))
+                                         administrator=is_supervisor(staff))
     flash(f'"{task.title}" is back in the shared inbox.', "info")
     return _back_to(url_for(".index"))
 
