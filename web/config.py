@@ -23,7 +23,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,             # CLERKFLOW_SESSION_COOKIE_SECURE=true behind HTTPS
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
-    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # File store (web/filestore.py): CLERKFLOW_FILES_DIR (default: files/ in the instance folder) and the
+    # largest file kept. A whole upload may be a little larger than one file, for the form's other fields.
+    "FILES_DIR": None,
+    "MAX_FILE_BYTES": 10 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
 }
 SECRET_KEY_FILE = "secret_key"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import ClerkflowError, FormInvalid
@@ -21,7 +21,8 @@ PLAIN_WORDS = {
     403: ("Not allowed", "Your roles do not open this page. Ask an administrator if you need it."),
     404: ("Not found", "There is no such page. Check the address, or go back to your inbox."),
     405: ("Not allowed", "That page cannot be used this way."),
-    413: ("Too large", "The upload is larger than the 10 MB Clerkflow accepts."),
+    413: ("Too large", "The upload is larger than Clerkflow accepts, so nothing was saved. Go back and choose a "
+                       "smaller file (or split it into several)."),
 }
 
 
@@ -48,6 +49,8 @@ def render_http_error(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
     title, plain = PLAIN_WORDS.get(error.code, (error.name, error.description))
+    if error.code == 413:
+        plain = _too_large()
     # A view that aborts with its own description says something more useful than the generic text.
     message = error.description if error.description != type(error).description else plain
     if wants_json():
@@ -70,6 +73,16 @@ def render_unexpected_error(error: Exception):
 def _page(status: int, title: str, message: str, *, details=(), reference: str | None = None):
     return render_template("errors/error.html", status=status, title=title, message=message, details=details,
                            reference=reference), status
+
+
+def _too_large() -> str:
+    """The 413 text, naming the file size limit in force (`MAX_FILE_BYTES`, web/config.py)."""
+    from web.filestore import megabytes
+    limit = current_app.config.get("MAX_FILE_BYTES")
+    if not limit:
+        return PLAIN_WORDS[413][1]
+    return (f"The upload is larger than Clerkflow accepts (a file may be at most {megabytes(int(limit))}), so "
+            "nothing was saved. Go back and choose a smaller file, or split it into several.")
 
 
 def _title_for(status: int) -> str:

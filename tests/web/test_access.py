@@ -13,7 +13,7 @@ OPEN_ENDPOINTS = {"auth.login", "health.healthz", "static", "home", "portal.new_
 # The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
 API_PREFIX = "api."
 SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",
-                    "user_id": 1, "filter_id": 1}
+                    "user_id": 1, "filter_id": 1, "attachment_id": 1}
 
 
 def closed_rules(app, *, api: bool = False) -> list[Rule]:
@@ -28,7 +28,7 @@ def url_of(rule: Rule) -> str:
 def test_every_page_redirects_to_sign_in_when_signed_out(app, client):
     pages = [rule for rule in closed_rules(app) if "GET" in rule.methods]
     assert {rule.endpoint for rule in pages} >= {"inbox.index", "inbox.task", "admin.instances", "admin.instance",
-                                               "admin.users", "admin.new_user", "admin.user"}
+                                               "admin.users", "admin.new_user", "admin.user", "inbox.attachment"}
     for rule in pages:
         response = client.get(url_of(rule))
         assert response.status_code == 302, rule
@@ -41,7 +41,8 @@ def test_every_action_redirects_to_sign_in_when_signed_out(app, client, csrf_tok
                                                    "inbox.delete_filter"}
     assert {rule.endpoint for rule in actions} >= {"inbox.claim", "inbox.complete", "admin.change_status",
                                                    "admin.retry", "auth.logout", "admin.reset_password",
-                                                   "admin.deactivate_user", "admin.reactivate_user"}
+                                                   "admin.deactivate_user", "admin.reactivate_user", "inbox.comment",
+                                                   "inbox.attach"}
     token = csrf_token(client)
     for rule in actions:
         response = client.post(url_of(rule), data={"csrf_token": token})

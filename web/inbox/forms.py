@@ -1,97 +1,138 @@
-"""A user task's form, drawn from its JSON Schema, and the typed values a submission means.
+"""A user task's form, drawn from its JSON Schema and UI schema: which input each property gets.
 
-The engine checks every submission against the schema; this module only chooses an input for
-each property and turns the browser's strings back into the schema's types (empty optional
-inputs are left out). Widgets: enum (or oneOf consts) -> select; boolean -> yes/no radios;
-integer/number -> number input; string with format date -> date input; a string allowed to be
-longer than `LONG_TEXT` characters -> textarea; any other string -> text input.
+The UI schema follows react-jsonschema-form, as SpiffArena writes it (`docs/forms.md`):
+"ui:order", and per property "ui:widget" (textarea, radio, select, date, hidden, file, money),
+"ui:readonly", "ui:help", "ui:placeholder", "ui:title"; an array's columns under its "items".
+Without a UI schema: enum (or oneOf consts) -> select; boolean -> yes/no radios; integer/number
+-> number input (money when "format": "money" or "multipleOf": 0.01); string with format date
+-> date input; string with "format": "data-url" -> file upload; a string allowed to be longer
+than `LONG_TEXT` characters -> textarea; any other string -> text input; an array of objects ->
+a table of rows. Reading the browser's answer back is `web/inbox/form_values.py`'s job.
 """
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from web.filestore import ALLOWED_TYPES
+
 LONG_TEXT = 200
-WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+BLANK_ROWS = 2          # empty rows offered below the filled ones of a table
+MAX_ROWS = 100          # a table never offers more rows than this, whatever its maxItems
+MONEY_FORMATS = ("money", "currency")
+FILE_ACCEPT = ",".join(ALLOWED_TYPES)
 
 
 @dataclass(frozen=True)
 class FormField:
     name: str
     label: str
-    widget: str          # text, textarea, date, datetime, email, select, integer, number, yes_no, unsupported
+    widget: str          # text, textarea, date, datetime, email, select, radio, integer, number, money, yes_no,
+    #                      file, rows (an array of objects: `columns` are its sub-fields), unsupported
     required: bool
     help: str = ""
     choices: tuple[tuple[str, str, Any], ...] = ()   # (submitted text, label, value)
-    attributes: dict[str, Any] = field(default_factory=dict)   # min, max, maxlength, ... for the input
+    attributes: dict[str, Any] = field(default_factory=dict)   # min, max, maxlength, placeholder, ... for the input
     default: str = ""
+    readonly: bool = False     # shows the request's earlier value; never read back from the browser
+    hidden: bool = False       # carried in a hidden input, not shown
+    columns: tuple[FormField, ...] = ()
+    max_rows: int = MAX_ROWS
 
 
-def fields_of(schema: Mapping[str, Any] | None) -> list[FormField]:
-    """One field per property of the schema, in the schema's order."""
+def fields_of(schema: Mapping[str, Any] | None, ui_schema: Mapping[str, Any] | None = None) -> list[FormField]:
+    """One field per property of the schema, in "ui:order" (else the schema's) order."""
     if not schema:
         return []
+    ui_schema = ui_schema if isinstance(ui_schema, Mapping) else {}
     required = set(schema.get("required", ()))
-    return [_field(name, dict(spec), name in required) for name, spec in schema.get("properties", {}).items()]
+    properties = schema.get("properties", {})
+    return [_field(name, dict(properties[name]), name in required, _ui_of(ui_schema, name))
+            for name in ordered(list(properties), ui_schema.get("ui:order"))]
 
 
-def coerce_submission(fields: list[FormField], form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """(submission, field errors) from the posted strings.
-
-    A value that cannot be read as its type stays in the submission as the text typed, so the
-    engine's schema check (which always refuses it) reports it along with every other problem
-    in one go; the error here, in plainer words, is shown instead of the engine's."""
-    submission: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for form_field in fields:
-        if form_field.widget == "unsupported":
-            continue
-        raw = form.get(form_field.name, "")
-        text = raw if form_field.widget == "textarea" else raw.strip()
-        if not text.strip():
-            continue
-        value, error = _typed(form_field, text)
-        submission[form_field.name] = value
-        if error:
-            errors[form_field.name] = error
-    return submission, errors
+def ordered(names: list[str], order: Any) -> list[str]:
+    """`names` in "ui:order" order; "*" stands for every name the order leaves out (at the end without it)."""
+    if not isinstance(order, list):
+        return names
+    listed = [name for name in order if name in names]
+    rest = [name for name in names if name not in listed]
+    if "*" in order:
+        position = sum(1 for name in order[:order.index("*")] if name in names)
+        return listed[:position] + rest + listed[position:]
+    return listed + rest
 
 
-def initial_values(fields: list[FormField]) -> dict[str, str]:
-    return {form_field.name: form_field.default for form_field in fields}
+def _ui_of(ui_schema: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    ui = ui_schema.get(name)
+    return ui if isinstance(ui, Mapping) else {}
 
 
-def _field(name: str, spec: dict[str, Any], required: bool) -> FormField:
+def _field(name: str, spec: dict[str, Any], required: bool, ui: Mapping[str, Any]) -> FormField:
     kind = _type_of(spec)
-    label = spec.get("title") or name.replace("_", " ").capitalize()
-    common = {"name": name, "label": label, "required": required, "help": spec.get("description", ""),
-              "default": _as_text(spec.get("default"))}
+    asked = ui.get("ui:widget")
+    attributes: dict[str, Any] = {}
+    if ui.get("ui:placeholder"):
+        attributes["placeholder"] = ui["ui:placeholder"]
+    common = {"name": name, "label": ui.get("ui:title") or spec.get("title") or name.replace("_", " ").capitalize(),
+              "required": required, "help": ui.get("ui:help") or spec.get("description", ""),
+              "default": as_text(spec.get("default")),
+              "readonly": bool(ui.get("ui:readonly") or ui.get("ui:disabled") or spec.get("readOnly")),
+              "hidden": asked == "hidden"}
     choices = _choices(spec)
     if choices:
-        return FormField(widget="select", choices=choices, **common)
+        return FormField(widget="radio" if asked == "radio" else "select", choices=choices, attributes=attributes,
+                         **common)
     if kind == "boolean":
-        return FormField(widget="yes_no", choices=(("true", "Yes", True), ("false", "No", False)), **common)
+        yes_no = (("true", "Yes", True), ("false", "No", False))
+        return FormField(widget="select" if asked == "select" else "yes_no", choices=yes_no, **common)
     if kind in ("integer", "number"):
-        attributes = {"step": "1" if kind == "integer" else "any"}
-        for keyword, attribute in (("minimum", "min"), ("maximum", "max")):
-            if keyword in spec:
-                attributes[attribute] = spec[keyword]
+        if kind == "number" and (asked == "money" or spec.get("format") in MONEY_FORMATS or _in_cents(spec)):
+            return FormField(widget="money", attributes={**attributes, "inputmode": "decimal", **_bounds(spec)},
+                             **common)
+        attributes.update({"step": "1" if kind == "integer" else "any", **_bounds(spec)})
         return FormField(widget=kind, attributes=attributes, **common)
     if kind == "string":
-        text_format = spec.get("format")
-        if text_format in ("date", "email"):
-            return FormField(widget=text_format, **common)
-        if text_format == "date-time":
-            return FormField(widget="datetime", attributes={"placeholder": "2026-11-20T15:00:00+00:00"}, **common)
-        attributes = {key: spec[keyword] for keyword, key in (("maxLength", "maxlength"), ("minLength", "minlength"))
-                      if keyword in spec}
-        long_text = spec.get("maxLength", 0) > LONG_TEXT
-        return FormField(widget="textarea" if long_text else "text", attributes=attributes, **common)
+        return _text_field(spec, asked, attributes, common)
+    if kind == "array" and _type_of(spec.get("items", {})) == "object":
+        return _rows_field(spec, ui, common)
     return FormField(widget="unsupported", **common)
+
+
+def _text_field(spec: dict[str, Any], asked: Any, attributes: dict[str, Any], common: dict[str, Any]) -> FormField:
+    text_format = spec.get("format")
+    if asked == "file" or text_format == "data-url":
+        return FormField(widget="file", attributes={"accept": FILE_ACCEPT}, **common)
+    if asked == "date" or text_format == "date":
+        return FormField(widget="date", attributes=attributes, **common)
+    if text_format == "email":
+        return FormField(widget="email", attributes=attributes, **common)
+    if text_format == "date-time":
+        return FormField(widget="datetime", attributes={"placeholder": "2026-11-20T15:00:00+00:00", **attributes},
+                         **common)
+    attributes.update({key: spec[keyword] for keyword, key in (("maxLength", "maxlength"), ("minLength", "minlength"))
+                       if keyword in spec})
+    long_text = asked == "textarea" or (asked is None and spec.get("maxLength", 0) > LONG_TEXT)
+    return FormField(widget="textarea" if long_text else "text", attributes=attributes, **common)
+
+
+def _rows_field(spec: dict[str, Any], ui: Mapping[str, Any], common: dict[str, Any]) -> FormField:
+    """An array of objects: one row per item, one column per property of the items."""
+    items = spec["items"]
+    items_ui = ui.get("items") if isinstance(ui.get("items"), Mapping) else {}
+    columns = tuple(column for column in fields_of(items, items_ui) if column.widget not in ("rows", "file"))
+    max_rows = min(int(spec.get("maxItems", MAX_ROWS)), MAX_ROWS)
+    return FormField(widget="rows", columns=columns, max_rows=max_rows, **common)
+
+
+def _bounds(spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {attribute: spec[keyword] for keyword, attribute in (("minimum", "min"), ("maximum", "max"))
+            if keyword in spec}
+
+
+def _in_cents(spec: Mapping[str, Any]) -> bool:
+    return spec.get("multipleOf") in (0.01, "0.01")
 
 
 def _type_of(spec: Mapping[str, Any]) -> str | None:
@@ -103,36 +144,15 @@ def _type_of(spec: Mapping[str, Any]) -> str | None:
 
 def _choices(spec: Mapping[str, Any]) -> tuple[tuple[str, str, Any], ...]:
     if "enum" in spec:
-        return tuple((_as_text(value), _as_text(value), value) for value in spec["enum"] if value is not None)
+        return tuple((as_text(value), as_text(value), value) for value in spec["enum"] if value is not None)
     options = spec.get("oneOf") or spec.get("anyOf") or ()
     if options and all(isinstance(option, dict) and "const" in option for option in options):
-        return tuple((_as_text(option["const"]), option.get("title") or _as_text(option["const"]), option["const"])
+        return tuple((as_text(option["const"]), option.get("title") or as_text(option["const"]), option["const"])
                      for option in options)
     return ()
 
 
-def _typed(form_field: FormField, text: str) -> tuple[Any, str | None]:
-    widget = form_field.widget
-    if widget in ("select", "yes_no"):
-        for submitted, _label, value in form_field.choices:
-            if submitted == text:
-                return value, None
-        return text, "choose one of the options" if widget == "select" else "choose yes or no"
-    if widget == "integer":
-        return (int(text), None) if WHOLE_NUMBER.fullmatch(text) else (text, "must be a whole number")
-    if widget == "number":
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return text, "must be a number"
-        if not number.is_finite():
-            return text, "must be a number"
-        as_float = float(number)
-        return (int(number) if number == number.to_integral_value() and math.isfinite(as_float) else as_float), None
-    return text, None
-
-
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -140,10 +160,8 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def prefilled_values(fields: list[FormField], latest: Mapping[str, Any]) -> dict[str, str]:
-    """The form's defaults, replaced by the request's latest recorded value for each field."""
-    values = initial_values(fields)
-    for form_field in fields:
-        if form_field.name in latest and latest[form_field.name] is not None:
-            values[form_field.name] = _as_text(latest[form_field.name])
-    return values
+def coerce_submission(fields: list[FormField], form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(typed submission, plain-words errors by input name): the portal's request form reads its answer with this."""
+    from web.inbox.form_values import read_submission   # form_values builds on this module
+    submission = read_submission(fields, form)
+    return submission.values, submission.errors

@@ -1,2 +1,77 @@
-"""Task page: staff-only comments and attachments on a request."""
+"""Task page: staff-only comments and attachments on a request.
+
+Both belong to the request (the process instance), so every task of it shows them; whoever may
+open a task may read, add and download them. Comments are never edited or deleted
+(`web/models_notes.py`). Files go to the content-addressed file store (`web/filestore.py`).
+Nothing here logs the text of a comment or the name of a file: either may name the requester.
+"""
 from __future__ import annotations
+
+from flask import abort, flash, redirect, request, send_file, url_for
+
+from web import signed_in_staff, visible_task
+from web.auth import staff_only
+from web.filestore import FileRefused, file_store
+from web.inbox import bp
+from web.inbox.views import _task_page
+from web.models_notes import COMMENT_MAX_CHARACTERS, add_attachments, add_comment, attachment_of
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+@staff_only
+def comment(task_id: int):
+    task = visible_task(task_id)
+    text = request.form.get("comment", "")
+    problem = comment_problem(text)
+    if problem:
+        return _task_page(task, comment_text=text, notes_error=problem, status=422)
+    add_comment(task.instance_id, signed_in_staff().username, text.strip())
+    flash("Your comment was added.", "info")
+    return redirect(url_for(".task", task_id=task_id, _anchor="comments"))
+
+
+@bp.post("/tasks/<int:task_id>/attachments")
+@staff_only
+def attach(task_id: int):
+    task = visible_task(task_id)
+    uploads = [upload for upload in request.files.getlist("file") if upload.filename]
+    if not uploads:
+        return _task_page(task, notes_error="Choose a file to attach first.", status=422)
+    store = file_store()
+    stored, refusals = [], []
+    for upload in uploads:
+        try:
+            stored.append(store.store(upload.stream, upload.filename))
+        except FileRefused as refused:
+            refusals.append(refused.user_message)
+    if refusals:   # all or nothing, so the list never holds half of what the person meant to attach
+        return _task_page(task, notes_error=" ".join(refusals) + " Nothing was attached.", status=422)
+    add_attachments(task.instance_id, stored, signed_in_staff().username)
+    flash(f"Attached {', '.join(each.filename for each in stored)}.", "info")
+    return redirect(url_for(".task", task_id=task_id, _anchor="attachments"))
+
+
+@bp.get("/tasks/<int:task_id>/attachments/<int:attachment_id>")
+@staff_only
+def attachment(task_id: int, attachment_id: int):
+    task = visible_task(task_id)
+    found = attachment_of(task.instance_id, attachment_id)
+    if found is None:
+        abort(404, description="This request has no such attachment.")
+    try:
+        content = file_store().open(found.sha256)
+    except FileNotFoundError:
+        abort(404, description="The file is missing from the file store. Tell the administrator (attachment "
+                               f"{found.id}).")
+    # Always a download, never shown inline: an uploaded file must not run as a page of this site.
+    return send_file(content, mimetype=found.content_type, as_attachment=True, download_name=found.filename)
+
+
+def comment_problem(text: str) -> str | None:
+    """What is wrong with a comment, in plain words (None: nothing)."""
+    if not text.strip():
+        return "Write the comment first; an empty comment was not added."
+    if len(text.strip()) > COMMENT_MAX_CHARACTERS:
+        return (f"A comment may be at most {COMMENT_MAX_CHARACTERS} characters; this one has {len(text.strip())}. "
+                "Shorten it or split it into two comments. Your text is kept below.")
+    return None

@@ -7,14 +7,19 @@ from dataclasses import replace
 from flask import flash, redirect, render_template, request, url_for
 
 from engine import FormInvalid, TaskView, clock
+from engine.forms import form_validator, validate_submission
 from web import process_engine, signed_in_staff, visible_task, work_roles
 from web.auth import is_safe_local_path, staff_only
+from web.filestore import file_store, human_size, megabytes
 from web.inbox import bp
 from web.inbox.assignment import follow_ups_due, follow_ups_on, is_supervisor, saved_filters
 from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter, city_today, office_choices
-from web.inbox.forms import coerce_submission, fields_of, prefilled_values
+from web.inbox.form_files import kept_token, parse_file_reference, read_uploads
+from web.inbox.form_values import Submission, choice_label, prefilled_values, read_submission, with_blank_rows
+from web.inbox.forms import FILE_ACCEPT, fields_of
 from web.inbox.history import deadline, history, latest_values, shown
 from web.models import OFFICE_KEYS
+from web.models_notes import COMMENT_MAX_CHARACTERS, add_form_files, attachments_of, comments_on
 
 
 @bp.get("")
@@ -54,25 +59,33 @@ def index():
 @bp.get("/tasks/<int:task_id>")
 @staff_only
 def task(task_id: int):
-    task = visible_task(task_id)
-    fields = fields_of(process_engine().form_schema(task_id)) if task.status == "open" else []
-    return _task_page(task, fields, None, {})
+    return _task_page(visible_task(task_id))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
 @staff_only
 def complete(task_id: int):
+    """Complete the task with its form; or, for "Add a row", show the form again with one more row."""
     staff = signed_in_staff()
     engine = process_engine()
     task = visible_task(task_id)
-    fields = fields_of(engine.form_schema(task_id))
-    submission, field_errors = coerce_submission(fields, request.form)
+    fields = _form_fields(task)
+    earlier = latest_values(engine.audit_trail(task.instance_id), {form_field.name for form_field in fields})
+    submission = read_submission(fields, request.form, earlier)
+    read_uploads(fields, request.files, request.form, task_id, file_store(), submission)
+    table = request.form.get("add_row")
+    if table:
+        with_blank_rows([form_field for form_field in fields if form_field.name == table], submission.typed, blank=1)
+        return _task_page(task, submission, field_errors=_upload_errors(fields, submission))
     try:
-        engine.complete_task(task_id, submission, actor=staff.username, roles=set(work_roles(staff)))
+        if submission.errors:   # unreadable values or a refused file: say so with every other problem, save nothing
+            validate_submission(form_validator(engine.form_schema(task_id) or {}), submission.values, task.title)
+            raise FormInvalid(f'"{task.title}" was not saved: {len(submission.errors)} field(s) need attention.', {})
+        engine.complete_task(task_id, submission.values, actor=staff.username, roles=set(work_roles(staff)))
     except FormInvalid as invalid:
-        typed = {form_field.name: request.form.get(form_field.name, "") for form_field in fields}
-        return _task_page(task, fields, typed, {**invalid.field_errors, **field_errors},
+        return _task_page(task, submission, field_errors=submission.input_errors(invalid.field_errors),
                           message=invalid.user_message, status=422)
+    add_form_files(task.instance_id, _form_files(fields, submission.values), staff.username)
     flash(f'Done: "{task.title}".', "info")
     return redirect(url_for(".index"))
 
@@ -97,19 +110,54 @@ def unclaim(task_id: int):
     return _back_to(url_for(".index"))
 
 
-def _task_page(task: TaskView, fields, values, field_errors, *, message: str | None = None, status: int = 200):
+def _task_page(task: TaskView, submission: Submission | None = None, *, field_errors=None,
+               message: str | None = None, status: int = 200, comment_text: str = "", notes_error: str | None = None):
+    """The task page; with `submission`, the form as the person left it (after a refusal or "Add a row")."""
     engine = process_engine()
     instance = engine.get_instance(task.instance_id)
     trail = engine.audit_trail(task.instance_id)
+    fields = _form_fields(task)
+    field_errors = field_errors or {}
     names = {form_field.name for form_field in fields}
-    if values is None:
+    if submission is None:
         values = prefilled_values(fields, latest_values(trail, names))
-    other_errors = {name: error for name, error in field_errors.items() if name not in names}
+    else:
+        values = {form_field.name: submission.typed.get(form_field.name, "") for form_field in fields}
+    tables = {form_field.name for form_field in fields if form_field.widget == "rows"}
+    other_errors = {name: error for name, error in field_errors.items()
+                    if name not in names and name.partition("-")[0] not in tables}
+    kept_files = {form_field.name: (stored, kept_token(values[form_field.name], task.task_id))
+                  for form_field in fields if form_field.widget == "file"
+                  and (stored := parse_file_reference(values.get(form_field.name)))}
     entries, letters = history(trail)
     return render_template("inbox/task.html", task=task, instance=instance, fields=fields, values=values,
                            field_errors=field_errors, other_errors=other_errors, message=message,
+                           kept_files=kept_files, choice_label=choice_label,
                            deadline=deadline(task.due_at, clock.now(), _city_closures()),
-                           history=entries, letters=letters, shown=shown), status
+                           history=entries, letters=letters, shown=shown,
+                           comments=comments_on(task.instance_id), attachments=attachments_of(task.instance_id),
+                           comment_text=comment_text, notes_error=notes_error,
+                           comment_limit=COMMENT_MAX_CHARACTERS, human_size=human_size,
+                           attachment_accept=FILE_ACCEPT, attachment_limit=megabytes(file_store().max_bytes)), status
+
+
+def _form_fields(task: TaskView):
+    """The task's form fields (none once the task is done: the page then shows what was recorded)."""
+    if task.status != "open":
+        return []
+    engine = process_engine()
+    return fields_of(engine.form_schema(task.task_id), engine.form_ui_schema(task.task_id))
+
+
+def _upload_errors(fields, submission: Submission) -> dict[str, str]:
+    """Only the refused files: "Add a row" is no time to report half-typed values."""
+    files = {form_field.name for form_field in fields if form_field.widget == "file"}
+    return {name: error for name, error in submission.errors.items() if name in files}
+
+
+def _form_files(fields, values) -> dict:
+    return {form_field.name: stored for form_field in fields if form_field.widget == "file"
+            and (stored := parse_file_reference(values.get(form_field.name)))}
 
 
 def _city_closures():

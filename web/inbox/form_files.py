@@ -1,0 +1,86 @@
+"""File fields of a task's form: the upload goes into the file store and the form's value is a
+reference to it, a string (so the schema's `"type": "string"` holds, docs/forms.md):
+
+    sha256:<64 hex digits>;size=<bytes>;type=<content type>;name=<file name, percent-encoded>
+
+A file stored while another field was wrong is not lost: the page comes back with the file
+named and a signed `<field>-kept` token, so the person does not choose it again. The token is
+signed with the app's secret key, so a browser cannot point a form at a file it never uploaded.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import quote, unquote
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.datastructures import FileStorage
+
+from web.filestore import FileRefused, FileStore, StoredFile
+from web.inbox.form_values import Submission
+from web.inbox.forms import FormField
+
+REFERENCE = re.compile(r"sha256:(?P<sha256>[0-9a-f]{64});size=(?P<size>\d+);type=(?P<type>[\w.+/-]+);name=(?P<name>.*)",
+                       re.DOTALL)
+KEPT_SALT = "clerkflow-kept-file"
+
+
+def file_reference(stored: StoredFile) -> str:
+    """The form value that names a stored file."""
+    return f"sha256:{stored.sha256};size={stored.size};type={stored.content_type};name={quote(stored.filename)}"
+
+
+def parse_file_reference(text: object) -> StoredFile | None:
+    """The stored file a form value names, or None when it names none."""
+    found = REFERENCE.fullmatch(text) if isinstance(text, str) else None
+    if found is None:
+        return None
+    return StoredFile(found["sha256"], unquote(found["name"]), found["type"], int(found["size"]))
+
+
+def read_uploads(fields: list[FormField], files: Mapping[str, FileStorage], form: Mapping[str, str],
+                 task_id: int, store: FileStore, submission: Submission) -> list[StoredFile]:
+    """Store each file field's upload (or take the file kept from the last try) into `submission`;
+    returns the files newly stored."""
+    stored: list[StoredFile] = []
+    for form_field in fields:
+        if form_field.widget != "file" or form_field.readonly:
+            continue
+        upload = files.get(form_field.name)
+        reference = None
+        if upload is not None and upload.filename:
+            try:
+                new_file = store.store(upload.stream, upload.filename)
+            except FileRefused as refused:
+                submission.errors[form_field.name] = refused.user_message
+            else:
+                stored.append(new_file)
+                reference = file_reference(new_file)
+        if reference is None:
+            reference = kept_reference(form.get(f"{form_field.name}-kept", ""), task_id)
+        if reference is not None:
+            submission.values[form_field.name] = reference
+            submission.typed[form_field.name] = reference
+    return stored
+
+
+def kept_token(reference: str, task_id: int) -> str:
+    """The signed token a page carries for a file already chosen for this task's form."""
+    return _serializer().dumps({"task": task_id, "reference": reference})
+
+
+def kept_reference(token: str, task_id: int) -> str | None:
+    if not token:
+        return None
+    try:
+        kept = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(kept, dict) or kept.get("task") != task_id or parse_file_reference(kept.get("reference")) is None:
+        return None
+    return kept["reference"]
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=KEPT_SALT)
