@@ -8,6 +8,11 @@ per database leads: it holds the `scheduler_lease` row "timers", renewed every t
 lease; others stand by until it expires. Firing is `ProcessEngine.fire_due_timers`, one
 instance transaction per timer, so a timer fires once however often or late it is asked:
 after downtime, each overdue timer fires once, at start-up.
+
+Outer layers may hand `run_scheduler` periodic jobs of their own (`PeriodicJob`: the web app's
+mail). The leading scheduler runs each every so many seconds in a thread of its own, one run at
+a time, so a slow job never holds up the lease; a job that fails is logged by its error's class
+and runs again at its next turn. The engine knows nothing of what the jobs do.
 """
 from __future__ import annotations
 
@@ -17,9 +22,11 @@ import secrets
 import signal
 import socket
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -294,25 +301,73 @@ def _run_as_leader(what: str, work):
         return 0
 
 
+# -- periodic jobs of outer layers ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Work the leading scheduler runs every `seconds` beside the timers (e.g. the web app's mail)."""
+
+    name: str
+    seconds: float
+    work: Callable[[], Any]
+
+
+class _PeriodicRunner:
+    """Runs one job in its own thread when its turn comes, never two runs of it at once."""
+
+    def __init__(self, job: PeriodicJob):
+        self.job = job
+        self.next_at = 0.0             # time.monotonic(): the first turn is at once
+        self.thread: threading.Thread | None = None
+
+    def run_if_due(self, now: float) -> None:
+        if (self.thread is not None and self.thread.is_alive()) or now < self.next_at:
+            return
+        self.next_at = now + self.job.seconds
+        self.thread = threading.Thread(target=self._run, name=f"clerkflow-{self.job.name}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.job.work()
+        except Exception as err:   # only the class: errors may carry personal data in their text
+            log.error("periodic job %s failed (%s); it runs again in %s s", self.job.name, type(err).__name__,
+                      self.job.seconds)
+
+    def finish(self, timeout: float) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+
 # -- the command -------------------------------------------------------------------------------
 
 def run_scheduler(url: str | None = None, *, sweep_seconds: float = 30, lease_seconds: float = 30,
-                  stop_event: threading.Event | None = None) -> None:
+                  stop_event: threading.Event | None = None, periodic: Sequence[PeriodicJob] = ()) -> None:
     """Run the timer scheduler (`clerkflow scheduler`) until `stop_event` is set, SIGINT or SIGTERM.
 
     The database must be migrated. At least one tick runs, so a stop_event set beforehand
-    still catches up on overdue timers (if the lease is free) before shutting down."""
+    still catches up on overdue timers (if the lease is free) before shutting down. `periodic`
+    jobs run while this scheduler holds the lease (see the module docstring)."""
     stop = stop_event or threading.Event()
     engine = open_engine(url)
     timer_scheduler = TimerScheduler(engine, sweep_seconds=sweep_seconds, lease_seconds=lease_seconds)
+    runners = [_PeriodicRunner(job) for job in periodic]
     previous_handlers = _stop_on_signals(stop)
     try:
         timer_scheduler.start()
         log.info("scheduler %s started on %s", timer_scheduler.holder,
                  engine.database.engine.url.render_as_string(hide_password=True))
-        while not stop.wait(timer_scheduler.tick()):
-            pass
+        while True:
+            pause = timer_scheduler.tick()
+            if runners and timer_scheduler.holds_lease():
+                for runner in runners:
+                    runner.run_if_due(time.monotonic())
+                pause = min(pause, *(runner.job.seconds for runner in runners))
+            if stop.wait(pause):
+                break
     finally:
+        for runner in runners:
+            runner.finish(timeout=lease_seconds)
         timer_scheduler.shutdown()
         for signum, handler in previous_handlers.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)

@@ -4,11 +4,15 @@
 forms in `forms/`) and adds the demo accounts and demo requests; running it again keeps
 what is there. `clerkflow run` serves the web app and runs the timer scheduler beside it
 as a child process: one Ctrl-C stops both. `clerkflow serve` is the web app alone (start
-the scheduler once elsewhere with `clerkflow scheduler`).
+the scheduler once elsewhere with `clerkflow scheduler`). The scheduler also runs the mail
+(dispatch and send, every 30 seconds); `clerkflow mail send` does one round by hand, `mail
+status` counts the outbox and `mail retry` queues failed mail again (docs/mail.md).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -20,6 +24,9 @@ from engine import clock
 from engine import cli
 from engine.citydata import seed_defaults
 from engine.migrate import upgrade
+
+MAIL_EVERY_SECONDS = 30
+log = logging.getLogger("clerkflow.mail")
 
 DEMO_REQUESTS = (
     {"requester_name": "Pat Doe", "requester_address": "12 Elm Street",
@@ -51,6 +58,15 @@ def add_web_commands(commands: argparse._SubParsersAction) -> None:
         sub.add_argument("--port", type=int, default=int(os.environ.get("CLERKFLOW_PORT", "5000")))
         sub.add_argument("--threads", type=int, default=8)
         sub.set_defaults(run=handler)
+    # The engine's `scheduler` command, with the web app's mail run beside the timers.
+    commands.choices["scheduler"].set_defaults(run=scheduler_with_mail)
+    mail_parser = commands.add_parser("mail", help="the outbox of letters and task notices (docs/mail.md)",
+                                      description="Mail to requesters and staff, through the outbox.")
+    mail_actions = mail_parser.add_subparsers(dest="mail_action", required=True, metavar="ACTION")
+    mail_actions.add_parser("send", help="queue what is owed and send what is due, once").set_defaults(run=mail_send)
+    mail_actions.add_parser("status", help="count the outbox: waiting, sent, failed").set_defaults(run=mail_status)
+    mail_actions.add_parser("retry", help="queue every failed mail again (not status links: those are erased)"
+                            ).set_defaults(run=mail_retry)
 
 
 def setup(console: cli.Console, options: argparse.Namespace) -> None:
@@ -103,8 +119,106 @@ def serve(console: cli.Console, options: argparse.Namespace) -> None:
     from web import create_app
 
     app = create_app({"DATABASE_URL": console.url})
+    if not app.config.get("SMTP_HOST"):
+        print("Mail: no mail server is set (CLERKFLOW_SMTP_HOST); letters and notices wait in the outbox "
+              "(docs/mail.md).", flush=True)
     print(f"Clerkflow is at http://{options.host}:{options.port}/  (Ctrl-C stops it)", flush=True)
     waitress_serve(app, host=options.host, port=options.port, threads=options.threads, ident="Clerkflow")
+
+
+@contextlib.contextmanager
+def _web_app(url: str):
+    """The web app on `url`, inside an app context; its connections are closed afterwards."""
+    from web import ENGINE_EXTENSION, create_app
+    from web.models import db
+
+    app = create_app({"DATABASE_URL": url})
+    try:
+        with app.app_context():
+            try:
+                yield app
+            finally:
+                for engine in db.engines.values():
+                    engine.dispose()
+    finally:
+        app.extensions[ENGINE_EXTENSION].database.dispose()
+
+
+def _mail_settings(app):
+    from web.mail import MailSettings
+
+    return MailSettings.from_config(app.config)   # a bad setting is a ClerkflowError: printed, exit status 2
+
+
+def mail_send(console: cli.Console, options: argparse.Namespace) -> None:
+    from web.mail import run_mail
+
+    with _web_app(console.url) as app:
+        _mail_settings(app)
+        outcome = run_mail()
+    dispatched, delivery = outcome.dispatched, outcome.delivery
+    print(f"queued: {dispatched.letters} to requesters, {dispatched.task_notices} task notice(s), "
+          f"{dispatched.digests} daily list(s)")
+    if not outcome.configured:
+        print(f"not sent: no mail server is set (CLERKFLOW_SMTP_HOST); {delivery.waiting} mail(s) wait in the outbox")
+    else:
+        print(f"sent: {delivery.sent}; to be tried again: {delivery.retrying}; failed: {delivery.failed}")
+
+
+def mail_status(console: cli.Console, options: argparse.Namespace) -> None:
+    from sqlalchemy import func, select
+
+    from web.models import db
+    from web.models_mail import MailOutbox
+
+    with _web_app(console.url) as app:
+        settings = _mail_settings(app)
+        counts = dict(db.session.execute(select(MailOutbox.status, func.count()).group_by(MailOutbox.status)).all())
+    if settings.configured:
+        print(f"mail server: {settings.host}:{settings.port} ({settings.security}), from {settings.sender}")
+    else:
+        print("mail server: none set (CLERKFLOW_SMTP_HOST): mail is queued but not sent")
+    if not settings.public_base_url:
+        print("links in mail: relative (set CLERKFLOW_PUBLIC_BASE_URL to the site's address)")
+    print(f"waiting: {counts.get('queued', 0)}; sent: {counts.get('sent', 0)}; failed: {counts.get('failed', 0)}")
+
+
+def mail_retry(console: cli.Console, options: argparse.Namespace) -> None:
+    from sqlalchemy import update
+
+    from web.models import db
+    from web.models_mail import FAILED, QUEUED, MailOutbox
+
+    with _web_app(console.url):
+        result = db.session.execute(update(MailOutbox).where(MailOutbox.status == FAILED,
+                                                             MailOutbox.kind != "status_link")
+                                    .values(status=QUEUED, attempts=0, next_attempt_at=clock.now()))
+        db.session.commit()
+    print(f"queued again: {result.rowcount} failed mail(s)")
+
+
+def scheduler_with_mail(console: cli.Console, options: argparse.Namespace) -> None:
+    """`clerkflow scheduler`: the engine's timer scheduler, plus a round of mail every 30 seconds."""
+    from engine.scheduler import PeriodicJob, run_scheduler
+    from web import create_app
+    from web.mail import run_mail
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)   # its own per-run lines drown ours
+    app = create_app({"DATABASE_URL": console.url})
+    with app.app_context():
+        settings = _mail_settings(app)
+    if not settings.configured:
+        log.warning("no mail server is set (CLERKFLOW_SMTP_HOST): mail is queued in the outbox but not sent")
+
+    def mail_round() -> None:
+        with app.app_context():
+            outcome = run_mail()
+        if outcome.dispatched.total or outcome.delivery.sent or outcome.delivery.retrying or outcome.delivery.failed:
+            log.info("mail: queued %d, sent %d, to retry %d, failed %d", outcome.dispatched.total,
+                     outcome.delivery.sent, outcome.delivery.retrying, outcome.delivery.failed)
+
+    run_scheduler(console.url, periodic=[PeriodicJob("mail", MAIL_EVERY_SECONDS, mail_round)])
 
 
 def _stop(_signum, _frame):

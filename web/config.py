@@ -28,6 +28,20 @@ DEFAULTS: dict[str, Any] = {
     "FILES_DIR": None,
     "MAX_FILE_BYTES": 10 * 1024 * 1024,
     "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
+    # Mail (web/mail, docs/mail.md): with no CLERKFLOW_SMTP_HOST mail is queued in the outbox but not sent.
+    "SMTP_HOST": "",
+    "SMTP_PORT": None,                          # default: 465 for ssl, 587 for starttls, 25 for none
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_SECURITY": "starttls",                # none, starttls or ssl
+    "SMTP_FROM": "",                            # e.g. "City Clerk <clerk@city.example>"
+    "SMTP_TIMEOUT": 30,                         # seconds
+    "PUBLIC_BASE_URL": "",                      # e.g. https://records.city.example, for links in mails
+    "MAIL_DIGEST_HOUR": 7,                      # city time: when the daily digest of open tasks goes out
+    "MAIL_MAX_ATTEMPTS": 10,                    # then a mail is marked failed (clerkflow mail retry re-queues)
+    # The letterhead of letters as PDF (web/letter_pdf.py): the city's name and postal address.
+    "LETTERHEAD_CITY": "",
+    "LETTERHEAD_ADDRESS": "",                   # lines separated by "\n" or ";"
 }
 SECRET_KEY_FILE = "secret_key"
 

@@ -40,6 +40,9 @@ RECORDS_MANAGER = "records_manager"
 IT_OPEN_DATA_COORDINATOR = "it_open_data_coordinator"
 OPEN_DATA_OFFICER = "open_data_officer"
 FINANCE = "finance"
+NOTIFY_CHOICES = (("immediate", "Immediately: one e-mail for each new task in my roles"),
+                  ("digest", "Once a day: one e-mail listing my open tasks"),
+                  ("none", "Never: I look at the inbox myself"))
 ROLES = (CLERK, CITY_CLERK, CUSTODIAN, CITY_ATTORNEY, ANALYST, ADMINISTRATOR, RECORDS_MANAGER,
          IT_OPEN_DATA_COORDINATOR, OPEN_DATA_OFFICER, FINANCE)
 # What each role is for, as the administrator's user pages show it (issue 5, "Sign-in and roles").
@@ -77,6 +80,9 @@ class StaffAccount(db.Model):
     roles: Mapped[str] = mapped_column(String(500), default="")     # comma-separated role slugs
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Where task notifications go, and how (docs/mail.md): immediate, digest (daily) or none.
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+    notify: Mapped[str] = mapped_column(String(20), default="immediate", server_default="immediate")
 
     @property
     def role_set(self) -> frozenset[str]:

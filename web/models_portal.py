@@ -29,6 +29,8 @@ class RequesterAccess(db.Model):
     tracking_number: Mapped[str] = mapped_column(TRACKING_NUMBER, unique=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
     token_hash: Mapped[str] = mapped_column(SHA256_HEX, unique=True)
+    # Optional: where the request's letters are e-mailed (docs/mail.md); None when the requester gave none.
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     def __repr__(self) -> str:   # never the hash

@@ -9,11 +9,11 @@ from werkzeug.routing import Rule
 
 # The public portal (issue 5) is open to anyone: "/" (endpoint home) and the portal.* pages.
 OPEN_ENDPOINTS = {"auth.login", "health.healthz", "static", "home", "portal.new_request", "portal.received",
-                  "portal.status", "portal.letter", "api.openapi"}
+                  "portal.status", "portal.letter", "portal.letter_pdf", "portal.lost_link", "api.openapi"}
 # The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
 API_PREFIX = "api."
 SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",
-                    "user_id": 1, "filter_id": 1, "attachment_id": 1}
+                    "user_id": 1, "filter_id": 1, "attachment_id": 1, "number": 1}
 
 
 def closed_rules(app, *, api: bool = False) -> list[Rule]:

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from web import process_engine, signed_in_staff
 from web.admin import bp
 from web.auth import role_required
-from web.models import (ADMINISTRATOR, MIN_PASSWORD_LENGTH, OFFICE_KEYS, ROLE_DESCRIPTIONS, ROLES,
+from web.mail import valid_email_address
+from web.models import (ADMINISTRATOR, MIN_PASSWORD_LENGTH, NOTIFY_CHOICES, OFFICE_KEYS, ROLE_DESCRIPTIONS, ROLES,
                         StaffAccount, custodian_role, db, normalize_username)
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,24 @@ def _display_name(errors: dict[str, str]) -> str:
     return display_name
 
 
+def _email(errors: dict[str, str]) -> str | None:
+    """The optional address task notices go to (docs/mail.md); None when left empty."""
+    typed = request.form.get("email", "").strip()
+    if not typed:
+        return None
+    address = valid_email_address(typed)
+    if address is None:
+        errors["email"] = "Enter an e-mail address like name@city.example, or leave it empty."
+    return address
+
+
+def _notify(errors: dict[str, str]) -> str:
+    chosen = request.form.get("notify", "immediate")
+    if chosen not in {value for value, _label in NOTIFY_CHOICES}:
+        errors["notify"] = "Choose one of the ways to hear of new tasks."
+    return chosen
+
+
 def _password(errors: dict[str, str]) -> str:
     password = request.form.get("password", "")
     confirm = request.form.get("password_confirm", "")
@@ -87,6 +106,11 @@ def _password(errors: dict[str, str]) -> str:
     elif password != confirm:
         errors["password_confirm"] = "The two passwords differ; type the same password twice."
     return password
+
+
+def _values_of(account: StaffAccount) -> dict:
+    return {"display_name": account.display_name, "roles": set(account.role_set), "email": account.email or "",
+            "notify": account.notify or "immediate"}
 
 
 def _account_or_404(user_id: int) -> StaffAccount:
@@ -108,7 +132,7 @@ def users():
 @role_required(ADMINISTRATOR)
 def new_user():
     errors: dict[str, str] = {}
-    values = {"username": "", "display_name": "", "roles": set()}
+    values = {"username": "", "display_name": "", "roles": set(), "email": "", "notify": "immediate"}
     if request.method == "POST":
         username = normalize_username(request.form.get("username", ""))
         if not username:
@@ -120,11 +144,13 @@ def new_user():
             errors["username"] = f'There is already an account "{username}"; choose another username.'
         display_name = _display_name(errors)
         roles = _chosen_roles(None, errors)
+        email, notify = _email(errors), _notify(errors)
         password = _password(errors)
         values = {"username": request.form.get("username", "").strip(), "display_name": display_name,
-                  "roles": roles}
+                  "roles": roles, "email": request.form.get("email", "").strip(), "notify": notify}
         if not errors:
-            account = StaffAccount(username=username, display_name=display_name, active=True)
+            account = StaffAccount(username=username, display_name=display_name, active=True, email=email,
+                                   notify=notify)
             account.set_roles(roles)
             account.set_password(password)
             db.session.add(account)
@@ -135,6 +161,7 @@ def new_user():
             return redirect(url_for(".user", user_id=account.id))
         flash("The account was not created: correct the fields marked below.", "error")
     return render_template("admin/user_new.html", values=values, errors=errors, role_choices=role_choices(),
+                           notify_choices=NOTIFY_CHOICES,
                            min_password_length=MIN_PASSWORD_LENGTH), 400 if errors else 200
 
 
@@ -143,16 +170,19 @@ def new_user():
 def user(user_id: int):
     account = _account_or_404(user_id)
     errors: dict[str, str] = {}
-    values = {"display_name": account.display_name, "roles": set(account.role_set)}
+    values = _values_of(account)
     if request.method == "POST":
         display_name = _display_name(errors)
         roles = _chosen_roles(account, errors)
-        values = {"display_name": display_name, "roles": roles}
+        email, notify = _email(errors), _notify(errors)
+        values = {"display_name": display_name, "roles": roles, "email": request.form.get("email", "").strip(),
+                  "notify": notify}
         if not errors and _leaves_no_administrator(account, roles=roles, active=account.active):
             errors["roles"] = LAST_ADMINISTRATOR
         if not errors:
             account.display_name = display_name
             account.set_roles(roles)
+            account.email, account.notify = email, notify
             db.session.commit()
             log.info("staff account %s changed by staff account %s", account.id, signed_in_staff().id)
             flash(f'Account "{account.username}" is saved.', "info")
@@ -164,10 +194,11 @@ def user(user_id: int):
 def _user_page(account: StaffAccount, *, values=None, errors=None, password_errors=None):
     errors = errors or {}
     password_errors = password_errors or {}
-    values = values or {"display_name": account.display_name, "roles": set(account.role_set)}
+    values = values or _values_of(account)
     status = 400 if errors or password_errors else 200
     return render_template("admin/user.html", account=account, values=values, errors=errors,
                            password_errors=password_errors, role_choices=role_choices(account),
+                           notify_choices=NOTIFY_CHOICES,
                            min_password_length=MIN_PASSWORD_LENGTH, is_self=account.id == signed_in_staff().id), status
 
 

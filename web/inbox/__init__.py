@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
-from web.inbox import assignment, notes, payments, views  # noqa: E402,F401  (register the routes)
+from web.inbox import assignment, letters, notes, payments, views  # noqa: E402,F401  (register the routes)

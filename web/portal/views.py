@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,11 @@ from web import process_engine
 from web.auth import public
 from web.inbox.forms import coerce_submission, fields_of
 from web.models import db
+from web.letter_pdf import Letterhead, file_name, letterhead_from, render_letter_pdf
+from web.mail import messages as mail_messages
+from web.mail import queue as queue_mail
+from web.mail import valid_email_address
+from web.mail.outbox import letter_key, same_address
 from web.models_portal import PortalSubmission, RequesterAccess
 from web.portal import bp
 
@@ -33,9 +39,12 @@ log = logging.getLogger(__name__)
 PROCESS_KEY = "records_request"
 INTAKE_FORM = "request.schema.json"        # the form of the process's start event, "Request received"
 TRACKING_PREFIX = "R"
+TRACKING_NUMBER_SHAPE = re.compile(r"^[A-Z]{1,5}-\d{4}-\d{1,10}$")
 ACTOR = "portal"
 RECEIPT_KEY = "portal_receipt"             # session: the new request's link, shown once
 SUBMISSIONS_PER_HOUR = 5                   # CLERKFLOW_PORTAL_SUBMISSIONS_PER_HOUR overrides
+LINK_REQUESTS_PER_HOUR = 5                 # CLERKFLOW_PORTAL_LINK_REQUESTS_PER_HOUR overrides
+EMAIL_FIELD = "email"                      # optional: where the letters are e-mailed (docs/mail.md)
 WEEKDAYS = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
             ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))
 # The letters a request keeps (docs/records-request.md, "What a request keeps"), as the requester reads them.
@@ -79,6 +88,7 @@ def new_request():
                                "Please wait an hour and try again, or call or visit the City Clerk's office.")
     typed = {form_field.name: request.form.get(form_field.name, "") for form_field in fields}
     typed["office_key"] = request.form.get("office_key", "")
+    typed[EMAIL_FIELD] = request.form.get(EMAIL_FIELD, "").strip()
     submission, field_errors = coerce_submission(fields, request.form)
     try:
         validate_submission(form_validator(schema), submission, schema.get("title", "Your request"))
@@ -87,6 +97,9 @@ def new_request():
     office_key = typed["office_key"] or None
     if office_key is not None and office_key not in {office.key for office in offices}:
         field_errors["office_key"] = "choose one of the offices, or \"I don't know\""
+    email = valid_email_address(typed[EMAIL_FIELD]) if typed[EMAIL_FIELD] else None
+    if typed[EMAIL_FIELD] and email is None:
+        field_errors[EMAIL_FIELD] = "is not an e-mail address we can write to (like name@example.com); or leave it empty"
     if field_errors:
         return _form_page(schema, fields, offices, typed, field_errors, status=422)
 
@@ -96,12 +109,42 @@ def new_request():
         PROCESS_KEY, {**submission, "received_at": received_at, "office_key": office_key},
         actor=ACTOR, tracking_prefix=TRACKING_PREFIX)
     token = secrets.token_urlsafe(32)
-    db.session.add(RequesterAccess(tracking_number=instance.business_key, instance_id=instance.instance_id,
-                                   token_hash=_hash(token)))
+    access = RequesterAccess(tracking_number=instance.business_key, instance_id=instance.instance_id,
+                             token_hash=_hash(token), email=email)
+    db.session.add(access)
+    if email:
+        _queue_receipt(access, token)
     db.session.commit()
     log.info("portal request %s filed (instance %s)", instance.business_key, instance.instance_id)
     session[RECEIPT_KEY] = {"token": token, "instance_id": instance.instance_id}
     return redirect(url_for(".received"))
+
+
+def _queue_receipt(access: RequesterAccess, token: str) -> None:
+    """The requester's first mail, in the same transaction as their access row: the acknowledgement letter
+    with the private link (or the link alone if no acknowledgement is written yet). The letter's key is the
+    one the dispatcher uses, so the acknowledgement is not mailed a second time without the link."""
+    link = _public_link(url_for(".status", token=token))
+    acknowledgement = next((event.changes["acknowledgement_letter"]
+                            for event in process_engine().audit_trail(access.instance_id)
+                            if isinstance(event.changes.get("acknowledgement_letter"), dict)
+                            and event.changes["acknowledgement_letter"].get("text")), None)
+    if acknowledgement is not None:
+        letter_subject, text = str(acknowledgement.get("subject") or ""), str(acknowledgement["text"])
+        subject, body = mail_messages.letter_mail(access.tracking_number, letter_subject, text)
+        key = letter_key(access.instance_id, "acknowledgement_letter", letter_subject, text)
+    else:
+        subject, body = mail_messages.receipt_mail(access.tracking_number)
+        key = f"link:{access.tracking_number}:{access.token_hash[:16]}"
+    queue_mail(db.session, kind="letter" if acknowledgement else "status_link", dedupe_key=key,
+               recipient=access.email or "", subject=subject, body=body, private_link=link,
+               instance_id=access.instance_id, commit=False)
+
+
+def _public_link(path: str) -> str:
+    """An absolute link for a mail: on CLERKFLOW_PUBLIC_BASE_URL when set, else on the address asked for."""
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    return f"{base or request.url_root.rstrip('/')}{path}"
 
 
 @bp.get("/request/received")
@@ -143,6 +186,68 @@ def letter(token: str, number: int):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{access.tracking_number}-{number:02d}-{chosen.name}.txt"')
     return _private(response)
+
+
+@bp.get("/status/<token>/letters/<int:number>.pdf")
+@public
+def letter_pdf(token: str, number: int):
+    """A letter as PDF, with the city's letterhead (web/letter_pdf.py)."""
+    access = _access_for(token)
+    status = _status_of(access)
+    if not 1 <= number <= len(status.letters):
+        abort(404, description="There is no such letter for this request.")
+    chosen = status.letters[number - 1]
+    document = render_letter_pdf({"letter": chosen.name, "subject": chosen.subject, "text": chosen.text},
+                                 letterhead=_letterhead(status.office_name),
+                                 dated=chosen.at.astimezone(CITY_TIME_ZONE).date(), reference=access.tracking_number)
+    response = make_response(document)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{file_name(access.tracking_number, number, chosen.name)}"')
+    return _private(response)
+
+
+def _letterhead(office_name: str | None) -> Letterhead:
+    return letterhead_from(current_app.config, office_name)
+
+
+# -- a lost status link ----------------------------------------------------------------------------
+
+@bp.route("/status/lost", methods=["GET", "POST"])
+@public
+def lost_link():
+    """Tracking number and e-mail address in, a new link mailed out. The answer is the same whether or not
+    they match a request, so the page tells nobody which requests exist or who filed them."""
+    if request.method == "GET":
+        return _private(render_template("portal/lost_link.html", values={}, field_errors={}))
+    values = {"tracking_number": " ".join(request.form.get("tracking_number", "").split()).upper(),
+              EMAIL_FIELD: request.form.get(EMAIL_FIELD, "").strip()}
+    field_errors = {}
+    if not TRACKING_NUMBER_SHAPE.match(values["tracking_number"]):
+        field_errors["tracking_number"] = "Enter the tracking number from your confirmation, like R-2026-00042."
+    if valid_email_address(values[EMAIL_FIELD]) is None:
+        field_errors[EMAIL_FIELD] = "Enter the e-mail address you gave with the request, like name@example.com."
+    if field_errors:
+        return _private(render_template("portal/lost_link.html", values=values, field_errors=field_errors)), 422
+    purpose = "lost_link"
+    limit = int(current_app.config.get("PORTAL_LINK_REQUESTS_PER_HOUR", LINK_REQUESTS_PER_HOUR))
+    if _over_the_limit(purpose, limit):
+        abort(429, description=f"This connection has already asked for {limit} new links in the last hour. "
+                               "Please wait an hour and try again, or call or visit the City Clerk's office.")
+    _count_submission(purpose)
+    access = db.session.scalars(select(RequesterAccess).where(
+        RequesterAccess.tracking_number == values["tracking_number"])).first()
+    if access is not None and same_address(access.email, values[EMAIL_FIELD]):
+        token = secrets.token_urlsafe(32)
+        access.token_hash = _hash(token)      # the old link stops working at once
+        subject, body = mail_messages.new_link_mail(access.tracking_number)
+        queue_mail(db.session, kind="status_link", dedupe_key=f"link:{access.tracking_number}:{access.token_hash[:16]}",
+                   recipient=access.email or "", subject=subject, body=body,
+                   private_link=_public_link(url_for(".status", token=token)), instance_id=access.instance_id,
+                   commit=False)
+        db.session.commit()
+        log.info("portal: new status link for %s queued for mailing", access.tracking_number)
+    return _private(render_template("portal/lost_link_sent.html"))
 
 
 # -- what a requester may see of their request ---------------------------------------------------
@@ -280,24 +385,26 @@ def _limit() -> int:
     return int(current_app.config.get("PORTAL_SUBMISSIONS_PER_HOUR", SUBMISSIONS_PER_HOUR))
 
 
-def _client_key() -> str:
-    """A keyed hash of the client's address: enough to count, not enough to tell who it was."""
+def _client_key(purpose: str = "") -> str:
+    """A keyed hash of the client's address: enough to count, not enough to tell who it was. Each purpose
+    (filing a request, asking for a new link) is counted apart: "lost_link:" is hashed in with the address."""
     secret = current_app.config["SECRET_KEY"]
     key = secret if isinstance(secret, bytes) else str(secret).encode()
-    return hmac.new(key, (request.remote_addr or "unknown").encode(), hashlib.sha256).hexdigest()
+    counted = (f"{purpose}:" if purpose else "") + (request.remote_addr or "unknown")
+    return hmac.new(key, counted.encode(), hashlib.sha256).hexdigest()
 
 
-def _over_the_limit() -> bool:
+def _over_the_limit(purpose: str = "", limit: int | None = None) -> bool:
     since = clock.now() - timedelta(hours=1)
     count = db.session.scalar(select(func.count()).select_from(PortalSubmission).where(
-        PortalSubmission.client_key == _client_key(), PortalSubmission.submitted_at > since))
-    return count >= _limit()
+        PortalSubmission.client_key == _client_key(purpose), PortalSubmission.submitted_at > since))
+    return count >= (_limit() if limit is None else limit)
 
 
-def _count_submission() -> None:
+def _count_submission(purpose: str = "") -> None:
     now = clock.now()
     db.session.execute(delete(PortalSubmission).where(PortalSubmission.submitted_at <= now - timedelta(hours=1)))
-    db.session.add(PortalSubmission(client_key=_client_key(), submitted_at=now))
+    db.session.add(PortalSubmission(client_key=_client_key(purpose), submitted_at=now))
     db.session.commit()
 
 

@@ -1,0 +1,156 @@
+"""A letter as PDF: what a requester prints or files, and what staff attach (issue 5, "Letters and mail").
+
+The letter is the `{letter, subject, text}` the process kept from the city's letter templates
+(engine/services/letters.py); this module only lays it out: the letterhead (city, office,
+address), the date, the request's tracking number, the subject, the text paragraph by paragraph,
+and "Page n of m" at the foot of every page. It uses fpdf2 with its built-in Helvetica, so
+installing Clerkflow needs no system libraries and no font files. Those fonts know only
+Latin-1, so characters outside it are spelled the nearest Latin-1 way (curly quotes become
+straight ones, dashes become hyphens, accents the font lacks are dropped) rather than refused.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fpdf import FPDF
+
+FONT = "Helvetica"
+GREY = (90, 90, 90)
+LINE_HEIGHT = 5.5            # mm, for 11-point text
+# Characters the letter templates and typed text use most often that Latin-1 lacks, as a clerk would type them.
+LATIN_1_SPELLING = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "--", "\u2015": "--", "\u2212": "-",
+    "\u2026": "...", "\u2022": "*", "\u00b7": "\u00b7", "\u2023": "*", "\u2043": "-",
+    "\u2020": "+", "\u2021": "++", "\u2030": " per mille", "\u20ac": "EUR", "\u2122": "(TM)",
+    "\u2190": "<-", "\u2192": "->", "\u2194": "<->", "\u21d2": "=>", "\u2264": "<=", "\u2265": ">=",
+    "\u2260": "!=", "\u2248": "~", "\u2009": " ", "\u200a": " ", "\u2002": " ", "\u2003": " ", "\u202f": " ",
+    "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u2028": "\n", "\u2029": "\n\n",
+    "\u0152": "OE", "\u0153": "oe", "\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d", "\u0131": "i",
+    "\u00a0": " ",
+}
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """Who the letter is from: the city, the office that sends it, and its postal address."""
+
+    city: str = ""
+    office: str = ""
+    address_lines: tuple[str, ...] = ()
+
+
+def latin_1(text: str) -> str:
+    """`text` spelled with Latin-1 characters only (what fpdf2's built-in fonts can draw)."""
+    spelled = []
+    for character in text:
+        if character in LATIN_1_SPELLING:
+            spelled.append(LATIN_1_SPELLING[character])
+        elif ord(character) < 256:
+            spelled.append(character)
+        else:
+            # "ő" -> "o" + combining mark -> "o"; anything with no Latin-1 base at all becomes "?".
+            base = "".join(part for part in unicodedata.normalize("NFKD", character)
+                           if not unicodedata.combining(part) and ord(part) < 256)
+            spelled.append(base or "?")
+    return "".join(spelled)
+
+
+class _LetterPdf(FPDF):
+    def __init__(self, letterhead: Letterhead):
+        super().__init__(format="Letter", unit="mm")
+        self.letterhead = letterhead
+        self.set_margins(25, 20, 25)
+        self.set_auto_page_break(auto=True, margin=22)
+
+    def header(self) -> None:
+        head = self.letterhead
+        if head.city:
+            self.set_font(FONT, "B", 15)
+            self.cell(0, 7, latin_1(head.city), new_x="LMARGIN", new_y="NEXT")
+        if head.office:
+            self.set_font(FONT, "B" if not head.city else "", 12 if not head.city else 11)
+            self.cell(0, 6, latin_1(head.office), new_x="LMARGIN", new_y="NEXT")
+        if head.address_lines:
+            self.set_font(FONT, "", 9)
+            self.set_text_color(*GREY)
+            for line in head.address_lines:
+                self.cell(0, 4.5, latin_1(line), new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0, 0, 0)
+        if head.city or head.office or head.address_lines:
+            self.ln(2)
+            self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+            self.ln(6)
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*GREY)
+        self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="C")
+        self.set_text_color(0, 0, 0)
+
+
+def render_letter_pdf(letter: Mapping[str, Any], *, letterhead: Letterhead = Letterhead(),
+                      dated: date | None = None, reference: str | None = None, compress: bool = True) -> bytes:
+    """The letter as a PDF document. `letter` is the kept `{letter, subject, text}`; `dated` is the day it
+    was sent (city time), `reference` the request's tracking number. `compress=False` leaves the page text
+    readable in the file (for tests)."""
+    subject = latin_1(str(letter.get("subject") or ""))
+    text = latin_1(str(letter.get("text") or "")).replace("\r\n", "\n").replace("\r", "\n")
+    pdf = _LetterPdf(letterhead)
+    pdf.set_compression(compress)
+    pdf.set_title(subject or "Letter")
+    pdf.set_author(latin_1(letterhead.office or letterhead.city or "Clerkflow"))
+    pdf.set_creator("Clerkflow")
+    pdf.add_page()
+    pdf.set_font(FONT, "", 11)
+    if dated is not None:
+        pdf.cell(0, LINE_HEIGHT, f"{dated:%B} {dated.day}, {dated.year}", new_x="LMARGIN", new_y="NEXT")
+    if reference:
+        pdf.cell(0, LINE_HEIGHT, latin_1(f"Request {reference}"), new_x="LMARGIN", new_y="NEXT")
+    if dated is not None or reference:
+        pdf.ln(LINE_HEIGHT)
+    if subject:
+        pdf.set_font(FONT, "B", 11)
+        pdf.multi_cell(0, LINE_HEIGHT, subject, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 11)
+        pdf.ln(LINE_HEIGHT / 2)
+    for paragraph in _paragraphs(text):
+        pdf.multi_cell(0, LINE_HEIGHT, paragraph, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(LINE_HEIGHT / 2)
+    return bytes(pdf.output())
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs are separated by blank lines; single line breaks (an address, a signature) stay."""
+    blocks, current = [], []
+    for line in text.split("\n"):
+        if line.strip():
+            current.append(line.rstrip())
+        elif current:
+            blocks.append("\n".join(current))
+            current = []
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def file_name(reference: str | None, number: int, letter_name: str) -> str:
+    """A download name that is safe in a Content-Disposition header: "R-2026-00001-01-acknowledgement.pdf"."""
+    safe = "".join(character if character.isalnum() or character in "-_" else "-"
+                   for character in f"{reference or 'letter'}-{number:02d}-{letter_name or 'letter'}")
+    return f"{safe[:120]}.pdf"
+
+
+def letterhead_from(config: Mapping[str, Any], office: str | None) -> Letterhead:
+    """The letterhead from the app's settings (CLERKFLOW_LETTERHEAD_CITY, CLERKFLOW_LETTERHEAD_ADDRESS, lines
+    split at ";" or a line break) and the office that holds the request (the City Clerk's when unknown)."""
+    address = str(config.get("LETTERHEAD_ADDRESS") or "").replace(";", "\n")
+    return Letterhead(city=str(config.get("LETTERHEAD_CITY") or "").strip(),
+                      office=(office or "City Clerk's Office").strip(),
+                      address_lines=tuple(line.strip() for line in address.splitlines() if line.strip()))
