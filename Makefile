@@ -8,8 +8,10 @@ INSTALLED := $(VENV)/.installed
 NPM_INSTALLED := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The browser tests (tests/browser, docs/testing.md) drive Debian's Chromium; CLERKFLOW_CHROMIUM names another.
+CHROMIUM ?= $(or $(CLERKFLOW_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: run setup test test-postgres bench clean-demo
+.PHONY: run setup test test-postgres bench clean-demo browser
 
 run: setup
 	$(BIN)/clerkflow run --host $(HOST) --port $(PORT)
@@ -17,8 +19,24 @@ run: setup
 setup: $(INSTALLED) $(NPM_INSTALLED)
 	$(BIN)/clerkflow setup
 
-test: $(INSTALLED) $(NPM_INSTALLED)
+test: $(INSTALLED) $(NPM_INSTALLED) browser
 	$(BIN)/python -m pytest -n auto -q
+
+# Chromium for the browser tests: installed from Debian's packages when missing and we are root;
+# otherwise this says how, and the browser tests are skipped (pytest -ra prints why).
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	        { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	        echo "Could not install chromium: the browser tests will be skipped."; \
+	else \
+	    echo "No Chromium at $(CHROMIUM): the browser tests will be skipped. Install it with"; \
+	    echo "    sudo apt-get install chromium    (or: sudo make browser)"; \
+	    echo "or point CLERKFLOW_CHROMIUM at a Chromium binary."; \
+	fi
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/engine_throughput.py

@@ -28,7 +28,7 @@ def url_of(rule: Rule) -> str:
 def test_every_page_redirects_to_sign_in_when_signed_out(app, client):
     pages = [rule for rule in closed_rules(app) if "GET" in rule.methods]
     assert {rule.endpoint for rule in pages} >= {"inbox.index", "inbox.task", "admin.instances", "admin.instance",
-                                               "admin.users", "admin.new_user", "admin.user", "inbox.attachment"}
+                                               "admin.users", "admin.new_user", "admin.user", "inbox.attachment", "inbox.payment"}
     for rule in pages:
         response = client.get(url_of(rule))
         assert response.status_code == 302, rule
@@ -42,7 +42,7 @@ def test_every_action_redirects_to_sign_in_when_signed_out(app, client, csrf_tok
     assert {rule.endpoint for rule in actions} >= {"inbox.claim", "inbox.complete", "admin.change_status",
                                                    "admin.retry", "auth.logout", "admin.reset_password",
                                                    "admin.deactivate_user", "admin.reactivate_user", "inbox.comment",
-                                                   "inbox.attach"}
+                                                   "inbox.attach", "inbox.record_payment"}
     token = csrf_token(client)
     for rule in actions:
         response = client.post(url_of(rule), data={"csrf_token": token})

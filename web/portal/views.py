@@ -330,6 +330,11 @@ def _status_of(access: RequesterAccess) -> RequestStatus:
                          tuple(timeline), tuple(letters))
 
 
+def request_status(instance_id: int, tracking_number: str) -> RequestStatus:
+    """What the requester's status page says of a request; staff pages use it too (the amount due)."""
+    return _status_of(RequesterAccess(tracking_number=tracking_number, instance_id=instance_id))
+
+
 def _waiting(engine, instance, data: dict[str, Any]) -> tuple[str | None, Decimal | None]:
     """What the request waits for from the requester (a prepayment, a balance), and how much."""
     if instance.status not in ("active", "incident", "suspended"):
