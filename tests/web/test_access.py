@@ -28,7 +28,8 @@ def url_of(rule: Rule) -> str:
 def test_every_page_redirects_to_sign_in_when_signed_out(app, client):
     pages = [rule for rule in closed_rules(app) if "GET" in rule.methods]
     assert {rule.endpoint for rule in pages} >= {"inbox.index", "inbox.task", "admin.instances", "admin.instance",
-                                               "admin.users", "admin.new_user", "admin.user", "inbox.attachment", "inbox.payment"}
+                                               "admin.users", "admin.new_user", "admin.user", "inbox.attachment",
+                                               "inbox.payment"}
     for rule in pages:
         response = client.get(url_of(rule))
         assert response.status_code == 302, rule
