@@ -188,3 +188,37 @@ def test_deactivated_account_keeps_its_old_hash(app, make_staff, account, csrf_t
     make_staff("former", "clerk", active=False)
     assert sign_in(app, csrf_token, "former", staff_password)[1].status_code == 200
     assert account("former").password_hash.startswith("pbkdf2:")
+
+
+def test_administrator_gives_a_new_account_an_email_address_and_a_daily_list(admin_client, post_form, account):
+    response = create(admin_client, post_form, email=" tess@city.example ", notify="digest")
+    assert response.status_code == 302
+    tess = account("tess")
+    assert (tess.email, tess.notify) == ("tess@city.example", "digest")
+
+
+def test_administrator_changes_a_staff_email_address_and_how_they_hear_of_tasks(admin_client, post_form,
+                                                                               make_staff, account):
+    make_staff("jo", "clerk")
+    jo = account("jo")
+    page = admin_client.get(f"/admin/users/{jo.id}").get_data(as_text=True)
+    assert 'name="email"' in page and 'value="immediate" checked' in page      # immediately, until changed
+    path = f"/admin/users/{jo.id}"
+    response = post_form(admin_client, path, {"display_name": "Jo", "roles": ["clerk"], "email": "jo@city.example",
+                                              "notify": "none"}, token_from=path)
+    assert response.status_code == 302
+    assert (account("jo").email, account("jo").notify) == ("jo@city.example", "none")
+    response = post_form(admin_client, path, {"display_name": "Jo", "roles": ["clerk"], "email": ""}, token_from=path)
+    assert response.status_code == 302 and account("jo").email is None
+
+
+def test_an_email_address_that_cannot_be_written_to_is_explained(admin_client, post_form, make_staff, account):
+    make_staff("jo", "clerk")
+    path = f"/admin/users/{account('jo').id}"
+    response = post_form(admin_client, path, {"display_name": "Jo", "roles": ["clerk"], "email": "jo@@city",
+                                              "notify": "sometimes"}, token_from=path)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter an e-mail address like name@city.example" in text and 'value="jo@@city"' in text
+    assert "Choose one of the ways to hear of new tasks" in text
+    assert account("jo").email is None
