@@ -217,3 +217,50 @@ def test_openapi_document_lists_exactly_the_api_routes(app, client):
     references = set(re.findall(r'"#/components/(\w+)/(\w+)"', str(document).replace("'", '"')))
     for kind, name in references:
         assert name in document["components"][kind], name
+
+
+def test_claimant_delegates_a_task_through_the_api(client, token_for, make_staff, review_request, process_engine):
+    make_staff("bob", "custodian")
+    headers = bearer(token_for("custodian", username="ann"))
+    client.post(f"/api/tasks/{review_request.task_id}/claim", headers=headers)
+    response = client.post(f"/api/tasks/{review_request.task_id}/assign", headers=headers, json={"assignee": "bob"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["assignee"] == "bob"
+    last = process_engine.audit_trail(review_request.instance_id)[-1]
+    assert (last.actor, last.action, last.detail) == ("ann", "delegate", "from ann to bob")
+
+
+@pytest.mark.parametrize("body, field_problem", [
+    ({}, "Required: a username, or null."),
+    ({"assignee": 7}, "A username, or null."),
+    ({"assignee": "carl"}, "Carl cannot be given \"Review request\": it is work for the custodian role"),
+    ({"assignee": "nobody"}, "There is no active staff account \"nobody\""),
+])
+def test_assigning_to_someone_who_cannot_take_the_task_is_422_naming_the_field(
+        client, token_for, make_staff, review_request, process_engine, body, field_problem):
+    make_staff("carl", "clerk")
+    headers = bearer(token_for("custodian", username="ann"))
+    process_engine.claim_task(review_request.task_id, actor="ann")
+    error = assert_error(client.post(f"/api/tasks/{review_request.task_id}/assign", headers=headers, json=body),
+                         422)
+    assert error["fields"]["assignee"].startswith(field_problem)
+    assert process_engine.get_task(review_request.task_id).assignee == "ann"
+
+
+def test_supervisor_token_reassigns_and_returns_a_task_to_the_shared_inbox(client, token_for, make_staff,
+                                                                           review_request, process_engine):
+    make_staff("bob", "custodian")
+    make_staff("dot", "custodian")
+    process_engine.claim_task(review_request.task_id, actor="bob")
+    custodian = bearer(token_for("custodian", username="ann"))
+    assert_error(client.post(f"/api/tasks/{review_request.task_id}/assign", headers=custodian,
+                             json={"assignee": "dot"}), 403, "forbidden")
+    assert_error(client.post(f"/api/tasks/{review_request.task_id}/assign", headers=custodian,
+                             json={"assignee": None}), 403, "forbidden")
+    supervisor = bearer(token_for("records_manager", username="rita"))
+    moved = client.post(f"/api/tasks/{review_request.task_id}/assign", headers=supervisor, json={"assignee": "dot"})
+    assert moved.get_json()["assignee"] == "dot"
+    back = client.post(f"/api/tasks/{review_request.task_id}/assign", headers=supervisor, json={"assignee": None})
+    assert back.get_json()["assignee"] is None
+    assert_error(client.post(f"/api/tasks/{review_request.task_id}/assign", headers=supervisor,
+                             json={"assignee": None}), 409)
