@@ -77,11 +77,11 @@ def _page(status: int, title: str, message: str, *, details=(), reference: str |
 
 def _too_large() -> str:
     """The 413 text, naming the file size limit in force (`MAX_FILE_BYTES`, web/config.py)."""
-    from web.filestore import megabytes
+    from web.filestore import human_size
     limit = current_app.config.get("MAX_FILE_BYTES")
     if not limit:
         return PLAIN_WORDS[413][1]
-    return (f"The upload is larger than Clerkflow accepts (a file may be at most {megabytes(int(limit))}), so "
+    return (f"The upload is larger than Clerkflow accepts (a file may be at most {human_size(int(limit))}), so "
             "nothing was saved. Go back and choose a smaller file, or split it into several.")
 
 

@@ -78,7 +78,7 @@ class FileStore:
         if not content:
             raise FileRefused(f'"{name}" is empty; choose the file again.' if name else "Choose a file to upload.")
         if len(content) > self.max_bytes:
-            raise FileRefused(f'"{name}" is larger than the {megabytes(self.max_bytes)} a file may be.')
+            raise FileRefused(f'"{name}" is larger than the {human_size(self.max_bytes)} a file may be.')
         content_type = accepted_type(name, content)
         sha256 = hashlib.sha256(content).hexdigest()
         target = self.path_of(sha256)
@@ -179,14 +179,10 @@ def clean_filename(filename: str | None) -> str:
     return name[:255]
 
 
-def megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
-
-
 def human_size(size: int) -> str:
-    """1234567 -> "1.2 MB" (what the attachment list and file fields show)."""
+    """1234567 -> "1.2 MB", 10485760 -> "10 MB" (what file lists, fields and limits show)."""
     if size < 1024:
         return f"{size} bytes"
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"

@@ -10,7 +10,7 @@ from engine import FormInvalid, TaskView, clock
 from engine.forms import form_validator, validate_submission
 from web import process_engine, signed_in_staff, visible_task, work_roles
 from web.auth import is_safe_local_path, staff_only
-from web.filestore import file_store, human_size, megabytes
+from web.filestore import file_store, human_size
 from web.inbox import bp
 from web.inbox.assignment import follow_ups_due, follow_ups_on, is_supervisor, saved_filters
 from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter, city_today, office_choices
@@ -138,7 +138,7 @@ def _task_page(task: TaskView, submission: Submission | None = None, *, field_er
                            comments=comments_on(task.instance_id), attachments=attachments_of(task.instance_id),
                            comment_text=comment_text, notes_error=notes_error,
                            comment_limit=COMMENT_MAX_CHARACTERS, human_size=human_size,
-                           attachment_accept=FILE_ACCEPT, attachment_limit=megabytes(file_store().max_bytes)), status
+                           attachment_accept=FILE_ACCEPT, attachment_limit=human_size(file_store().max_bytes)), status
 
 
 def _form_fields(task: TaskView):
