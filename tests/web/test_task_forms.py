@@ -361,3 +361,28 @@ def test_every_input_of_the_task_page_has_a_label(estimate_page, client):
             continue      # radios sit in a fieldset whose legend names them, each inside its own label
         input_id = re.search(r'id="([^"]+)"', attributes)
         assert input_id and input_id.group(1) in labelled, f"{tag}{attributes}"
+
+
+def test_error_paths_of_array_items_name_the_row_the_person_typed_in():
+    # Rows 0 and 2 of the page were empty; the engine's item 1 is the page's row 3.
+    fields = fields_of(ESTIMATE_SCHEMA, ESTIMATE_UI)
+    submission = read_submission(fields, {"search_hours-1-employee": "J. Ortiz", "search_hours-1-hours": "1",
+                                          "search_hours-3-employee": "M. Chen", "search_hours-3-hours": "-2"})
+    assert submission.values["search_hours"] == [{"employee": "J. Ortiz", "hours": 1}, {"employee": "M. Chen", "hours": -2}]
+    assert submission.input_name("search_hours.1.hours") == "search_hours-3-hours"
+    assert submission.input_name("search_hours/0/employee") == "search_hours-1-employee"
+    assert submission.input_name("search_hours") == "search_hours" and submission.input_name("pages") == "pages"
+
+
+def test_file_chosen_before_adding_a_row_is_kept(submit_estimate):
+    response = submit_estimate({"add_row": "search_hours", "worksheet": (io.BytesIO(PDF), "worksheet.pdf")},
+                               content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Chosen: <strong>worksheet.pdf</strong>" in page
+    assert 'name="worksheet-kept"' in page
+
+
+def test_task_form_with_a_file_field_is_sent_as_multipart_with_its_csrf_token(estimate_page, client):
+    page = client.get(estimate_page).get_data(as_text=True)
+    form = re.search(r'<form method="post" action="[^"]+/complete"[^>]*>.*?</form>', page, re.S).group(0)
+    assert 'enctype="multipart/form-data"' in form and 'name="csrf_token"' in form
