@@ -246,10 +246,14 @@ class Queries:
         follow-ups, say). `order`: "age" (oldest first, the default) or "due" (soonest due first, tasks without a due
         date last, then oldest first)."""
         page, skip = _page(limit), max(0, offset)
+        sort = _task_order(order)
+        if roles is None and assignee is None and instance_id is None and status == TaskStatus.OPEN.value:
+            # Every open task (a supervisor's view): read it as the union of every role's inbox, each
+            # branch an index range cut at a page, rather than sorting all open tasks for one page.
+            roles = set(office_roles(office)) if office else self._open_task_roles()
         conditions = self._task_conditions(assignee=assignee, instance_id=instance_id, status=status,
                                            process_key=process_key, due_from=due_from, due_before=due_before,
                                            office=office if roles is None else None, task_ids=task_ids)
-        sort = _task_order(order)
         if roles is None:
             statement = _TASK_WITH_INSTANCE.where(*conditions, *_text_condition(text))
             statement = statement.order_by(*(key(TASK.c) for key in sort)).limit(page).offset(skip)
@@ -268,6 +272,13 @@ class Queries:
         with self.database.read() as session:
             return [task_view(found, found.business_key, found.instance_title)
                     for found in session.connection().execute(statement)]
+
+    def _open_task_roles(self) -> set[str]:
+        """The candidate roles of the open tasks (read from the inbox index alone)."""
+        with self.database.read() as session:
+            return set(session.connection().execute(
+                select(TASK.c.candidate_role).where(TASK.c.status == TaskStatus.OPEN,
+                                                    TASK.c.candidate_role.is_not(None)).distinct()).scalars())
 
     def count_tasks(self, *, roles: set[str] | None = None, assignee: str | None = None,
                     instance_id: int | None = None, status: str = "open", process_key: str | None = None,
