@@ -108,3 +108,20 @@ def test_task_list_can_be_narrowed_to_given_tasks(engine, deploy):
     assert [t.task_id for t in engine.list_tasks(roles={POLICE}, task_ids=[second.task_id])] == [second.task_id]
     assert engine.count_tasks(roles={POLICE}, task_ids=[]) == 0
     assert engine.count_tasks(roles={POLICE}, task_ids=[first.task_id, second.task_id]) == 2
+
+
+def test_every_open_task_pages_in_due_order_whatever_its_role(engine, deploy):
+    """A supervisor's "everyone" view: the union of every role's inbox, paged as one list."""
+    deploy("routed")
+    due_days = {"custodian:police": "2026-11-27", "custodian:fire": "2026-11-25", "clerk": "2026-11-26",
+                "custodian:city_clerk": None}
+    made = {}
+    for role, day in due_days.items():
+        data = {"custodian_role": role, **({"response_due_at": f"{day}T17:00:00-06:00"} if day else {})}
+        [made[role]] = engine.start_instance("routed", data, actor="clerk").open_tasks
+    engine.complete_task(made["clerk"].task_id, {}, actor="cleo")
+    expected = [made[role].task_id for role in ("custodian:fire", "custodian:police", "custodian:city_clerk")]
+    assert [t.task_id for t in engine.list_tasks(order="due", limit=2)] == expected[:2]
+    assert [t.task_id for t in engine.list_tasks(order="due", limit=2, offset=2)] == expected[2:]
+    assert engine.count_tasks() == 3
+    assert [t.task_id for t in engine.list_tasks(office="city_clerk")] == [made["custodian:city_clerk"].task_id]
