@@ -138,6 +138,7 @@ def _web_app(url: str):
             try:
                 yield app
             finally:
+                db.session.remove()      # hand its connection back first: disposing leaves checked-out ones open
                 for engine in db.engines.values():
                     engine.dispose()
     finally:

@@ -388,3 +388,40 @@ def test_a_subject_cannot_smuggle_in_another_header(mail_app):
                      body="Text", private_link=None)
     message = build_message(row, MailSettings.from_config(mail_app.config), MONDAY_9AM)
     assert message["Bcc"] is None and message["Subject"] == "Hello Bcc: everyone@example.org"
+
+
+def work(engine, bpmn_id: str, answers: dict) -> None:
+    """Complete the request's one open task `bpmn_id` as its custodian."""
+    [task] = [task for task in engine.list_tasks() if task.bpmn_id == bpmn_id]
+    view = engine.complete_task(task.task_id, answers, actor="custodian")
+    assert view.incidents == ()
+
+
+def to_decision(engine) -> None:
+    work(engine, "review_request", {"holds_record": True, "description_sufficient": True})
+    work(engine, "estimate_fees", {"search_hours": [], "pages": 0})
+    work(engine, "check_personal_privacy", {"personal_information": False})
+
+
+def test_requester_is_mailed_the_denial_with_its_grounds(client, portal, mailbox, send_mail, file_request):
+    tracking_number = file_request(email=REQUESTER)
+    to_decision(portal)
+    work(portal, "decide_request", {"decision": "deny", "exemption_codes": ["45-221(a)(14)"],
+                                    "grounds_text": "Correspondence with a private individual."})
+    send_mail()
+    denial = [message for message in mailbox.wait_for(2) if "K.S.A. 45-221(a)(14)" in message.get_content()]
+    assert len(denial) == 1 and tracking_number in denial[0]["Subject"]
+
+
+def test_requester_is_told_when_the_records_are_provided(client, portal, mailbox, send_mail, file_request):
+    tracking_number = file_request(email=REQUESTER)
+    to_decision(portal)
+    work(portal, "decide_request", {"decision": "grant"})
+    work(portal, "prepare_records", {"delivery_method": "inspection"})
+    send_mail()
+    assert len(mailbox.wait_for(1)) == 1                 # nothing but the acknowledgement so far
+    work(portal, "provide_records", {"provided_on": "2026-11-24", "supervised_by": "Jo Records"})
+    send_mail()
+    [_, provided] = mailbox.wait_for(2)
+    assert provided["Subject"] == f"The records of your request {tracking_number} were provided"
+    assert "were provided on 2026-11-24" in provided.get_content()

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, HumanTask, TaskStatus
@@ -84,7 +85,7 @@ def queue_requester_mail(session: Session, now: datetime) -> int:
         queued += _queue_for_event(session, (instance_id, tracking_number, email), changes, now)
     _move_cursor(session, "audit_event", audit_top)
     _move_cursor(session, "requester_access", access_top)
-    session.commit()
+    _commit_cursors(session)
     return queued
 
 
@@ -142,7 +143,7 @@ def queue_task_notices(session: Session, settings: MailSettings, now: datetime, 
                                     recipient=account.email, subject=subject, body=body,
                                     instance_id=task.instance_id, now=now)
     _move_cursor(session, "human_task", top)
-    session.commit()
+    _commit_cursors(session)
     return queued
 
 
@@ -182,3 +183,10 @@ def _move_cursor(session: Session, name: str, position: int) -> None:
         session.add(MailCursor(name=name, position=position))
     elif position > row.position:
         row.position = position
+
+
+def _commit_cursors(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError:   # another dispatcher wrote the first cursor row at the same moment: its look counts
+        session.rollback()

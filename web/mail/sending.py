@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from web.mail.messages import link_paragraph, one_line
@@ -28,6 +28,9 @@ log = logging.getLogger("clerkflow.mail")
 
 BATCH = 100
 MAX_BACKOFF = timedelta(hours=1)
+# A row being sent is put this far ahead first, so a second sender (`clerkflow mail send` beside the
+# scheduler) skips it; if the sender dies mid-send, the row is tried again after this long.
+CLAIM = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ def send_due(session: Session, settings: MailSettings, now: datetime, *, batch: 
     sent = retrying = failed = 0
     try:
         for row in due:
+            if not _claim(session, row, now):
+                continue
             try:
                 connection.send_message(build_message(row, settings, now))
             except smtplib.SMTPRecipientsRefused as err:      # the address itself is refused: trying again won't help
@@ -121,6 +126,15 @@ def send_due(session: Session, settings: MailSettings, now: datetime, *, batch: 
         except (OSError, smtplib.SMTPException):
             connection.close()
     return Delivery(sent=sent, retrying=retrying, failed=failed)
+
+
+def _claim(session: Session, row: MailOutbox, now: datetime) -> bool:
+    """Take the row for this sender; False when another sender took or sent it since it was read."""
+    claimed = session.execute(update(MailOutbox).where(
+        MailOutbox.id == row.id, MailOutbox.status == QUEUED, MailOutbox.attempts == row.attempts,
+        MailOutbox.next_attempt_at <= now).values(next_attempt_at=now + CLAIM)).rowcount
+    session.commit()
+    return claimed == 1
 
 
 def _try_failed(row: MailOutbox, err: BaseException, settings: MailSettings, now: datetime) -> str:
