@@ -1,5 +1,8 @@
 """What the browser tests share: where Chromium is, why the tests cannot run, and `Visit`, one
-person's browser tab that audits every page it shows with axe-core and keeps screenshots."""
+person's browser tab that audits every page it shows with axe-core and keeps screenshots.
+
+An audit also fails when the browser reported an error on the console: a script or style the
+Content-Security-Policy refused, a script that failed, a file that could not be loaded."""
 from __future__ import annotations
 
 import os
@@ -39,6 +42,7 @@ class Visit:
     page: object
     shown: list[str] = field(default_factory=list)
     audited: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)     # the browser's console errors (a refused script, ...)
 
     def go(self, path: str):
         self.page.goto(path)
@@ -47,6 +51,8 @@ class Visit:
     def audit(self):
         """axe-core on the page shown now: fails on any serious or critical WCAG 2.1 A/AA violation."""
         self.page.wait_for_load_state()
+        errors, self.errors = self.errors, []
+        assert not errors, f"the browser reported errors on {self.page.url}: {errors}"
         audit(self.page)
         self.audited.add(_document(self.page.url))
         return self.page
@@ -58,6 +64,11 @@ class Visit:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         return self.page
+
+    def console(self, kind: str, text: str, source: str) -> None:
+        """An error on the console, unless it is a page's own status (a 404 or 422 page is a page)."""
+        if kind == "error" and _document(source) not in {_document(url) for url in (*self.shown, self.page.url)}:
+            self.errors.append(f"{text} ({source})" if source else text)
 
     def unaudited(self) -> list[str]:
         return [url for url in self.shown if _document(url) not in self.audited]

@@ -98,14 +98,16 @@ def person(request, browser, site):
     contexts = []
 
     def open_as(who: str) -> Visit:
-        context = browser.new_context(base_url=site.url, bypass_csp=True, viewport=VIEWPORT, accept_downloads=True,
-                                      locale="en-US", timezone_id="America/Chicago")
+        context = browser.new_context(base_url=site.url, viewport=VIEWPORT, accept_downloads=True, locale="en-US",
+                                      timezone_id="America/Chicago")
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
         visit = Visit(who, page)
         page.on("framenavigated", lambda frame: frame == page.main_frame and frame.url.startswith(site.url)
                 and visit.shown.append(frame.url))
+        page.on("console", lambda message: visit.console(message.type, message.text, message.location.get("url", "")))
+        page.on("pageerror", lambda error: visit.errors.append(str(error)))
         visits.append(visit)
         return visit
 

@@ -1,0 +1,68 @@
+"""The pages the walk does not reach pass axe-core too (WCAG 2.1 A and AA): forms sent back with their
+errors, the error pages, an administrator's instance pages and staff list, and the portal on a phone."""
+from __future__ import annotations
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
+
+from browsing import DEMO_PASSWORD  # noqa: E402
+
+PHONE = {"width": 390, "height": 844}
+
+
+def sign_in(visit, username: str):
+    page = visit.go("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    return visit.audit()
+
+
+def test_forms_sent_back_with_their_errors_explain_each_field(person):
+    requester = person("requester")
+    page = requester.go("/request")
+    page.get_by_label("Your name").fill("Pat Doe")
+    page.get_by_role("button", name="Send my request").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your request was not sent yet")
+    expect(page.get_by_label("Your address")).to_have_accessible_description(
+        "Your address is required Where we can write to you about the request.")
+    requester.audit()
+
+    staff = person("clerk")
+    page = staff.go("/login")
+    page.get_by_label("Username").fill("clerk")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("do not match an active staff account")
+    staff.audit()
+
+    sign_in(staff, "clerk")
+    page = staff.go("/inbox/payments?tracking_number=R-2026-00001")
+    expect(page.get_by_text("This request is not waiting for a payment")).to_be_visible()
+    page = staff.go("/inbox/payments?tracking_number=R-1999-00001")
+    expect(page.get_by_role("alert")).to_contain_text("There is no records request R-1999-00001")
+
+
+def test_error_pages_and_administration_pages(person):
+    admin = person("administrator")
+    page = admin.go("/status/no-such-link")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    sign_in(admin, "admin")
+    page = admin.go("/admin/instances")
+    expect(page.get_by_role("heading", name="Process instances", level=1)).to_be_visible()
+    page.get_by_role("link", name="R-2026-00001", exact=False).first.click()
+    expect(page.get_by_role("heading", name="Change status")).to_be_visible()
+    admin.audit()
+    admin.go("/admin/users")
+    page = admin.go("/inbox/tasks/999999")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    admin.go("/inbox")
+
+
+def test_the_portal_on_a_phone(person):
+    requester = person("requester on a phone")
+    requester.page.set_viewport_size(PHONE)
+    for path in ("/", "/request"):
+        page = requester.go(path)
+        expect(page.get_by_role("link", name="Request records")).to_be_visible()
