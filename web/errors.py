@@ -21,8 +21,8 @@ PLAIN_WORDS = {
     403: ("Not allowed", "Your roles do not open this page. Ask an administrator if you need it."),
     404: ("Not found", "There is no such page. Check the address, or go back to your inbox."),
     405: ("Not allowed", "That page cannot be used this way."),
-    413: ("Too large", "The upload is larger than Clerkflow accepts, so nothing was saved. Go back and choose a "
-                       "smaller file (or split it into several)."),
+    413: ("Too large", ("The upload is larger than Clerkflow accepts, so nothing was saved. Go back and choose a "
+                        "smaller file (or split it into several).")),
 }
 
 

@@ -13,7 +13,7 @@ from web import signed_in_staff, visible_task
 from web.auth import staff_only
 from web.filestore import FileRefused, file_store
 from web.inbox import bp
-from web.inbox.views import _task_page
+from web.inbox.views import _task_page   # a refused note shows the task page again, with what was typed
 from web.models_notes import COMMENT_MAX_CHARACTERS, add_attachments, add_comment, attachment_of
 
 
@@ -47,7 +47,9 @@ def attach(task_id: int):
     if refusals:   # all or nothing, so the list never holds half of what the person meant to attach
         return _task_page(task, notes_error=" ".join(refusals) + " Nothing was attached.", status=422)
     add_attachments(task.instance_id, stored, signed_in_staff().username)
-    flash(f"Attached {', '.join(each.filename for each in stored)}.", "info")
+    # Name the files when there are few: the flash message travels in the session cookie, which is small.
+    named = ", ".join(each.filename for each in stored) if len(stored) <= 3 else f"{len(stored)} files"
+    flash(f"Attached {named}.", "info")
     return redirect(url_for(".task", task_id=task_id, _anchor="attachments"))
 
 
