@@ -141,7 +141,8 @@ def estimate_over_25(engine, tracking_number: str) -> None:
 # -- requesters -----------------------------------------------------------------------------------
 
 def test_requester_is_mailed_the_acknowledgement_with_the_tracking_number_and_status_link(
-        client, portal, mailbox, send_mail, file_request, mail_app):
+        client, portal, mailbox, send_mail, file_request, mail_app, caplog):
+    caplog.set_level("DEBUG")
     tracking_number = file_request(email=REQUESTER)
     outcome = send_mail()
     assert outcome.delivery.sent == 1
@@ -154,6 +155,10 @@ def test_requester_is_mailed_the_acknowledgement_with_the_tracking_number_and_st
     assert tracking_number in client.get(status_path).get_data(as_text=True)
     [row] = outbox_rows(mail_app)
     assert row.status == "sent" and row.private_link is None          # the link is not kept once mailed
+    ours = "\n".join(record.getMessage() for record in caplog.records   # not the test server's own log
+                     if record.name.startswith(("clerkflow", "web", "engine")))
+    assert f"mail {row.id} sent" in ours
+    assert REQUESTER not in ours and "Pat Doe" not in ours and status_path not in ours
 
 
 def test_requester_who_gave_no_email_address_is_mailed_nothing(client, portal, mailbox, send_mail, file_request):
@@ -232,6 +237,43 @@ def test_mail_is_marked_failed_after_its_last_try_and_loses_its_link(client, por
     [row] = outbox_rows(mail_app)
     assert (row.status, row.attempts, row.private_link) == ("failed", 3, None)
     assert row.last_error in ("ConnectionRefusedError", "SMTPConnectError", "SMTPServerDisconnected")
+
+
+def test_failed_mail_is_queued_again_on_the_administrators_word(client, portal, send_mail, file_request,
+                                                               time_machine, mail_app, smtp_port, database_url,
+                                                               monkeypatch, capsys):
+    mail_app.config["MAIL_MAX_ATTEMPTS"] = 1
+    file_request(email=REQUESTER)
+    send_mail()
+    from web.commands import main
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["mail", "retry"]) == 0
+    assert "queued again: 1 failed mail(s)" in capsys.readouterr().out
+    controller, mailbox = start_server(smtp_port)
+    try:
+        assert send_mail().delivery.sent == 1
+        [message] = mailbox.wait_for(1)
+        assert "Its tracking number is" in message.get_content()
+        assert not MAILED_LINK.search(message.get_content())    # the link was erased when the mail failed
+    finally:
+        controller.stop()
+
+
+def test_a_mail_another_sender_has_taken_is_not_sent_twice(client, portal, mailbox, file_request, mail_app):
+    from web.mail.sending import send_due
+    from web.mail.settings import MailSettings
+    file_request(email=REQUESTER)
+    with mail_app.app_context():
+        from web.mail.dispatch import queue_requester_mail
+        queue_requester_mail(db.session, MONDAY_9AM)
+        settings = MailSettings.from_config(mail_app.config)
+        first_look = db.session.scalars(select(MailOutbox)).all()
+        assert send_due(db.session, settings, MONDAY_9AM).sent == 1
+        # A second sender that read the row before the first one sent it finds it taken.
+        from web.mail import sending
+        [row] = first_look
+        assert sending._claim(db.session, row, MONDAY_9AM) is False
+    assert len(mailbox.wait_for(1)) == 1
 
 
 def test_without_a_mail_server_mail_waits_in_the_outbox_and_the_command_says_so(
