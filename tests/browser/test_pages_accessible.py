@@ -44,7 +44,13 @@ def test_forms_sent_back_with_their_errors_explain_each_field(person):
     expect(page.get_by_role("alert")).to_contain_text("There is no records request R-1999-00001")
 
 
-def test_error_pages_and_administration_pages(person):
+def test_error_pages_and_administration_pages(person, site):
+    from web import ENGINE_EXTENSION
+
+    # A request entered without its tracking prefix stops with an incident at "Acknowledge the request".
+    stopped = site.app.extensions[ENGINE_EXTENSION].start_instance("records_request", {
+        "requester_name": "Pat Doe", "requester_address": "12 Elm Street", "records_description": "Minutes",
+        "received_at": "2026-11-20T09:00:00-06:00", "office_key": None}, actor="tests")
     admin = person("administrator")
     page = admin.go("/status/no-such-link")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
@@ -54,6 +60,8 @@ def test_error_pages_and_administration_pages(person):
     page.get_by_role("link", name="R-2026-00001", exact=False).first.click()
     expect(page.get_by_role("heading", name="Change status")).to_be_visible()
     admin.audit()
+    page = admin.go(f"/admin/instances/{stopped.instance_id}")
+    expect(page.get_by_role("button", name="Retry")).to_be_visible()
     admin.go("/admin/users")
     page = admin.go("/inbox/tasks/999999")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
