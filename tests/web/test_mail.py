@@ -171,7 +171,7 @@ def test_an_email_address_that_cannot_be_written_to_is_refused_beside_the_field(
     response = client.post("/request", data={**REQUEST, "email": "pat at example", "csrf_token": csrf_token(client, "/request")})
     text = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "E-mail address is not an e-mail address we can write to" in text and 'value="pat at example"' in text
+    assert "E-mail address cannot be written to: an address looks like name@example.com" in text and 'value="pat at example"' in text
     assert portal.list_instances() == []
 
 

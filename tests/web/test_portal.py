@@ -200,3 +200,19 @@ def test_only_the_portal_pages_are_open_to_strangers(app, client):
     for rule in closed:
         path = rule.build({name: samples[name] for name in rule.arguments}, append_unknown=False)[1]
         assert client.get(path).headers["Location"].startswith("/login?next="), rule
+
+
+def test_request_form_asks_for_an_email_address_but_does_not_require_it(client, portal, file_request):
+    page = client.get("/request").get_data(as_text=True)
+    assert "Your e-mail address (optional)" in page and 'name="email" type="email"' in page
+    assert 'href="/status/lost"' in page                        # the way to a new status link
+    tracking_number, status_path, _ = filed(client, file_request, {"email": ""})
+    assert tracking_number in client.get(status_path).get_data(as_text=True)
+
+
+def test_status_page_offers_each_letter_as_pdf_and_as_text(client, portal, file_request):
+    _, status_path, _ = filed(client, file_request)
+    page = client.get(status_path).get_data(as_text=True)
+    assert f'href="{status_path}/letters/1.pdf">Download as PDF' in page
+    assert f'href="{status_path}/letters/1.txt">as text' in page
+

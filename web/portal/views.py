@@ -99,7 +99,8 @@ def new_request():
         field_errors["office_key"] = "choose one of the offices, or \"I don't know\""
     email = valid_email_address(typed[EMAIL_FIELD]) if typed[EMAIL_FIELD] else None
     if typed[EMAIL_FIELD] and email is None:
-        field_errors[EMAIL_FIELD] = "is not an e-mail address we can write to (like name@example.com); or leave it empty"
+        field_errors[EMAIL_FIELD] = ("cannot be written to: an address looks like name@example.com. Correct it, or "
+                                     "leave the field empty")
     if field_errors:
         return _form_page(schema, fields, offices, typed, field_errors, status=422)
 
