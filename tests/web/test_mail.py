@@ -467,3 +467,18 @@ def test_requester_is_told_when_the_records_are_provided(client, portal, mailbox
     [_, provided] = mailbox.wait_for(2)
     assert provided["Subject"] == f"The records of your request {tracking_number} were provided"
     assert "were provided on 2026-11-24" in provided.get_content()
+
+
+def test_a_new_address_brings_notices_of_new_tasks_not_of_older_ones(client, portal, mailbox, send_mail,
+                                                                     file_request, staff_with_mail, time_machine,
+                                                                     app):
+    older = file_request(office_key="police")
+    send_mail()                                            # nobody to tell yet: the dispatcher reads on
+    time_machine.shift(timedelta(hours=1))
+    officer = staff_with_mail("officer", "custodian:police")
+    newer = file_request(office_key="police", requester_name="Sam Roe")
+    send_mail()
+    subjects = [message["Subject"] for message in mailbox.wait_for(1) if message["To"] == officer]
+    assert [subject for subject in subjects if subject.startswith("New task")] == [
+        f"New task: Review the request ({newer})"]
+    assert not any(older in subject for subject in subjects)

@@ -14,10 +14,10 @@ after one with a higher id; the outbox's unique key makes the second look harmle
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,9 @@ from web.models_mail import MailCursor
 from web.models_portal import RequesterAccess
 
 OVERLAP = 50
+# Tasks behind the cursor are looked at again only while this new, so a person who just got an e-mail
+# address is not mailed about the older tasks the re-read happens to cover.
+OVERLAP_WINDOW = timedelta(minutes=10)
 DIGEST_LIMIT = 50
 # The letters mailed to the requester (issue 5), by the variable the process keeps each in.
 MAILED_LETTERS = ("acknowledgement_letter", "fee_estimate_letter", "prepayment_demand_letter",
@@ -129,8 +132,8 @@ def queue_task_notices(session: Session, settings: MailSettings, now: datetime, 
     accounts = _staff_to_notify(session, IMMEDIATE)
     if accounts and top > start:
         tasks = session.execute(select(HumanTask.id).where(
-            HumanTask.id > max(0, start - OVERLAP), HumanTask.id <= top,
-            HumanTask.status == TaskStatus.OPEN)).scalars().all()
+            HumanTask.id > max(0, start - OVERLAP), HumanTask.id <= top, HumanTask.status == TaskStatus.OPEN,
+            or_(HumanTask.id > start, HumanTask.created_at >= now - OVERLAP_WINDOW))).scalars().all()
         views = [engine.get_task(task_id) for task_id in tasks]   # the view carries the request's number and title
         for account in accounts:
             roles = work_roles(account)
