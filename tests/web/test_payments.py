@@ -184,3 +184,19 @@ def test_a_forged_payment_without_the_form_token_is_refused(client, login_as, ci
     response = client.post("/inbox/payments", data={"tracking_number": number, "amount": "30.00", "method": "cash"})
     assert response.status_code == 400
     assert payments_of(city, instance_id) == []
+
+
+def test_a_suspended_request_takes_no_payment_until_resumed(client, login_as, post_form, city, awaiting_prepayment):
+    instance_id, number = awaiting_prepayment
+    city.suspend_instance(instance_id, actor="admin", reason="Checking the requester's account")
+    login_as("clerk")
+    assert "This request is not waiting for a payment" in client.get(
+        f"/inbox/payments?tracking_number={number}").get_data(as_text=True)
+    response = record(client, post_form, {"tracking_number": number, "amount": "30.00", "method": "cash"})
+    assert response.status_code == 409
+    assert payments_of(city, instance_id) == []
+
+    city.resume_instance(instance_id, actor="admin")
+    assert record(client, post_form, {"tracking_number": number, "amount": "30.00",
+                                      "method": "cash"}).status_code == 302
+    assert open_steps(city, instance_id) == {"check_personal_privacy"}

@@ -34,6 +34,7 @@ OFFICE_CUSTODIAN_PREFIX = f"{CUSTODIAN}:"
 METHODS = (("cash", "Cash"), ("check", "Check"), ("card", "Card"), ("money_order", "Money order"))
 LARGEST_PAYMENT = Decimal("100000.00")
 TRACKING_NUMBER_LENGTH = 20
+WORKING = ("active", "incident")     # an incident on another path does not stop a payment; a suspension does
 
 
 def may_record_payments(roles) -> bool:
@@ -124,7 +125,7 @@ def _find(tracking_number: str, roles: frozenset[str]) -> tuple[FoundRequest | N
     status = request_status(instance.instance_id, tracking_number)
     waiting = any(subscription.message_name == MESSAGE
                   for subscription in engine.subscriptions(instance_id=instance.instance_id))
-    return FoundRequest(instance, status, waiting and instance.status == "active"), None
+    return FoundRequest(instance, status, waiting and instance.status in WORKING), None
 
 
 def _may_record_for(instance: InstanceView, roles: frozenset[str]) -> bool:
