@@ -54,6 +54,7 @@ def test_claimant_delegates_a_task_to_a_colleague_holding_its_role(login_as, cli
     assert (last.actor, last.action, last.detail) == ("ann", "delegate", "from ann to bob")
     after = client.get(page_path).get_data(as_text=True)
     assert "is now Bob&#39;s (bob)" in after and "from ann to bob" in after
+    assert "<strong>Delegated</strong>" in after
 
 
 def test_delegating_to_someone_without_the_tasks_role_is_refused_with_a_message(
@@ -109,6 +110,8 @@ def test_supervisor_reassigns_a_task_to_a_custodian_of_its_office(login_as, clie
     page = client.get(page_path).get_data(as_text=True)
     assert '<label for="assignee">Reassign to</label>' in page
     assert choices(page) == [SHARED_INBOX, "pat"]
+    # The supervisor sees the task but does not get a form they could not send.
+    assert "quinn is working on this task" in page and f"/inbox/tasks/{police_task.task_id}/complete" not in page
     response = post_form(client, f"{page_path}/assign", {"assignee": "pat"}, token_from=page_path)
     assert response.status_code == 302
     assert process_engine.get_task(police_task.task_id).assignee == "pat"

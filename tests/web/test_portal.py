@@ -216,3 +216,10 @@ def test_status_page_offers_each_letter_as_pdf_and_as_text(client, portal, file_
     assert f'href="{status_path}/letters/1.pdf">Download as PDF' in page
     assert f'href="{status_path}/letters/1.txt">as text' in page
 
+
+
+def test_confirmation_says_the_link_is_also_emailed_only_when_an_address_was_given(client, portal, file_request):
+    *_, with_address = filed(client, file_request, {"email": "pat@example.org"})
+    *_, without_address = filed(client, file_request, {"email": ""})
+    assert "sending this link and our acknowledgement to the e-mail address you gave" in " ".join(with_address.split())
+    assert "e-mail address you gave" not in " ".join(without_address.split())

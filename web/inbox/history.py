@@ -13,7 +13,7 @@ from engine.services.business_calendar import CITY_TIME_ZONE, is_business_day
 ACTIONS = {"start": "Started", "complete": "Completed", "claim": "Claimed", "unclaim": "Unclaimed",
            "send": "Sent", "incident": "Incident", "retry": "Retried", "timer": "Timer fired",
            "message": "Message received", "suspend": "Suspended", "resume": "Resumed",
-           "terminate": "Terminated"}
+           "terminate": "Terminated", "delegate": "Delegated", "reassign": "Reassigned"}
 MAX_DAYS = 3660
 
 

@@ -110,6 +110,15 @@ def unclaim(task_id: int):
     return _back_to(url_for(".index"))
 
 
+def _may_complete(task: TaskView) -> bool:
+    """Whether the signed-in person may do the task themself (the engine's rule): a supervisor or an
+    administrator sees every task page, but does the work only of their own roles."""
+    staff = signed_in_staff()
+    if task.assignee:
+        return task.assignee == staff.username
+    return task.candidate_role is None or task.candidate_role in work_roles(staff)
+
+
 def _task_page(task: TaskView, submission: Submission | None = None, *, field_errors=None,
                message: str | None = None, status: int = 200, comment_text: str = "", notes_error: str | None = None):
     """The task page; with `submission`, the form as the person left it (after a refusal or "Add a row")."""
@@ -131,6 +140,7 @@ def _task_page(task: TaskView, submission: Submission | None = None, *, field_er
                   and (stored := parse_file_reference(values.get(form_field.name)))}
     entries, letters = history(trail)
     return render_template("inbox/task.html", task=task, instance=instance, fields=fields, values=values,
+                           may_complete=_may_complete(task),
                            field_errors=field_errors, other_errors=other_errors, message=message,
                            kept_files=kept_files, choice_label=choice_label,
                            deadline=deadline(task.due_at, clock.now(), _city_closures()),

@@ -162,7 +162,7 @@ def received():
                            None)
     link = url_for(".status", token=receipt["token"], _external=True)
     return _private(render_template("portal/received.html", status=status, link=link,
-                                    acknowledgement=acknowledgement))
+                                    acknowledgement=acknowledgement, emailed=bool(access.email)))
 
 
 # -- the private status page ---------------------------------------------------------------------
