@@ -5,6 +5,8 @@ its input; nothing is saved until the whole submission is valid.
 """
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from jsonschema import validators
@@ -15,8 +17,26 @@ from engine.errors import FormInvalid
 
 def form_validator(schema: dict[str, Any]):
     """A validator for a form's schema (with format checks: a "date" must be a date); build once, reuse."""
-    validator_class = validators.validator_for(schema)
+    validator_class = _with_decimal_multiples(validators.validator_for(schema))
     return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+
+
+@cache
+def _with_decimal_multiples(validator_class):
+    """The validator class with `multipleOf` checked in decimal: jsonschema divides binary floats,
+    so `"multipleOf": 0.01` would refuse amounts such as 19.99 that a clerk types correctly."""
+    return validators.extend(validator_class, {"multipleOf": _decimal_multiple_of})
+
+
+def _decimal_multiple_of(validator, divisor, instance, schema):
+    if not validator.is_type(instance, "number"):
+        return
+    try:
+        remainder = Decimal(str(instance)) % Decimal(str(divisor))
+    except InvalidOperation:     # too large to divide exactly: a number that size is no amount of money
+        remainder = Decimal(1)
+    if remainder != 0:
+        yield ValidationError(f"{instance!r} is not a multiple of {divisor}")
 
 
 def validate_submission(validator, submission: dict[str, Any], task_title: str) -> dict[str, Any]:
@@ -52,6 +72,8 @@ def _message_of(error: ValidationError) -> str:
         return f"must be {error.validator_value} or less"
     if error.validator == "type":
         return f"must be of type {error.validator_value}"
+    if error.validator == "multipleOf":
+        return f"must be a multiple of {error.validator_value}"
     if error.validator == "enum":
         return "must be one of: " + ", ".join(map(str, error.validator_value))
     return error.message
