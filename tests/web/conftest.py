@@ -30,6 +30,13 @@ def app(database_url, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def portal(process_engine):
+    """The city's data seeded and the records request process deployed with its forms."""
+    from records_office import open_records_office
+    return open_records_office(process_engine)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -5,18 +5,11 @@ from __future__ import annotations
 import re
 import zlib
 from datetime import date
-from pathlib import Path
 
-import pytest
 
-from engine.citydata import seed_defaults
+from records_office import REQUEST, STATUS_LINK, TRACKING
 from web.letter_pdf import Letterhead, latin_1, render_letter_pdf
 
-REPO = Path(__file__).parents[2]
-REQUEST = {"requester_name": "Pat Doe", "requester_address": "12 Elm Street, Springfield KS 66000",
-           "records_description": "Council minutes of January 2026"}
-STATUS_LINK = re.compile(r'href="https?://[^/"]+(/status/[A-Za-z0-9_-]+)"')
-TRACKING = re.compile(r"R-\d{4}-\d{5}")
 STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.DOTALL)
 
 
@@ -30,15 +23,6 @@ def pdf_text(document: bytes) -> str:
             parts.append(stream)
     # fpdf2 draws "Page 1 of " and the page count as two strings side by side: read them as one.
     return b"\n".join(parts).decode("latin-1").replace(") Tj (", "")
-
-
-@pytest.fixture
-def portal(process_engine):
-    with process_engine.database.write() as session:
-        seed_defaults(session, actor="setup")
-    process_engine.city_settings.invalidate()
-    process_engine.deploy_file(REPO / "processes" / "records_request.bpmn", REPO / "forms", actor="analyst")
-    return process_engine
 
 
 def filed(client, csrf_token, **data) -> tuple[str, str]:

@@ -8,22 +8,17 @@ import time
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default as default_policy
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from engine.citydata import seed_defaults
+from records_office import REQUEST, TRACKING, open_records_office
 from web.mail import run_mail
 from web.models import StaffAccount, db
 from web.models_mail import MailOutbox
 
-REPO = Path(__file__).parents[2]
-REQUEST = {"requester_name": "Pat Doe", "requester_address": "12 Elm Street, Springfield KS 66000",
-           "records_description": "Council minutes of January 2026"}
 REQUESTER = "pat.doe@example.org"
-TRACKING = re.compile(r"R-\d{4}-\d{5}")
 MAILED_LINK = re.compile(r"https://records\.city\.example(/status/[A-Za-z0-9_-]+)")
 MONDAY_9AM = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)        # 09:00 in the city (US Central)
 MONDAY_6AM = MONDAY_9AM - timedelta(hours=3)
@@ -85,11 +80,7 @@ def mail_app(app, smtp_port):
 @pytest.fixture
 def portal(process_engine, time_machine):
     time_machine.move_to(MONDAY_9AM, tick=False)
-    with process_engine.database.write() as session:
-        seed_defaults(session, actor="setup")
-    process_engine.city_settings.invalidate()
-    process_engine.deploy_file(REPO / "processes" / "records_request.bpmn", REPO / "forms", actor="analyst")
-    return process_engine
+    return open_records_office(process_engine)
 
 
 @pytest.fixture

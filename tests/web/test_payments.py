@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.citydata import seed_defaults
-from scenario_data import REPO
+from records_office import open_records_office
 
 KANSAS = ZoneInfo("America/Chicago")
 
@@ -16,11 +15,7 @@ KANSAS = ZoneInfo("America/Chicago")
 @pytest.fixture
 def city(process_engine):
     """The city's data seeded and the records request process deployed with its forms."""
-    with process_engine.database.write() as session:
-        seed_defaults(session, actor="setup")
-    process_engine.city_settings.invalidate()
-    process_engine.deploy_file(REPO / "processes" / "records_request.bpmn", REPO / "forms", actor="analyst")
-    return process_engine
+    return open_records_office(process_engine)
 
 
 def start_request(engine, office_key="city_clerk") -> tuple[int, str]:

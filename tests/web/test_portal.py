@@ -3,27 +3,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from engine.citydata import add_fee_schedule, city_today, seed_defaults
+from engine.citydata import add_fee_schedule, city_today
+from records_office import REQUEST, STATUS_LINK, TRACKING
 
-REPO = Path(__file__).parents[2]
-REQUEST = {"requester_name": "Pat Doe", "requester_address": "12 Elm Street, Springfield KS 66000",
-           "records_description": "Council minutes of January 2026"}
-STATUS_LINK = re.compile(r'href="https?://[^/"]+(/status/[A-Za-z0-9_-]+)"')
-TRACKING = re.compile(r"R-\d{4}-\d{5}")
-
-
-@pytest.fixture
-def portal(process_engine):
-    """The city's data seeded and the records request process deployed with its forms."""
-    with process_engine.database.write() as session:
-        seed_defaults(session, actor="setup")
-    process_engine.city_settings.invalidate()
-    process_engine.deploy_file(REPO / "processes" / "records_request.bpmn", REPO / "forms", actor="analyst")
-    return process_engine
 
 
 @pytest.fixture

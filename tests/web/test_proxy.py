@@ -2,17 +2,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 import pytest
 
-from engine.citydata import seed_defaults
+from records_office import REQUEST, open_records_office
 from web import ENGINE_EXTENSION, create_app
 from web.models import db
 
-REPO = Path(__file__).parents[2]
-REQUEST = {"requester_name": "Pat Doe", "requester_address": "12 Elm Street, Springfield KS 66000",
-           "records_description": "Council minutes of January 2026"}
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 PROXY_HEADERS = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https",
                  "X-Forwarded-Host": "records.springfield.example"}
@@ -21,11 +16,7 @@ PROXY_HEADERS = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"
 def portal_app(database_url, trusted_proxies: int):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test",
                       "TRUSTED_PROXIES": trusted_proxies, "PORTAL_SUBMISSIONS_PER_HOUR": 1})
-    engine = app.extensions[ENGINE_EXTENSION]
-    with engine.database.write() as session:
-        seed_defaults(session, actor="setup")
-    engine.city_settings.invalidate()
-    engine.deploy_file(REPO / "processes" / "records_request.bpmn", REPO / "forms", actor="analyst")
+    open_records_office(app.extensions[ENGINE_EXTENSION])
     return app
 
 
