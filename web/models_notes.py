@@ -81,13 +81,14 @@ def add_comment(instance_id: int, author: str, text: str) -> RequestComment:
 
 
 def add_attachments(instance_id: int, files: list[StoredFile], attached_by: str,
-                    form_field: str | None = None) -> None:
-    """List `files` (already in the file store) on the request, in one commit."""
-    for stored in files:
-        db.session.add(RequestAttachment(instance_id=instance_id, sha256=stored.sha256, filename=stored.filename,
-                                         content_type=stored.content_type, size=stored.size,
-                                         attached_by=attached_by, form_field=form_field))
+                    form_field: str | None = None) -> list[RequestAttachment]:
+    """List `files` (already in the file store) on the request, in one commit; returns the new rows."""
+    rows = [RequestAttachment(instance_id=instance_id, sha256=stored.sha256, filename=stored.filename,
+                              content_type=stored.content_type, size=stored.size, attached_by=attached_by,
+                              form_field=form_field) for stored in files]
+    db.session.add_all(rows)
     db.session.commit()
+    return rows
 
 
 def add_form_files(instance_id: int, files_by_field: dict[str, StoredFile], attached_by: str) -> None:

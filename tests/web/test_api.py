@@ -2,6 +2,7 @@
 error shape, and an OpenAPI document that lists exactly the API's routes."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -264,3 +265,44 @@ def test_supervisor_token_reassigns_and_returns_a_task_to_the_shared_inbox(clien
     assert back.get_json()["assignee"] is None
     assert_error(client.post(f"/api/tasks/{review_request.task_id}/assign", headers=supervisor,
                              json={"assignee": None}), 409)
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def test_comments_and_attachments_through_the_api_are_the_requests_own(client, token_for, review_request):
+    custodian = bearer(token_for("custodian"))
+    notes = f"/api/tasks/{review_request.task_id}"
+    added = client.post(f"{notes}/comments", json={"text": "  Called the requester; the file is in the basement. "},
+                        headers=custodian)
+    assert added.status_code == 201
+    assert (added.get_json()["author"], added.get_json()["text"]) == (
+        "custodian", "Called the requester; the file is in the basement.")
+    uploaded = client.post(f"{notes}/attachments", data={"file": [(io.BytesIO(PDF), "signed estimate.pdf")]},
+                           content_type="multipart/form-data", headers=custodian)
+    assert uploaded.status_code == 201
+    [attachment] = uploaded.get_json()["items"]
+    assert (attachment["filename"], attachment["content_type"], attachment["size"]) == (
+        "signed estimate.pdf", "application/pdf", len(PDF))
+
+    assert [c["text"] for c in client.get(f"{notes}/comments", headers=custodian).get_json()["items"]] == [
+        "Called the requester; the file is in the basement."]
+    assert client.get(f"{notes}/attachments", headers=custodian).get_json()["items"] == [attachment]
+    with client.get(f"{notes}/attachments/{attachment['attachment_id']}", headers=custodian) as download:
+        assert download.data == PDF and download.headers["Content-Disposition"].startswith("attachment;")
+    # Someone whose roles do not open the task reads nothing of its request.
+    attorney = bearer(token_for("city_attorney"))
+    assert_error(client.get(f"{notes}/comments", headers=attorney), 403)
+    assert_error(client.get(f"{notes}/attachments/{attachment['attachment_id']}", headers=attorney), 403)
+
+
+def test_api_refuses_an_empty_comment_and_a_program_with_field_errors(client, token_for, review_request):
+    custodian = bearer(token_for("custodian"))
+    notes = f"/api/tasks/{review_request.task_id}"
+    assert "text" in assert_error(client.post(f"{notes}/comments", json={"text": "  "}, headers=custodian), 422)["fields"]
+    refused = client.post(f"{notes}/attachments", data={"file": [(io.BytesIO(PDF), "ok.pdf"),
+                                                                 (io.BytesIO(b"MZ\x90\x00"), "tool.exe")]},
+                          content_type="multipart/form-data", headers=custodian)
+    assert "Nothing was attached." in assert_error(refused, 422)["fields"]["file"]
+    assert client.get(f"{notes}/attachments", headers=custodian).get_json()["items"] == []
+    assert_error(client.get(f"{notes}/attachments/999", headers=custodian), 404, "not_found")

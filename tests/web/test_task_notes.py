@@ -87,8 +87,9 @@ def test_too_long_comment_is_refused_and_its_text_kept(post_to_task, client, tas
 
 def test_comments_cannot_be_edited_or_deleted_through_any_address(app):
     comment_routes = [rule for rule in app.url_map.iter_rules() if "comment" in rule.rule]
-    assert [(rule.rule, sorted(rule.methods - {"OPTIONS"})) for rule in comment_routes] == [
-        ("/inbox/tasks/<int:task_id>/comments", ["POST"])]
+    assert sorted((rule.rule, tuple(sorted(rule.methods - {"OPTIONS", "HEAD"}))) for rule in comment_routes) == [
+        ("/api/tasks/<int:task_id>/comments", ("GET",)), ("/api/tasks/<int:task_id>/comments", ("POST",)),
+        ("/inbox/tasks/<int:task_id>/comments", ("POST",))]     # reading and adding; no PUT, PATCH or DELETE
 
 
 def test_attached_file_is_listed_with_who_when_size_and_type(post_to_task, client, task_page):

@@ -14,4 +14,4 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 __all__ = ["bp", "create_api_token", "revoke_api_token"]
 
-from web.api import commands, errors, views  # noqa: E402,F401  (registers the routes, handlers and commands)
+from web.api import commands, errors, notes, views  # noqa: E402,F401  (registers the routes, handlers and commands)

@@ -101,6 +101,20 @@ SCHEMAS: dict[str, Any] = {
                        "completed_at": _NULLABLE_DATE_TIME, "business_key": _NULLABLE_STRING,
                        "instance_title": {"type": "string"}},
     },
+    "Comment": {
+        "type": "object",
+        "properties": {"comment_id": {"type": "integer"}, "instance_id": {"type": "integer"},
+                       "author": {"type": "string"}, "written_at": _DATE_TIME, "text": {"type": "string"}},
+    },
+    "Attachment": {
+        "type": "object",
+        "properties": {"attachment_id": {"type": "integer"}, "instance_id": {"type": "integer"},
+                       "filename": {"type": "string"}, "content_type": {"type": "string"},
+                       "size": {"type": "integer", "description": "Bytes."},
+                       "sha256": {"type": "string", "description": "Names the file in the content-addressed store."},
+                       "attached_by": {"type": "string"}, "attached_at": _DATE_TIME,
+                       "form_field": {**_NULLABLE_STRING, "description": "The form field that brought it, if any."}},
+    },
     "TaskWithForm": {
         "allOf": [_ref("Task"), {"type": "object", "properties": {
             "form_schema": {"type": ["object", "null"], "description": "The form's JSON Schema."},
@@ -212,6 +226,38 @@ PATHS: dict[str, Any] = {
                         "content": {"application/json": {"schema": {"type": "object"}}}},
         "responses": {"200": _ok("The instance after the task (and every automatic step after it).",
                                  _ref("Instance")), **_errors(400, 403, 404, 409, 422, *_COMMON)}}},
+    "/api/tasks/{task_id}/comments": {
+        "get": {"operationId": "comments", "summary": "The staff-only comments on the task's request, oldest first.",
+                "parameters": [_TASK_ID],
+                "responses": {"200": _ok("The comments.", _items("Comment")), **_errors(403, 404, *_COMMON)}},
+        "post": {"operationId": "add_task_comment", "summary": "Add a comment to the task's request (never edited).",
+                 "parameters": [_TASK_ID],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "type": "object", "required": ["text"],
+                     "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 5000}}}}}},
+                 "responses": {"201": _ok("The comment.", _ref("Comment")),
+                               **_errors(400, 403, 404, 422, *_COMMON)}}},
+    "/api/tasks/{task_id}/attachments": {
+        "get": {"operationId": "attachments", "summary": "The files attached to the task's request.",
+                "parameters": [_TASK_ID],
+                "responses": {"200": _ok("The attachments.", _items("Attachment")), **_errors(403, 404, *_COMMON)}},
+        "post": {"operationId": "attach_files", "summary": "Attach files to the task's request, all or none.",
+                 "description": "PDF, PNG, JPEG, plain text, CSV and office documents, each within the size limit; "
+                                "the type is checked from the content as well as the name.",
+                 "parameters": [_TASK_ID],
+                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                     "type": "object", "required": ["file"],
+                     "properties": {"file": {"type": "array", "items": {"type": "string",
+                                                                         "contentMediaType": "application/octet-stream"}}}}}}},
+                 "responses": {"201": _ok("The new attachments.", _items("Attachment")),
+                               **_errors(400, 403, 404, 422, *_COMMON)}}},
+    "/api/tasks/{task_id}/attachments/{attachment_id}": {"get": {
+        "operationId": "attachment_content", "summary": "Download one attachment (always as a download).",
+        "parameters": [_TASK_ID, _path_id("attachment_id", "attachment")],
+        "responses": {"200": {"description": "The file's bytes, with its content type.",
+                              "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                  "contentMediaType": "application/octet-stream"}}}},
+                      **_errors(403, 404, *_COMMON)}}},
     "/api/messages": {"post": {
         "operationId": "deliver_message", "summary": "Deliver a message to the instances waiting for it.",
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Message")}}},

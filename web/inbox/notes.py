@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 
 from web import signed_in_staff, visible_task
 from web.auth import staff_only
-from web.filestore import FileRefused, file_store
+from web.filestore import FileRefused, StoredFile, file_store
 from web.inbox import bp
 from web.inbox.views import _task_page   # a refused note shows the task page again, with what was typed
 from web.models_notes import COMMENT_MAX_CHARACTERS, add_attachments, add_comment, attachment_of
@@ -37,13 +37,7 @@ def attach(task_id: int):
     uploads = [upload for upload in request.files.getlist("file") if upload.filename]
     if not uploads:
         return _task_page(task, notes_error="Choose a file to attach first.", status=422)
-    store = file_store()
-    stored, refusals = [], []
-    for upload in uploads:
-        try:
-            stored.append(store.store(upload.stream, upload.filename))
-        except FileRefused as refused:
-            refusals.append(refused.user_message)
+    stored, refusals = store_uploads(uploads)
     if refusals:   # all or nothing, so the list never holds half of what the person meant to attach
         return _task_page(task, notes_error=" ".join(refusals) + " Nothing was attached.", status=422)
     add_attachments(task.instance_id, stored, signed_in_staff().username)
@@ -67,6 +61,18 @@ def attachment(task_id: int, attachment_id: int):
                                f"{found.id}).")
     # Always a download, never shown inline: an uploaded file must not run as a page of this site.
     return send_file(content, mimetype=found.content_type, as_attachment=True, download_name=found.filename)
+
+
+def store_uploads(uploads) -> tuple[list[StoredFile], list[str]]:
+    """Each upload put in the file store, and why any was refused (the caller attaches none if one was)."""
+    store = file_store()
+    stored, refusals = [], []
+    for upload in uploads:
+        try:
+            stored.append(store.store(upload.stream, upload.filename))
+        except FileRefused as refused:
+            refusals.append(refused.user_message)
+    return stored, refusals
 
 
 def comment_problem(text: str) -> str | None:
