@@ -49,6 +49,8 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	touch $(INSTALLED)
 
-$(NPM_INSTALLED): package.json
+# npm packages, then the browser builds the pages use in web/static/vendor/ (web/assets/build.mjs).
+$(NPM_INSTALLED): package.json $(wildcard web/assets/*.mjs web/assets/*/*.js)
 	npm install --no-audit --no-fund --loglevel=error
+	npm run --silent build
 	touch $(NPM_INSTALLED)

@@ -19,7 +19,7 @@ ENGINE_EXTENSION = "clerkflow_engine"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    from web import account, admin, api, auth, csrf, errors, health, inbox, layout, portal
+    from web import account, admin, api, auth, csrf, errors, health, inbox, layout, modeler, portal
     from web.config import configure
     from web.demo import register_demo_command
     from web.models import db   # also brings in web.models_portal's tables
@@ -41,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(modeler.bp)
     app.register_blueprint(account.bp)
     app.view_functions["home"] = portal_views.home   # "/" is the public portal's front page (issue 5)
     register_demo_command(app)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from web.admin import users, views  # noqa: E402,F401  (registers the routes)
+from web.admin import dashboard, settings, users, views  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,26 @@
+// Builds the front-end packages the pages use into web/static/vendor/ (git ignores it; `make setup`
+// and `make test` run this after `npm install`). Copies the ready-made browser builds; bundles
+// (esbuild) what has none. Never commit the output: it is third-party code.
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const vendor = join(root, "web", "static", "vendor");
+const modules = join(root, "node_modules");
+
+rmSync(vendor, { recursive: true, force: true });
+mkdirSync(vendor, { recursive: true });
+
+const copies = [
+  // bpmn-js: the viewer for the instance and process pages, the modeler's styles and font.
+  ["bpmn-js/dist/bpmn-navigated-viewer.production.min.js", "bpmn-js/bpmn-navigated-viewer.js"],
+  ["bpmn-js/dist/bpmn-modeler.production.min.js", "bpmn-js/bpmn-modeler.js"],
+  ["bpmn-js/dist/assets", "bpmn-js/assets"],
+  // chart.js: the dashboards' charts.
+  ["chart.js/dist/chart.umd.js", "chart.js/chart.umd.js"],
+];
+for (const [from, to] of copies) {
+  cpSync(join(modules, from), join(vendor, to), { recursive: true });
+}
+console.log(`front-end packages built into ${vendor}`);

@@ -1,0 +1,2 @@
+"""Modeler pages and their JSON endpoints."""
+from __future__ import annotations
