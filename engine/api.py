@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -34,7 +35,7 @@ from engine.state import WarmWorkflows, spec_to_json, state_from_json, state_to_
 from engine.tracking import next_tracking_number
 from engine.transaction import Transaction
 from engine.versions import VersionCache, VersionInfo, latest_version_id
-from engine.views import DeployResult, InstanceView, TaskView
+from engine.views import DeployResult, InstanceView, TaskView, TimerView
 
 MAX_MESSAGE_HOPS = 20
 
@@ -291,6 +292,44 @@ class ProcessEngine(queries.Queries):
         self._run_and_save(tx, record, version, workflow, actor, Step("timer", timer.bpmn_id, timer.task_guid),
                            before=instance_data(workflow), stored=stored)   # advance() refreshes the timers
         return 1
+
+    def move_timer(self, timer: int | tuple[int, str], due_at: datetime, *, actor: str,
+                   reason: str) -> TimerView:
+        """Make an instance's waiting timer fire at `due_at` instead (a deadline extended, a wait cut short).
+
+        `timer` is a pending timer's id or (instance_id, bpmn_id). The SpiffWorkflow timer itself is
+        changed, so it fires strictly after the new instant and not at the old one; audited as
+        `move_timer` with the old and new due times and the reason (required)."""
+        if not (reason or "").strip():
+            raise ClerkflowError("Give a reason for moving the timer; it goes into the audit trail.")
+        if due_at.tzinfo is None:
+            raise ClerkflowError("Give the new due time with its time zone (UTC is assumed nowhere).")
+        due_at = clock.as_utc(due_at)
+        with self._writing() as tx:
+            row = timers.pending_row(tx.connection, timer)
+            if row is None:
+                raise NotFound(f"No waiting timer {timer}; it may have fired already.")
+            if row.instance_id is None:
+                raise InvalidState(f'"{row.bpmn_id}" starts the process {row.process_key} on a schedule; '
+                                   "change the diagram and deploy it to move it.")
+            record = self._locked_record(tx, row.instance_id)
+            self._require_running(record)
+            version = self._versions.get(tx.connection, record.process_version_id)
+            workflow, stored = self._restore(tx, record, version)
+            waiting = find_task(workflow, row.task_guid) if row.task_guid else None
+            if waiting is None or waiting.state not in (TaskState.WAITING, TaskState.READY, TaskState.FUTURE):
+                raise Conflict(f'The timer "{row.bpmn_id}" is no longer waiting; reload to see what changed.')
+            timers.set_due(waiting, row.kind, due_at)
+            self._run_and_save(tx, record, version, workflow, actor,
+                               Step("move_timer", row.bpmn_id, row.task_guid,
+                                    {"due_at": {"from": row.due_at.isoformat(), "to": due_at.isoformat()}},
+                                    f"{row.bpmn_id} due {due_at:%Y-%m-%d %H:%M} UTC (was {row.due_at:%Y-%m-%d %H:%M}): "
+                                    f"{reason.strip()}"),
+                               before=instance_data(workflow), stored=stored)
+            moved = timers.pending_row(tx.connection, (row.instance_id, row.bpmn_id))
+            if moved is None:   # the new time had passed already: it fired in this same call
+                return TimerView(row.id, row.instance_id, row.process_key, row.bpmn_id, row.kind, due_at)
+            return TimerView(moved.id, moved.instance_id, moved.process_key, moved.bpmn_id, moved.kind, moved.due_at)
 
     # -- incidents and repair -------------------------------------------------------------
 

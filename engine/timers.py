@@ -165,3 +165,25 @@ def _evaluate(script_engine, version: ProcessVersion, timer: dict) -> str:
         raise DeployRefused(f"{version.file_name}, element '{timer['bpmn_id']}': the start timer expression must "
                             f"give an ISO 8601 text, not {type(value).__name__}.")
     return value
+
+
+def pending_row(connection: Connection, timer: int | tuple[int, str]):
+    """The pending-timer row named by its id or by (instance_id, bpmn_id), or None."""
+    table = PendingTimer.__table__
+    if isinstance(timer, tuple):
+        instance_id, bpmn_id = timer
+        condition = (table.c.instance_id == instance_id) & (table.c.bpmn_id == bpmn_id)
+    else:
+        condition = table.c.id == int(timer)
+    return connection.execute(select(table).where(condition).order_by(table.c.due_at).limit(1)).first()
+
+
+def set_due(task, kind: str, due_at: datetime) -> None:
+    """Make a waiting SpiffWorkflow timer fire at `due_at` (UTC): rewrite the value it compares with now.
+
+    A date or duration timer keeps the instant it fires after as ISO text; a cycle keeps it as "next"."""
+    value = task.internal_data.get("event_value")
+    if kind == "cycle" and isinstance(value, dict):
+        task._set_internal_data(event_value={**value, "next": as_utc(due_at).isoformat()})
+    else:
+        task._set_internal_data(event_value=as_utc(due_at).isoformat())
