@@ -12,13 +12,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from engine import clock, records
-from engine.records import INCIDENT, INSTANCE, TASK, InstanceRecord
+from engine.records import INCIDENT, INSTANCE, SUBSCRIPTION, TASK, TIMER, InstanceRecord
 from engine.versions import VERSION
 from engine.errors import ClerkflowError, NotFound
+from SpiffWorkflow.util.task import TaskState
+
 from engine.models import (AuditEvent, HumanTask, Incident, IncidentStatus, InstanceStatus, MessageSubscription,
                            PendingTimer, ProcessInstance, ProcessVersion, TaskStatus)
-from engine.views import (AuditView, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
-                          VersionView)
+from engine.views import (AuditView, DiagramView, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
+                          VersionView, WaitingCounts)
 
 MAX_PAGE = 500
 CITY_CLERK_OFFICE = "city_clerk"
@@ -37,6 +39,8 @@ def version_view(row: ProcessVersion) -> VersionView:
 
 INSTANCE_STATUSES = tuple(status.value for status in InstanceStatus)
 TASK_STATUSES = tuple(status.value for status in TaskStatus)
+# Waits read off the derived rows: an active instance with a pending timer / message subscription.
+WAITING_STATUSES = {"waiting_timer": "timer", "waiting_message": "message"}
 
 
 def task_view(row, business_key: str | None = None, instance_title: str = "") -> TaskView:
@@ -204,24 +208,84 @@ class Queries:
             return instance_view(connection, InstanceRecord(*row[:-1]), row[-1])
 
     def list_instances(self, *, status: str | None = None, process_key: str | None = None,
-                       business_key: str | None = None, limit: int = 50, offset: int = 0) -> list[InstanceView]:
-        """Instances, most recently changed first (without their tasks: `get_instance` has those)."""
-        statement = _RECORD_AND_VERSION.order_by(INSTANCE.c.updated_at.desc(), INSTANCE.c.id.desc())
-        if status:
-            statement = statement.where(INSTANCE.c.status == _status(InstanceStatus, status, INSTANCE_STATUSES))
-        if process_key:
-            statement = statement.where(INSTANCE.c.process_key == process_key)
-        if business_key:
-            statement = statement.where(INSTANCE.c.business_key == business_key)
+                       business_key: str | None = None, limit: int = 50, offset: int = 0,
+                       version: int | None = None, waiting: str | None = None, key_text: str | None = None,
+                       started_from: datetime | None = None, started_before: datetime | None = None,
+                       overdue: bool = False) -> list[InstanceView]:
+        """Instances, most recently changed first (without their tasks: `get_instance` has those).
+
+        Filters: `status` (an instance status, or "waiting_timer" / "waiting_message": active instances
+        with a pending timer / message subscription row); `process_key` and `version`; `business_key`
+        exactly, or `key_text` found case-insensitively in the business key or title; started in
+        `started_from <= started_at < started_before`; `overdue`: not ended and `next_due_at` already past."""
+        conditions = self._instance_conditions(
+            status=status, process_key=process_key, business_key=business_key, version=version, waiting=waiting,
+            key_text=key_text, started_from=started_from, started_before=started_before, overdue=overdue)
+        statement = (_RECORD_AND_VERSION.where(*conditions)
+                     .order_by(INSTANCE.c.updated_at.desc(), INSTANCE.c.id.desc()))
         with self.database.read() as session:
             connection = session.connection()
             return [instance_view(connection, InstanceRecord(*row[:-1]), row[-1], detail=False)
                     for row in connection.execute(statement.limit(_page(limit)).offset(max(0, offset)))]
 
-    def count_instances(self) -> dict[str, int]:
+    def count_instances(self, *, process_key: str | None = None, business_key: str | None = None,
+                        version: int | None = None, key_text: str | None = None,
+                        started_from: datetime | None = None, started_before: datetime | None = None,
+                        overdue: bool = False) -> dict[str, int]:
+        """How many instances per status (with the filters of `list_instances`), and of the active ones how
+        many wait on a timer (`waiting_timer`) and on a message (`waiting_message`)."""
+        filters = dict(process_key=process_key, business_key=business_key, version=version, key_text=key_text,
+                       started_from=started_from, started_before=started_before, overdue=overdue)
+        by_status = (select(INSTANCE.c.status, func.count()).select_from(INSTANCE)
+                     .where(*self._instance_conditions(**filters)).group_by(INSTANCE.c.status))
+        if version is not None:
+            by_status = by_status.join(VERSION, VERSION.c.id == INSTANCE.c.process_version_id)
+        counts = {value: 0 for value in INSTANCE_STATUSES}
         with self.database.read() as session:
-            return {status.value: count for status, count in session.execute(
-                select(ProcessInstance.status, func.count()).group_by(ProcessInstance.status))}
+            connection = session.connection()
+            for status, count in connection.execute(by_status):
+                counts[status.value] = count
+            for waiting in ("timer", "message"):
+                statement = select(func.count()).select_from(INSTANCE).where(
+                    *self._instance_conditions(status=f"waiting_{waiting}", **filters))
+                if version is not None:
+                    statement = statement.join(VERSION, VERSION.c.id == INSTANCE.c.process_version_id)
+                counts[f"waiting_{waiting}"] = int(connection.execute(statement).scalar_one())
+        return counts
+
+    @staticmethod
+    def _instance_conditions(*, status=None, process_key=None, business_key=None, version=None, waiting=None,
+                             key_text=None, started_from=None, started_before=None, overdue=False) -> list:
+        conditions = []
+        if status in WAITING_STATUSES:
+            status, waiting = InstanceStatus.ACTIVE.value, WAITING_STATUSES[status]
+        if status:
+            conditions.append(INSTANCE.c.status == _status(InstanceStatus, status,
+                                                           INSTANCE_STATUSES + tuple(WAITING_STATUSES)))
+        if waiting == "timer":
+            conditions.append(select(TIMER.c.id).where(TIMER.c.instance_id == INSTANCE.c.id).exists())
+        elif waiting == "message":
+            conditions.append(select(SUBSCRIPTION.c.id).where(SUBSCRIPTION.c.instance_id == INSTANCE.c.id).exists())
+        elif waiting is not None:
+            raise ClerkflowError(f'Unknown wait "{waiting}"; use timer or message.')
+        if process_key:
+            conditions.append(INSTANCE.c.process_key == process_key)
+        if version is not None:
+            conditions.append(VERSION.c.version == int(version))
+        if business_key:
+            conditions.append(INSTANCE.c.business_key == business_key)
+        if key_text and key_text.strip():
+            pattern = _like_pattern(key_text.strip().lower())
+            conditions.append(or_(func.lower(INSTANCE.c.business_key).like(pattern, escape="\\"),
+                                  func.lower(INSTANCE.c.title).like(pattern, escape="\\")))
+        if started_from is not None:
+            conditions.append(INSTANCE.c.started_at >= clock.as_utc(started_from))
+        if started_before is not None:
+            conditions.append(INSTANCE.c.started_at < clock.as_utc(started_before))
+        if overdue:
+            conditions.append(INSTANCE.c.next_due_at < clock.now())
+            conditions.append(INSTANCE.c.status.not_in([InstanceStatus.COMPLETED, InstanceStatus.TERMINATED]))
+        return conditions
 
     def get_task(self, task_id: int) -> TaskView:
         with self.database.read() as session:
@@ -349,3 +413,97 @@ class Queries:
             return [AuditView(row.at, row.actor, row.action, row.bpmn_id, dict(row.changes), row.detail)
                     for row in session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
                                                .order_by(AuditEvent.id))]
+
+    # -- monitoring: diagrams and where instances wait ---------------------------------------
+
+    def instance_tasks(self, instance_id: int) -> list[TaskView]:
+        """Every human task of an instance, open or done, in the order they were created (who did what when)."""
+        with self.database.read() as session:
+            return [task_view(row, row.business_key, row.instance_title) for row in session.connection().execute(
+                _TASK_WITH_INSTANCE.where(TASK.c.instance_id == instance_id).order_by(TASK.c.id))]
+
+    def instance_diagram(self, instance_id: int) -> DiagramView:
+        """The BPMN of the instance's version and which elements completed, are open, wait or failed.
+
+        Open tasks, timers, subscriptions and incidents come from the derived rows; the completed
+        elements from the stored state, read once as JSON (task states only, the workflow is not restored)."""
+        with self.database.read() as session:
+            connection = session.connection()
+            row = connection.execute(select(INSTANCE.c.process_key, INSTANCE.c.process_version_id, INSTANCE.c.state_json,
+                                            VERSION.c.version, VERSION.c.bpmn_xml)
+                                     .join(VERSION, VERSION.c.id == INSTANCE.c.process_version_id)
+                                     .where(INSTANCE.c.id == instance_id)).first()
+            if row is None:
+                raise NotFound(f"No process instance {instance_id}.")
+            active = connection.execute(select(TASK.c.bpmn_id).where(
+                TASK.c.instance_id == instance_id, TASK.c.status == TaskStatus.OPEN).order_by(TASK.c.id)).scalars()
+            timers = connection.execute(select(TIMER.c.bpmn_id, TIMER.c.due_at).where(
+                TIMER.c.instance_id == instance_id).order_by(TIMER.c.due_at)).all()
+            messages = connection.execute(select(SUBSCRIPTION.c.bpmn_id, SUBSCRIPTION.c.message_name).where(
+                SUBSCRIPTION.c.instance_id == instance_id).order_by(SUBSCRIPTION.c.id)).all()
+            failed = connection.execute(select(INCIDENT.c.bpmn_id).where(
+                INCIDENT.c.instance_id == instance_id, INCIDENT.c.status == IncidentStatus.OPEN)).scalars()
+            version = self._versions.get(connection, row.process_version_id)
+            return DiagramView(instance_id, row.process_key, row.version, row.bpmn_xml,
+                               completed_elements(row.state_json, version), tuple(dict.fromkeys(active)),
+                               tuple((bpmn_id, clock.as_utc(due)) for bpmn_id, due in timers),
+                               tuple((bpmn_id, name) for bpmn_id, name in messages), tuple(dict.fromkeys(failed)))
+
+    def version_diagram(self, process_key: str, version: int) -> tuple[VersionView, str]:
+        """A deployed version and its BPMN XML."""
+        with self.database.read() as session:
+            row = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == process_key,
+                                                               ProcessVersion.version == version)).first()
+            if row is None:
+                raise NotFound(f'No version {version} of process "{process_key}" is deployed.')
+            return version_view(row), row.bpmn_xml
+
+    def version_counts(self) -> dict[int, dict[str, int]]:
+        """Per process version id: how many instances in each status."""
+        counts: dict[int, dict[str, int]] = {}
+        with self.database.read() as session:
+            for version_id, status, count in session.connection().execute(
+                    select(INSTANCE.c.process_version_id, INSTANCE.c.status, func.count())
+                    .group_by(INSTANCE.c.process_version_id, INSTANCE.c.status)):
+                counts.setdefault(version_id, {value: 0 for value in INSTANCE_STATUSES})[status.value] = count
+        return counts
+
+    def waiting_by_element(self, version_id: int) -> list[WaitingCounts]:
+        """Where the instances of one version wait now: open tasks, timers, messages and incidents per element."""
+        of_version = select(INSTANCE.c.id).where(INSTANCE.c.process_version_id == version_id).scalar_subquery()
+        counts: dict[str, dict[str, int]] = {}
+        queries_by_kind = {
+            "tasks": select(TASK.c.bpmn_id, func.count()).where(TASK.c.status == TaskStatus.OPEN,
+                                                                 TASK.c.instance_id.in_(of_version)),
+            "timers": select(TIMER.c.bpmn_id, func.count()).where(TIMER.c.instance_id.in_(of_version)),
+            "messages": select(SUBSCRIPTION.c.bpmn_id, func.count()).where(SUBSCRIPTION.c.instance_id.in_(of_version)),
+            "incidents": select(INCIDENT.c.bpmn_id, func.count()).where(INCIDENT.c.status == IncidentStatus.OPEN,
+                                                                        INCIDENT.c.instance_id.in_(of_version)),
+        }
+        with self.database.read() as session:
+            connection = session.connection()
+            for kind, statement in queries_by_kind.items():
+                bpmn_id_column = statement.selected_columns[0]
+                for bpmn_id, count in connection.execute(statement.group_by(bpmn_id_column)):
+                    counts.setdefault(bpmn_id, {})[kind] = count
+        return [WaitingCounts(bpmn_id, **kinds) for bpmn_id, kinds in sorted(counts.items())]
+
+
+def completed_elements(state_json: str, version) -> tuple[str, ...]:
+    """The bpmn ids of the flow nodes that completed in a stored state (read as JSON, not restored)."""
+    if not state_json:
+        return ()
+    names: dict[str, str] = {}
+    for spec in [version.spec, *version.subprocess_specs.values()]:
+        for name, task_spec in spec.task_specs.items():
+            if getattr(task_spec, "bpmn_id", None):
+                names[name] = task_spec.bpmn_id
+    state = json.loads(state_json)
+    task_maps = [state.get("tasks", {})] + [sub.get("tasks", {}) for sub in state.get("subprocesses", {}).values()]
+    completed = []
+    for tasks in task_maps:
+        for task in tasks.values():
+            bpmn_id = names.get(task.get("task_spec"))
+            if bpmn_id and task.get("state") == TaskState.COMPLETED:
+                completed.append(bpmn_id)
+    return tuple(dict.fromkeys(completed))

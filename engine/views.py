@@ -109,3 +109,29 @@ class InstanceView:
     lock_version: int
     open_tasks: tuple[TaskView, ...] = field(default=())
     incidents: tuple[IncidentView, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class DiagramView:
+    """An instance's diagram and where it is: the BPMN of its version and element ids by what happened there."""
+
+    instance_id: int
+    process_key: str
+    version: int
+    bpmn_xml: str
+    completed: tuple[str, ...]                       # flow nodes that ran to the end at least once
+    active: tuple[str, ...]                          # user tasks open now
+    timers: tuple[tuple[str, datetime], ...]         # (bpmn_id, due_at) of each waiting timer
+    messages: tuple[tuple[str, str], ...]            # (bpmn_id, message_name) of each waiting catch event
+    failed: tuple[str, ...]                          # elements with an open incident
+
+
+@dataclass(frozen=True)
+class WaitingCounts:
+    """Where the instances of one process version wait: per element, open tasks, timers and messages."""
+
+    bpmn_id: str
+    tasks: int = 0
+    timers: int = 0
+    messages: int = 0
+    incidents: int = 0

@@ -73,3 +73,21 @@ def test_moving_a_timer_needs_a_reason_a_time_zone_and_a_waiting_timer(engine, d
     engine.suspend_instance(started.instance_id, actor="admin")
     with pytest.raises(InvalidState, match="suspended"):
         engine.move_timer(timer.timer_id, PRIVACY_WAIT_ENDS, actor="admin", reason="x")
+
+
+def test_the_diagram_view_marks_completed_waiting_and_open_elements(engine, deploy, friday_9am):
+    deploy("privacy_wait")
+    started = engine.start_instance("privacy_wait", {}, actor="custodian")
+    diagram = engine.instance_diagram(started.instance_id)
+    [timer] = engine.pending_timers(instance_id=started.instance_id)
+    assert diagram.timers == ((timer.bpmn_id, timer.due_at),)
+    assert diagram.active == () and diagram.failed == ()
+    assert "<bpmn:definitions" in diagram.bpmn_xml or "definitions" in diagram.bpmn_xml
+    assert len(diagram.completed) >= 1   # the start event ran
+    friday_9am.move_to(PRIVACY_WAIT_ENDS + timedelta(seconds=1))
+    engine.fire_due_timers()
+    diagram = engine.instance_diagram(started.instance_id)
+    assert diagram.active == ("schedule_inspection",)
+    assert timer.bpmn_id in diagram.completed
+    [counts] = [c for c in engine.waiting_by_element(engine.versions("privacy_wait")[0].version_id)]
+    assert (counts.bpmn_id, counts.tasks) == ("schedule_inspection", 1)
