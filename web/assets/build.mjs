@@ -1,9 +1,11 @@
 // Builds the front-end packages the pages use into web/static/vendor/ (git ignores it; `make setup`
 // and `make test` run this after `npm install`). Copies the ready-made browser builds; bundles
-// (esbuild) what has none. Never commit the output: it is third-party code.
+// (esbuild) what has none: the modeler page (web/assets/modeler/) with bpmn-js, its properties panel
+// and our spiffworkflow descriptor. Never commit the output: it is third-party code.
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const vendor = join(root, "web", "static", "vendor");
@@ -17,10 +19,19 @@ const copies = [
   ["bpmn-js/dist/bpmn-navigated-viewer.production.min.js", "bpmn-js/bpmn-navigated-viewer.js"],
   ["bpmn-js/dist/bpmn-modeler.production.min.js", "bpmn-js/bpmn-modeler.js"],
   ["bpmn-js/dist/assets", "bpmn-js/assets"],
+  // the properties panel's styles, for the modeler page.
+  ["@bpmn-io/properties-panel/dist/assets/properties-panel.css", "modeler/properties-panel.css"],
   // chart.js: the dashboards' charts.
   ["chart.js/dist/chart.umd.js", "chart.js/chart.umd.js"],
 ];
 for (const [from, to] of copies) {
   cpSync(join(modules, from), join(vendor, to), { recursive: true });
 }
+
+await build({
+  entryPoints: [join(root, "web", "assets", "modeler", "index.js")],
+  outfile: join(vendor, "modeler", "modeler.js"),
+  bundle: true, minify: true, format: "iife", target: "es2020", legalComments: "linked",
+  logLevel: "warning",
+});
 console.log(`front-end packages built into ${vendor}`);

@@ -1,0 +1,222 @@
+// The "Clerkflow" group of the properties panel: what our engine reads from a diagram beyond plain BPMN.
+// Service tasks: the operator (from the engine's registry, /modeler/operators.json), its result variable
+// and one expression per parameter. User tasks and start events: the form file and UI schema file
+// (from forms/, /modeler/forms.json) with a link to view the form. Everything is written as the
+// spiffworkflow extension elements SpiffArena writes, through bpmn-js commands (so undo works).
+import { SelectEntry, TextFieldEntry } from "@bpmn-io/properties-panel";
+import { createElement as h } from "@bpmn-io/properties-panel/preact";
+import { useService } from "bpmn-js-properties-panel";
+import { getBusinessObject, is } from "bpmn-js/lib/util/ModelUtil";
+
+const FORM_PROPERTIES = [["formJsonSchemaFilename", "Form (JSON Schema)", ".schema.json"],
+                         ["formUiSchemaFilename", "UI schema", ".ui.json"]];
+
+export function clerkflowModule(catalogue) {
+  function ClerkflowPropertiesProvider(propertiesPanel) {
+    propertiesPanel.registerProvider(500, this);
+  }
+  ClerkflowPropertiesProvider.$inject = ["propertiesPanel"];
+  ClerkflowPropertiesProvider.prototype.getGroups = function (element) {
+    return (groups) => {
+      const entries = entriesFor(element, catalogue);
+      if (entries.length) {
+        groups.splice(1, 0, { id: "clerkflow", label: "Clerkflow", entries });
+      }
+      return groups;
+    };
+  };
+  return { __init__: ["clerkflowPropertiesProvider"], clerkflowPropertiesProvider: ["type", ClerkflowPropertiesProvider] };
+}
+
+function entriesFor(element, catalogue) {
+  if (is(element, "bpmn:ServiceTask")) {
+    const entries = [
+      { id: "clerkflow-operator", element, catalogue, component: OperatorSelect },
+      { id: "clerkflow-result-variable", element, component: ResultVariable },
+    ];
+    const operator = findExtension(element, "spiffworkflow:ServiceTaskOperator");
+    const declared = catalogue.operators.find((candidate) => operator && candidate.name === operator.id);
+    const names = new Map();
+    for (const parameter of declared ? declared.parameters : []) names.set(parameter.name, parameter);
+    for (const parameter of parametersOf(operator)) {
+      if (!names.has(parameter.id)) names.set(parameter.id, { name: parameter.id, type: parameter.type, unknown: true });
+    }
+    for (const parameter of names.values()) {
+      entries.push({ id: `clerkflow-parameter-${parameter.name}`, element, parameter, component: ParameterValue });
+    }
+    return entries;
+  }
+  if (is(element, "bpmn:UserTask") || is(element, "bpmn:StartEvent") || is(element, "bpmn:ManualTask")) {
+    return [
+      ...FORM_PROPERTIES.map(([name, label, suffix]) => ({
+        id: `clerkflow-${name}`, element, catalogue, name, label, suffix, component: FormFileSelect })),
+      { id: "clerkflow-form-link", element, catalogue, component: FormLink },
+    ];
+  }
+  return [];
+}
+
+export function findExtension(element, type) {
+  const extensions = getBusinessObject(element).extensionElements;
+  return extensions ? (extensions.values || []).find((value) => is(value, type)) : undefined;
+}
+
+function parametersOf(operator) {
+  return operator && operator.parameterList ? operator.parameterList.parameters || [] : [];
+}
+
+function processKeyOf(element) {
+  let business = getBusinessObject(element);
+  while (business && !is(business, "bpmn:Process")) {
+    if (is(business, "bpmn:Participant")) return business.processRef && business.processRef.id;
+    business = business.$parent;
+  }
+  return business ? business.id : "";
+}
+
+// Finds or makes the extension element of `type` (and bpmn:extensionElements), as undoable commands.
+function ensureExtension(element, type, modeling, moddle) {
+  const business = getBusinessObject(element);
+  let extensions = business.extensionElements;
+  if (!extensions) {
+    extensions = moddle.create("bpmn:ExtensionElements", { values: [] });
+    extensions.$parent = business;
+    modeling.updateModdleProperties(element, business, { extensionElements: extensions });
+  }
+  let found = (extensions.values || []).find((value) => is(value, type));
+  if (!found) {
+    found = moddle.create(type);
+    found.$parent = extensions;
+    modeling.updateModdleProperties(element, extensions, { values: [...(extensions.values || []), found] });
+  }
+  return found;
+}
+
+function OperatorSelect({ element, id, catalogue }) {
+  const modeling = useService("modeling");
+  const moddle = useService("moddle");
+  return h(SelectEntry, {
+    element, id, label: "Operator",
+    description: (describe(catalogue, element) || "the engine's operator this task calls"),
+    getValue: () => (findExtension(element, "spiffworkflow:ServiceTaskOperator") || {}).id || "",
+    setValue: (value) => {
+      const operator = ensureExtension(element, "spiffworkflow:ServiceTaskOperator", modeling, moddle);
+      modeling.updateModdleProperties(element, operator, { id: value || undefined });
+    },
+    getOptions: () => {
+      const current = (findExtension(element, "spiffworkflow:ServiceTaskOperator") || {}).id;
+      const options = [{ value: "", label: "(choose an operator)" },
+        ...catalogue.operators.map((operator) => ({ value: operator.name, label: operator.name }))];
+      if (current && !catalogue.operators.some((operator) => operator.name === current)) {
+        options.push({ value: current, label: `${current} (not registered)` });
+      }
+      return options;
+    },
+  });
+}
+
+function describe(catalogue, element) {
+  const operator = findExtension(element, "spiffworkflow:ServiceTaskOperator");
+  const declared = operator && catalogue.operators.find((candidate) => candidate.name === operator.id);
+  return declared ? declared.description : "";
+}
+
+function ResultVariable({ element, id }) {
+  const modeling = useService("modeling");
+  const moddle = useService("moddle");
+  const debounce = useService("debounceInput");
+  return h(TextFieldEntry, {
+    element, id, label: "Result variable", debounce,
+    description: "the task data name the operator's result is stored under",
+    getValue: () => (findExtension(element, "spiffworkflow:ServiceTaskOperator") || {}).resultVariable || "",
+    setValue: (value) => {
+      const operator = ensureExtension(element, "spiffworkflow:ServiceTaskOperator", modeling, moddle);
+      modeling.updateModdleProperties(element, operator, { resultVariable: value || undefined });
+    },
+  });
+}
+
+function ParameterValue({ element, id, parameter }) {
+  const modeling = useService("modeling");
+  const moddle = useService("moddle");
+  const debounce = useService("debounceInput");
+  const find = () => parametersOf(findExtension(element, "spiffworkflow:ServiceTaskOperator"))
+    .find((candidate) => candidate.id === parameter.name);
+  const label = `${parameter.name} (${parameter.type || "expression"})${parameter.required ? " *" : ""}`;
+  return h(TextFieldEntry, {
+    element, id, label, debounce,
+    description: parameter.unknown ? "not a parameter of this operator: remove it" :
+      `${parameter.description || ""} (an expression on the task data; quote text: "police")`,
+    getValue: () => (find() || {}).value || "",
+    setValue: (value) => {
+      const operator = ensureExtension(element, "spiffworkflow:ServiceTaskOperator", modeling, moddle);
+      let list = operator.parameterList;
+      if (!list) {
+        list = moddle.create("spiffworkflow:Parameters", { parameters: [] });
+        list.$parent = operator;
+        modeling.updateModdleProperties(element, operator, { parameterList: list });
+      }
+      const existing = find();
+      if (!value) {
+        if (existing) {
+          modeling.updateModdleProperties(element, list, { parameters: list.parameters.filter((p) => p !== existing) });
+        }
+        return;
+      }
+      if (existing) {
+        modeling.updateModdleProperties(element, existing, { value });
+      } else {
+        const created = moddle.create("spiffworkflow:Parameter", { id: parameter.name, type: parameter.type, value });
+        created.$parent = list;
+        modeling.updateModdleProperties(element, list, { parameters: [...(list.parameters || []), created] });
+      }
+    },
+  });
+}
+
+function formProperty(element, name) {
+  const properties = findExtension(element, "spiffworkflow:Properties");
+  return properties ? (properties.properties || []).find((property) => property.name === name) : undefined;
+}
+
+function FormFileSelect({ element, id, catalogue, name, label, suffix }) {
+  const modeling = useService("modeling");
+  const moddle = useService("moddle");
+  return h(SelectEntry, {
+    element, id, label,
+    description: name === "formJsonSchemaFilename" ? "from forms/<process>/ or forms/" : "optional: field order, widgets",
+    getValue: () => (formProperty(element, name) || {}).value || "",
+    setValue: (value) => {
+      const properties = ensureExtension(element, "spiffworkflow:Properties", modeling, moddle);
+      const existing = formProperty(element, name);
+      if (!value) {
+        if (existing) {
+          modeling.updateModdleProperties(element, properties,
+            { properties: properties.properties.filter((property) => property !== existing) });
+        }
+      } else if (existing) {
+        modeling.updateModdleProperties(element, existing, { value });
+      } else {
+        const created = moddle.create("spiffworkflow:Property", { name, value });
+        created.$parent = properties;
+        modeling.updateModdleProperties(element, properties, { properties: [...(properties.properties || []), created] });
+      }
+    },
+    getOptions: () => {
+      const key = processKeyOf(element);
+      const files = (catalogue.forms[key] || []).concat(catalogue.forms[""] || [])
+        .filter((file) => file.endsWith(suffix));
+      const current = (formProperty(element, name) || {}).value;
+      if (current && !files.includes(current)) files.push(current);
+      return [{ value: "", label: "(none)" }, ...files.map((file) => ({ value: file, label: file }))];
+    },
+  });
+}
+
+function FormLink({ element, catalogue }) {
+  const file = (formProperty(element, "formJsonSchemaFilename") || {}).value;
+  if (!file) return null;
+  const href = `${catalogue.formsUrl}/${encodeURIComponent(processKeyOf(element))}/${encodeURIComponent(file)}`;
+  return h("div", { class: "bio-properties-panel-entry" },
+    h("a", { href, target: "_blank", rel: "noopener" }, `View or edit ${file}`));
+}

@@ -1,0 +1,102 @@
+// The modeler page (/modeler/<process>/<version>): bpmn-js with its properties panel, our spiffworkflow
+// descriptor and the Clerkflow group; validate and deploy through the server; each problem links to its
+// element. Bundled by web/assets/build.mjs into web/static/vendor/modeler/modeler.js. The page passes
+// its URLs in <script type="application/json" id="modeler-settings"> (the CSP allows no inline script).
+import BpmnModeler from "bpmn-js/lib/Modeler";
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
+import spiffworkflow from "./spiffworkflow.json";
+import { clerkflowModule } from "./clerkflow-properties.js";
+
+const settings = JSON.parse(document.getElementById("modeler-settings").textContent);
+const status = document.getElementById("modeler-status");
+const problems = document.getElementById("modeler-problems");
+
+async function getJson(url) {
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return response.json();
+}
+
+function say(text) {
+  status.textContent = text;
+}
+
+async function main() {
+  const [operators, forms, xml] = await Promise.all([
+    getJson(settings.operators_url), getJson(settings.forms_url),
+    fetch(settings.bpmn_url, { credentials: "same-origin" }).then((response) => response.text()),
+  ]);
+  const catalogue = { operators, forms, formsUrl: settings.forms_page_url };
+  const modeler = new BpmnModeler({
+    container: "#modeler-canvas",
+    propertiesPanel: { parent: "#modeler-properties" },
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, clerkflowModule(catalogue)],
+    moddleExtensions: { spiffworkflow },
+  });
+  window.clerkflowModeler = modeler;    // the browser tests read and save the diagram through it
+  const { warnings } = await modeler.importXML(xml);
+  modeler.get("canvas").zoom("fit-viewport");
+  say(warnings.length ? `Opened with ${warnings.length} warning(s): ${warnings[0].message}` : "Opened.");
+  document.body.dataset.modelerReady = "true";
+
+  document.getElementById("modeler-validate").addEventListener("click", () => send(modeler, settings.validate_url, false));
+  const deploy = document.getElementById("modeler-deploy");
+  if (deploy) deploy.addEventListener("click", () => send(modeler, settings.deploy_url, true));
+  document.getElementById("modeler-download").addEventListener("click", async () => {
+    const { xml: saved } = await modeler.saveXML({ format: true });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([saved], { type: "application/xml" }));
+    link.download = settings.file_name;
+    link.click();
+    URL.revokeObjectURL(link.href);
+  });
+}
+
+async function send(modeler, url, deploying) {
+  const { xml } = await modeler.saveXML({ format: true });
+  say(deploying ? "Deploying..." : "Validating...");
+  const response = await fetch(url, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": settings.csrf_token },
+    body: JSON.stringify({ bpmn: xml, file_name: settings.file_name }),
+  });
+  let answer;
+  try {
+    answer = await response.json();
+  } catch (error) {
+    answer = { ok: false, message: `The server answered ${response.status}.`, problems: [] };
+  }
+  say(answer.message || (answer.ok ? "No problems found." : "Refused."));
+  showProblems(modeler, answer.problems || []);
+  if (deploying && answer.ok && answer.version_url) {
+    const link = document.createElement("a");
+    link.href = answer.version_url;
+    link.textContent = `Open version ${answer.version}`;
+    status.append(" ", link);
+  }
+}
+
+function showProblems(modeler, list) {
+  problems.replaceChildren();
+  const registry = modeler.get("elementRegistry");
+  for (const problem of list) {
+    const item = document.createElement("li");
+    const element = problem.bpmn_id && registry.get(problem.bpmn_id);
+    if (element) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link-button";
+      button.textContent = problem.bpmn_id;
+      button.addEventListener("click", () => {
+        modeler.get("selection").select(element);
+        modeler.get("canvas").scrollToElement(element);
+      });
+      item.append(button, ": ");
+    }
+    item.append(problem.message);
+    problems.append(item);
+  }
+  problems.hidden = list.length === 0;
+}
+
+main().catch((error) => say(`The modeler could not open the diagram: ${error.message}`));
