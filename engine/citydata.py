@@ -217,6 +217,21 @@ def list_changes(session: Session, kind: str | None = None, *, limit: int = 200)
     return list(session.scalars(query))
 
 
+def effective_date_of(change: CityDataChange) -> date:
+    """The day a recorded change takes (or took) effect, city time: a fee schedule's effective date, a
+    closure's day, a designation's first or last day; any other change the day it was made."""
+    values = change.after or change.before or {}
+    if change.kind == "fee_schedule":
+        return date.fromisoformat(change.subject_key)
+    if change.kind == "closure":
+        return date.fromisoformat(values.get("day") or change.subject_key)
+    if change.kind == "designation":
+        day = (change.after or {}).get("until" if change.action == "ended" else "since")
+        if day:
+            return date.fromisoformat(day)
+    return city_today(change.at)
+
+
 # -- changing, each change recorded with who and when -------------------------------------------
 
 def add_fee_schedule(session: Session, *, effective_from: date, created_by: str, now: datetime | None = None,

@@ -1,2 +1,78 @@
-"""Settings pages (administrators): fee schedules, closures, offices and hours, designated custodians, letter templates, SMTP; every change audited with its effective date."""
+"""Settings pages (administrators): the city data of 003, Art. 6 that is data, not config (docs/city-data.md).
+
+`/admin/settings` links every section and shows the recent change log. The sections live in
+`settings_fees` (fee schedules), `settings_calendar` (closure days, the holiday calendar),
+`settings_offices` (offices, hours, the register of designated custodians), `settings_letters`
+(letter templates, exemptions) and `settings_mail` (SMTP from the environment, the outbox).
+Every change goes through a change function of `engine.citydata`, so it is recorded in
+`city_data_change` with who and when, and the engine's city settings are read again at once.
+A refused change (`CityDataRefused`) is shown beside its field with what was typed kept.
+"""
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import render_template
+
+from engine.citydata import CityDataRefused, effective_date_of, list_changes
+from web import process_engine, signed_in_staff
+from web.admin import bp
+from web.auth import role_required
+from web.models import ADMINISTRATOR
+
+SECTIONS = (
+    ("admin.settings_fees", "Fee schedules", "amounts set by resolution, each version with its effective date"),
+    ("admin.settings_calendar", "Closure days and holidays", "days the city is closed, and the holiday calendar"),
+    ("admin.settings_offices", "Offices and hours", "each office's official custodian and its office hours"),
+    ("admin.settings_custodians", "Designated custodians", "the City Clerk's register of record custodians"),
+    ("admin.settings_exemptions", "Exemptions", "the grounds a denial may cite (K.S.A. 45-221)"),
+    ("admin.settings_letters", "Letter templates", "the letters sent to requesters"),
+    ("admin.settings_mail", "Mail (SMTP)", "the mail server in use, the outbox, a test mail"),
+    ("admin.users", "Staff accounts and roles", "who signs in, and what each may do"),
+)
+KIND_LABELS = {"fee_schedule": "fee schedule", "closure": "closure day", "office": "office",
+               "designation": "designated custodian", "exemption": "exemption", "letter_template": "letter template",
+               "cash_float": "cash float"}
+
+
+def read_city(reader: Callable[..., Any], *args: Any, **keywords: Any) -> Any:
+    """Call a `list_*` reader of `engine.citydata` in a read-only session."""
+    with process_engine().database.read() as session:
+        return reader(session, *args, **keywords)
+
+
+def change_city(change: Callable[..., Any], *args: Any, **keywords: Any) -> str | None:
+    """Run one change function in its own transaction and read the city data again; the refusal's message, if any."""
+    try:
+        process_engine().city_settings.apply(change, *args, **keywords)
+    except CityDataRefused as refused:
+        return refused.user_message
+    return None
+
+
+def actor() -> str:
+    return signed_in_staff().username
+
+
+def parse_day(text: str, errors: dict[str, str], field: str, *, required: bool = True) -> date | None:
+    """A date typed as YYYY-MM-DD (the browser's date input), or a message in `errors[field]`."""
+    text = (text or "").strip()
+    if not text:
+        if required:
+            errors[field] = "Enter a date (YYYY-MM-DD)."
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[field] = f'"{text}" is not a date; write it as YYYY-MM-DD, e.g. 2027-01-01.'
+        return None
+
+
+@bp.get("/settings")
+@role_required(ADMINISTRATOR)
+def settings():
+    changes = read_city(list_changes, limit=50)
+    return render_template("admin/settings/index.html", sections=SECTIONS, kind_labels=KIND_LABELS,
+                           changes=[(change, effective_date_of(change)) for change in changes])

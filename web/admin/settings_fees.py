@@ -1,0 +1,68 @@
+"""Settings: fee schedules (Art. 6 fees "set by resolution"). A schedule is never edited: a new version takes
+effect on its own date (today or later), and one not yet in force can be withdrawn (engine.citydata)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from engine.citydata import (SCHEDULE_AMOUNTS, add_fee_schedule, city_today, list_fee_schedules,
+                             withdraw_fee_schedule)
+from web.admin import bp
+from web.admin.settings import actor, change_city, parse_day, read_city
+from web.auth import role_required
+from web.models import ADMINISTRATOR
+
+AMOUNT_LABELS = {
+    "search_rate_per_hour": "Inspection fee per hour per employee searching",
+    "minimum_search_fee": "Minimum inspection fee, once one is due",
+    "free_below": "No inspection fee while the locating cost is below",
+    "copy_fee_per_page": "Photocopies, per page",
+    "prepayment_threshold": "Estimates above this are told first, and prepayment demanded",
+    "accident_report_copy_fee": "Accident report copy",
+    "transmit_above": "A custodian holding more fee money than this transmits it",
+}
+
+
+@bp.route("/settings/fees", methods=["GET", "POST"])
+@role_required(ADMINISTRATOR)
+def settings_fees():
+    schedules = read_city(list_fee_schedules)
+    today = city_today()
+    errors: dict[str, str] = {}
+    latest = schedules[-1] if schedules else None
+    values = {name: (str(getattr(latest, name)) if latest else "") for name in SCHEDULE_AMOUNTS}
+    values["effective_from"] = today.isoformat()
+    if request.method == "POST":
+        values = {name: request.form.get(name, "").strip() for name in ("effective_from", *SCHEDULE_AMOUNTS)}
+        effective_from = parse_day(values["effective_from"], errors, "effective_from")
+        for name in SCHEDULE_AMOUNTS:
+            if not values[name]:
+                errors[name] = "Enter an amount in dollars and cents, e.g. 0.25."
+        if not errors:
+            refused = change_city(add_fee_schedule, effective_from=effective_from, created_by=actor(),
+                                  **{name: values[name] for name in SCHEDULE_AMOUNTS})
+            if refused is None:
+                flash(f"The fee schedule from {effective_from.isoformat()} is added.", "info")
+                return redirect(url_for(".settings_fees"))
+            errors[next((name for name in SCHEDULE_AMOUNTS if refused.startswith(name)), "effective_from")] = refused
+        flash("The fee schedule was not added: correct the fields marked below.", "error")
+    in_force = max((row.effective_from for row in schedules if row.effective_from <= today), default=None)
+    return render_template("admin/settings/fees.html", schedules=schedules, today=today, labels=AMOUNT_LABELS,
+                           in_force=in_force, values=values,
+                           errors=errors), 400 if errors else 200
+
+
+@bp.post("/settings/fees/<effective_from>/withdraw")
+@role_required(ADMINISTRATOR)
+def withdraw_fees(effective_from: str):
+    try:
+        day = date.fromisoformat(effective_from)
+    except ValueError:
+        abort(404, description=f"There is no fee schedule of {effective_from}.")
+    refused = change_city(withdraw_fee_schedule, day, actor=actor())
+    if refused:
+        flash(refused, "error")
+    else:
+        flash(f"The fee schedule of {day.isoformat()} is withdrawn.", "info")
+    return redirect(url_for(".settings_fees"))
