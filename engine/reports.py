@@ -1,0 +1,310 @@
+"""Dashboard figures for open records requests and fee money (K.S.A. 45-218(d) three business days; Art. 6 fees).
+
+Read-only. Everything comes from rows the engine already derives and from the fee ledgers; no
+workflow is ever restored:
+
+- a request is a `process_instance` of `records_request` (its tracking number is the business key);
+- its facts come from its `audit_event` rows, the values each step set:
+  `received_at` and `response_due_at` (set at intake), `office_key` (the latest value: a referral
+  changes it), the **first step** (the first task a person completed on it, normally "Review the
+  request") and **acted on** (the step that sent `request_acted_on`: the records were provided or
+  the request was denied in whole; that step is the one whose changes first carry `deadline_watch`,
+  the message the deadline watch answers with);
+- fee money comes from `fee_assessment`, `fee_collection` and `fee_transmittal`
+  (`engine.ledger.fee_audit_report` for what each request was charged).
+
+Weeks start on Monday and months on the 1st, in city time (Kansas, Central time); all bucketing is
+done here in Python, so the queries stay the same on SQLite and PostgreSQL. Business days are
+K.S.A. 45-217 business days (`engine.services.business_calendar`) with the city's closure days.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.engine import Connection
+
+from engine import clock
+from engine.ledger import fee_audit_report
+from engine.models import AuditEvent, ProcessInstance
+from engine.models_city import FeeTransmittal, Office
+from engine.services.business_calendar import CITY_TIME_ZONE, is_business_day
+
+RECORDS_REQUEST = "records_request"
+OPEN_STATUSES = ("active", "incident", "suspended")
+STATUTORY_BUSINESS_DAYS = 3
+ZERO = Decimal("0.00")
+_CHUNK = 500   # instance ids per IN (...) list
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the dashboards know of one records request (instants in UTC)."""
+
+    instance_id: int
+    tracking_number: str
+    office_key: str
+    status: str
+    received_at: datetime
+    response_due_at: datetime | None
+    first_step_at: datetime | None
+    acted_on_at: datetime | None
+    closed_at: datetime | None      # when the instance completed (every branch ended)
+    current_steps: str
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    week_start: date                # a Monday, city time
+    received: int
+    acted_on: int
+    closed: int
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    office_key: str                 # "" for all offices together
+    received: int
+    first_step: int
+    median_days_to_first_step: float | None
+    acted_on: int
+    median_days_to_acted_on: float | None
+    due_so_far: int                 # acted on, or past the deadline without it
+    within_deadline: int
+    share_within_deadline: float | None   # within_deadline / due_so_far, 0..1
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    tracking_number: str
+    instance_id: int
+    office_key: str
+    received_at: datetime
+    response_due_at: datetime
+    business_days_late: int
+    status: str
+    current_steps: str
+
+
+@dataclass(frozen=True)
+class FeeMonthRow:
+    month: date                     # the 1st, city time
+    office_key: str
+    charged: Decimal
+    paid: Decimal
+    billed: Decimal
+    transmitted: Decimal
+
+
+# -- time ------------------------------------------------------------------------------------------
+
+def city_day(moment: datetime) -> date:
+    return clock.as_utc(moment).astimezone(CITY_TIME_ZONE).date()
+
+
+def city_midnight(day: date) -> datetime:
+    """The start of `day` in city time, as a UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=CITY_TIME_ZONE).astimezone(UTC)
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def business_days_between(start: datetime, end: datetime, city_closures: Collection[date] = ()) -> int:
+    """Business days after the city day of `start` up to and including the city day of `end`.
+
+    Received Monday and acted on Wednesday is 2; acted on the day received is 0. The same count
+    as the statutory deadline: within 3 means by the end of the third business day after receipt."""
+    first, last = city_day(start), city_day(end)
+    closures = frozenset(city_closures)
+    count, day = 0, first
+    while day < last:
+        day += timedelta(days=1)
+        if is_business_day(day, closures):
+            count += 1
+    return count
+
+
+# -- the requests' facts ---------------------------------------------------------------------------
+
+def request_facts(connection: Connection, *, since: datetime, office_key: str | None = None) -> list[RequestFacts]:
+    """Every records request still open, or closed at or after `since`, with its facts from the audit trail."""
+    instances = connection.execute(
+        select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.status, ProcessInstance.started_at,
+               ProcessInstance.ended_at, ProcessInstance.current_steps)
+        .where(ProcessInstance.process_key == RECORDS_REQUEST,
+               or_(ProcessInstance.ended_at.is_(None), ProcessInstance.ended_at >= since))
+        .order_by(ProcessInstance.id)).all()
+    facts = []
+    for start in range(0, len(instances), _CHUNK):
+        chunk = instances[start:start + _CHUNK]
+        events: dict[int, list[Any]] = defaultdict(list)
+        for event in connection.execute(
+                select(AuditEvent.instance_id, AuditEvent.at, AuditEvent.action, AuditEvent.changes)
+                .where(AuditEvent.instance_id.in_([row.id for row in chunk]))
+                .order_by(AuditEvent.id)):
+            events[event.instance_id].append(event)
+        for row in chunk:
+            fact = _facts_of(row, events.get(row.id, []))
+            if office_key is None or fact.office_key == office_key:
+                facts.append(fact)
+    return facts
+
+
+def _facts_of(instance: Any, events: list[Any]) -> RequestFacts:
+    received_at = response_due_at = first_step_at = acted_on_at = None
+    office = ""
+    for event in events:
+        changes = event.changes or {}
+        if received_at is None and changes.get("received_at"):
+            received_at = _instant(changes["received_at"])
+        if response_due_at is None and changes.get("response_due_at"):
+            response_due_at = _instant(changes["response_due_at"])
+        if changes.get("office_key"):
+            office = str(changes["office_key"])
+        if first_step_at is None and event.action == "complete":
+            first_step_at = clock.as_utc(event.at)
+        # Parallel paths make later events report other paths' values as None: only a value counts.
+        if acted_on_at is None and changes.get("deadline_watch") is not None:
+            acted_on_at = clock.as_utc(event.at)
+    status = getattr(instance.status, "value", instance.status)
+    return RequestFacts(
+        instance_id=instance.id, tracking_number=instance.business_key or f"#{instance.id}", office_key=office,
+        status=status, received_at=received_at or clock.as_utc(instance.started_at), response_due_at=response_due_at,
+        first_step_at=first_step_at, acted_on_at=acted_on_at,
+        closed_at=clock.as_utc(instance.ended_at) if status == "completed" and instance.ended_at else None,
+        current_steps=instance.current_steps or "")
+
+
+def _instant(value: Any) -> datetime | None:
+    try:
+        return clock.as_utc(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return None
+
+
+def _within(moment: datetime | None, since: datetime, until: datetime) -> bool:
+    return moment is not None and since <= moment < until
+
+
+# -- the tables ------------------------------------------------------------------------------------
+
+def requests_per_week(facts: Iterable[RequestFacts], since: datetime, until: datetime) -> list[WeekRow]:
+    """Requests received, acted on and closed in each week (Monday to Sunday, city time) of [since, until)."""
+    counts: dict[date, list[int]] = {}
+    week = week_of(city_day(since))
+    last = city_day(until - timedelta(microseconds=1))
+    while week <= last:
+        counts[week] = [0, 0, 0]
+        week += timedelta(days=7)
+    for fact in facts:
+        for index, moment in enumerate((fact.received_at, fact.acted_on_at, fact.closed_at)):
+            if _within(moment, since, until):
+                counts[week_of(city_day(moment))][index] += 1
+    return [WeekRow(week, *values) for week, values in counts.items()]
+
+
+def response_times(facts: Iterable[RequestFacts], since: datetime, until: datetime, now: datetime,
+                   city_closures: Collection[date] = ()) -> list[ResponseRow]:
+    """For requests received in [since, until), per office and for all: business days to the first step and
+    to acting on it, and the share acted on by the statutory deadline (of those acted on or past it)."""
+    by_office: dict[str, list[RequestFacts]] = defaultdict(list)
+    received = [fact for fact in facts if _within(fact.received_at, since, until)]
+    for fact in received:
+        by_office[fact.office_key].append(fact)
+    rows = [_response_row(office, group, now, city_closures) for office, group in sorted(by_office.items())]
+    if rows:
+        rows.append(_response_row("", received, now, city_closures))
+    return rows
+
+
+def _response_row(office: str, group: list[RequestFacts], now: datetime,
+                  city_closures: Collection[date]) -> ResponseRow:
+    to_first = [business_days_between(f.received_at, f.first_step_at, city_closures)
+                for f in group if f.first_step_at]
+    to_acted = [business_days_between(f.received_at, f.acted_on_at, city_closures) for f in group if f.acted_on_at]
+    due = [f for f in group if f.acted_on_at is not None or (f.response_due_at is not None and f.response_due_at < now)]
+    within = [f for f in due if f.acted_on_at is not None and _in_time(f, city_closures)]
+    return ResponseRow(office, len(group), len(to_first), _median(to_first), len(to_acted), _median(to_acted),
+                       len(due), len(within), len(within) / len(due) if due else None)
+
+
+def _in_time(fact: RequestFacts, city_closures: Collection[date]) -> bool:
+    """Acted on by the deadline the request was given; without one, within 3 business days."""
+    if fact.response_due_at is not None:
+        return fact.acted_on_at <= fact.response_due_at
+    return business_days_between(fact.received_at, fact.acted_on_at, city_closures) <= STATUTORY_BUSINESS_DAYS
+
+
+def _median(values: list[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def overdue_now(facts: Iterable[RequestFacts], now: datetime, city_closures: Collection[date] = ()) -> list[OverdueRow]:
+    """Open requests not acted on whose response deadline has passed, the longest overdue first."""
+    rows = [OverdueRow(f.tracking_number, f.instance_id, f.office_key, f.received_at, f.response_due_at,
+                       business_days_between(f.response_due_at, now, city_closures), f.status, f.current_steps)
+            for f in facts
+            if f.status in OPEN_STATUSES and f.acted_on_at is None and f.response_due_at is not None
+            and f.response_due_at < now]
+    return sorted(rows, key=lambda row: (row.response_due_at, row.tracking_number))
+
+
+def fees_per_month(connection: Connection, since: datetime, until: datetime,
+                   office_key: str | None = None) -> list[FeeMonthRow]:
+    """Per month (city time) and office: fees charged, collected (paid, billed) and transmitted in [since, until).
+
+    Charged: each request's latest assessment before `until` (the final fees replace the estimate;
+    a denial's "no fee" replaces it with 0.00), in the month it was made, as `fee_audit_report`
+    reads it. Paid and billed: each collection in the month it was recorded. Transmitted: each
+    transmittal to the City Clerk in the month the custodian handed it over."""
+    sums: dict[tuple[date, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
+    for row in fee_audit_report(connection, since, until, office_key):
+        assessed_at = _instant(row["assessed_at"]) if row["assessed_at"] else None
+        if row["charged"] is not None and _within(assessed_at, since, until) and \
+                (office_key is None or row["office_key"] == office_key):
+            sums[(month_of(city_day(assessed_at)), row["office_key"])][0] += Decimal(row["charged"])
+        for collection in row["collections"]:
+            collected_at = _instant(collection["collected_at"])
+            if not _within(collected_at, since, until) or (office_key and collection["office_key"] != office_key):
+                continue
+            index = 1 if collection["method"] == "paid" else 2
+            sums[(month_of(city_day(collected_at)), collection["office_key"])][index] += Decimal(collection["amount"])
+    query = select(FeeTransmittal.office_key, FeeTransmittal.transmitted_at, FeeTransmittal.amount).where(
+        FeeTransmittal.transmitted_at >= since, FeeTransmittal.transmitted_at < until)
+    if office_key is not None:
+        query = query.where(FeeTransmittal.office_key == office_key)
+    for office, transmitted_at, amount in connection.execute(query):
+        sums[(month_of(city_day(transmitted_at)), office)][3] += Decimal(str(amount))
+    return [FeeMonthRow(month, office, *(value.quantize(Decimal("0.01")) for value in values))
+            for (month, office), values in sorted(sums.items())]
+
+
+def months_in(since: datetime, until: datetime) -> list[date]:
+    """The months (their 1st) that [since, until) touches, in order."""
+    months, month = [], month_of(city_day(since))
+    last = city_day(until - timedelta(microseconds=1))
+    while month <= last:
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
+def office_names(connection: Connection) -> dict[str, str]:
+    """office_key -> name, every office the city data knows (active or not), by name."""
+    return dict(connection.execute(select(Office.office_key, Office.name).order_by(Office.name)).all())
