@@ -444,10 +444,11 @@ class Queries:
             failed = connection.execute(select(INCIDENT.c.bpmn_id).where(
                 INCIDENT.c.instance_id == instance_id, INCIDENT.c.status == IncidentStatus.OPEN)).scalars()
             version = self._versions.get(connection, row.process_version_id)
+            completed, data = read_state(row.state_json, version)
             return DiagramView(instance_id, row.process_key, row.version, row.bpmn_xml,
-                               completed_elements(row.state_json, version), tuple(dict.fromkeys(active)),
+                               completed, tuple(dict.fromkeys(active)),
                                tuple((bpmn_id, clock.as_utc(due)) for bpmn_id, due in timers),
-                               tuple((bpmn_id, name) for bpmn_id, name in messages), tuple(dict.fromkeys(failed)))
+                               tuple((bpmn_id, name) for bpmn_id, name in messages), tuple(dict.fromkeys(failed)), data)
 
     def version_diagram(self, process_key: str, version: int) -> tuple[VersionView, str]:
         """A deployed version and its BPMN XML."""
@@ -489,10 +490,15 @@ class Queries:
         return [WaitingCounts(bpmn_id, **kinds) for bpmn_id, kinds in sorted(counts.items())]
 
 
-def completed_elements(state_json: str, version) -> tuple[str, ...]:
-    """The bpmn ids of the flow nodes that completed in a stored state (read as JSON, not restored)."""
+_CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+def read_state(state_json: str, version) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """From a stored state read as JSON (the workflow is not restored): the bpmn ids of the flow nodes
+    that completed, and the data as the latest step left it (where it waits now merged over the last
+    finished step, as `engine.derive.instance_data` does)."""
     if not state_json:
-        return ()
+        return (), {}
     names: dict[str, str] = {}
     for spec in [version.spec, *version.subprocess_specs.values()]:
         for name, task_spec in spec.task_specs.items():
@@ -500,10 +506,23 @@ def completed_elements(state_json: str, version) -> tuple[str, ...]:
                 names[name] = task_spec.bpmn_id
     state = json.loads(state_json)
     task_maps = [state.get("tasks", {})] + [sub.get("tasks", {}) for sub in state.get("subprocesses", {}).values()]
-    completed = []
+    completed, current, finished = [], [], []
     for tasks in task_maps:
         for task in tasks.values():
             bpmn_id = names.get(task.get("task_spec"))
-            if bpmn_id and task.get("state") == TaskState.COMPLETED:
+            if not bpmn_id:
+                continue
+            task_state = task.get("state", 0)
+            if task_state == TaskState.COMPLETED:
                 completed.append(bpmn_id)
-    return tuple(dict.fromkeys(completed))
+            if task_state & TaskState.FINISHED_MASK:
+                finished.append(task)
+            elif task_state & _CURRENT:
+                current.append(task)
+    order = lambda task: task.get("last_state_change") or 0   # noqa: E731
+    if finished:
+        current.append(max(finished, key=order))
+    data: dict[str, Any] = dict(state.get("data") or {}) if not current else {}
+    for task in sorted(current, key=order):
+        data.update(task.get("data") or {})
+    return tuple(dict.fromkeys(completed)), data

@@ -124,6 +124,7 @@ class DiagramView:
     timers: tuple[tuple[str, datetime], ...]         # (bpmn_id, due_at) of each waiting timer
     messages: tuple[tuple[str, str], ...]            # (bpmn_id, message_name) of each waiting catch event
     failed: tuple[str, ...]                          # elements with an open incident
+    data: dict[str, Any] = field(default_factory=dict)   # the instance's data as its latest step left it
 
 
 @dataclass(frozen=True)

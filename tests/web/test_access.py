@@ -13,7 +13,8 @@ OPEN_ENDPOINTS = {"auth.login", "health.healthz", "static", "home", "portal.new_
 # The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
 API_PREFIX = "api."
 SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",
-                    "user_id": 1, "filter_id": 1, "attachment_id": 1, "number": 1}
+                    "user_id": 1, "filter_id": 1, "attachment_id": 1, "number": 1,
+                    "timer_id": 1, "process_key": "records_request", "version": 1}
 
 
 def closed_rules(app, *, api: bool = False) -> list[Rule]:
@@ -30,6 +31,7 @@ def test_every_page_redirects_to_sign_in_when_signed_out(app, client):
     assert {rule.endpoint for rule in pages} >= {"inbox.index", "inbox.task", "admin.instances", "admin.instance",
                                                "admin.users", "admin.new_user", "admin.user", "inbox.attachment",
                                                "inbox.payment"}
+    assert {rule.endpoint for rule in pages} >= {"admin.processes", "admin.process_version"}   # monitoring
     for rule in pages:
         response = client.get(url_of(rule))
         assert response.status_code == 302, rule
@@ -44,6 +46,7 @@ def test_every_action_redirects_to_sign_in_when_signed_out(app, client, csrf_tok
                                                    "admin.retry", "auth.logout", "admin.reset_password",
                                                    "admin.deactivate_user", "admin.reactivate_user", "inbox.comment",
                                                    "inbox.attach", "inbox.record_payment"}
+    assert {rule.endpoint for rule in actions} >= {"admin.reassign", "admin.move_timer", "admin.deliver_message"}
     token = csrf_token(client)
     for rule in actions:
         response = client.post(url_of(rule), data={"csrf_token": token})
