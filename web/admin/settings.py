@@ -38,9 +38,11 @@ KIND_LABELS = {"fee_schedule": "fee schedule", "closure": "closure day", "office
 
 
 def read_city(reader: Callable[..., Any], *args: Any, **keywords: Any) -> Any:
-    """Call a `list_*` reader of `engine.citydata` in a read-only session."""
+    """Call a `list_*` reader of `engine.citydata` in a read-only session; the rows come back detached."""
     with process_engine().database.read() as session:
-        return reader(session, *args, **keywords)
+        rows = reader(session, *args, **keywords)
+        session.expunge_all()       # loaded as they are: the session's closing rollback must not expire them
+        return rows
 
 
 def change_city(change: Callable[..., Any], *args: Any, **keywords: Any) -> str | None:
