@@ -39,7 +39,7 @@ PERSONAL_DATA_KEYS = frozenset({
     "date_of_birth", "contacts", "contact_persons_concerned", "complainant_name", "complainant_address"})
 PERSONAL_DATA_ENDINGS = ("_email", "_phone", "_address", "_identification", "_id_number", "_date_of_birth")
 SEES_PERSONAL_DATA = frozenset({ADMINISTRATOR, CITY_CLERK, RECORDS_MANAGER})
-MASK = "•••• (personal data)"
+MASK = "*** personal data, masked ***"
 MONITORING_ROLES = frozenset({ADMINISTRATOR, ANALYST})
 
 
