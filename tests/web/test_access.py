@@ -14,7 +14,9 @@ OPEN_ENDPOINTS = {"auth.login", "health.healthz", "static", "home", "portal.new_
 API_PREFIX = "api."
 SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",
                     "user_id": 1, "filter_id": 1, "attachment_id": 1, "number": 1,
-                    "timer_id": 1, "process_key": "records_request", "version": 1}
+                    "timer_id": 1, "process_key": "records_request", "version": 1,
+                    "day": "2026-12-24", "effective_from": "2027-01-01", "office_key": "police",   # settings
+                    "designation_id": 1, "code": "45-221(a)(6)", "name": "acknowledgement"}
 
 
 def closed_rules(app, *, api: bool = False) -> list[Rule]:
@@ -30,8 +32,13 @@ def test_every_page_redirects_to_sign_in_when_signed_out(app, client):
     pages = [rule for rule in closed_rules(app) if "GET" in rule.methods]
     assert {rule.endpoint for rule in pages} >= {"inbox.index", "inbox.task", "admin.instances", "admin.instance",
                                                "admin.users", "admin.new_user", "admin.user", "inbox.attachment",
-                                               "inbox.payment"}
+                                               "inbox.payment", "admin.dashboard", "admin.dashboard_csv"}
     assert {rule.endpoint for rule in pages} >= {"admin.processes", "admin.process_version"}   # monitoring
+    assert {rule.endpoint for rule in pages} >= {"admin.settings", "admin.settings_fees", "admin.settings_calendar",
+                                               "admin.settings_offices", "admin.settings_office",
+                                               "admin.settings_custodians", "admin.settings_exemptions",
+                                               "admin.settings_exemption", "admin.settings_letters",
+                                               "admin.settings_letter", "admin.settings_mail"}   # settings
     for rule in pages:
         response = client.get(url_of(rule))
         assert response.status_code == 302, rule
@@ -47,6 +54,8 @@ def test_every_action_redirects_to_sign_in_when_signed_out(app, client, csrf_tok
                                                    "admin.deactivate_user", "admin.reactivate_user", "inbox.comment",
                                                    "inbox.attach", "inbox.record_payment"}
     assert {rule.endpoint for rule in actions} >= {"admin.reassign", "admin.move_timer", "admin.deliver_message"}
+    assert {rule.endpoint for rule in actions} >= {"admin.withdraw_fees", "admin.remove_closure_day",
+                                                   "admin.end_custodian", "admin.send_test_mail"}   # settings
     token = csrf_token(client)
     for rule in actions:
         response = client.post(url_of(rule), data={"csrf_token": token})
@@ -135,7 +144,8 @@ def test_signing_out_ends_the_session(login_as, client, post_form):
 def test_clerk_cannot_open_administration(login_as, client, review_request, post_form):
     login_as("clerk", "city_clerk")
     for path in ("/admin", "/admin/instances", f"/admin/instances/{review_request.instance_id}", "/admin/users",
-                 "/admin/users/new", "/admin/users/1"):
+                 "/admin/users/new", "/admin/users/1", "/admin/settings", "/admin/settings/fees",
+                 "/admin/settings/letters/acknowledgement"):
         response = client.get(path)
         assert response.status_code == 403, path
         assert "administrator role" in response.get_data(as_text=True)
