@@ -18,6 +18,10 @@ SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": 
                     "day": "2026-12-24", "effective_from": "2027-01-01", "office_key": "police",   # settings
                     "designation_id": 1, "code": "45-221(a)(6)", "name": "acknowledgement"}
 
+SAMPLE_ARGUMENTS.update({"process": "records_request", "file_name": "x.schema.json"})   # the modeler's form editor
+MODELER_PAGES = {"modeler.index", "modeler.diagram", "modeler.bpmn", "modeler.compare", "modeler.operators",
+                 "modeler.forms", "modeler.form"}
+MODELER_ACTIONS = {"modeler.validate", "modeler.deploy", "modeler.form_preview"}
 
 def closed_rules(app, *, api: bool = False) -> list[Rule]:
     return [rule for rule in app.url_map.iter_rules()
@@ -187,3 +191,9 @@ def test_session_cookie_is_http_only_and_same_site_lax(client, csrf_token):
     csrf_token(client)
     cookie = client.get_cookie("session")
     assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_modeler_routes_are_all_walked(app):
+    """The modeler's pages and actions are among the routes the tests above walk signed out."""
+    endpoints = {rule.endpoint for rule in closed_rules(app)}
+    assert endpoints >= MODELER_PAGES | MODELER_ACTIONS
