@@ -16,7 +16,8 @@ SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": 
                     "user_id": 1, "filter_id": 1, "attachment_id": 1, "number": 1,
                     "timer_id": 1, "process_key": "records_request", "version": 1,
                     "day": "2026-12-24", "effective_from": "2027-01-01", "office_key": "police",   # settings
-                    "designation_id": 1, "code": "45-221(a)(6)", "name": "acknowledgement"}
+                    "designation_id": 1, "code": "45-221(a)(6)", "name": "acknowledgement",
+                    "table": "requests"}   # dashboards
 
 SAMPLE_ARGUMENTS.update({"process": "records_request", "file_name": "x.schema.json"})   # the modeler's form editor
 MODELER_PAGES = {"modeler.index", "modeler.diagram", "modeler.bpmn", "modeler.compare", "modeler.operators",
