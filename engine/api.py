@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import clock, messages, queries, records, timers
 from engine.db import Database
-from engine.deploy import DiagramSource, checksum, read_diagram, start_events, validate
+from engine.deploy import DiagramSource, Problem, check_source, checksum, read_diagram, start_events, validate
 from engine.derive import derive, instance_data
 from engine.errors import ClerkflowError, Conflict, InvalidState, NotAllowed, NotFound
 from engine.forms import validate_submission
@@ -499,3 +499,9 @@ class ProcessEngine(queries.Queries):
         saved = tx.saved.get(record.instance_id)
         with_incidents = saved is None or saved[2].has_incidents
         return queries.instance_view(tx.connection, record, version.version, with_incidents=with_incidents)
+
+    # -- checking without deploying (the modeler) ---------------------------------------------
+
+    def check_source(self, source: DiagramSource) -> list[Problem]:
+        """Deploy validation without storing anything: each problem with its element id and line ([]: deployable)."""
+        return check_source(source)

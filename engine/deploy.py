@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,3 +194,45 @@ def _operator_problems(task_spec) -> list[str]:
                             f"it takes: {', '.join(declared) or 'none'}")
         problems.extend(f'parameter "{param_name}": {problem}' for problem in check_expression(str(param.get("value", ""))))
     return problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem of a diagram, for the modeler to link to its element."""
+
+    message: str
+    bpmn_id: str | None = None
+    line: int | None = None
+
+
+_ELEMENT = re.compile(r"element '([^']+)'")
+_LINE = re.compile(r", line (\d+)")
+
+
+def check_source(source: DiagramSource) -> list[Problem]:
+    """Deploy validation without deploying (the modeler's Validate): every problem, located; [] when fine."""
+    try:
+        validate(parse_process(source.file_name, source.bpmn), source)
+    except DeployRefused as refusal:
+        return located_problems(refusal)
+    return []
+
+
+def located_problems(refusal: DeployRefused) -> list[Problem]:
+    """The refusal's problems with the element id and line each names (a form's own problem names none)."""
+    problems = []
+    for message in refusal.details or [refusal.user_message]:
+        element, line = _ELEMENT.search(message), _LINE.search(message)
+        problems.append(Problem(message, element.group(1) if element else None, int(line.group(1)) if line else None))
+    return problems
+
+
+def source_with_forms(file_name: str, bpmn: bytes, forms_dir: Path | None) -> DiagramSource:
+    """An uploaded diagram with the forms it names read as `read_diagram` reads them; a diagram that
+    does not parse comes back without forms (deploying or checking it then says why)."""
+    try:
+        parsed = parse_process(file_name, bpmn)
+    except DeployRefused:
+        return DiagramSource(file_name, bpmn, {})
+    return DiagramSource(file_name, bpmn, {form_file: _find_form(forms_dir, parsed.process_key, form_file)
+                                           for form_file in sorted(form_files_named(parsed))})

@@ -1,2 +1,206 @@
-"""Modeler pages and their JSON endpoints."""
+"""Modeler pages and their JSON endpoints.
+
+Every signed-in member of staff may look: the processes and their versions, a version in the
+modeler, its BPMN, a comparison of two versions, the operators and forms, a form with its preview,
+and the deploy validation of a diagram. Only analysts and administrators deploy a new version or
+save a form. The modeler page's script (web/assets/modeler, bundled into web/static/vendor/modeler)
+posts JSON with the session's CSRF token in the X-CSRF-Token header.
+"""
 from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from itertools import groupby
+from pathlib import PurePath
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+
+from engine.deploy import source_with_forms
+from engine.errors import DeployRefused
+from engine.operators import describe_operators
+from web import process_engine, signed_in_staff
+from web.auth import role_required, staff_only
+from web.csrf import csrf_token
+from web.inbox.form_values import choice_label, prefilled_values
+from web.inbox.forms import fields_of
+from web.modeler import bp
+from web.modeler.compare import compare_diagrams
+from web.modeler.form_files import FormRefused, form_catalogue, forms_dir, parse_form, read_form, write_form
+from web.models import ADMINISTRATOR, ANALYST
+from web.filestore import human_size
+
+DEPLOYERS = (ANALYST, ADMINISTRATOR)
+# bpmn-js and its properties panel set style attributes as they draw: only the modeler's pages allow them.
+MODELER_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
+                  "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def may_deploy() -> bool:
+    return bool(signed_in_staff().role_set & set(DEPLOYERS))
+
+
+@bp.get("")
+@staff_only
+def index():
+    versions = process_engine().versions()
+    processes = [(key, list(group)[::-1]) for key, group in groupby(versions, key=lambda view: view.process_key)]
+    return render_template("modeler/index.html", processes=processes, forms=form_catalogue(), may_deploy=may_deploy())
+
+
+@bp.get("/<process_key>/<int:version>")
+@staff_only
+def diagram(process_key: str, version: int):
+    view, _ = process_engine().version_diagram(process_key, version)
+    others = [other for other in process_engine().versions(process_key) if other.version != version]
+    settings = {
+        "bpmn_url": url_for(".bpmn", process_key=process_key, version=version),
+        "operators_url": url_for(".operators"), "forms_url": url_for(".forms"),
+        "forms_page_url": url_for(".index") + "/forms",
+        "validate_url": url_for(".validate"), "deploy_url": url_for(".deploy"),
+        "csrf_token": csrf_token(), "file_name": view.file_name,
+    }
+    response = Response(render_template("modeler/diagram.html", version=view, others=others, may_deploy=may_deploy(),
+                                        settings=settings))
+    response.headers["Content-Security-Policy"] = MODELER_POLICY
+    return response
+
+
+@bp.get("/<process_key>/<int:version>/bpmn")
+@staff_only
+def bpmn(process_key: str, version: int):
+    view, xml = process_engine().version_diagram(process_key, version)
+    download = f"{PurePath(view.file_name).stem}-v{view.version}.bpmn"
+    return Response(xml, mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{download}"'})
+
+
+@bp.get("/<process_key>/compare")
+@staff_only
+def compare(process_key: str):
+    engine = process_engine()
+    versions = engine.versions(process_key)
+    if not versions:
+        abort(404, description=f'No process "{process_key}" is deployed.')
+    numbers = [view.version for view in versions]
+    old = request.args.get("from", type=int) or (numbers[-2] if len(numbers) > 1 else numbers[-1])
+    new = request.args.get("to", type=int) or numbers[-1]
+    (old_view, old_xml), (new_view, new_xml) = engine.version_diagram(process_key, old), \
+        engine.version_diagram(process_key, new)
+    comparison = compare_diagrams(old_xml, new_xml)
+    if _wants_json():
+        return jsonify({"process_key": process_key, "from": old, "to": new, **asdict(comparison)})
+    return render_template("modeler/compare.html", process_key=process_key, old=old_view, new=new_view,
+                           numbers=numbers, comparison=comparison)
+
+
+@bp.get("/operators.json")
+@staff_only
+def operators():
+    return jsonify(describe_operators())
+
+
+@bp.get("/forms.json")
+@staff_only
+def forms():
+    return jsonify(form_catalogue())
+
+
+@bp.post("/validate")
+@staff_only
+def validate():
+    source = _posted_source()
+    problems = process_engine().check_source(source)
+    message = (f"{len(problems)} problem(s) to fix before deploying." if problems
+               else "No problems found: this diagram can be deployed.")
+    return jsonify({"ok": not problems, "message": message, "problems": [asdict(problem) for problem in problems]})
+
+
+@bp.post("/deploy")
+@role_required(*DEPLOYERS)
+def deploy():
+    source = _posted_source()
+    try:
+        result = process_engine().deploy_source(source, actor=signed_in_staff().username)
+    except DeployRefused:
+        problems = process_engine().check_source(source)
+        return jsonify({"ok": False, "message": f"Not deployed: {len(problems)} problem(s) to fix.",
+                        "problems": [asdict(problem) for problem in problems]}), 422
+    view = result.version
+    message = (f"Deployed as version {view.version} of {view.process_key}." if result.created
+               else f"Nothing changed since version {view.version}: no new version was made.")
+    return jsonify({"ok": True, "created": result.created, "message": message, "version": view.version,
+                    "process_key": view.process_key, "problems": [],
+                    "version_url": url_for(".diagram", process_key=view.process_key, version=view.version)})
+
+
+@bp.route("/forms/<process>/<file_name>", methods=["GET", "POST"])
+@staff_only
+def form(process: str, file_name: str):
+    text = read_form(process, file_name)
+    error = None
+    status = 200
+    if request.method == "POST":
+        if not may_deploy():
+            abort(403, description="Only analysts and administrators may change a form.")
+        text = request.form.get("schema", "")
+        try:
+            write_form(process, file_name, text)
+        except FormRefused as refusal:
+            error, status = refusal.user_message, refusal.status
+        else:
+            flash(f"Saved forms/{process}/{file_name}. Deploy the diagram again for new instances to use it.", "success")
+            return redirect(url_for(".form", process=process, file_name=file_name))
+    new_file = text is None
+    if new_file:
+        text = '{\n  "type": "object",\n  "properties": {}\n}\n' if file_name.endswith(".schema.json") else "{}\n"
+    return render_template("modeler/form.html", process=process, file_name=file_name, text=text, error=error,
+                           new_file=new_file, may_deploy=may_deploy(), preview=_preview(process, file_name, text),
+                           ui_file=_ui_partner(process, file_name)), status
+
+
+@bp.post("/forms/<process>/<file_name>/preview")
+@staff_only
+def form_preview(process: str, file_name: str):
+    read_form(process, file_name)            # refuses a name outside forms/
+    return _preview(process, file_name, request.form.get("schema", ""))
+
+
+def _preview(process: str, file_name: str, text: str) -> str:
+    """The form as a task page shows it, or why it cannot be shown."""
+    try:
+        form = parse_form(file_name, text)
+    except FormRefused as refusal:
+        return render_template("modeler/_preview.html", problem=refusal.user_message, fields=[])
+    if file_name.endswith(".ui.json"):
+        return render_template("modeler/_preview.html", problem="", fields=[], ui_only=True)
+    ui = None
+    partner = _ui_partner(process, file_name)
+    ui_text = read_form(process, partner) if partner else None
+    if ui_text:
+        try:
+            ui = json.loads(ui_text)
+        except ValueError:
+            ui = None
+    fields = fields_of(form, ui)
+    return render_template("modeler/_preview.html", problem="", fields=fields, values=prefilled_values(fields, {}),
+                           field_errors={}, kept_files={}, choice_label=choice_label, human_size=human_size)
+
+
+def _ui_partner(process: str, file_name: str) -> str | None:
+    if not file_name.endswith(".schema.json"):
+        return None
+    partner = file_name.removesuffix(".schema.json") + ".ui.json"
+    return partner if read_form(process, partner) is not None else None
+
+
+def _posted_source():
+    body = request.get_json(silent=True) or {}
+    xml = body.get("bpmn") if isinstance(body.get("bpmn"), str) else request.form.get("bpmn", "")
+    file_name = PurePath(str(body.get("file_name") or request.form.get("file_name") or "diagram.bpmn")).name
+    if not file_name.endswith(".bpmn"):
+        file_name += ".bpmn"
+    return source_with_forms(file_name, (xml or "").encode("utf-8"), forms_dir())
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json"
