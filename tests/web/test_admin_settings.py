@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, timedelta, timezone
+import socket
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -302,8 +303,7 @@ class Mailbox:
 
 
 @pytest.fixture
-def smtp_server(app, unused_tcp_port_factory=None):
-    import socket
+def smtp_server(app):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -388,4 +388,16 @@ def test_unknown_rows_are_not_found(admin, office):
     for path in ("/admin/settings/offices/atlantis", "/admin/settings/letters/nonesuch",
                  "/admin/settings/exemptions/nonesuch"):
         assert admin.get(path).status_code == 404, path
-    assert timedelta(0) == timedelta(0)
+
+
+def test_office_added_on_the_page_joins_the_register(admin, post, office):
+    response = post(admin, "/admin/settings/offices", {"office_key": "parks", "name": "Parks Department",
+                                                       "official_custodian": "Parks Director"})
+    assert response.headers["Location"] == "/admin/settings/offices/parks"
+    parks = office.city_settings()["custodian_register"]["parks"]
+    assert (parks["name"], parks["hours"]["mon"]) == ("Parks Department", [["08:00", "17:00"]])
+    response = post(admin, "/admin/settings/offices", {"office_key": "Parks!", "name": "Parks Again",
+                                                       "official_custodian": ""})
+    page = text_of(response)
+    assert response.status_code == 400 and "Use lower-case letters" in page and "Enter its official custodian" in page
+    assert 'value="Parks!"' in page and 'value="Parks Again"' in page

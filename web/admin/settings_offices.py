@@ -17,6 +17,7 @@ from web.models import ADMINISTRATOR, StaffAccount, db
 DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
 SPANS_PER_DAY = 2          # e.g. 08:00-12:00 and 13:00-17:00 (a lunch closure)
 _TIME = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def _office_or_404(office_key: str):
@@ -63,10 +64,35 @@ def _typed_hours(values: dict[str, str], errors: dict[str, str]) -> dict[str, li
     return hours
 
 
-@bp.get("/settings/offices")
+@bp.route("/settings/offices", methods=["GET", "POST"])
 @role_required(ADMINISTRATOR)
 def settings_offices():
-    return render_template("admin/settings/offices.html", offices=read_city(list_offices), day_names=DAY_NAMES)
+    offices = read_city(list_offices)
+    errors: dict[str, str] = {}
+    values = {"office_key": "", "name": "", "official_custodian": ""}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "").strip() for name in values}
+        if not _KEY.match(values["office_key"]):
+            errors["office_key"] = ('Use lower-case letters, digits and underscores, starting with a letter '
+                                    '(e.g. "parks"); it names the custodian role custodian:<key>.')
+        elif values["office_key"] in {office.office_key for office in offices}:
+            errors["office_key"] = f'There is already an office "{values["office_key"]}"; change it on its page.'
+        for name, what in (("name", "the office's name"), ("official_custodian", "its official custodian")):
+            if not values[name]:
+                errors[name] = f"Enter {what}."
+            elif len(values[name]) > 200:
+                errors[name] = "Keep it to 200 characters or fewer."
+        if not errors:
+            refused = change_city(set_office, values["office_key"], actor=actor(), name=values["name"],
+                                  official_custodian=values["official_custodian"])
+            if refused is None:
+                flash(f"The {values['name']} is added, open Monday to Friday 08:00 to 17:00; set its hours here.",
+                      "info")
+                return redirect(url_for(".settings_office", office_key=values["office_key"]))
+            errors["office_key"] = refused
+        flash("No office was added: correct the fields marked below.", "error")
+    return render_template("admin/settings/offices.html", offices=offices, day_names=DAY_NAMES, values=values,
+                           errors=errors), 400 if errors else 200
 
 
 @bp.route("/settings/offices/<office_key>", methods=["GET", "POST"])
