@@ -5,8 +5,9 @@ workflow is ever restored:
 
 - a request is a `process_instance` of `records_request` (its tracking number is the business key);
 - its facts come from its `audit_event` rows, the values each step set:
-  `received_at` and `response_due_at` (set at intake), `office_key` (the latest value: a referral
-  changes it), the **first step** (the first task a person completed on it, normally "Review the
+  `received_at` and `response_due_at` (set at intake), the office (from the latest
+  `custodian_role`, `custodian:<office_key>`: routing sends a request without a known office to
+  the City Clerk, and a referral changes it), the **first step** (the first task a person completed on it, normally "Review the
   request") and **acted on** (the step that sent `request_acted_on`: the records were provided or
   the request was denied in whole; that step is the one whose changes first carry `deadline_watch`,
   the message the deadline watch answers with);
@@ -39,6 +40,7 @@ from engine.services.business_calendar import CITY_TIME_ZONE, is_business_day
 RECORDS_REQUEST = "records_request"
 OPEN_STATUSES = ("active", "incident", "suspended")
 STATUTORY_BUSINESS_DAYS = 3
+CUSTODIAN_ROLE_PREFIX = "custodian:"
 ZERO = Decimal("0.00")
 _CHUNK = 500   # instance ids per IN (...) list
 
@@ -69,7 +71,7 @@ class WeekRow:
 
 @dataclass(frozen=True)
 class ResponseRow:
-    office_key: str                 # "" for all offices together
+    office_key: str | None          # None: all offices together
     received: int
     first_step: int
     median_days_to_first_step: float | None
@@ -175,7 +177,12 @@ def _facts_of(instance: Any, events: list[Any]) -> RequestFacts:
             received_at = _instant(changes["received_at"])
         if response_due_at is None and changes.get("response_due_at"):
             response_due_at = _instant(changes["response_due_at"])
-        if changes.get("office_key"):
+        # The office is the one whose custodian works the request: routing sends an empty or unknown
+        # office_key to the City Clerk, and a referral changes the role, so the role is the surer guide.
+        role = changes.get("custodian_role")
+        if isinstance(role, str) and role.startswith(CUSTODIAN_ROLE_PREFIX):
+            office = role.removeprefix(CUSTODIAN_ROLE_PREFIX)
+        elif changes.get("office_key") and not office:
             office = str(changes["office_key"])
         if first_step_at is None and event.action == "complete":
             first_step_at = clock.as_utc(event.at)
@@ -229,11 +236,11 @@ def response_times(facts: Iterable[RequestFacts], since: datetime, until: dateti
         by_office[fact.office_key].append(fact)
     rows = [_response_row(office, group, now, city_closures) for office, group in sorted(by_office.items())]
     if rows:
-        rows.append(_response_row("", received, now, city_closures))
+        rows.append(_response_row(None, received, now, city_closures))
     return rows
 
 
-def _response_row(office: str, group: list[RequestFacts], now: datetime,
+def _response_row(office: str | None, group: list[RequestFacts], now: datetime,
                   city_closures: Collection[date]) -> ResponseRow:
     to_first = [business_days_between(f.received_at, f.first_step_at, city_closures)
                 for f in group if f.first_step_at]

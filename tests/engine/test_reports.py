@@ -57,7 +57,7 @@ def test_a_request_acted_on_in_two_business_days_counts_as_within_the_three(engi
     assert police == everyone.__class__("police", received=1, first_step=1, median_days_to_first_step=2.0,
                                         acted_on=1, median_days_to_acted_on=2.0, due_so_far=1, within_deadline=1,
                                         share_within_deadline=1.0)
-    assert everyone.office_key == "" and everyone.share_within_deadline == 1.0
+    assert everyone.office_key is None and everyone.share_within_deadline == 1.0
 
 
 def test_a_request_past_its_deadline_without_action_is_overdue_now(engine, clock):
@@ -85,7 +85,8 @@ def test_a_request_past_its_deadline_without_action_is_overdue_now(engine, clock
 
 
 def test_received_acted_on_and_closed_are_counted_in_their_weeks(engine, clock):
-    first = file_request(engine)                               # Monday 2 March
+    first = file_request(engine)                               # Monday 2 March; no office: the City Clerk's
+    assert facts(engine)[tracking_number(engine, first)].office_key == "city_clerk"
     clock.move_to(MONDAY_10AM + 7 * DAY)                       # Monday 9 March
     second = file_request(engine, office_key="police")
     granted_and_provided(engine, first)
@@ -161,3 +162,10 @@ def test_fees_charged_collected_and_transmitted_per_month_and_office_match_the_l
     assert sum(r.transmitted for r in rows) == sum(ledger_transmitted)
     assert {r.office_key for r in police} == {"police"}
     assert months_in(since, until) == [date(2026, 3, 1), date(2026, 4, 1)]
+
+
+def test_a_referred_request_counts_for_the_office_it_was_referred_to(engine):
+    instance_id = file_request(engine, office_key="police")
+    review(engine, instance_id, holds_record=False, referral_office_key="fire")
+    assert facts(engine)[tracking_number(engine, instance_id)].office_key == "fire"
+    assert list(facts(engine, office_key="police")) == []

@@ -139,12 +139,12 @@ def _response_table(rows: list[reports.ResponseRow], offices: dict[str, str]) ->
                    "Acted on by the deadline", "Share acted on by the deadline (%)"])
     for row in rows:
         table.rows.append([
-            offices.get(row.office_key, row.office_key) if row.office_key else "All offices", str(row.received),
+            "All offices" if row.office_key is None else _office(row.office_key, offices), str(row.received),
             str(row.first_step), _number(row.median_days_to_first_step), str(row.acted_on),
             _number(row.median_days_to_acted_on), str(row.due_so_far), str(row.within_deadline),
             _number(None if row.share_within_deadline is None else row.share_within_deadline * 100)])
-    by_office = [row for row in rows if row.office_key]
-    table.chart = {"type": "bar", "labels": [offices.get(r.office_key, r.office_key) for r in by_office],
+    by_office = [row for row in rows if row.office_key is not None]
+    table.chart = {"type": "bar", "labels": [_office(r.office_key, offices) for r in by_office],
                    "datasets": [{"label": "Share acted on by the deadline (%)",
                                  "data": [None if r.share_within_deadline is None
                                           else round(r.share_within_deadline * 100, 1) for r in by_office]}],
@@ -160,7 +160,7 @@ def _overdue_table(rows: list[reports.OverdueRow], offices: dict[str, str]) -> T
                    "Now at"])
     counts: dict[str, int] = {}
     for row in rows:
-        office = offices.get(row.office_key, row.office_key)
+        office = _office(row.office_key, offices)
         counts[office] = counts.get(office, 0) + 1
         table.rows.append([row.tracking_number, office, _when(row.received_at), _when(row.response_due_at),
                            str(row.business_days_late), row.status, row.current_steps])
@@ -178,7 +178,7 @@ def _fees_table(rows: list[reports.FeeMonthRow], offices: dict[str, str]) -> Tab
     months: dict[str, list[Decimal]] = {}
     for row in rows:
         month = row.month.strftime("%Y-%m")
-        table.rows.append([month, offices.get(row.office_key, row.office_key), str(row.charged), str(row.paid),
+        table.rows.append([month, _office(row.office_key, offices), str(row.charged), str(row.paid),
                            str(row.billed), str(row.transmitted)])
         sums = months.setdefault(month, [Decimal(0)] * 4)
         for index, amount in enumerate((row.charged, row.paid, row.billed, row.transmitted)):
@@ -189,6 +189,10 @@ def _fees_table(rows: list[reports.FeeMonthRow], offices: dict[str, str]) -> Tab
         "yTitle": "Dollars"}
     table.chart_label = "Bar chart of fees charged, collected, billed and transmitted per month, all offices shown"
     return table
+
+
+def _office(office_key: str, offices: dict[str, str]) -> str:
+    return offices.get(office_key, office_key) or "(no office)"
 
 
 def _number(value: float | None) -> str:
