@@ -35,7 +35,7 @@ async function main() {
   });
   window.clerkflowModeler = modeler;    // the browser tests read and save the diagram through it
   const { warnings } = await modeler.importXML(xml);
-  modeler.get("canvas").zoom("fit-viewport");
+  showReadably(modeler.get("canvas"));
   say(warnings.length ? `Opened with ${warnings.length} warning(s): ${warnings[0].message}` : "Opened.");
   document.body.dataset.modelerReady = "true";
 
@@ -50,6 +50,14 @@ async function main() {
     link.click();
     URL.revokeObjectURL(link.href);
   });
+}
+
+// The whole diagram when it can be read that way; else the start of it at a readable size.
+function showReadably(canvas) {
+  canvas.zoom("fit-viewport");
+  if (canvas.zoom() >= 0.6) return;
+  const { inner, outer } = canvas.viewbox();
+  canvas.viewbox({ x: inner.x - 20, y: inner.y - 20, width: outer.width / 0.8, height: outer.height / 0.8 });
 }
 
 async function send(modeler, url, deploying) {
