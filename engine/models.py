@@ -58,7 +58,14 @@ class ProcessVersion(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
-    __table_args__ = (Index("ix_process_instance_status_updated", "status", "updated_at"),)
+    __table_args__ = (
+        Index("ix_process_instance_status_updated", "status", "updated_at"),
+        # The monitoring list (issue 6): newest first, started / overdue ranges, counts per version.
+        Index("ix_process_instance_updated", "updated_at", "id"),
+        Index("ix_process_instance_started", "started_at"),
+        Index("ix_process_instance_next_due", "next_due_at"),
+        Index("ix_process_instance_version_status", "process_version_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Indexes here cost a write on every step (updated_at changes each time): only the ones queries use.

@@ -238,8 +238,6 @@ class Queries:
                        started_from=started_from, started_before=started_before, overdue=overdue)
         by_status = (select(INSTANCE.c.status, func.count()).select_from(INSTANCE)
                      .where(*self._instance_conditions(**filters)).group_by(INSTANCE.c.status))
-        if version is not None:
-            by_status = by_status.join(VERSION, VERSION.c.id == INSTANCE.c.process_version_id)
         counts = {value: 0 for value in INSTANCE_STATUSES}
         with self.database.read() as session:
             connection = session.connection()
@@ -248,8 +246,6 @@ class Queries:
             for waiting in ("timer", "message"):
                 statement = select(func.count()).select_from(INSTANCE).where(
                     *self._instance_conditions(status=f"waiting_{waiting}", **filters))
-                if version is not None:
-                    statement = statement.join(VERSION, VERSION.c.id == INSTANCE.c.process_version_id)
                 counts[f"waiting_{waiting}"] = int(connection.execute(statement).scalar_one())
         return counts
 
@@ -268,10 +264,12 @@ class Queries:
             conditions.append(select(SUBSCRIPTION.c.id).where(SUBSCRIPTION.c.instance_id == INSTANCE.c.id).exists())
         elif waiting is not None:
             raise ClerkflowError(f'Unknown wait "{waiting}"; use timer or message.')
-        if process_key:
+        if process_key and version is None:   # with a version, the version's id says the process too
             conditions.append(INSTANCE.c.process_key == process_key)
-        if version is not None:
-            conditions.append(VERSION.c.version == int(version))
+        if version is not None:   # by version id: no join, and the (process_version_id, status) index
+            conditions.append(INSTANCE.c.process_version_id.in_(
+                select(VERSION.c.id).where(VERSION.c.version == int(version),
+                                           *([VERSION.c.process_key == process_key] if process_key else []))))
         if business_key:
             conditions.append(INSTANCE.c.business_key == business_key)
         if key_text and key_text.strip():
