@@ -50,7 +50,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 # npm packages, then the browser builds the pages use in web/static/vendor/ (web/assets/build.mjs).
-$(NPM_INSTALLED): package.json $(wildcard web/assets/*.mjs web/assets/*/*.js)
+$(NPM_INSTALLED): package.json package-lock.json $(wildcard web/assets/*.mjs web/assets/*/*.js web/assets/*/*.mjs web/assets/*/*.json)
 	npm install --no-audit --no-fund --loglevel=error
 	npm run --silent build
 	touch $(NPM_INSTALLED)
