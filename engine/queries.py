@@ -503,24 +503,46 @@ def read_state(state_json: str, version) -> tuple[tuple[str, ...], dict[str, Any
             if getattr(task_spec, "bpmn_id", None):
                 names[name] = task_spec.bpmn_id
     state = json.loads(state_json)
-    task_maps = [state.get("tasks", {})] + [sub.get("tasks", {}) for sub in state.get("subprocesses", {}).values()]
+    tasks: dict[str, dict] = dict(state.get("tasks", {}))
+    for sub in state.get("subprocesses", {}).values():
+        tasks.update(sub.get("tasks", {}))
     completed, current, finished = [], [], []
-    for tasks in task_maps:
-        for task in tasks.values():
-            bpmn_id = names.get(task.get("task_spec"))
-            if not bpmn_id:
-                continue
-            task_state = task.get("state", 0)
-            if task_state == TaskState.COMPLETED:
-                completed.append(bpmn_id)
-            if task_state & TaskState.FINISHED_MASK:
-                finished.append(task)
-            elif task_state & _CURRENT:
-                current.append(task)
+    for task in tasks.values():
+        bpmn_id = names.get(task.get("task_spec"))
+        if not bpmn_id:
+            continue
+        task_state = task.get("state", 0)
+        if task_state == TaskState.COMPLETED:
+            completed.append(bpmn_id)
+        if task_state & TaskState.FINISHED_MASK:
+            finished.append(task)
+        elif task_state & _CURRENT:
+            current.append(task)
     order = lambda task: task.get("last_state_change") or 0   # noqa: E731
     if finished:
         current.append(max(finished, key=order))
     data: dict[str, Any] = dict(state.get("data") or {}) if not current else {}
+    known: dict[str, dict[str, Any]] = {}
     for task in sorted(current, key=order):
-        data.update(task.get("data") or {})
+        data.update(_task_data(task, tasks, known))
     return tuple(dict.fromkeys(completed)), data
+
+
+def _task_data(task: dict, tasks: dict[str, dict], known: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A task's data from stored state: SpiffWorkflow keeps a child's data as a delta on its parent's."""
+    chain = []
+    while task is not None and task["id"] not in known:
+        chain.append(task)
+        parent = task.get("parent")
+        task = tasks.get(parent) if parent else None
+    data = dict(known[task["id"]]) if task is not None else {}
+    for each in reversed(chain):
+        delta = each.get("delta") or {}
+        if each.get("parent") is None or not delta:
+            data = dict(each.get("data") or {}) if each.get("parent") is None else data
+        else:
+            data = {**data, **(delta.get("updates") or {})}
+            for key in delta.get("deletions") or ():
+                data.pop(key, None)
+        known[each["id"]] = data
+    return data

@@ -77,8 +77,9 @@ def test_moving_a_timer_needs_a_reason_a_time_zone_and_a_waiting_timer(engine, d
 
 def test_the_diagram_view_marks_completed_waiting_and_open_elements(engine, deploy, friday_9am):
     deploy("privacy_wait")
-    started = engine.start_instance("privacy_wait", {}, actor="custodian")
+    started = engine.start_instance("privacy_wait", {"requester_name": "Jane Roe"}, actor="custodian")
     diagram = engine.instance_diagram(started.instance_id)
+    assert diagram.data["requester_name"] == "Jane Roe"   # the data read from the stored state's deltas
     [timer] = engine.pending_timers(instance_id=started.instance_id)
     assert diagram.timers == ((timer.bpmn_id, timer.due_at),)
     assert diagram.active == () and diagram.failed == ()
