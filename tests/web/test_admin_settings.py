@@ -6,19 +6,19 @@ from __future__ import annotations
 import html
 import re
 import socket
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from records_office import REQUEST, open_records_office
 
 from engine.citydata import list_changes
 from engine.services.business_calendar import business_deadline
-from records_office import REQUEST, open_records_office
 from web.admin.settings_letters import EVERY_LETTER, LETTER_PLACEHOLDERS
 from web.models import StaffAccount, db
 
-MONDAY_9AM = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)     # 09:00 in the city (US Central)
+MONDAY_9AM = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)     # 09:00 in the city (US Central)
 TODAY = date(2026, 11, 23)
 TUESDAY = date(2026, 11, 24)
 REPO = Path(__file__).parents[2]
@@ -284,7 +284,7 @@ def test_the_placeholders_offered_are_the_ones_the_diagram_passes():
     diagram = (REPO / "processes" / "records_request.bpmn").read_text()
     passed: dict[str, set[str]] = {}
     for block in re.findall(r'serviceTaskOperator id="letters.render".*?</spiffworkflow:serviceTaskOperator>',
-                            diagram, re.S):
+                            diagram, re.DOTALL):
         letter = html.unescape(re.search(r'id="letter"[^>]*value="([^"]*)"', block).group(1)).strip('"')
         values = html.unescape(re.search(r'id="values"[^>]*value="([^"]*)"', block).group(1))
         passed.setdefault(letter, set()).update(re.findall(r'"(\w+)":', values))
