@@ -135,20 +135,12 @@ def test_a_filter_that_makes_no_sense_is_refused_with_what_to_fix(login_as, clie
         assert message in response.get_data(as_text=True)
 
 
-def test_only_administrators_get_links_to_the_instance_page(login_as, client, requests_filed, app):
+def test_only_administrators_get_links_to_the_instance_page(login_as, client, requests_filed, app, make_staff,
+                                                            csrf_token, staff_password):
     login_as("administrator", username="admin")
     assert 'href="/admin/instances/' in client.get("/admin/dashboard").get_data(as_text=True)
     other = app.test_client()
-    from conftest import PASSWORD
-    from web.models import StaffAccount, db
-    with app.app_context():
-        account = StaffAccount(username="ana", display_name="Ana", active=True)
-        account.set_roles(["analyst"])
-        from werkzeug.security import generate_password_hash
-        account.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-        db.session.add(account)
-        db.session.commit()
-    token = other.get("/login").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
-    other.post("/login", data={"username": "ana", "password": PASSWORD, "csrf_token": token})
+    make_staff("ana", "analyst")
+    other.post("/login", data={"username": "ana", "password": staff_password, "csrf_token": csrf_token(other)})
     html = other.get("/admin/dashboard").get_data(as_text=True)
     assert requests_filed["police"] in html and 'href="/admin/instances/' not in html

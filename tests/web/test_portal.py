@@ -180,8 +180,7 @@ def test_only_the_portal_pages_are_open_to_strangers(app, client):
               and not rule.endpoint.startswith("api.")   # the REST API answers strangers 401 (test_api.py)
               and "GET" in rule.methods]
     assert {"inbox.index", "inbox.task", "admin.instances"} <= {rule.endpoint for rule in closed}
-    samples = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",
-               "user_id": 1, "attachment_id": 1, "number": 1}
+    from test_access import SAMPLE_ARGUMENTS as samples   # one table of sample arguments for every route
     for rule in closed:
         path = rule.build({name: samples[name] for name in rule.arguments}, append_unknown=False)[1]
         assert client.get(path).headers["Location"].startswith("/login?next="), rule
