@@ -236,16 +236,22 @@ class Queries:
         many wait on a timer (`waiting_timer`) and on a message (`waiting_message`)."""
         filters = dict(process_key=process_key, business_key=business_key, version=version, key_text=key_text,
                        started_from=started_from, started_before=started_before, overdue=overdue)
-        by_status = (select(INSTANCE.c.status, func.count()).select_from(INSTANCE)
-                     .where(*self._instance_conditions(**filters)).group_by(INSTANCE.c.status))
+        # With a range filter, group by an expression: otherwise SQLite walks the whole status index to
+        # group rather than the few rows the started_at / next_due_at index finds.
+        ranged = started_from is not None or started_before is not None or overdue
+        status_key = func.coalesce(INSTANCE.c.status, INSTANCE.c.status) if ranged else INSTANCE.c.status
+        by_status = (select(status_key, func.count()).select_from(INSTANCE)
+                     .where(*self._instance_conditions(**filters)).group_by(status_key))
         counts = {value: 0 for value in INSTANCE_STATUSES}
         with self.database.read() as session:
             connection = session.connection()
             for status, count in connection.execute(by_status):
-                counts[status.value] = count
-            for waiting in ("timer", "message"):
-                statement = select(func.count()).select_from(INSTANCE).where(
-                    *self._instance_conditions(status=f"waiting_{waiting}", **filters))
+                counts[getattr(status, "value", status)] = count
+            for waiting, table in (("timer", TIMER), ("message", SUBSCRIPTION)):
+                # Driven by the (smaller) wait table: each waiting instance once, then its row checked.
+                statement = (select(func.count()).select_from(INSTANCE).where(
+                    INSTANCE.c.id.in_(select(table.c.instance_id).where(table.c.instance_id.is_not(None))),
+                    *self._instance_conditions(status=InstanceStatus.ACTIVE.value, **filters)))
                 counts[f"waiting_{waiting}"] = int(connection.execute(statement).scalar_one())
         return counts
 
