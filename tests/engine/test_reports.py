@@ -15,9 +15,12 @@ from engine.ledger import fee_audit_report, record_transmittal
 from engine.models_city import FeeTransmittal
 from engine.reports import (RequestFacts, business_days_between, city_midnight, fees_per_month, months_in,
                             overdue_now, request_facts, requests_per_week, response_times)
-from test_records_request import (END_OF_THURSDAY, MONDAY_10AM, city, clock, complete, decide, engine,  # noqa: F401
-                                  estimate, file_request, fire_timers_at, no_privacy_concern, pay, provide, review,
-                                  tracking_number)
+import test_records_request as scenario
+from test_records_request import (END_OF_THURSDAY, MONDAY_10AM, complete, decide, estimate, file_request,
+                                  fire_timers_at, no_privacy_concern, pay, provide, review, tracking_number)
+
+# The records request scenario's fixtures: its clock (Monday 2 March, 10:00), city data and engine.
+clock, city, engine = scenario.clock, scenario.city, scenario.engine
 
 DAY = timedelta(days=1)
 SINCE = city_midnight(date(2026, 2, 23))      # a Monday, the week before
