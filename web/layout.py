@@ -8,6 +8,7 @@ from flask import Flask, g, redirect, request, url_for
 from engine import clock
 from web.auth import staff_only
 from web.models import ADMINISTRATOR
+from web.navigation import links_for
 
 # No inline scripts or styles anywhere, so the policy can be strict.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -21,6 +22,7 @@ def init_layout(app: Flask) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["day"] = day
     app.jinja_env.globals["ADMINISTRATOR"] = ADMINISTRATOR
+    app.jinja_env.globals["nav_links"] = links_for
     app.context_processor(lambda: {"staff": g.get("staff"), "now": clock.now()})
     app.after_request(add_security_headers)
 

@@ -1,0 +1,41 @@
+"""The top bar's links: each page a signed-in person may use, by the roles on their account.
+
+Each blueprint keeps its own rule of who may open its pages; this only mirrors those rules so a
+person is not offered a link that answers "not allowed". Pages stay checked where they are served.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from web.models import ADMINISTRATOR, StaffAccount
+
+
+@dataclass(frozen=True)
+class Link:
+    endpoint: str
+    label: str
+
+
+def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> list[Link]:
+    if staff is None:
+        return []
+    from web.admin.dashboard import DASHBOARD_ROLES
+    from web.admin.views import MONITORING_ROLES
+    from web.modeler.views import DEPLOYERS
+
+    roles = staff.role_set
+    links = [Link("inbox.index", "Inbox")]
+    if shows_payments:
+        links.append(Link("inbox.payment", "Record a payment"))
+    if roles & set(DASHBOARD_ROLES):
+        links.append(Link("admin.dashboard", "Dashboard"))
+    if roles & set(MONITORING_ROLES):
+        links += [Link("admin.instances", "Instances"), Link("admin.processes", "Processes")]
+    if roles & set(DEPLOYERS):
+        links.append(Link("modeler.index", "Modeler"))
+    if ADMINISTRATOR in roles:
+        links += [Link("admin.settings", "Settings"), Link("admin.users", "Staff")]
+    links.append(Link("account.notifications", "My notifications"))
+    return links
+
+
