@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from test_records_request_walk import sign_in
-from web.modeler.compare import compare_diagrams
 from browsing import REPO
+from test_records_request_walk import sign_in
+
+from web.modeler.compare import compare_diagrams
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 

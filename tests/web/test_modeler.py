@@ -11,8 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from records_office import open_records_office
+
 from web.modeler.compare import compare_diagrams
 
 REPO = Path(__file__).parents[2]

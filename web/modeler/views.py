@@ -21,13 +21,13 @@ from engine.operators import describe_operators
 from web import process_engine, signed_in_staff
 from web.auth import role_required, staff_only
 from web.csrf import csrf_token
+from web.filestore import human_size
 from web.inbox.form_values import choice_label, prefilled_values
 from web.inbox.forms import fields_of
 from web.modeler import bp
 from web.modeler.compare import compare_diagrams
 from web.modeler.form_files import FormRefused, form_catalogue, forms_dir, parse_form, read_form, write_form
 from web.models import ADMINISTRATOR, ANALYST
-from web.filestore import human_size
 
 DEPLOYERS = (ANALYST, ADMINISTRATOR)
 # bpmn-js and its properties panel set style attributes as they draw: only the modeler's pages allow them.
