@@ -28,7 +28,7 @@ from engine.errors import ClerkflowError, Conflict, InvalidState, NotAllowed, No
 from engine.forms import validate_submission
 from engine.models import IncidentStatus, InstanceStatus, ProcessVersion, TaskStatus
 from engine.parsing import ParsedProcess, parse_process
-from engine.records import EMPTY, FINISHED, INCIDENT, TASK, InstanceRecord, Snapshot
+from engine.records import EMPTY, FINISHED, INCIDENT, InstanceRecord, Snapshot
 from engine.runtime import TaskFailure, advance, find_task, make_script_engine, retry_failed_task
 from engine.citydata import CityData
 from engine.state import WarmWorkflows, spec_to_json, state_from_json, state_to_json

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import BUSINESS_KEY, DIAGRAMS, RECEIVED_AT
+from conftest import DIAGRAMS, RECEIVED_AT
 from web.admin.views import MASK, mask_personal_data
 
 REQUESTER = {"requester_name": "Jane Roe", "requester_address": "12 Elm Street", "email": "jane@example.org"}
