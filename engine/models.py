@@ -65,6 +65,7 @@ class ProcessInstance(Base):
         Index("ix_process_instance_started", "started_at"),
         Index("ix_process_instance_next_due", "next_due_at"),
         Index("ix_process_instance_version_status", "process_version_id", "status"),
+        Index("ix_process_instance_version_updated", "process_version_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
