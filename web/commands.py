@@ -167,21 +167,19 @@ def mail_send(console: cli.Console, options: argparse.Namespace) -> None:
 
 
 def mail_status(console: cli.Console, options: argparse.Namespace) -> None:
-    from sqlalchemy import func, select
-
+    from web.mail.outbox import outbox_counts
     from web.models import db
-    from web.models_mail import MailOutbox
 
     with _web_app(console.url) as app:
         settings = _mail_settings(app)
-        counts = dict(db.session.execute(select(MailOutbox.status, func.count()).group_by(MailOutbox.status)).all())
+        counts = outbox_counts(db.session)
     if settings.configured:
         print(f"mail server: {settings.host}:{settings.port} ({settings.security}), from {settings.sender}")
     else:
         print("mail server: none set (CLERKFLOW_SMTP_HOST): mail is queued but not sent")
     if not settings.public_base_url:
         print("links in mail: relative (set CLERKFLOW_PUBLIC_BASE_URL to the site's address)")
-    print(f"waiting: {counts.get('queued', 0)}; sent: {counts.get('sent', 0)}; failed: {counts.get('failed', 0)}")
+    print(f"waiting: {counts['queued']}; sent: {counts['sent']}; failed: {counts['failed']}")
 
 
 def mail_retry(console: cli.Console, options: argparse.Namespace) -> None:

@@ -9,24 +9,17 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from flask import current_app, flash, redirect, render_template, url_for
-from sqlalchemy import func, select
 
 from engine import clock
 from web import signed_in_staff
 from web.admin import bp
 from web.auth import role_required
+from web.mail.outbox import outbox_counts
 from web.mail.sending import connect
 from web.mail.settings import MailSettings, MailSettingsInvalid
 from web.models import ADMINISTRATOR, db
-from web.models_mail import FAILED, QUEUED, SENT, MailOutbox
 
 log = logging.getLogger("clerkflow.mail")
-
-
-def outbox_counts() -> dict[str, int]:
-    """How many mails wait, were sent, failed (as `clerkflow mail status` counts them)."""
-    counts = dict(db.session.execute(select(MailOutbox.status, func.count()).group_by(MailOutbox.status)).all())
-    return {status: counts.get(status, 0) for status in (QUEUED, SENT, FAILED)}
 
 
 def _settings() -> tuple[MailSettings | None, str | None]:
@@ -40,7 +33,7 @@ def _settings() -> tuple[MailSettings | None, str | None]:
 @role_required(ADMINISTRATOR)
 def settings_mail():
     settings, problem = _settings()
-    return render_template("admin/settings/mail.html", settings=settings, problem=problem, counts=outbox_counts(),
+    return render_template("admin/settings/mail.html", settings=settings, problem=problem, counts=outbox_counts(db.session),
                            my_address=signed_in_staff().email)
 
 

@@ -6,16 +6,14 @@ its size and type limits, all or nothing; a download is always an attachment, ne
 """
 from __future__ import annotations
 
-from flask import jsonify, request, send_file
+from flask import jsonify, request
 
 from web import signed_in_staff, visible_task
 from web.api import bp
 from web.api.errors import ApiError
 from web.auth import staff_only
-from web.filestore import file_store
-from web.inbox.notes import comment_problem, store_uploads
-from web.models_notes import (RequestAttachment, RequestComment, add_attachments, add_comment, attachment_of,
-                              attachments_of, comments_on)
+from web.inbox.notes import attachment_download, comment_problem, store_uploads
+from web.models_notes import (RequestAttachment, RequestComment, add_attachments, add_comment, attachments_of, comments_on)
 
 
 @bp.get("/tasks/<int:task_id>/comments")
@@ -64,16 +62,7 @@ def attach_files(task_id: int):
 @bp.get("/tasks/<int:task_id>/attachments/<int:attachment_id>")
 @staff_only
 def attachment_content(task_id: int, attachment_id: int):
-    task = visible_task(task_id)
-    found = attachment_of(task.instance_id, attachment_id)
-    if found is None:
-        raise ApiError("This request has no such attachment.", status=404, code="not_found")
-    try:
-        content = file_store().open(found.sha256)
-    except FileNotFoundError:
-        raise ApiError(f"The file is missing from the file store; tell the administrator (attachment {found.id}).",
-                       status=404, code="not_found") from None
-    return send_file(content, mimetype=found.content_type, as_attachment=True, download_name=found.filename)
+    return attachment_download(visible_task(task_id).instance_id, attachment_id)
 
 
 def _comment(comment: RequestComment) -> dict:

@@ -7,7 +7,9 @@ Nothing here logs the text of a comment or the name of a file: either may name t
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import flash, redirect, request, send_file, url_for
+
+from engine.errors import NotFound
 
 from web import signed_in_staff, visible_task
 from web.auth import staff_only
@@ -50,15 +52,20 @@ def attach(task_id: int):
 @bp.get("/tasks/<int:task_id>/attachments/<int:attachment_id>")
 @staff_only
 def attachment(task_id: int, attachment_id: int):
-    task = visible_task(task_id)
-    found = attachment_of(task.instance_id, attachment_id)
+    return attachment_download(visible_task(task_id).instance_id, attachment_id)
+
+
+def attachment_download(instance_id: int, attachment_id: int):
+    """The attachment's bytes as a download (the task page and the API); `NotFound` when the request has no
+    such attachment or its file is gone from the store."""
+    found = attachment_of(instance_id, attachment_id)
     if found is None:
-        abort(404, description="This request has no such attachment.")
+        raise NotFound("This request has no such attachment.")
     try:
         content = file_store().open(found.sha256)
     except FileNotFoundError:
-        abort(404, description="The file is missing from the file store. Tell the administrator (attachment "
-                               f"{found.id}).")
+        raise NotFound(f"The file is missing from the file store. Tell the administrator (attachment {found.id}).") \
+            from None
     # Always a download, never shown inline: an uploaded file must not run as a page of this site.
     return send_file(content, mimetype=found.content_type, as_attachment=True, download_name=found.filename)
 

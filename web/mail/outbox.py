@@ -11,12 +11,12 @@ import re
 from datetime import datetime
 from email.headerregistry import Address
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import clock
-from web.models_mail import MailOutbox
+from web.models_mail import FAILED, QUEUED, SENT, MailOutbox
 
 MAX_ADDRESS_LENGTH = 320
 # Deliberately simple: one @, something before it, a dotted domain after it, no spaces or line breaks.
@@ -72,3 +72,9 @@ def queue(session: Session, *, kind: str, dedupe_key: str, recipient: str, subje
         session.rollback()
         return False
     return True
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """How many mails wait, were sent, failed (for `clerkflow mail status` and the mail settings page)."""
+    counts = dict(session.execute(select(MailOutbox.status, func.count()).group_by(MailOutbox.status)).all())
+    return {status: counts.get(status, 0) for status in (QUEUED, SENT, FAILED)}
