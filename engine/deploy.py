@@ -4,7 +4,8 @@ Validation refuses, with the file, line and element id, everything that would ot
 fail at run time: a form file that is missing or is not a JSON Schema, a service task
 naming an unknown operator or leaving out a required parameter, a script or expression
 that does not compile (or uses what scripts may not). Redeploying an unchanged diagram
-with unchanged forms is a no-op.
+with unchanged forms is a no-op. A diagram posted from the modeler takes a form missing from
+forms/ from the newest earlier version of its process that stored it.
 """
 from __future__ import annotations
 
@@ -14,19 +15,24 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import validators
 from jsonschema.exceptions import SchemaError
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from sqlalchemy import select
 
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
 from engine.parsing import ParsedProcess, parse_process
 from engine.sandbox import check_expression, check_script
 from engine.operators import all_operators
+from engine.versions import VERSION
+
+if TYPE_CHECKING:
+    from engine.db import Database
 
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 MAX_FORM_BYTES = 512 * 1024
@@ -227,12 +233,38 @@ def located_problems(refusal: DeployRefused) -> list[Problem]:
     return problems
 
 
-def source_with_forms(file_name: str, bpmn: bytes, forms_dir: Path | None) -> DiagramSource:
+def source_with_forms(file_name: str, bpmn: bytes, forms_dir: Path | None,
+                      database: Database | None = None) -> DiagramSource:
     """An uploaded diagram with the forms it names read as `read_diagram` reads them; a diagram that
-    does not parse comes back without forms (deploying or checking it then says why)."""
+    does not parse comes back without forms (deploying or checking it then says why). With `database`,
+    a form found in neither folder is taken from an earlier version of the process (`with_stored_forms`)."""
     try:
         parsed = parse_process(file_name, bpmn)
     except DeployRefused:
         return DiagramSource(file_name, bpmn, {})
-    return DiagramSource(file_name, bpmn, {form_file: _find_form(forms_dir, parsed.process_key, form_file)
-                                           for form_file in sorted(form_files_named(parsed))})
+    forms = {form_file: _find_form(forms_dir, parsed.process_key, form_file)
+             for form_file in sorted(form_files_named(parsed))}
+    if database is not None and None in forms.values():
+        forms = with_stored_forms(forms, stored_forms(database, parsed.process_key))
+    return DiagramSource(file_name, bpmn, forms)
+
+
+def stored_forms(database: Database, process_key: str) -> dict[str, Any]:
+    """Every form the deployed versions of a process keep (name -> JSON), each as its newest version has it."""
+    with database.read() as session:
+        kept = session.execute(select(VERSION.c.forms).where(VERSION.c.process_key == process_key)
+                               .order_by(VERSION.c.version)).scalars()
+        found: dict[str, Any] = {}
+        for forms in kept:
+            found.update(forms or {})
+        return found
+
+
+def with_stored_forms(forms: dict[str, bytes | None], stored: dict[str, Any]) -> dict[str, bytes | None]:
+    """The forms read from forms/, each one missing there (None) taken from `stored` when it has it.
+
+    A version keeps its forms as parsed JSON, so the copy is written back as JSON: its checksum differs
+    from the original file's, and redeploying an unchanged diagram this way makes a new version."""
+    return {name: content if content is not None or name not in stored
+            else json.dumps(stored[name], indent=2, ensure_ascii=False).encode("utf-8")
+            for name, content in forms.items()}

@@ -199,7 +199,7 @@ def _posted_source():
     file_name = PurePath(str(body.get("file_name") or request.form.get("file_name") or "diagram.bpmn")).name
     if not file_name.endswith(".bpmn"):
         file_name += ".bpmn"
-    return source_with_forms(file_name, (xml or "").encode("utf-8"), forms_dir())
+    return source_with_forms(file_name, (xml or "").encode("utf-8"), forms_dir(), process_engine().database)
 
 
 def _wants_json() -> bool:
