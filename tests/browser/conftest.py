@@ -2,7 +2,7 @@
 
 Each test module gets its own server: werkzeug on 127.0.0.1 and a free port, in a thread, serving
 `web.create_app` on a fresh SQLite file prepared as `clerkflow setup` prepares one (migrated, city
-data seeded, `processes/` and `forms/` deployed, demo accounts and demo requests added). So the
+data seeded, `processes/` and a copy of `forms/` deployed, demo accounts and demo requests added). So the
 tests run side by side under pytest-xdist, and never on the PostgreSQL database of the others.
 
 Every person in a test (a requester, a custodian, a clerk) has a browser context of their own.
@@ -17,12 +17,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import threading
 from dataclasses import dataclass
 
 import pytest
-
-from browsing import CHROMIUM, CHROMIUM_ARGS, REPO, VIEWPORT, Visit, why_no_browser_tests
+from browsing import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO,
+    VIEWPORT,
+    Visit,
+    why_no_browser_tests,
+)
 
 
 @dataclass
@@ -48,17 +55,19 @@ def site(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("site")
     url = f"sqlite:///{folder / 'clerkflow.db'}"
+    forms = folder / "forms"        # a copy: forms saved in the forms editor never touch the repository's
+    shutil.copytree(REPO / "forms", forms)
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv("CLERKFLOW_INSTANCE_DIR", str(folder / "instance"))
         environment.delenv("DATABASE_URL", raising=False)
         environment.delenv("CLERKFLOW_DEMO_PASSWORD", raising=False)
         console = cli.Console(url)
         try:
-            setup(console, argparse.Namespace(processes=str(REPO / "processes"), forms=str(REPO / "forms"),
+            setup(console, argparse.Namespace(processes=str(REPO / "processes"), forms=str(forms),
                                               no_demo=False))
         finally:
             console.close()
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-tests"})
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-tests", "FORMS_DIR": str(forms)})
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, name="clerkflow-browser-site", daemon=True)
         thread.start()

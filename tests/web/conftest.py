@@ -3,6 +3,7 @@ the request-shaped test process with one instance waiting at "Review request".""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from werkzeug.security import generate_password_hash
 from web import ENGINE_EXTENSION, create_app
 from web.models import StaffAccount, db
 
+REPO = Path(__file__).parents[2]
 DIAGRAMS = Path(__file__).parents[1] / "engine" / "diagrams"
 RECEIVED_AT = "2026-11-20T15:00:00+00:00"
 BUSINESS_KEY = "R-2026-0142"
@@ -27,6 +29,15 @@ def app(database_url, tmp_path, monkeypatch):
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose()
+
+
+@pytest.fixture
+def forms_copy(app, tmp_path):
+    """The forms editor writes into a copy of forms/, never into the repository's."""
+    copy = tmp_path / "forms"
+    shutil.copytree(REPO / "forms", copy)
+    app.config["FORMS_DIR"] = str(copy)
+    return copy
 
 
 @pytest.fixture

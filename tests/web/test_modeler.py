@@ -20,14 +20,6 @@ PROCESSES = sorted((REPO / "processes").glob("*.bpmn"))
 ROUNDTRIP = REPO / "web" / "assets" / "modeler" / "roundtrip.mjs"
 
 
-@pytest.fixture
-def forms_copy(app, tmp_path):
-    """The form editor writes into a copy of forms/, never into the repository's."""
-    copy = tmp_path / "forms"
-    shutil.copytree(REPO / "forms", copy)
-    app.config["FORMS_DIR"] = str(copy)
-    return copy
-
 
 @pytest.fixture
 def office(process_engine):

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler")
 
-from web.modeler import views  # noqa: E402,F401  (registers the routes)
+from web.modeler import new_process, views  # noqa: E402,F401  (registers the routes)

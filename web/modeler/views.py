@@ -52,15 +52,20 @@ def index():
 def diagram(process_key: str, version: int):
     view, _ = process_engine().version_diagram(process_key, version)
     others = [other for other in process_engine().versions(process_key) if other.version != version]
+    return modeler_page(url_for(".bpmn", process_key=process_key, version=version), view.file_name,
+                        version=view, others=others)
+
+
+def modeler_page(bpmn_url: str, file_name: str, **context) -> Response:
+    """The modeler on the diagram at `bpmn_url`: the page, the URLs its script uses, the CSP bpmn-js needs."""
     settings = {
-        "bpmn_url": url_for(".bpmn", process_key=process_key, version=version),
-        "operators_url": url_for(".operators"), "forms_url": url_for(".forms"),
+        "bpmn_url": bpmn_url, "operators_url": url_for(".operators"), "forms_url": url_for(".forms"),
         "forms_page_url": url_for(".index") + "/forms",
         "validate_url": url_for(".validate"), "deploy_url": url_for(".deploy"),
-        "csrf_token": csrf_token(), "file_name": view.file_name,
+        "csrf_token": csrf_token(), "file_name": file_name,
     }
-    response = Response(render_template("modeler/diagram.html", version=view, others=others, may_deploy=may_deploy(),
-                                        settings=settings))
+    response = Response(render_template("modeler/diagram.html", may_deploy=may_deploy(), settings=settings,
+                                        **context))
     response.headers["Content-Security-Policy"] = MODELER_POLICY
     return response
 
