@@ -16,6 +16,7 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from engine import ClerkflowError
 from web import process_engine, signed_in_staff
 from web.admin import bp
+from web.admin.instance_data import readable
 from web.auth import role_required, staff_only
 from web.layout import CONTENT_SECURITY_POLICY
 from web.inbox.assignment import SHARED_INBOX, AssigneeRefused, eligible_assignee, eligible_staff, hand_on
@@ -157,9 +158,11 @@ def instance(instance_id: int):
                "timers": [{"bpmn_id": bpmn_id, "label": f"due {due:%Y-%m-%d %H:%M} UTC"}
                           for bpmn_id, due in diagram.timers],
                "messages": [{"bpmn_id": bpmn_id, "label": f"waits for {name}"} for bpmn_id, name in diagram.messages]}
+    data = shown(diagram.data)
     response = render_template(
         "admin/instance.html", instance=found, diagram=diagram, markers=markers, tasks=tasks, people=people,
-        data=shown(diagram.data), incidents=[(incident, shown(incident.data_seen)) for incident in found.incidents],
+        data=data, readable_data=readable(data),
+        incidents=[(incident, shown(incident.data_seen)) for incident in found.incidents],
         audit_trail=[(event, shown(event.changes)) for event in engine.audit_trail(instance_id)],
         timers=engine.pending_timers(instance_id=instance_id), subscriptions=engine.subscriptions(instance_id=instance_id),
         may_act=may_act(), masked=not sees_personal_data(), SHARED_INBOX=SHARED_INBOX)
