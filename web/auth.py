@@ -4,7 +4,9 @@ Every page needs a signed-in, active staff account except the ones marked `@publ
 health check) and static files: `refuse_strangers` enforces that for every request, so a view
 that forgets its decorator is still closed. `@staff_only` and `@role_required(...)` say on each
 view who it is for. A failed sign-in says the same thing whatever was wrong, takes the same
-time, and is logged without the username or password.
+time, and is logged without the username or password. Failed sign-ins are counted (`web.throttle`):
+past `SIGN_IN_FAILURES_PER_ACCOUNT` for a username or `SIGN_IN_FAILURES_PER_ADDRESS` from one address
+within `SIGN_IN_WINDOW_MINUTES`, sign-in is refused with a 429 page without checking the password.
 
 The REST API (`/api`, docs/api.md) also takes `Authorization: Bearer <token>`: a token of a staff
 account (`web.models_api`) acts with that account's roles. A request that sends a bearer token is
@@ -14,6 +16,7 @@ judged by the token alone (never by the session cookie too), and a stranger to t
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import cache, wraps
 from secrets import token_urlsafe
 from urllib.parse import urlsplit
@@ -24,12 +27,16 @@ from sqlalchemy import select
 
 from web.errors import wants_json
 from web.models import StaffAccount, db, normalize_username, password_hasher
+from web.throttle import attempts_within, client_address, count_attempt
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "staff_account_id"
 SIGN_IN_REFUSED = "That username and password do not match an active staff account."
+TOO_MANY_FAILURES = ("Too many failed sign-ins for this username or from this connection: wait {minutes} minutes and "
+                     "try again, or ask an administrator to set a new password.")
+FAILED_SIGN_IN, FAILED_SIGN_IN_FROM = "failed_sign_in", "failed_sign_in_from"
 API_PREFIX = "/api"
 BEARER = "bearer"
 
@@ -106,6 +113,10 @@ def login():
     username = ""
     if request.method == "POST":
         username = normalize_username(request.form.get("username", ""))
+        if _too_many_failures(username):
+            log.info("sign-in refused: too many failures")
+            flash(TOO_MANY_FAILURES.format(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"]), "error")
+            return render_template("auth/login.html", username=username, next_page=next_page), 429
         account = _account_if_password_matches(username, request.form.get("password", ""))
         if account is not None:
             session.clear()                 # a fresh session (and CSRF token) for the signed-in person
@@ -114,6 +125,7 @@ def login():
             log.info("staff account %s signed in", account.id)
             return redirect(_safe_next(next_page))
         log.info("sign-in refused")
+        _count_failure(username)
         flash(SIGN_IN_REFUSED, "error")
     return render_template("auth/login.html", username=username, next_page=next_page)
 
@@ -124,6 +136,20 @@ def logout():
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+def _too_many_failures(username: str) -> bool:
+    """Guessing passwords is slowed down: by username (one account) and by address (many accounts)."""
+    config = current_app.config
+    window = timedelta(minutes=int(config["SIGN_IN_WINDOW_MINUTES"]))
+    return (attempts_within(FAILED_SIGN_IN, username, window) >= int(config["SIGN_IN_FAILURES_PER_ACCOUNT"])
+            or attempts_within(FAILED_SIGN_IN_FROM, client_address(), window)
+            >= int(config["SIGN_IN_FAILURES_PER_ADDRESS"]))
+
+
+def _count_failure(username: str) -> None:
+    count_attempt(FAILED_SIGN_IN, username)
+    count_attempt(FAILED_SIGN_IN_FROM, client_address())
 
 
 def _account_if_password_matches(username: str, password: str) -> StaffAccount | None:

@@ -42,6 +42,11 @@ DEFAULTS: dict[str, Any] = {
     # The letterhead of letters as PDF (web/letter_pdf.py): the city's name and postal address.
     "LETTERHEAD_CITY": "",
     "LETTERHEAD_ADDRESS": "",                   # lines separated by "\n" or ";"
+    # Failed sign-ins (web/auth.py) allowed in SIGN_IN_WINDOW_MINUTES, for one username and from one address;
+    # past either, sign-in is refused (no password checked) until the oldest failure leaves the window.
+    "SIGN_IN_FAILURES_PER_ACCOUNT": 10,
+    "SIGN_IN_FAILURES_PER_ADDRESS": 30,
+    "SIGN_IN_WINDOW_MINUTES": 15,
 }
 SECRET_KEY_FILE = "secret_key"
 

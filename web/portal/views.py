@@ -6,17 +6,16 @@ requester's link; there is no lookup by tracking number. Nothing a requester typ
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
 from engine import FormInvalid, clock
 from engine.forms import form_validator, validate_submission
@@ -31,8 +30,9 @@ from web.mail import messages as mail_messages
 from web.mail import queue as queue_mail
 from web.mail import valid_email_address
 from web.mail.outbox import letter_key, same_address
-from web.models_portal import PortalSubmission, RequesterAccess
+from web.models_portal import RequesterAccess
 from web.portal import bp
+from web.throttle import attempts_within, client_address, count_attempt
 
 log = logging.getLogger(__name__)
 
@@ -391,27 +391,12 @@ def _limit() -> int:
     return int(current_app.config.get("PORTAL_SUBMISSIONS_PER_HOUR", SUBMISSIONS_PER_HOUR))
 
 
-def _client_key(purpose: str = "") -> str:
-    """A keyed hash of the client's address: enough to count, not enough to tell who it was. Each purpose
-    (filing a request, asking for a new link) is counted apart: "lost_link:" is hashed in with the address."""
-    secret = current_app.config["SECRET_KEY"]
-    key = secret if isinstance(secret, bytes) else str(secret).encode()
-    counted = (f"{purpose}:" if purpose else "") + (request.remote_addr or "unknown")
-    return hmac.new(key, counted.encode(), hashlib.sha256).hexdigest()
-
-
 def _over_the_limit(purpose: str = "", limit: int | None = None) -> bool:
-    since = clock.now() - timedelta(hours=1)
-    count = db.session.scalar(select(func.count()).select_from(PortalSubmission).where(
-        PortalSubmission.client_key == _client_key(purpose), PortalSubmission.submitted_at > since))
-    return count >= (_limit() if limit is None else limit)
+    return attempts_within(purpose, client_address()) >= (_limit() if limit is None else limit)
 
 
 def _count_submission(purpose: str = "") -> None:
-    now = clock.now()
-    db.session.execute(delete(PortalSubmission).where(PortalSubmission.submitted_at <= now - timedelta(hours=1)))
-    db.session.add(PortalSubmission(client_key=_client_key(purpose), submitted_at=now))
-    db.session.commit()
+    count_attempt(purpose, client_address())
 
 
 def _hash(token: str) -> str:
