@@ -1,15 +1,39 @@
 // The "Clerkflow" group of the properties panel: what our engine reads from a diagram beyond plain BPMN.
 // Service tasks: the operator (from the engine's registry, /modeler/operators.json), its result variable
-// and one expression per parameter. User tasks and start events: the form file and UI schema file
-// (from forms/, /modeler/forms.json) with a link to view the form. Everything is written as the
-// spiffworkflow extension elements SpiffArena writes, through bpmn-js commands (so undo works).
-import { SelectEntry, TextFieldEntry } from "@bpmn-io/properties-panel";
+// and one expression per parameter. Script tasks: their script (BPMN's own bpmn:script, which the
+// standard panel does not show). User tasks and start events: the form file and UI schema file
+// (from forms/, /modeler/forms.json) with a link to view the form. User and manual tasks: who does
+// the task and its due date, named by data fields (engine/derive.py reads them). Every task: its
+// pre-script and post-script. Everything is written as the spiffworkflow extension elements SpiffArena
+// writes, through bpmn-js commands (so undo works); emptying a box removes what it wrote.
+import { SelectEntry, TextAreaEntry, TextFieldEntry } from "@bpmn-io/properties-panel";
 import { createElement as h } from "@bpmn-io/properties-panel/preact";
 import { useService } from "bpmn-js-properties-panel";
 import { getBusinessObject, is } from "bpmn-js/lib/util/ModelUtil";
 
 const FORM_PROPERTIES = [["formJsonSchemaFilename", "Form (JSON Schema)", ".schema.json"],
                          ["formUiSchemaFilename", "UI schema", ".ui.json"]];
+// spiffworkflow:property names the engine reads on a user or manual task (engine/derive.py).
+const TASK_PROPERTIES = [
+  ["candidateRoleVariable", "Role from a data field",
+    "the name of a data field holding the role that does this task, e.g. custodian_role (the custodian of the " +
+    "office the request was routed to); when the field is empty, the role below or the lane decides"],
+  ["candidateRole", "Role",
+    "the role that does this task when no data field names one, e.g. city_attorney; empty: the lane's name " +
+    "is the role (lane \"City Clerk\" is city_clerk)"],
+  ["dueDateVariable", "Due date from a data field",
+    "the name of a data field holding a date and time (ISO 8601), e.g. response_due_at: shown as the task's " +
+    "due date when no timer on the task's border gives one"],
+];
+// spiffworkflow:preScript / postScript, run on the task data by every kind of task (docs/scripting.md).
+const TASK_SCRIPTS = [
+  ["spiffworkflow:PreScript", "Pre-script",
+    "Python run on the task data when the task begins, before anyone sees it, e.g. pages = 0 to start a " +
+    "form's count at zero. The same rules as a script task (docs/scripting.md); checked by Validate."],
+  ["spiffworkflow:PostScript", "Post-script",
+    "Python run on the task data once the task is done (after a service task's operator), e.g. " +
+    "custodian_role = custodian[\"custodian_role\"]. The same rules as a script task; checked by Validate."],
+];
 
 export function clerkflowModule(catalogue) {
   function ClerkflowPropertiesProvider(propertiesPanel) {
@@ -29,31 +53,41 @@ export function clerkflowModule(catalogue) {
 }
 
 function entriesFor(element, catalogue) {
-  if (is(element, "bpmn:ServiceTask")) {
-    const entries = [
-      { id: "clerkflow-operator", element, catalogue, component: OperatorSelect },
-      { id: "clerkflow-result-variable", element, component: ResultVariable },
-    ];
-    const operator = findExtension(element, "spiffworkflow:ServiceTaskOperator");
-    const declared = catalogue.operators.find((candidate) => operator && candidate.name === operator.id);
-    const names = new Map();
-    for (const parameter of declared ? declared.parameters : []) names.set(parameter.name, parameter);
-    for (const parameter of parametersOf(operator)) {
-      if (!names.has(parameter.id)) names.set(parameter.id, { name: parameter.id, type: parameter.type, unknown: true });
-    }
-    for (const parameter of names.values()) {
-      entries.push({ id: `clerkflow-parameter-${parameter.name}`, element, parameter, component: ParameterValue });
-    }
-    return entries;
-  }
+  const entries = [];
+  if (is(element, "bpmn:ServiceTask")) entries.push(...serviceTaskEntries(element, catalogue));
+  if (is(element, "bpmn:ScriptTask")) entries.push({ id: "clerkflow-script", element, component: ScriptTaskScript });
   if (is(element, "bpmn:UserTask") || is(element, "bpmn:StartEvent") || is(element, "bpmn:ManualTask")) {
-    return [
-      ...FORM_PROPERTIES.map(([name, label, suffix]) => ({
-        id: `clerkflow-${name}`, element, catalogue, name, label, suffix, component: FormFileSelect })),
-      { id: "clerkflow-form-link", element, catalogue, component: FormLink },
-    ];
+    entries.push(...FORM_PROPERTIES.map(([name, label, suffix]) => ({
+      id: `clerkflow-${name}`, element, catalogue, name, label, suffix, component: FormFileSelect })),
+    { id: "clerkflow-form-link", element, catalogue, component: FormLink });
   }
-  return [];
+  if (is(element, "bpmn:UserTask") || is(element, "bpmn:ManualTask")) {
+    entries.push(...TASK_PROPERTIES.map(([name, label, description]) => ({
+      id: `clerkflow-${name}`, element, name, label, description, component: TaskPropertyField })));
+  }
+  if (is(element, "bpmn:Activity")) {
+    entries.push(...TASK_SCRIPTS.map(([type, label, description]) => ({
+      id: `clerkflow-${label.toLowerCase()}`, element, type, label, description, component: TaskScript })));
+  }
+  return entries;
+}
+
+function serviceTaskEntries(element, catalogue) {
+  const entries = [
+    { id: "clerkflow-operator", element, catalogue, component: OperatorSelect },
+    { id: "clerkflow-result-variable", element, component: ResultVariable },
+  ];
+  const operator = findExtension(element, "spiffworkflow:ServiceTaskOperator");
+  const declared = catalogue.operators.find((candidate) => operator && candidate.name === operator.id);
+  const names = new Map();
+  for (const parameter of declared ? declared.parameters : []) names.set(parameter.name, parameter);
+  for (const parameter of parametersOf(operator)) {
+    if (!names.has(parameter.id)) names.set(parameter.id, { name: parameter.id, type: parameter.type, unknown: true });
+  }
+  for (const parameter of names.values()) {
+    entries.push({ id: `clerkflow-parameter-${parameter.name}`, element, parameter, component: ParameterValue });
+  }
+  return entries;
 }
 
 export function findExtension(element, type) {
@@ -174,9 +208,37 @@ function ParameterValue({ element, id, parameter }) {
   });
 }
 
-function formProperty(element, name) {
+function spiffProperty(element, name) {
   const properties = findExtension(element, "spiffworkflow:Properties");
   return properties ? (properties.properties || []).find((property) => property.name === name) : undefined;
+}
+
+// Sets one spiffworkflow:property; no value removes it (the parser refuses a property without a value),
+// and spiffworkflow:properties left with none goes too.
+function setSpiffProperty(element, name, value, modeling, moddle) {
+  const existing = spiffProperty(element, name);
+  if (!value) {
+    if (!existing) return;
+    const properties = findExtension(element, "spiffworkflow:Properties");
+    const rest = properties.properties.filter((property) => property !== existing);
+    if (rest.length) modeling.updateModdleProperties(element, properties, { properties: rest });
+    else removeExtension(element, properties, modeling);
+  } else if (existing) {
+    modeling.updateModdleProperties(element, existing, { value });
+  } else {
+    const properties = ensureExtension(element, "spiffworkflow:Properties", modeling, moddle);
+    const created = moddle.create("spiffworkflow:Property", { name, value });
+    created.$parent = properties;
+    modeling.updateModdleProperties(element, properties, { properties: [...(properties.properties || []), created] });
+  }
+}
+
+// Takes one extension element out; bpmn:extensionElements left empty goes too.
+function removeExtension(element, extension, modeling) {
+  const business = getBusinessObject(element);
+  const rest = business.extensionElements.values.filter((value) => value !== extension);
+  if (rest.length) modeling.updateModdleProperties(element, business.extensionElements, { values: rest });
+  else modeling.updateModdleProperties(element, business, { extensionElements: undefined });
 }
 
 function FormFileSelect({ element, id, catalogue, name, label, suffix }) {
@@ -185,36 +247,68 @@ function FormFileSelect({ element, id, catalogue, name, label, suffix }) {
   return h(SelectEntry, {
     element, id, label,
     description: name === "formJsonSchemaFilename" ? "from forms/<process>/ or forms/" : "optional: field order, widgets",
-    getValue: () => (formProperty(element, name) || {}).value || "",
-    setValue: (value) => {
-      const properties = ensureExtension(element, "spiffworkflow:Properties", modeling, moddle);
-      const existing = formProperty(element, name);
-      if (!value) {
-        if (existing) {
-          modeling.updateModdleProperties(element, properties,
-            { properties: properties.properties.filter((property) => property !== existing) });
-        }
-      } else if (existing) {
-        modeling.updateModdleProperties(element, existing, { value });
-      } else {
-        const created = moddle.create("spiffworkflow:Property", { name, value });
-        created.$parent = properties;
-        modeling.updateModdleProperties(element, properties, { properties: [...(properties.properties || []), created] });
-      }
-    },
+    getValue: () => (spiffProperty(element, name) || {}).value || "",
+    setValue: (value) => setSpiffProperty(element, name, value, modeling, moddle),
     getOptions: () => {
       const key = processKeyOf(element);
       const files = (catalogue.forms[key] || []).concat(catalogue.forms[""] || [])
         .filter((file) => file.endsWith(suffix));
-      const current = (formProperty(element, name) || {}).value;
+      const current = (spiffProperty(element, name) || {}).value;
       if (current && !files.includes(current)) files.push(current);
       return [{ value: "", label: "(none)" }, ...files.map((file) => ({ value: file, label: file }))];
     },
   });
 }
 
+function TaskPropertyField({ element, id, name, label, description }) {
+  const modeling = useService("modeling");
+  const moddle = useService("moddle");
+  const debounce = useService("debounceInput");
+  return h(TextFieldEntry, {
+    element, id, label, description, debounce,
+    getValue: () => (spiffProperty(element, name) || {}).value || "",
+    setValue: (value) => setSpiffProperty(element, name, (value || "").trim(), modeling, moddle),
+  });
+}
+
+// A script box: several lines, monospace; blank means no script.
+function scriptArea(props) {
+  return h(TextAreaEntry, { ...props, rows: 4, monospace: true, autoResize: true });
+}
+
+function TaskScript({ element, id, type, label, description }) {
+  const modeling = useService("modeling");
+  const moddle = useService("moddle");
+  const debounce = useService("debounceInput");
+  return scriptArea({
+    element, id, label, description, debounce,
+    getValue: () => (findExtension(element, type) || {}).value || "",
+    setValue: (value) => {
+      const existing = findExtension(element, type);
+      if (value && value.trim()) {
+        modeling.updateModdleProperties(element, existing || ensureExtension(element, type, modeling, moddle), { value });
+      } else if (existing) {
+        removeExtension(element, existing, modeling);
+      }
+    },
+  });
+}
+
+function ScriptTaskScript({ element, id }) {
+  const modeling = useService("modeling");
+  const debounce = useService("debounceInput");
+  return scriptArea({
+    element, id, label: "Script", debounce,
+    description: "Python run on the task data, e.g. returned_late = parse_datetime(returned_at) > " +
+      "parse_datetime(promised_return_at). What scripts may use: docs/scripting.md. A script task needs one.",
+    getValue: () => getBusinessObject(element).script || "",
+    setValue: (value) => modeling.updateModdleProperties(element, getBusinessObject(element),
+      { script: value && value.trim() ? value : undefined }),
+  });
+}
+
 function FormLink({ element, catalogue }) {
-  const file = (formProperty(element, "formJsonSchemaFilename") || {}).value;
+  const file = (spiffProperty(element, "formJsonSchemaFilename") || {}).value;
   if (!file) return null;
   const href = `${catalogue.formsUrl}/${encodeURIComponent(processKeyOf(element))}/${encodeURIComponent(file)}`;
   return h("div", { class: "bio-properties-panel-entry" },
