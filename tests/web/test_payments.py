@@ -157,6 +157,17 @@ def test_payment_roles_find_the_page_in_the_navigation(client, login_as, roles):
     assert client.get("/inbox/payments").status_code == 200
 
 
+def test_a_custodian_designated_in_the_register_finds_the_page_in_the_navigation(client, login_as, city):
+    from engine.citydata import designate_custodian
+    login_as("analyst", username="jo")
+    assert "Record a payment" not in client.get("/inbox").get_data(as_text=True)
+    with city.database.write() as session:
+        designate_custodian(session, "police", "jo", designated_by="admin")
+    city.city_settings.invalidate()
+    assert 'href="/inbox/payments">Record a payment</a>' in client.get("/inbox").get_data(as_text=True)
+    assert client.get("/inbox/payments").status_code == 200
+
+
 def test_office_custodian_records_payments_for_that_office_only(client, login_as, post_form, city):
     police_id, police_number = start_request(city, "police")
     clerk_id, clerk_number = start_request(city, "city_clerk")

@@ -44,9 +44,10 @@ def may_record_payments(roles) -> bool:
 
 @bp.app_context_processor
 def payment_link() -> dict[str, bool]:
-    """`shows_payments`: whether the navigation offers "Record a payment" (by the account's own roles)."""
+    """`shows_payments`: whether the navigation offers "Record a payment": by the roles the person works
+    under, so a record custodian designated in the register (and holding no payment role) sees it too."""
     staff = g.get("staff")
-    return {"shows_payments": staff is not None and may_record_payments(staff.role_set)}
+    return {"shows_payments": staff is not None and may_record_payments(work_roles(staff))}
 
 
 @dataclass(frozen=True)
