@@ -47,7 +47,8 @@ def retry_form_text(page: str, incident_id: int) -> str:
     ("2026-11-20T15:00:00+00:00", "Nov 20, 2026, 9:00 AM CST"),
     ("2026-11-20T09:00:00-06:00", "Nov 20, 2026, 9:00 AM CST"),     # as the portal writes received_at
     ("2026-11-26T05:59:59Z", "Nov 25, 2026, 11:59 PM CST"),          # end of the business day, city time
-    ("2026-07-04T17:30:00", "Jul 4, 2026, 12:30 PM CDT"),            # no zone: UTC, as parse_datetime reads it
+    ("2026-07-04T17:30:00", "Jul 4, 2026, 5:30 PM (no time zone)"),  # as typed: where it was typed is unknown
+    ("2026-11-20 09:00", "Nov 20, 2026, 9:00 AM (no time zone)"),
     ("2026-11-20 15:00:00+00:00", "Nov 20, 2026, 9:00 AM CST"),
     ("2026-11-19", "Nov 19, 2026"),                                  # a calendar day has no time zone
 ])
