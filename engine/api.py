@@ -24,7 +24,7 @@ from engine import clock, messages, queries, records, timers
 from engine.db import Database
 from engine.deploy import DiagramSource, Problem, check_source, checksum, read_diagram, start_events, validate
 from engine.derive import derive, instance_data
-from engine.errors import ClerkflowError, Conflict, InvalidState, NotAllowed, NotFound
+from engine.errors import ClerkflowError, Conflict, InvalidState, NotAllowed, NotFound, require_plain_data
 from engine.forms import validate_submission
 from engine.models import IncidentStatus, InstanceStatus, ProcessVersion, TaskStatus
 from engine.parsing import ParsedProcess, parse_process
@@ -111,6 +111,7 @@ class ProcessEngine(queries.Queries):
                        business_key: str | None = None, tracking_prefix: str | None = None) -> InstanceView:
         """Start the latest version. With `tracking_prefix` ("R") the instance is numbered R-2026-00042:
         that number is its business key and the data variable `tracking_number`."""
+        require_plain_data("The start data", data)
         with self._writing() as tx:
             data = dict(data or {})
             if tracking_prefix is not None:
@@ -201,6 +202,7 @@ class ProcessEngine(queries.Queries):
     def complete_task(self, task_id: int, submission: Mapping[str, Any], *, actor: str,
                       roles: set[str] | None = None, expected_lock_version: int | None = None) -> InstanceView:
         """Complete a user task with the form's data (validated against its JSON Schema)."""
+        require_plain_data(f"The data for task {task_id}", submission)
         with self._writing() as tx:
             task, record = self._locked_task(tx, task_id, roles, expected_lock_version)
             if task.assignee and task.assignee != actor:
@@ -229,6 +231,7 @@ class ProcessEngine(queries.Queries):
 
         Returns the ids of the instances that received it."""
         messages.check_payload(message_name, correlation, payload)
+        require_plain_data("The message", [correlation, payload])
         # The correlation values travel in the message too: the receiving diagram reads them from it.
         payload = {**(correlation or {}), **(payload or {})}
         with self._writing() as tx:
@@ -336,6 +339,7 @@ class ProcessEngine(queries.Queries):
     def retry_incident(self, incident_id: int, *, actor: str,
                        data_patch: Mapping[str, Any] | None = None) -> InstanceView:
         """Run the failed task again (after the cause was fixed), optionally correcting its data first."""
+        require_plain_data("The corrected data", data_patch)
         with self._writing() as tx:
             incident = tx.connection.execute(select(INCIDENT).where(INCIDENT.c.id == incident_id)).first()
             if incident is None:

@@ -4,6 +4,10 @@ Every error the engine raises on purpose is a `ClerkflowError`: its message says
 happened and what to do, in the clerk's words. Web and command line show the message;
 neither ever shows a traceback. `status` is the HTTP status a web view should use.
 """
+from __future__ import annotations
+
+import json
+from typing import Any
 
 
 class ClerkflowError(Exception):
@@ -64,3 +68,13 @@ class MessageNotDeliverable(ClerkflowError):
     """No instance waits for the message and no process starts on it."""
 
     status = 404
+
+
+def require_plain_data(what: str, data: Any) -> None:
+    """Refuse data that cannot be stored: task data is JSON (SpiffWorkflow keeps it so), dates as ISO text."""
+    try:
+        json.dumps(data)
+    except (TypeError, ValueError) as err:
+        raise ClerkflowError(f"{what} cannot be stored: {err}. Give plain values (text, numbers, true/false, "
+                             "lists, objects); write a date as ISO 8601 text, e.g. 2026-11-20T09:00:00-06:00.") from None
+

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine import Conflict, FormInvalid, InvalidState, NotAllowed, NotFound, ProcessEngine
+from engine import ClerkflowError, Conflict, FormInvalid, InvalidState, NotAllowed, NotFound, ProcessEngine
 from scenario_data import DIAGRAMS, FORMS, FRIDAY_9AM
 from support import assert_derived_rows_match_state, open_task, open_task_ids
 
@@ -165,3 +165,15 @@ def test_unknown_process_and_instance_are_clear_errors(engine):
         engine.start_instance("nothing_here", {}, actor="clerk")
     with pytest.raises(NotFound, match="No process instance 99"):
         engine.get_instance(99)
+
+
+def test_data_that_cannot_be_stored_is_refused_with_a_clear_message_and_nothing_starts(engine, deploy, friday_9am):
+    deploy("request_shaped")
+    with pytest.raises(ClerkflowError, match="The start data cannot be stored.*ISO 8601 text"):
+        engine.start_instance("request_shaped", {**RECEIVED, "received_at": datetime.now(timezone.utc)}, actor="clerk")
+    assert engine.list_instances(process_key="request_shaped") == []
+    started = engine.start_instance("request_shaped", RECEIVED, actor="clerk")
+    review = open_task(engine, started.instance_id, "review_request")
+    with pytest.raises(ClerkflowError, match="cannot be stored"):
+        engine.complete_task(review.task_id, {"approved": True, "pages": 1, "at": datetime.now()}, actor="cathy")
+    assert open_task_ids(engine, started.instance_id) == ["review_request"]
