@@ -349,6 +349,18 @@ def main(argv: list[str] | None = None) -> int:
         later = timed(lambda: engine.list_tasks(roles={"custodian"}, limit=50, offset=offset), args.queries, 20)
         print(line(f"one role, page {offset // 50 + 1} (offset={offset})", later,
                    len(engine.list_tasks(roles={"custodian"}, limit=50, offset=offset))))
+
+        print("\n  soonest due first (the inbox page's default sort) and every open task (a supervisor's "
+              "\"Everyone's tasks\"):")
+        overdue = dict(due_before=clock.now())
+        for label, call in {
+                "one role, order='due'": lambda: engine.list_tasks(roles={"custodian"}, limit=50, order="due"),
+                "everyone, order='due'": lambda: engine.list_tasks(limit=50, order="due"),
+                "everyone, order='age'": lambda: engine.list_tasks(limit=50),
+                "everyone, overdue, order='due'": lambda: engine.list_tasks(limit=50, order="due", **overdue),
+                "everyone, count_tasks(overdue)": lambda: [engine.count_tasks(**overdue)],
+        }.items():
+            print(line(label, timed(call, args.queries, 20), len(call())))
         print(f"  load average at end: {loadavg()}")
 
         if args.profile:
