@@ -21,11 +21,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,8 @@ SCHEDULE_AMOUNTS = ("search_rate_per_hour", "minimum_search_fee", "free_below", 
                     "prepayment_threshold", "accident_report_copy_fee", "transmit_above")
 # The article's amounts; the accident report copy fee (left to resolution) is 5.00 until the city sets one.
 DEFAULT_SCHEDULE_AMOUNTS = {name: getattr(DEFAULT_FEE_SCHEDULE, name) for name in SCHEDULE_AMOUNTS}
+# The kinds of city data, as the change log names them, in the order the Settings pages list them.
+CHANGE_KINDS = ("fee_schedule", "closure", "office", "designation", "exemption", "letter_template", "cash_float")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _TIME = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")   # "24:00" closes at midnight
 
@@ -215,6 +217,37 @@ def list_changes(session: Session, kind: str | None = None, *, limit: int = 200)
     if kind is not None:
         query = query.where(CityDataChange.kind == kind)
     return list(session.scalars(query))
+
+
+def search_changes(session: Session, *, kind: str | None = None, actor: str | None = None,
+                   made_from: date | None = None, made_until: date | None = None, offset: int = 0,
+                   limit: int | None = 50) -> tuple[list[CityDataChange], int]:
+    """One page of the change log, newest first, and how many changes match in all.
+
+    `made_from` and `made_until` are days in city time, both included; the order (time, then the
+    row's number) is stable, so paging by `offset` neither skips nor repeats a change."""
+    conditions = []
+    if kind is not None:
+        conditions.append(CityDataChange.kind == kind)
+    if actor is not None:
+        conditions.append(CityDataChange.actor == actor)
+    if made_from is not None:
+        conditions.append(CityDataChange.at >= _city_midnight(made_from))
+    if made_until is not None:
+        conditions.append(CityDataChange.at < _city_midnight(made_until + timedelta(days=1)))
+    total = session.scalar(select(func.count()).select_from(CityDataChange).where(*conditions))
+    query = (select(CityDataChange).where(*conditions)
+             .order_by(CityDataChange.at.desc(), CityDataChange.id.desc()).offset(offset).limit(limit))
+    return list(session.scalars(query)), total
+
+
+def change_actors(session: Session) -> list[str]:
+    """Everyone who has changed city data, by name."""
+    return list(session.scalars(select(CityDataChange.actor).distinct().order_by(CityDataChange.actor)))
+
+
+def _city_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=CITY_TIME_ZONE)
 
 
 def effective_date_of(change: CityDataChange) -> date:

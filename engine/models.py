@@ -66,6 +66,11 @@ class ProcessInstance(Base):
         Index("ix_process_instance_next_due", "next_due_at"),
         Index("ix_process_instance_version_status", "process_version_id", "status"),
         Index("ix_process_instance_version_updated", "process_version_id", "updated_at", "id"),
+        # "Tracking number or title contains" (queries.instance_search): pg_trgm GIN on PostgreSQL, a
+        # b-tree on SQLite (and on a PostgreSQL without pg_trgm): migration 0013. Neither column changes
+        # after the instance starts, so no step writes this index on SQLite.
+        Index("ix_process_instance_search", "business_key", "title", postgresql_using="gin",
+              postgresql_ops={"business_key": "gin_trgm_ops", "title": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

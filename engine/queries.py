@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NamedTuple
 
 from datetime import datetime
 
@@ -166,6 +167,57 @@ def _page(limit: int) -> int:
     return max(1, min(int(limit), MAX_PAGE))
 
 
+# A tracking number or its beginning, as a clerk types it ("R-2026-00123", "r-2026-001"): the start of a
+# business key (engine.tracking numbers them PREFIX-YEAR-NUMBER, in capitals).
+TRACKING_NUMBER_START = re.compile(r"[A-Za-z]{1,10}-\d[\d-]*")
+# A search with at most this many matches lists and counts them by id; with more, see `InstanceSearch`.
+SEARCH_BY_ID_UP_TO = 2000
+
+
+class InstanceSearch(NamedTuple):
+    """A "tracking number or title contains" search, resolved with `ix_process_instance_search` (0013).
+
+    `matching`: the condition, as an index finds it; `instance_ids`: every match, or None when there are
+    more than SEARCH_BY_ID_UP_TO; then `newest_first` is the condition the list uses: on SQLite the
+    matches collected from the index once, kept while the list's own index is read newest first (read
+    from the index entries, so no row is fetched that is not shown), at most two index scans however
+    many match and wherever they fall in the list."""
+    matching: Any
+    newest_first: Any
+    instance_ids: tuple[int, ...] | None
+
+
+def instance_search(connection: Connection, key_text: str | None) -> InstanceSearch | None:
+    """Business key or title contains the text, in any case; a tracking number or its beginning is the
+    start of the business key (as typed, or in capitals, on SQLite), found through the business key's index.
+
+    PostgreSQL reads the pg_trgm index for both. SQLite scans the b-tree holding both columns instead of
+    the table; its LIKE already ignores the case of ASCII letters (lower() would only slow the scan)."""
+    text = (key_text or "").strip()
+    if not text:
+        return None
+    key, title = INSTANCE.c.business_key, INSTANCE.c.title
+    on_sqlite = connection.dialect.name == "sqlite"
+    if TRACKING_NUMBER_START.fullmatch(text) and on_sqlite:
+        matching = or_(*(and_(key >= start, key < f"{start}\U0010ffff") for start in sorted({text, text.upper()})))
+    elif TRACKING_NUMBER_START.fullmatch(text):
+        matching = key.ilike(f"{text}%")
+    else:
+        pattern, like = _like_pattern(text), "like" if on_sqlite else "ilike"
+        matching = or_(*(getattr(column, like)(pattern, escape="\\") for column in (key, title)))
+    # `id + 0`: SQLite may not fetch the matches by id and sort them all for one page
+    newest_first = (INSTANCE.c.id + 0).in_(select(INSTANCE.c.id).where(matching)) if on_sqlite else matching
+    found = tuple(connection.execute(select(INSTANCE.c.id).where(matching).limit(SEARCH_BY_ID_UP_TO + 1)).scalars())
+    return InstanceSearch(matching, newest_first, found if len(found) <= SEARCH_BY_ID_UP_TO else None)
+
+
+def _not_matching_ids(connection: Connection, search: InstanceSearch) -> tuple[int, ...] | None:
+    """The ids of the instances a search with many matches leaves out, if there are few of them."""
+    found = tuple(connection.execute(select(INSTANCE.c.id).where(~func.coalesce(search.matching, false()))
+                                     .limit(SEARCH_BY_ID_UP_TO + 1)).scalars())
+    return found if len(found) <= SEARCH_BY_ID_UP_TO else None
+
+
 class Queries:
     """Read calls of `ProcessEngine`; each opens a short read-only session."""
 
@@ -216,15 +268,22 @@ class Queries:
 
         Filters: `status` (an instance status, or "waiting_timer" / "waiting_message": active instances
         with a pending timer / message subscription row); `process_key` and `version`; `business_key`
-        exactly, or `key_text` found case-insensitively in the business key or title; started in
+        exactly, or `key_text` found case-insensitively in the business key or title (a tracking number
+        or its beginning: the start of the business key, see `instance_search`); started in
         `started_from <= started_at < started_before`; `overdue`: not ended and `next_due_at` already past."""
         conditions = self._instance_conditions(
             status=status, process_key=process_key, business_key=business_key, version=version, waiting=waiting,
-            key_text=key_text, started_from=started_from, started_before=started_before, overdue=overdue)
-        statement = (_RECORD_AND_VERSION.where(*conditions)
-                     .order_by(INSTANCE.c.updated_at.desc(), INSTANCE.c.id.desc()))
+            started_from=started_from, started_before=started_before, overdue=overdue)
         with self.database.read() as session:
             connection = session.connection()
+            search = instance_search(connection, key_text)
+            if search is not None:
+                if search.instance_ids == ():
+                    return []
+                conditions.append(search.newest_first if search.instance_ids is None
+                                  else INSTANCE.c.id.in_(search.instance_ids))
+            statement = (_RECORD_AND_VERSION.where(*conditions)
+                         .order_by(INSTANCE.c.updated_at.desc(), INSTANCE.c.id.desc()))
             return [instance_view(connection, InstanceRecord(*row[:-1]), row[-1], detail=False)
                     for row in connection.execute(statement.limit(_page(limit)).offset(max(0, offset)))]
 
@@ -234,30 +293,48 @@ class Queries:
                         overdue: bool = False) -> dict[str, int]:
         """How many instances per status (with the filters of `list_instances`), and of the active ones how
         many wait on a timer (`waiting_timer`) and on a message (`waiting_message`)."""
-        filters = dict(process_key=process_key, business_key=business_key, version=version, key_text=key_text,
+        filters = dict(process_key=process_key, business_key=business_key, version=version,
                        started_from=started_from, started_before=started_before, overdue=overdue)
         # With a range filter, group by an expression: otherwise SQLite walks the whole status index to
         # group rather than the few rows the started_at / next_due_at index finds.
         ranged = started_from is not None or started_before is not None or overdue
-        status_key = func.coalesce(INSTANCE.c.status, INSTANCE.c.status) if ranged else INSTANCE.c.status
-        by_status = (select(status_key, func.count()).select_from(INSTANCE)
-                     .where(*self._instance_conditions(**filters)).group_by(status_key))
-        counts = {value: 0 for value in INSTANCE_STATUSES}
         with self.database.read() as session:
             connection = session.connection()
-            for status, count in connection.execute(by_status):
-                counts[getattr(status, "value", status)] = count
-            for waiting, table in (("timer", TIMER), ("message", SUBSCRIPTION)):
-                # Driven by the (smaller) wait table: each waiting instance once, then its row checked.
-                statement = (select(func.count()).select_from(INSTANCE).where(
-                    INSTANCE.c.id.in_(select(table.c.instance_id).where(table.c.instance_id.is_not(None))),
-                    *self._instance_conditions(status=InstanceStatus.ACTIVE.value, **filters)))
-                counts[f"waiting_{waiting}"] = int(connection.execute(statement).scalar_one())
+            search = instance_search(connection, key_text)
+            if search is None:
+                return self._counts(connection, filters, [], ranged)
+            if search.instance_ids == ():
+                return {name: 0 for name in (*INSTANCE_STATUSES, "waiting_timer", "waiting_message")}
+            if search.instance_ids is not None:
+                return self._counts(connection, filters, [INSTANCE.c.id.in_(search.instance_ids)], ranged)
+            # Most instances match: count them as all less the few that do not (each of those read once),
+            # rather than reading every matching row for its status.
+            left_out = _not_matching_ids(connection, search)
+            if left_out is None:
+                matching = INSTANCE.c.id.in_(select(INSTANCE.c.id).where(search.matching))
+                return self._counts(connection, filters, [matching], ranged)
+            every = self._counts(connection, filters, [], ranged)
+            others = self._counts(connection, filters, [INSTANCE.c.id.in_(left_out)], ranged)
+            return {name: every[name] - others[name] for name in every}
+
+    def _counts(self, connection: Connection, filters: dict[str, Any], matching: list, ranged: bool) -> dict[str, int]:
+        status_key = func.coalesce(INSTANCE.c.status, INSTANCE.c.status) if ranged else INSTANCE.c.status
+        by_status = (select(status_key, func.count()).select_from(INSTANCE)
+                     .where(*self._instance_conditions(**filters), *matching).group_by(status_key))
+        counts = {value: 0 for value in INSTANCE_STATUSES}
+        for status, count in connection.execute(by_status):
+            counts[getattr(status, "value", status)] = count
+        for waiting, table in (("timer", TIMER), ("message", SUBSCRIPTION)):
+            # Driven by the (smaller) wait table: each waiting instance once, then its row checked.
+            statement = (select(func.count()).select_from(INSTANCE).where(
+                INSTANCE.c.id.in_(select(table.c.instance_id).where(table.c.instance_id.is_not(None))),
+                *self._instance_conditions(status=InstanceStatus.ACTIVE.value, **filters), *matching))
+            counts[f"waiting_{waiting}"] = int(connection.execute(statement).scalar_one())
         return counts
 
     @staticmethod
     def _instance_conditions(*, status=None, process_key=None, business_key=None, version=None, waiting=None,
-                             key_text=None, started_from=None, started_before=None, overdue=False) -> list:
+                             started_from=None, started_before=None, overdue=False) -> list:
         conditions = []
         if status in WAITING_STATUSES:
             status, waiting = InstanceStatus.ACTIVE.value, WAITING_STATUSES[status]
@@ -278,10 +355,6 @@ class Queries:
                                            *([VERSION.c.process_key == process_key] if process_key else []))))
         if business_key:
             conditions.append(INSTANCE.c.business_key == business_key)
-        if key_text and key_text.strip():
-            pattern = _like_pattern(key_text.strip().lower())
-            conditions.append(or_(func.lower(INSTANCE.c.business_key).like(pattern, escape="\\"),
-                                  func.lower(INSTANCE.c.title).like(pattern, escape="\\")))
         if started_from is not None:
             conditions.append(INSTANCE.c.started_at >= clock.as_utc(started_from))
         if started_before is not None:
