@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, false, func, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, false, func, or_, select, true, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -98,6 +98,16 @@ _TASK_ORDERS = {
     "age": (lambda c: c.created_at, lambda c: c.id),
     "due": (lambda c: case((c.due_at.is_(None), 1), else_=0), lambda c: c.due_at, lambda c: c.created_at,
             lambda c: c.id),
+}
+
+
+# How one owner's branch of an inbox is read in index order: "due" as two ranges of ix_human_task_due, the
+# tasks with a due date soonest first and those without oldest first (one sort by the CASE above would
+# read every open task of the role); the merge then sorts the few rows the branches keep.
+_BRANCH_PARTS = {
+    "age": ((lambda c: true(), _TASK_ORDERS["age"]),),
+    "due": ((lambda c: c.due_at.is_not(None), _TASK_ORDERS["due"][1:]),
+            (lambda c: c.due_at.is_(None), _TASK_ORDERS["age"])),
 }
 
 
@@ -402,11 +412,12 @@ class Queries:
             # One branch per role, each read in index order and cut at a page, so the inbox stays fast
             # however many tasks other roles (or this one) have open; then one page of the merge.
             branches = []
+            columns = (TASK.c.id, TASK.c.created_at, TASK.c.due_at)
             for owner in _owners(roles, also_assigned_to, office):
-                columns = (TASK.c.id, TASK.c.created_at, TASK.c.due_at)
-                branch = _with_text(select(*columns).where(*conditions, owner), text)
-                branch = branch.order_by(*(key(TASK.c) for key in sort)).limit(page + skip).subquery()
-                branches.append(select(branch.c.id, branch.c.created_at, branch.c.due_at))
+                for part, keys in _BRANCH_PARTS[order]:
+                    branch = _with_text(select(*columns).where(*conditions, owner, part(TASK.c)), text)
+                    branch = branch.order_by(*(key(TASK.c) for key in keys)).limit(page + skip).subquery()
+                    branches.append(select(branch.c.id, branch.c.created_at, branch.c.due_at))
             merged = union_all(*branches).subquery()
             page_ids = (select(merged.c.id).order_by(*(key(merged.c) for key in sort)).limit(page).offset(skip))
             statement = _TASK_WITH_INSTANCE.where(TASK.c.id.in_(page_ids)).order_by(*(key(TASK.c) for key in sort))

@@ -1,4 +1,5 @@
-"""instance search: an index for the instance list's "tracking number or title contains"
+"""instance search and soonest-due inbox: an index for "tracking number or title contains" and one
+that gives each role's open tasks in due-date order
 
 On PostgreSQL the search index is a pg_trgm GIN index (contains, prefix and any-case matches read
 it). pg_trgm ships with PostgreSQL and is a trusted extension (13+), so the owner of the database
@@ -43,9 +44,14 @@ def upgrade() -> None:
     else:
         with op.batch_alter_table('process_instance', schema=None) as batch_op:
             batch_op.create_index('ix_process_instance_search', SEARCH_COLUMNS, unique=False)
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.create_index('ix_human_task_due', ['status', 'candidate_role', 'due_at', 'created_at', 'id'],
+                              unique=False)
 
 
 def downgrade() -> None:
     # pg_trgm stays installed: other database objects may use it, and it costs nothing unused.
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_task_due')
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
         batch_op.drop_index('ix_process_instance_search')
