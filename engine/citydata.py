@@ -45,8 +45,12 @@ SCHEDULE_AMOUNTS = ("search_rate_per_hour", "minimum_search_fee", "free_below", 
                     "prepayment_threshold", "accident_report_copy_fee", "transmit_above")
 # The article's amounts; the accident report copy fee (left to resolution) is 5.00 until the city sets one.
 DEFAULT_SCHEDULE_AMOUNTS = {name: getattr(DEFAULT_FEE_SCHEDULE, name) for name in SCHEDULE_AMOUNTS}
+SEED_ACTOR = "setup"                 # who `seed_defaults` records as making the defaults
 # The kinds of city data, as the change log names them, in the order the Settings pages list them.
 CHANGE_KINDS = ("fee_schedule", "closure", "office", "designation", "exemption", "letter_template", "cash_float")
+# How far back a designation may be entered late (Art. 6(b): the official custodian notifies the City Clerk,
+# sometimes after the fact); an older first day is most likely a mistyped year.
+LATE_RECORD_LIMIT = timedelta(days=365)
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _TIME = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")   # "24:00" closes at midnight
 
@@ -360,26 +364,89 @@ def check_hours(hours: dict[str, Any]) -> dict[str, list[list[str]]]:
     return checked
 
 
+@dataclass(frozen=True)
+class DatesRefused:
+    """Why a designation's days cannot be entered, and which of them to change."""
+
+    field: str      # "since" or "until"
+    message: str
+
+
+def designation_dates_refusal(since: date, until: date | None, *, today: date, register_opened: date | None,
+                              recorded_late: bool) -> DatesRefused | None:
+    """The register's rule for a designation's first day (`since`) and first day out (`until`); None: enter it.
+
+    A designation is in force from today or a later day. The official custodian tells the City Clerk of
+    a designation (Art. 6(b)), sometimes after making it: a `since` before today is taken only as such a
+    late record (`recorded_late`), no more than LATE_RECORD_LIMIT before today, and never before the
+    office's register opened (`register_opened`, see `register_opened`). `until` comes after `since`."""
+    if until is not None and until <= since:
+        return DatesRefused("until", f"The first day no longer in force ({until.isoformat()}) must come after the "
+                                     f"first day in force ({since.isoformat()}); leave it empty while the "
+                                     "designation lasts.")
+    if since >= today:
+        return None
+    if not recorded_late:
+        return DatesRefused("since", f"{since.isoformat()} is before today ({today.isoformat()}): a designation is "
+                                     "in force from today or a later day. If the official custodian made it "
+                                     "earlier and is telling the City Clerk only now, say that it records a "
+                                     "designation made earlier.")
+    earliest = today - LATE_RECORD_LIMIT
+    if since < earliest:
+        return DatesRefused("since", f"{since.isoformat()} is more than a year before today: a designation made "
+                                     f"earlier is entered from {earliest.isoformat()} at the earliest. Check the "
+                                     "year.")
+    if register_opened is not None and since < register_opened:
+        return DatesRefused("since", f"The office was entered in the register on {register_opened.isoformat()}; "
+                                     "a designation for it cannot be in force before that day.")
+    return None
+
+
+def register_opened(session: Session, office_key: str) -> date | None:
+    """The first day the office can have designated custodians: the day it was added (city time).
+
+    None for an Art. 6 office added by `seed_defaults` (it kept records before Clerkflow did), or one
+    the change log does not know."""
+    added = session.scalars(select(CityDataChange).where(
+        CityDataChange.kind == "office", CityDataChange.subject_key == office_key, CityDataChange.action == "added")
+        .order_by(CityDataChange.at, CityDataChange.id).limit(1)).first()
+    if added is None or (added.actor == SEED_ACTOR and office_key in {key for key, _, _ in DEFAULT_OFFICES}):
+        return None
+    return city_today(added.at)
+
+
 def designate_custodian(session: Session, office_key: str, person: str, *, designated_by: str,
-                        since: date | None = None, now: datetime | None = None) -> CustodianDesignation:
-    """Enter in the register that `person` is a record custodian of the office from `since` (default today)."""
+                        since: date | None = None, until: date | None = None, recorded_late: bool = True,
+                        now: datetime | None = None) -> CustodianDesignation:
+    """Enter in the register that `person` is a record custodian of the office from `since` (default today).
+
+    `until`, when given, is the first day no longer in force. The days follow
+    `designation_dates_refusal`; `recorded_late=False` (the Settings page, unless the administrator
+    says the designation was made earlier) refuses a `since` before today."""
     now = now or clock.now()
     _actor(designated_by)
     _actor(person)
-    since = since or city_today(now)
+    today = city_today(now)
+    since = since or today
     if session.get(Office, office_key) is None:
         raise CityDataRefused(f'There is no office "{office_key}".')
-    open_ones = [row for row in list_designations(session, office_key)
-                 if row.person == person and (row.until is None or row.until > since)]
-    if open_ones:
+    refused = designation_dates_refusal(since, until, today=today, register_opened=register_opened(session, office_key),
+                                        recorded_late=recorded_late)
+    if refused is not None:
+        raise CityDataRefused(refused.message)
+    overlapping = [row for row in list_designations(session, office_key) if row.person == person
+                   and row.since < (until or date.max) and since < (row.until or date.max)]
+    if overlapping:
         raise CityDataRefused(f"{person} is already designated for {office_key} since "
-                              f"{open_ones[0].since.isoformat()}; end that designation first.")
+                              f"{overlapping[0].since.isoformat()}; end that designation first, or give days "
+                              "that do not overlap it.")
     row = CustodianDesignation(office_key=office_key, person=person, designated_by=designated_by, since=since,
-                               until=None, created_at=now)
+                               until=until, created_at=now)
     session.add(row)
     session.flush()
     _record(session, now, designated_by, "designation", f"{office_key}:{person}", "added", None,
-            {"designation_id": row.id, "office_key": office_key, "person": person, "since": since})
+            {"designation_id": row.id, "office_key": office_key, "person": person, "since": since,
+             **({"until": until} if until is not None else {})})
     return row
 
 
@@ -607,7 +674,7 @@ def _key(what: str, key: str) -> None:
                               f'not "{key}".')
 
 
-def seed_defaults(session: Session, *, actor: str = "setup", now: datetime | None = None) -> dict[str, int]:
+def seed_defaults(session: Session, *, actor: str = SEED_ACTOR, now: datetime | None = None) -> dict[str, int]:
     """Add what is missing of the defaults (offices, a fee schedule, exemptions, letters); keep what is there.
 
     Returns how many of each kind were added."""
