@@ -45,6 +45,7 @@ SCHEDULE_AMOUNTS = ("search_rate_per_hour", "minimum_search_fee", "free_below", 
                     "prepayment_threshold", "accident_report_copy_fee", "transmit_above")
 # The article's amounts; the accident report copy fee (left to resolution) is 5.00 until the city sets one.
 DEFAULT_SCHEDULE_AMOUNTS = {name: getattr(DEFAULT_FEE_SCHEDULE, name) for name in SCHEDULE_AMOUNTS}
+MONEY_MAX = Decimal("99999999.99")   # the largest amount a Numeric(10, 2) column keeps
 SEED_ACTOR = "setup"                 # who `seed_defaults` records as making the defaults
 # The kinds of city data, as the change log names them, in the order the Settings pages list them.
 CHANGE_KINDS = ("fee_schedule", "closure", "office", "designation", "exemption", "letter_template", "cash_float")
@@ -660,6 +661,8 @@ def _money(name: str, amount: Decimal | str | int) -> Decimal:
         raise CityDataRefused(f'{name} must be an amount such as "0.25", not {amount!r}.') from None
     if not value.is_finite() or value < 0 or value != value.quantize(CENT):
         raise CityDataRefused(f"{name} must be zero or more, in dollars and cents, not {amount}.")
+    if value > MONEY_MAX:
+        raise CityDataRefused(f"{name} must be at most {MONEY_MAX}, not {amount}.")
     return value.quantize(CENT)
 
 
