@@ -1,9 +1,10 @@
 """Settings pages (administrators): the city data of 003, Art. 6 that is data, not config (docs/city-data.md).
 
-`/admin/settings` links every section and shows the recent change log. The sections live in
+`/admin/settings` links every section and shows the latest changes. The sections live in
 `settings_fees` (fee schedules), `settings_calendar` (closure days, the holiday calendar),
 `settings_offices` (offices, hours, the register of designated custodians), `settings_letters`
-(letter templates, exemptions) and `settings_mail` (SMTP from the environment, the outbox).
+(letter templates, exemptions), `settings_cash` (the offices' cash floats), `settings_mail` (SMTP from
+the environment, the outbox) and `settings_changes` (the whole change log, filtered and paged).
 Every change goes through a change function of `engine.citydata`, so it is recorded in
 `city_data_change` with who and when, and the engine's city settings are read again at once.
 A refused change (`CityDataRefused`) is shown beside its field with what was typed kept.
@@ -16,7 +17,7 @@ from typing import Any
 
 from flask import render_template
 
-from engine.citydata import CityDataRefused, effective_date_of, list_changes
+from engine.citydata import CityDataRefused, list_changes
 from web import process_engine, signed_in_staff
 from web.admin import bp
 from web.auth import role_required
@@ -31,14 +32,13 @@ SECTIONS = (
     ("admin.settings_letters", "Letter templates", "the letters sent to requesters"),
     ("admin.settings_mail", "Mail (SMTP)", "the mail server in use, the outbox, a test mail"),
     ("admin.users", "Staff accounts and roles", "who signs in, and what each may do"),
+    ("admin.settings_changes", "Change log", "every change to these settings: who, when, what, from which day"),
 )
-KIND_LABELS = {"fee_schedule": "fee schedule", "closure": "closure day", "office": "office",
-               "designation": "designated custodian", "exemption": "exemption", "letter_template": "letter template",
-               "cash_float": "cash float"}
+LATEST_CHANGES = 10     # on the index; the change log page has them all
 
 
 def read_city(reader: Callable[..., Any], *args: Any, **keywords: Any) -> Any:
-    """Call a `list_*` reader of `engine.citydata` in a read-only session; the rows come back detached."""
+    """Call a reader of `engine.citydata` (`list_*`, ...) in a read-only session; the rows come back detached."""
     with process_engine().database.read() as session:
         rows = reader(session, *args, **keywords)
         session.expunge_all()       # loaded as they are: the session's closing rollback must not expire them
@@ -75,6 +75,6 @@ def parse_day(text: str, errors: dict[str, str], field: str, *, required: bool =
 @bp.get("/settings")
 @role_required(ADMINISTRATOR)
 def settings():
-    changes = read_city(list_changes, limit=50)
-    return render_template("admin/settings/index.html", sections=SECTIONS, kind_labels=KIND_LABELS,
-                           changes=[(change, effective_date_of(change)) for change in changes])
+    from web.admin.settings_changes import change_rows   # that module builds on this one
+    return render_template("admin/settings/index.html", sections=SECTIONS,
+                           rows=change_rows(read_city(list_changes, limit=LATEST_CHANGES)))

@@ -1,0 +1,220 @@
+"""Settings: the change log of the city data (`city_data_change`, docs/city-data.md "How changes are kept").
+
+Every change an administrator (or the City Clerk, for cash floats) makes is recorded by the change
+functions of `engine.citydata` with who, when and the values before and after. This page pages
+through them newest first, filtered by kind, by who and by the day made (city time), says each
+change in words, and downloads the same selection as CSV.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from flask import Response, render_template, request
+
+from engine.citydata import CHANGE_KINDS, change_actors, effective_date_of, list_offices, search_changes
+from engine.models_city import CityDataChange
+from web.admin import bp
+from web.admin.dashboard import csv_safe
+from web.admin.settings import parse_day, read_city
+from web.auth import role_required
+from web.models import ADMINISTRATOR
+
+PAGE_SIZE = 50
+KIND_CHOICES = dict(zip(CHANGE_KINDS, ("Fee schedules", "Closure days", "Offices and hours", "Designated custodians",
+                                       "Exemptions", "Letter templates", "Cash floats")))
+KIND_LABELS = dict(zip(CHANGE_KINDS, ("fee schedule", "closure day", "office", "designated custodian", "exemption",
+                                      "letter template", "cash float")))
+FEE_WORDS = {"search_rate_per_hour": "inspection {} an hour per employee searching",
+             "minimum_search_fee": "minimum inspection fee {}", "free_below": "no inspection fee below {}",
+             "copy_fee_per_page": "copies {} a page", "prepayment_threshold": "prepayment demanded above {}",
+             "accident_report_copy_fee": "accident report copy {}", "transmit_above": "fee money transmitted above {}"}
+DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+             "sat": "Saturday", "sun": "Sunday"}
+
+
+@dataclass(frozen=True)
+class ChangeFilter:
+    """The filters as typed (text, so a page sent back keeps them); `page` counts from 1."""
+
+    kind: str = ""
+    actor: str = ""
+    made_from: str = ""
+    made_until: str = ""
+    page: str = "1"
+
+    def args(self, **overrides: Any) -> dict[str, str]:
+        """The query string for `url_for`, without the empty filters."""
+        return {name: value for name, value in {**asdict(self), **overrides}.items() if value not in ("", None)}
+
+
+def _chosen_filter() -> tuple[ChangeFilter, dict[str, Any], dict[str, str]]:
+    """The filters in the query string, what `search_changes` takes from them, and a message for each bad one."""
+    chosen = ChangeFilter(**{name: request.args.get(name, default).strip()
+                             for name, default in asdict(ChangeFilter()).items()})
+    errors: dict[str, str] = {}
+    if chosen.kind and chosen.kind not in KIND_CHOICES:
+        errors["kind"] = f'"{chosen.kind}" is not a kind of setting; choose one from the list.'
+    if chosen.actor and chosen.actor not in read_city(change_actors):
+        errors["actor"] = f'Nobody called "{chosen.actor}" has changed the settings; choose someone from the list.'
+    made_from = parse_day(chosen.made_from, errors, "made_from", required=False)
+    made_until = parse_day(chosen.made_until, errors, "made_until", required=False)
+    if made_from and made_until and made_until < made_from:
+        errors["made_until"] = (f"The last day ({made_until.isoformat()}) comes before the first "
+                                f"({made_from.isoformat()}); swap them.")
+    if not chosen.page.isdigit() or int(chosen.page) < 1:
+        errors["page"] = f'"{chosen.page}" is not a page number; pages are counted from 1.'
+    search = {"kind": chosen.kind or None, "actor": chosen.actor or None, "made_from": made_from,
+              "made_until": made_until}
+    return chosen, search, errors
+
+
+def change_rows(changes: list[CityDataChange]) -> list[tuple[CityDataChange, date, str]]:
+    """Each change with the day it takes effect and what it did, in words."""
+    office_names = {office.office_key: office.name for office in read_city(list_offices)}
+    return [(change, effective_date_of(change), describe(change, office_names)) for change in changes]
+
+
+@bp.get("/settings/changes")
+@role_required(ADMINISTRATOR)
+def settings_changes():
+    chosen, search, errors = _chosen_filter()
+    rows, total, pages = [], 0, 1
+    if not errors:
+        page = int(chosen.page)
+        changes, total = read_city(search_changes, **search, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page > pages:
+            errors["page"] = f"There {'is' if pages == 1 else 'are'} only {pages} page{'s' * (pages != 1)} of changes."
+        rows = change_rows(changes)
+    return render_template("admin/settings/changes.html", chosen=chosen, rows=rows, total=total, pages=pages,
+                           kinds=KIND_CHOICES, actors=read_city(change_actors), errors=errors,
+                           page_size=PAGE_SIZE), 400 if errors else 200
+
+
+@bp.get("/settings/changes.csv")
+@role_required(ADMINISTRATOR)
+def settings_changes_csv():
+    _chosen, search, errors = _chosen_filter()
+    errors.pop("page", None)                     # the download is every page
+    if errors:
+        return settings_changes()
+    changes, _total = read_city(search_changes, **search, limit=None)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("when (UTC)", "who", "kind", "subject", "action", "effective", "what changed"))
+    writer.writerows([csv_safe(cell) for cell in (change.at.isoformat(), change.actor, change.kind,
+                                                  change.subject_key, change.action, effective.isoformat(), words)]
+                     for change, effective, words in change_rows(changes))
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="clerkflow-settings-changes.csv"'})
+
+
+# -- a change in words -------------------------------------------------------------------------------
+
+def describe(change: CityDataChange, office_names: dict[str, str]) -> str:
+    """What a change did, as an administrator says it (amounts in dollars, days as YYYY-MM-DD)."""
+    words = _DESCRIBERS.get(change.kind)
+    said = words(change, change.before or {}, change.after or {}, office_names) if words else None
+    return said or f"{change.kind.replace('_', ' ')} {change.subject_key} {change.action}."
+
+
+def _dollars(amount: Any) -> str:
+    return f"${amount}"
+
+
+def _quoted(text: Any) -> str:
+    return f"“{text}”"
+
+
+def _replaced(before: dict, after: dict, labels: dict[str, str]) -> list[str]:
+    """"label “old” → “new”" for each field in `labels` whose value changed."""
+    return [f"{label} {_quoted(before.get(field))} → {_quoted(after.get(field))}"
+            for field, label in labels.items() if before.get(field) != after.get(field)]
+
+
+def _switched(before: dict, after: dict, made_active: str, made_inactive: str) -> list[str]:
+    if before.get("active") == after.get("active"):
+        return []
+    return [made_active if after.get("active") else made_inactive]
+
+
+def _listed(subject: str, said: list[str]) -> str:
+    return f"{subject}: {'; '.join(said) if said else 'saved with no change'}."
+
+
+def _fee_schedule(change, before, after, _offices) -> str:
+    day = change.subject_key
+    if change.action == "withdrawn":
+        return f"The fee schedule that was to take effect {day} was withdrawn."
+    amounts = "; ".join(words.format(_dollars(after[name])) for name, words in FEE_WORDS.items() if name in after)
+    return f"A fee schedule taking effect {day} was added: {amounts}."
+
+
+def _closure(change, before, after, _offices) -> str:
+    if change.action == "removed":
+        return f"{change.subject_key} is no longer a closure day (it was: {before.get('reason', '')})."
+    return f"{change.subject_key} was made a closure day: {after.get('reason', '')}."
+
+
+def _hours(spans: list[list[str]] | None) -> str:
+    return ", ".join(f"{opens}–{closes}" for opens, closes in spans or []) or "closed"
+
+
+def _office(change, before, after, offices) -> str:
+    name = after.get("name") or offices.get(change.subject_key, change.subject_key)
+    if change.action == "added":
+        return (f"The office {_quoted(name)} ({change.subject_key}) was added, official custodian "
+                f"{after.get('official_custodian')}.")
+    old_hours, new_hours = before.get("hours") or {}, after.get("hours") or {}
+    return _listed(name, [
+        *_replaced(before, after, {"name": "name", "official_custodian": "official custodian"}),
+        *(f"{DAY_NAMES[day]} {_hours(old_hours.get(day))} → {_hours(new_hours.get(day))}"
+          for day in DAY_NAMES if _hours(old_hours.get(day)) != _hours(new_hours.get(day))),
+        *_switched(before, after, "made active again", "made inactive (no longer routed requests)")])
+
+
+def _designation(change, before, after, offices) -> str:
+    office_key, _, person = change.subject_key.partition(":")
+    office = offices.get(office_key, office_key)
+    if change.action == "ended":
+        return f"{person} is no longer a record custodian of the {office} from {after.get('until')}."
+    until = f", until {after['until']} (first day out)" if after.get("until") else ""
+    return f"{person} was designated a record custodian of the {office} from {after.get('since')}{until}."
+
+
+def _exemption(change, before, after, _offices) -> str:
+    code = change.subject_key
+    if change.action == "added":
+        return f"The ground {code} was added to the catalogue ({after.get('citation')})."
+    reworded = [f"summary reworded to {_quoted(after.get('summary'))}"] \
+        if before.get("summary") != after.get("summary") else []
+    return _listed(f"The ground {code}", [
+        *_replaced(before, after, {"citation": "citation"}), *reworded,
+        *_switched(before, after, "offered again in denials", "withdrawn (no longer offered in denials)")])
+
+
+def _letter_template(change, before, after, _offices) -> str:
+    name = change.subject_key
+    if change.action == "added":
+        return f"The letter {_quoted(name)} was added."
+    reworded = ["body reworded"] if before.get("body") != after.get("body") else []
+    return _listed(f"The letter {_quoted(name)}", [*_replaced(before, after, {"subject": "subject"}), *reworded])
+
+
+def _cash_float(change, before, after, offices) -> str:
+    office = offices.get(change.subject_key, change.subject_key)
+    if change.action == "returned":
+        return f"The {office}'s cash float of {_dollars(before.get('amount'))} was taken back."
+    if change.action == "changed":
+        return (f"The {office}'s cash float was changed from {_dollars(before.get('amount'))} to "
+                f"{_dollars(after.get('amount'))} (the old float returned).")
+    return f"The {office} was given a cash float of {_dollars(after.get('amount'))}."
+
+
+_DESCRIBERS = {"fee_schedule": _fee_schedule, "closure": _closure, "office": _office, "designation": _designation,
+               "exemption": _exemption, "letter_template": _letter_template, "cash_float": _cash_float}
+
