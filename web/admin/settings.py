@@ -11,13 +11,15 @@ A refused change (`CityDataRefused`) is shown beside its field with what was typ
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import render_template
 
-from engine.citydata import CityDataRefused, list_changes
+from engine.citydata import MONEY_MAX, CityDataRefused, list_changes
 from web import process_engine, signed_in_staff
 from web.admin import bp
 from web.auth import role_required
@@ -30,6 +32,7 @@ SECTIONS = (
     ("admin.settings_custodians", "Designated custodians", "the City Clerk's register of record custodians"),
     ("admin.settings_exemptions", "Exemptions", "the grounds a denial may cite (K.S.A. 45-221)"),
     ("admin.settings_letters", "Letter templates", "the letters sent to requesters"),
+    ("admin.settings_cash_floats", "Cash floats", "the change money the City Clerk gives each office (not fee money)"),
     ("admin.settings_mail", "Mail (SMTP)", "the mail server in use, the outbox, a test mail"),
     ("admin.users", "Staff accounts and roles", "who signs in, and what each may do"),
     ("admin.settings_changes", "Change log", "every change to these settings: who, when, what, from which day"),
@@ -56,6 +59,31 @@ def change_city(change: Callable[..., Any], *args: Any, **keywords: Any) -> str 
 
 def actor() -> str:
     return signed_in_staff().username
+
+
+_AMOUNT = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def parse_money(text: str, errors: dict[str, str], field: str) -> Decimal | None:
+    """An amount more than zero typed in dollars and cents ("50", "50.00", "$50.00"), or a message in
+    `errors[field]`."""
+    typed = (text or "").strip()
+    plain = typed.removeprefix("$").strip()
+    if not plain:
+        errors[field] = "Enter an amount in dollars and cents, e.g. 50.00."
+    elif "," in plain:
+        errors[field] = f'Write "{typed}" without commas, e.g. 1250.00.'
+    elif not _AMOUNT.match(plain):
+        errors[field] = f'"{typed}" is not an amount; write dollars and cents, e.g. 50.00.'
+    elif Decimal(plain) <= 0:
+        errors[field] = f"The amount must be more than zero, not {typed}."
+    elif Decimal(plain) != Decimal(plain).quantize(Decimal("0.01")):
+        errors[field] = f'"{typed}" has more than two decimals: give dollars and cents, e.g. 50.25.'
+    elif Decimal(plain) > MONEY_MAX:
+        errors[field] = f"{typed} is more than the largest amount kept ({MONEY_MAX}); check the figure."
+    else:
+        return Decimal(plain).quantize(Decimal("0.01"))
+    return None
 
 
 def parse_day(text: str, errors: dict[str, str], field: str, *, required: bool = True) -> date | None:
