@@ -219,7 +219,8 @@ def test_designation_of_a_stranger_or_ending_before_it_begins_is_refused(admin, 
     page = text_of(response)
     assert response.status_code == 400
     assert "Choose a person from the active staff accounts" in page
-    assert "The last day in force must come after the first" in page and 'value="2026-12-01"' in page
+    assert "The first day no longer in force (2026-11-30) must come after the first day in force (2026-12-01)" in page
+    assert 'value="2026-12-01"' in page
     assert '<option value="police" selected>' in page
     assert changes(office, "designation") == []
 

@@ -1,5 +1,8 @@
 """Settings: offices (name, official custodian, office hours in city time, active) and the City Clerk's register
-of designated record custodians (003, Art. 6; engine.citydata.set_office, designate_custodian, end_designation)."""
+of designated record custodians (003, Art. 6; engine.citydata.set_office, designate_custodian, end_designation).
+
+A designation is entered from today or later; a first day in the past only when the administrator says it records
+a designation made earlier (engine.citydata.designation_dates_refusal has the whole rule)."""
 from __future__ import annotations
 
 import re
@@ -8,7 +11,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from engine.citydata import (WEEKDAYS, CityDataRefused, check_hours, city_today, designate_custodian,
-                             end_designation, list_designations, list_offices, set_office)
+                             designation_dates_refusal, end_designation, list_designations, list_offices,
+                             register_opened, set_office)
 from web.admin import bp
 from web.admin.settings import actor, change_city, parse_day, read_city
 from web.auth import role_required
@@ -129,14 +133,6 @@ def _staff_usernames() -> list[str]:
                                    .order_by(func.lower(StaffAccount.username))))
 
 
-def _designate(session, office_key, person, *, designated_by, since, until):
-    """One designation, ended at `until` when given (both recorded in the change log)."""
-    row = designate_custodian(session, office_key, person, designated_by=designated_by, since=since)
-    if until is not None:
-        end_designation(session, row.id, ended_by=designated_by, until=until)
-    return row
-
-
 @bp.route("/settings/custodians", methods=["GET", "POST"])
 @role_required(ADMINISTRATOR)
 def settings_custodians():
@@ -144,23 +140,28 @@ def settings_custodians():
     people = _staff_usernames()
     today = city_today()
     errors: dict[str, str] = {}
-    values = {"office_key": "", "person": "", "since": today.isoformat(), "until": ""}
+    values = {"office_key": "", "person": "", "since": today.isoformat(), "until": "", "recorded_late": False}
     if request.method == "POST":
         values = {name: request.form.get(name, "").strip() for name in values}
+        values["recorded_late"] = values["recorded_late"] == "yes"
         if values["office_key"] not in {office.office_key for office in offices}:
             errors["office_key"] = "Choose one of the offices."
         if values["person"] not in people:
             errors["person"] = "Choose a person from the active staff accounts."
         since = parse_day(values["since"], errors, "since")
         until = parse_day(values["until"], errors, "until", required=False)
-        if since and until and until <= since:
-            errors["until"] = (f"The last day in force must come after the first ({since.isoformat()}); "
-                               "leave it empty while the designation lasts.")
+        if since and "until" not in errors:
+            opened = None if "office_key" in errors else read_city(register_opened, values["office_key"])
+            refusal = designation_dates_refusal(since, until, today=today, register_opened=opened,
+                                                recorded_late=values["recorded_late"])
+            if refusal is not None:
+                errors[refusal.field] = refusal.message
         if not errors:
-            refused = change_city(_designate, values["office_key"], values["person"], designated_by=actor(),
-                                  since=since, until=until)
+            refused = change_city(designate_custodian, values["office_key"], values["person"], designated_by=actor(),
+                                  since=since, until=until, recorded_late=values["recorded_late"])
             if refused is None:
-                flash(f"{values['person']} is entered in the register.", "info")
+                late = f", recorded late on {today.isoformat()}" if since < today else ""
+                flash(f"{values['person']} is entered in the register from {since.isoformat()}{late}.", "info")
                 return redirect(url_for(".settings_custodians"))
             errors["person"] = refused
         flash("Nothing was entered: correct the fields marked below.", "error")
@@ -171,6 +172,7 @@ def settings_custodians():
                            register={office.office_key: [row for row in register
                                                         if row.office_key == office.office_key]
                                      for office in offices},
+                           recorded_late={row.id for row in register if city_today(row.created_at) > row.since},
                            values=values, errors=errors), 400 if errors else 200
 
 
