@@ -63,6 +63,9 @@ def test_error_pages_and_administration_pages(person, site):
     page = admin.go(f"/admin/instances/{stopped.instance_id}")
     expect(page.get_by_role("button", name="Retry")).to_be_visible()
     admin.go("/admin/users")
+    for path in ("/admin/settings", "/admin/settings/changes?made_from=x", "/admin/settings/cash-floats",
+                 "/admin/settings/custodians"):
+        admin.go(path)
     page = admin.go("/inbox/tasks/999999")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     admin.go("/inbox")
