@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import Flask, g, redirect, request, url_for
 
 from engine import clock
+from engine.services.business_calendar import CITY_TIME_ZONE
 from web.auth import staff_only
 from web.models import ADMINISTRATOR
 from web.navigation import links_for
@@ -21,6 +22,7 @@ def init_layout(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["city_input"] = city_input
     app.jinja_env.globals["ADMINISTRATOR"] = ADMINISTRATOR
     app.jinja_env.globals["nav_links"] = links_for
     app.context_processor(lambda: {"staff": g.get("staff"), "now": clock.now()})
@@ -33,12 +35,28 @@ def home():
 
 
 def when(moment: datetime | None) -> str:
-    """A date and time in UTC, minute precision ("2026-11-25 17:00 UTC")."""
-    return "" if moment is None else f"{clock.as_utc(moment):%Y-%m-%d %H:%M} UTC"
+    """A date and time as the city reads it, minute precision, with its zone ("2026-11-25 23:59 CST").
+
+    Staff work in the city's time: a deadline at the end of Wednesday reads Wednesday 23:59, not
+    Thursday 05:59 UTC. The database keeps UTC; only what is shown changes."""
+    return "" if moment is None else f"{clock.as_utc(moment).astimezone(CITY_TIME_ZONE):%Y-%m-%d %H:%M %Z}"
 
 
 def day(moment: datetime | None) -> str:
-    return "" if moment is None else f"{clock.as_utc(moment):%Y-%m-%d}"
+    """The city's calendar day of `moment` ("2026-11-25")."""
+    return "" if moment is None else f"{clock.as_utc(moment).astimezone(CITY_TIME_ZONE):%Y-%m-%d}"
+
+
+def city_input(moment: datetime | None) -> str:
+    """The value of a datetime-local field showing `moment` in city time ("2026-11-25T23:59")."""
+    return "" if moment is None else f"{clock.as_utc(moment).astimezone(CITY_TIME_ZONE):%Y-%m-%dT%H:%M}"
+
+
+def from_city_input(text: str) -> datetime:
+    """What a person typed in a datetime-local field, read in city time (an offset typed wins); ValueError
+    when it is not a date and time."""
+    moment = datetime.fromisoformat(text.strip())
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CITY_TIME_ZONE)
 
 
 def add_security_headers(response):

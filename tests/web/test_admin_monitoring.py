@@ -175,9 +175,10 @@ def test_moving_a_timer_from_the_page_is_audited_with_its_reason(login_as, clien
                           "reason": "extension agreed with the requester"}, token_from=path)
     assert response.headers["Location"] == path
     [moved] = process_engine.pending_timers(instance_id=review_request.instance_id)
-    assert moved.due_at == datetime(2027, 1, 15, 17, tzinfo=timezone.utc)
+    assert moved.due_at == datetime(2027, 1, 15, 23, tzinfo=timezone.utc)     # 17:00 in the city (CST)
     assert audit_actions(process_engine, review_request.instance_id).count("move_timer") == 1
-    assert "extension agreed with the requester" in page_of(client, path)
+    page = page_of(client, path)
+    assert "extension agreed with the requester" in page and "2027-01-15 17:00 CST" in page
 
 
 @pytest.mark.parametrize("form, message", [({"due_at": "soon", "reason": "x"}, '"soon" is not a date and time'),

@@ -14,11 +14,12 @@ from typing import Any
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 
 from engine import ClerkflowError
+from engine.services.business_calendar import CITY_TIME_ZONE
 from web import process_engine, signed_in_staff
 from web.admin import bp
 from web.admin.instance_data import readable
 from web.auth import role_required, staff_only
-from web.layout import CONTENT_SECURITY_POLICY
+from web.layout import CONTENT_SECURITY_POLICY, from_city_input, when
 from web.inbox.assignment import SHARED_INBOX, AssigneeRefused, eligible_assignee, eligible_staff, hand_on
 from web.models import ADMINISTRATOR, ANALYST, CITY_CLERK, RECORDS_MANAGER
 
@@ -95,6 +96,11 @@ def _day(name: str) -> date | None:
         abort(400, description=f'"{raw[:20]}" is not a date; give it as year-month-day, for example 2026-11-23.')
 
 
+def _city_midnight(day: date) -> datetime:
+    """The start of a city day, as the instant the engine compares with (UTC)."""
+    return datetime.combine(day, time(), CITY_TIME_ZONE).astimezone(timezone.utc)
+
+
 def instance_filters() -> dict[str, Any]:
     """The list's filters from the query string (`args`: to build links; `engine`: for the engine call)."""
     status = request.args.get("status") or None
@@ -112,9 +118,8 @@ def instance_filters() -> dict[str, Any]:
             "overdue": "1" if request.args.get("overdue") else None}
     engine = {"process_key": args["process"], "version": int(version_text) if version_text else None,
               "key_text": args["key"], "overdue": bool(args["overdue"]),
-              "started_from": datetime.combine(started_from, time(), timezone.utc) if started_from else None,
-              "started_before": (datetime.combine(started_to, time(), timezone.utc) + timedelta(days=1))
-              if started_to else None}
+              "started_from": _city_midnight(started_from) if started_from else None,
+              "started_before": _city_midnight(started_to + timedelta(days=1)) if started_to else None}
     return {"args": {key: value for key, value in args.items() if value is not None}, "engine": engine,
             "status": status}
 
@@ -155,7 +160,7 @@ def instance(instance_id: int):
                              if account.username != task.assignee]
               for task in tasks if task.status == "open"} if may_act() else {}
     markers = {"completed": list(diagram.completed), "active": list(diagram.active), "failed": list(diagram.failed),
-               "timers": [{"bpmn_id": bpmn_id, "label": f"due {due:%Y-%m-%d %H:%M} UTC"}
+               "timers": [{"bpmn_id": bpmn_id, "label": f"due {when(due)}"}
                           for bpmn_id, due in diagram.timers],
                "messages": [{"bpmn_id": bpmn_id, "label": f"waits for {name}"} for bpmn_id, name in diagram.messages]}
     data = shown(diagram.data)
@@ -262,10 +267,10 @@ def move_timer(timer_id: int):
     raw = request.form.get("due_at", "").strip()
     reason = request.form.get("reason", "").strip()
     try:
-        due_at = datetime.fromisoformat(raw).replace(tzinfo=timezone.utc)
+        due_at = from_city_input(raw)
     except ValueError:
-        flash(f'"{raw[:30]}" is not a date and time; give it as 2026-11-30T17:00 (UTC).' if raw
-              else "Give the new due time (UTC).", "error")
+        flash(f'"{raw[:30]}" is not a date and time; give it as 2026-11-30T17:00 (city time).' if raw
+              else "Give the new due time (city time).", "error")
         return back
     if not reason:
         flash("Give a reason for moving the timer; it goes into the audit trail.", "error")
@@ -275,7 +280,7 @@ def move_timer(timer_id: int):
     except ClerkflowError as refused:
         flash(str(refused), "error")
         return back
-    flash(f'The timer "{moved.bpmn_id}" is due {moved.due_at:%Y-%m-%d %H:%M} UTC now.', "info")
+    flash(f'The timer "{moved.bpmn_id}" is due {when(moved.due_at)} now.', "info")
     return back
 
 
