@@ -20,6 +20,7 @@ def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> li
     if staff is None:
         return []
     from web.admin.dashboard import DASHBOARD_ROLES
+    from web.admin.settings_cash import CASH_FLOAT_ROLES
     from web.admin.views import MONITORING_ROLES
     from web.modeler.views import DEPLOYERS
 
@@ -35,6 +36,8 @@ def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> li
         links.append(Link("modeler.index", "Modeler"))
     if ADMINISTRATOR in roles:
         links += [Link("admin.settings", "Settings"), Link("admin.users", "Staff")]
+    elif roles & set(CASH_FLOAT_ROLES):      # the City Clerk issues the offices' cash floats (003, Art. 6)
+        links.append(Link("admin.settings_cash_floats", "Cash floats"))
     links.append(Link("account.notifications", "My notifications"))
     return links
 

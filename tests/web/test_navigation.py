@@ -32,6 +32,7 @@ def test_each_role_sees_the_pages_of_its_work(login_as, client):
         "administrator": {"Inbox", "Record a payment", "Dashboard", "Instances", "Processes", "Modeler", "Settings",
                           "Staff", "My notifications"},
         "city_attorney": {"Inbox", "My notifications"},
+        "city_clerk": {"Inbox", "Record a payment", "Dashboard", "Cash floats", "My notifications"},
     }
     for role, labels in expected.items():
         login_as(role, username=f"{role}-1")
