@@ -48,7 +48,9 @@ DEFAULT_SCHEDULE_AMOUNTS = {name: getattr(DEFAULT_FEE_SCHEDULE, name) for name i
 MONEY_MAX = Decimal("99999999.99")   # the largest amount a Numeric(10, 2) column keeps
 SEED_ACTOR = "setup"                 # who `seed_defaults` records as making the defaults
 # The kinds of city data, as the change log names them, in the order the Settings pages list them.
-CHANGE_KINDS = ("fee_schedule", "closure", "office", "designation", "exemption", "letter_template", "cash_float")
+# "staff_account": web.admin.account_changes logs staff accounts' roles and status in the same table.
+CHANGE_KINDS = ("fee_schedule", "closure", "office", "designation", "exemption", "letter_template", "cash_float",
+                "staff_account")
 # How far back a designation may be entered late (Art. 6(b): the official custodian notifies the City Clerk,
 # sometimes after the fact); an older first day is most likely a mistyped year.
 LATE_RECORD_LIMIT = timedelta(days=365)

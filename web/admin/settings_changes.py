@@ -25,9 +25,9 @@ from web.models import ADMINISTRATOR
 
 PAGE_SIZE = 50
 KIND_CHOICES = dict(zip(CHANGE_KINDS, ("Fee schedules", "Closure days", "Offices and hours", "Designated custodians",
-                                       "Exemptions", "Letter templates", "Cash floats")))
+                                       "Exemptions", "Letter templates", "Cash floats", "Staff accounts and roles")))
 KIND_LABELS = dict(zip(CHANGE_KINDS, ("fee schedule", "closure day", "office", "designated custodian", "exemption",
-                                      "letter template", "cash float")))
+                                      "letter template", "cash float", "staff account")))
 FEE_WORDS = {"search_rate_per_hour": "inspection {} an hour per employee searching",
              "minimum_search_fee": "minimum inspection fee {}", "free_below": "no inspection fee below {}",
              "copy_fee_per_page": "copies {} a page", "prepayment_threshold": "prepayment demanded above {}",
@@ -215,6 +215,29 @@ def _cash_float(change, before, after, offices) -> str:
     return f"The {office} was given a cash float of {_dollars(after.get('amount'))}."
 
 
+NOTICE_WORDS = {"immediate": "one e-mail per new task", "digest": "a daily list", "none": "none"}
+
+
+def _staff_account(change, before, after, _offices) -> str:
+    who = change.subject_key
+    roles = ", ".join(after.get("roles") or []) or "no role"
+    if change.action == "added":
+        return f"The staff account {who} was created with {roles}."
+    if change.action == "password":
+        return f"A new password was set for {who}."
+    if change.action in ("deactivated", "reactivated"):
+        return f"The staff account {who} was {change.action}."
+    added = sorted(set(after.get("roles") or []) - set(before.get("roles") or []))
+    taken = sorted(set(before.get("roles") or []) - set(after.get("roles") or []))
+    return _listed(f"The staff account {who}", [
+        *([f"given {', '.join(added)}"] if added else []), *([f"no longer {', '.join(taken)}"] if taken else []),
+        *_replaced(before, after, {"display_name": "name"}),
+        *(["e-mail address changed"] if after.get("email_changed") else []),
+        *([f"task notices: {NOTICE_WORDS.get(after.get('notify'), after.get('notify'))}"]
+          if before.get("notify") != after.get("notify") else [])])
+
+
 _DESCRIBERS = {"fee_schedule": _fee_schedule, "closure": _closure, "office": _office, "designation": _designation,
-               "exemption": _exemption, "letter_template": _letter_template, "cash_float": _cash_float}
+               "exemption": _exemption, "letter_template": _letter_template, "cash_float": _cash_float,
+               "staff_account": _staff_account}
 

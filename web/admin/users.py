@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from web import process_engine, signed_in_staff
 from web.admin import bp
+from web.admin.account_changes import account_facts, record_account_change
 from web.auth import role_required
 from web.mail import valid_email_address
 from web.models import (ADMINISTRATOR, MIN_PASSWORD_LENGTH, NOTIFY_CHOICES, OFFICE_KEYS, ROLE_DESCRIPTIONS, ROLES,
@@ -154,6 +155,7 @@ def new_user():
             account.set_roles(roles)
             account.set_password(password)
             db.session.add(account)
+            record_account_change(account, "added", None)
             db.session.commit()
             log.info("staff account %s created by staff account %s", account.id, signed_in_staff().id)
             flash(f'Account "{username}" is created. Give the password to {display_name} in person or another '
@@ -180,9 +182,12 @@ def user(user_id: int):
         if not errors and _leaves_no_administrator(account, roles=roles, active=account.active):
             errors["roles"] = LAST_ADMINISTRATOR
         if not errors:
+            before = account_facts(account)
+            email_changed = (account.email or "") != (email or "")
             account.display_name = display_name
             account.set_roles(roles)
             account.email, account.notify = email, notify
+            record_account_change(account, "changed", before, email_changed=email_changed)
             db.session.commit()
             log.info("staff account %s changed by staff account %s", account.id, signed_in_staff().id)
             flash(f'Account "{account.username}" is saved.', "info")
@@ -212,6 +217,7 @@ def reset_password(user_id: int):
         flash("The password was not changed: correct the fields marked below.", "error")
         return _user_page(account, password_errors=errors)
     account.set_password(password)
+    record_account_change(account, "password", None)
     db.session.commit()
     log.info("password of staff account %s reset by staff account %s", account.id, signed_in_staff().id)
     flash(f'The password of "{account.username}" is changed. Give it to {account.display_name} in person or '
@@ -238,7 +244,9 @@ def _set_active(account: StaffAccount, active: bool):
     if not active and _leaves_no_administrator(account, roles=set(account.role_set), active=False):
         flash(LAST_ADMINISTRATOR, "error")
         return redirect(url_for(".user", user_id=account.id))
+    before = account_facts(account)
     account.active = active
+    record_account_change(account, "reactivated" if active else "deactivated", before)
     db.session.commit()
     log.info("staff account %s %s by staff account %s", account.id, "reactivated" if active else "deactivated",
              signed_in_staff().id)
