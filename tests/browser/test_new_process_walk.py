@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from test_modeler_in_browser import open_modeler
+from test_modeler_in_browser import open_modeler, select
 from test_records_request_walk import complete_task, open_task, row_of, sign_in
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
@@ -87,6 +87,9 @@ def draw_and_deploy(analyst) -> dict[str, str]:
 
     page.get_by_role("button", name="Validate").click()
     expect(page.locator("#modeler-status")).to_contain_text("No problems found")
+    select(page, ids["service"])
+    open_clerkflow_group(panel)
+    expect(panel.get_by_label("Operator")).to_have_value("calendar.business_deadline")
     analyst.shot("modeler-new-process")
     page.get_by_role("button", name="Deploy as a new version").click()
     expect(page.locator("#modeler-status")).to_contain_text(f"Deployed as version 1 of {PROCESS_KEY}")
