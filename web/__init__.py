@@ -20,6 +20,7 @@ ENGINE_EXTENSION = "clerkflow_engine"
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from web import account, admin, api, auth, csrf, errors, health, inbox, layout, modeler, portal
+    from web.api import limits as api_limits
     from web.config import configure
     from web.demo import register_demo_command
     from web.models import db   # also brings in web.models_portal's tables
@@ -33,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     csrf.init_csrf(app)
     auth.init_auth(app)          # after CSRF: a forged POST is refused before anything else looks at it
+    api_limits.init_limits(app)  # after sign-in: a call is counted against the account making it
     layout.init_layout(app)
     errors.init_errors(app)
     app.register_blueprint(auth.bp)
