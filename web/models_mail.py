@@ -6,7 +6,9 @@
 what keeps a letter from being mailed twice however often the dispatcher looks. A private
 status link travels in `private_link`, not in the body, and is erased once the mail is sent
 or given up (docs/mail.md). `mail_cursor` keeps how far the dispatcher has read the audit
-trail, the open tasks and the requesters' access rows.
+trail, the open tasks and the requesters' access rows. `mail_server` is the mail server an
+administrator set on the Settings page (one row), used when the environment names no
+CLERKFLOW_SMTP_HOST; its password is kept only encrypted (web/mail/settings.py).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from engine import clock
 from web.models import db
 
 EMAIL_ADDRESS = String(320)     # RFC 3696's longest address
+MAIL_SERVER_ROW = 1             # the one row of `mail_server`
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 
@@ -56,3 +59,23 @@ class MailCursor(db.Model):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)    # audit_event, human_task, requester_access
     position: Mapped[int] = mapped_column(default=0)
+
+
+class MailServer(db.Model):
+    """The mail server set on the Settings page: one row (MAIL_SERVER_ROW), replaced in place on each save."""
+
+    __tablename__ = "mail_server"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(253))               # empty: mail waits in the outbox
+    port: Mapped[int | None] = mapped_column(default=None)       # empty: the security's usual port
+    security: Mapped[str] = mapped_column(String(10))            # none, starttls, ssl
+    username: Mapped[str] = mapped_column(String(200))
+    sender: Mapped[str] = mapped_column(String(400))             # "City Clerk <clerk@city.example>"
+    public_base_url: Mapped[str] = mapped_column(String(500))
+    password_encrypted: Mapped[str | None] = mapped_column(Text, default=None)   # a Fernet token, never the text
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_by: Mapped[str] = mapped_column(String(100))         # the administrator's username
+
+    def __repr__(self) -> str:   # never the password, not even encrypted
+        return f"<MailServer {self.host!r}:{self.port} {self.security}>"
