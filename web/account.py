@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from web import signed_in_staff
 from web.auth import staff_only
-from web.mail import MailSettings, MailSettingsInvalid
+from web.mail.settings import MailSettingsInvalid, mail_settings
 from web.models import NOTIFY_CHOICES, db
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -39,6 +39,6 @@ def notifications():
 
 def _mail_is_sent() -> bool:
     try:
-        return MailSettings.from_config(current_app.config).configured
+        return mail_settings(current_app.config, db.session).configured
     except MailSettingsInvalid:
         return False

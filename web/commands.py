@@ -119,7 +119,9 @@ def serve(console: cli.Console, options: argparse.Namespace) -> None:
     from web import create_app
 
     app = create_app({"DATABASE_URL": console.url})
-    if not app.config.get("SMTP_HOST"):
+    with app.app_context():
+        mail_configured = _mail_settings(app).configured
+    if not mail_configured:
         print("Mail: no mail server is set (CLERKFLOW_SMTP_HOST); letters and notices wait in the outbox "
               "(docs/mail.md).", flush=True)
     print(f"Clerkflow is at http://{options.host}:{options.port}/  (Ctrl-C stops it)", flush=True)
@@ -146,9 +148,11 @@ def _web_app(url: str):
 
 
 def _mail_settings(app):
-    from web.mail import MailSettings
+    """The mail settings in force (the environment's, else the Settings page's); needs an app context."""
+    from web.mail.settings import mail_settings
+    from web.models import db
 
-    return MailSettings.from_config(app.config)   # a bad setting is a ClerkflowError: printed, exit status 2
+    return mail_settings(app.config, db.session)   # a bad setting is a ClerkflowError: printed, exit status 2
 
 
 def mail_send(console: cli.Console, options: argparse.Namespace) -> None:

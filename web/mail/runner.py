@@ -12,7 +12,7 @@ from flask import current_app
 from engine import clock
 from web.mail.dispatch import Dispatched, dispatch
 from web.mail.sending import Delivery, send_due
-from web.mail.settings import MailSettings
+from web.mail.settings import mail_settings
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def run_mail(now: datetime | None = None) -> MailRun:
     from web.models import db
 
     now = now or clock.now()
-    settings = MailSettings.from_config(current_app.config)
+    settings = mail_settings(current_app.config, db.session)
     dispatched = dispatch(db.session, settings, now, engine=process_engine(), work_roles=work_roles)
     delivery = send_due(db.session, settings, now)
     return MailRun(settings.configured, dispatched, delivery)
