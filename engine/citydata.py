@@ -50,7 +50,7 @@ SEED_ACTOR = "setup"                 # who `seed_defaults` records as making the
 # The kinds of city data, as the change log names them, in the order the Settings pages list them.
 # "staff_account": web.admin.account_changes logs staff accounts' roles and status in the same table.
 CHANGE_KINDS = ("fee_schedule", "closure", "office", "designation", "exemption", "letter_template", "cash_float",
-                "staff_account")
+                "staff_account", "mail_server")
 # How far back a designation may be entered late (Art. 6(b): the official custodian notifies the City Clerk,
 # sometimes after the fact); an older first day is most likely a mistyped year.
 LATE_RECORD_LIMIT = timedelta(days=365)

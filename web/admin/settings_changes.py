@@ -25,9 +25,10 @@ from web.models import ADMINISTRATOR
 
 PAGE_SIZE = 50
 KIND_CHOICES = dict(zip(CHANGE_KINDS, ("Fee schedules", "Closure days", "Offices and hours", "Designated custodians",
-                                       "Exemptions", "Letter templates", "Cash floats", "Staff accounts and roles")))
+                                       "Exemptions", "Letter templates", "Cash floats", "Staff accounts and roles",
+                                       "Mail server")))
 KIND_LABELS = dict(zip(CHANGE_KINDS, ("fee schedule", "closure day", "office", "designated custodian", "exemption",
-                                      "letter template", "cash float", "staff account")))
+                                      "letter template", "cash float", "staff account", "mail server")))
 FEE_WORDS = {"search_rate_per_hour": "inspection {} an hour per employee searching",
              "minimum_search_fee": "minimum inspection fee {}", "free_below": "no inspection fee below {}",
              "copy_fee_per_page": "copies {} a page", "prepayment_threshold": "prepayment demanded above {}",
@@ -237,7 +238,21 @@ def _staff_account(change, before, after, _offices) -> str:
           if before.get("notify") != after.get("notify") else [])])
 
 
+MAIL_SERVER_FIELDS = {"host": "host", "port": "port", "security": "security", "username": "username",
+                      "sender": "sender", "public_base_url": "links in mail"}
+PASSWORD_WORDS = {"set": "password set", "cleared": "password cleared"}
+
+
+def _mail_server(change, before, after, _offices) -> str:
+    """The server set on the Settings page; the password is never in the log, only that it was set or cleared."""
+    def shown(facts: dict) -> dict:
+        return {name: facts.get(name) or ("usual" if name == "port" else "not set") for name in MAIL_SERVER_FIELDS}
+    password = PASSWORD_WORDS.get(after.get("password"))
+    return _listed("Mail server", [*_replaced(shown(before), shown(after), MAIL_SERVER_FIELDS),
+                                   *([password] if password else [])])
+
+
 _DESCRIBERS = {"fee_schedule": _fee_schedule, "closure": _closure, "office": _office, "designation": _designation,
                "exemption": _exemption, "letter_template": _letter_template, "cash_float": _cash_float,
-               "staff_account": _staff_account}
+               "staff_account": _staff_account, "mail_server": _mail_server}
 
