@@ -253,3 +253,28 @@ def test_a_post_without_the_csrf_token_is_refused(admin, app, smtp_port):
     assert response.status_code == 400 and "nothing was changed" in text_of(response)
     with app.app_context():
         assert db.session.get(MailServer, 1) is None
+
+
+def test_status_links_mailed_from_the_portal_use_the_public_address_saved_on_the_page(
+        admin, post, app, smtp_port, csrf_token):
+    from records_office import REQUEST
+    from web.models_mail import MailOutbox
+    assert post(admin, PAGE, server_form(smtp_port, public_base_url="https://records.city.example")).status_code == 302
+    public = app.test_client()
+    filed = public.post("/request", data={**REQUEST, "email": "pat@example.org",
+                                          "csrf_token": csrf_token(public, "/request")})
+    assert filed.status_code == 302
+    with app.app_context():
+        links = [row.private_link for row in db.session.scalars(select(MailOutbox)) if row.private_link]
+    assert links and all(link.startswith("https://records.city.example/status/") for link in links)
+
+
+def test_two_first_saves_at_once_say_so_and_keep_the_one_saved(admin, post, app, smtp_port, monkeypatch):
+    import web.admin.settings_mail as page
+    assert post(admin, PAGE, server_form(smtp_port, host="first.city.example")).status_code == 302
+    monkeypatch.setattr(page, "_saved_row", lambda: None)    # as if the other save had not landed when this one read
+    answer = post(admin, PAGE, server_form(smtp_port, host="second.city.example"))
+    assert answer.status_code == 302
+    monkeypatch.undo()
+    assert "Someone else saved the mail server at the same moment" in text_of(admin.get(PAGE))
+    assert settings_in_force(app).host == "first.city.example"

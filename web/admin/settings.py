@@ -3,8 +3,8 @@
 `/admin/settings` links every section and shows the latest changes. The sections live in
 `settings_fees` (fee schedules), `settings_calendar` (closure days, the holiday calendar),
 `settings_offices` (offices, hours, the register of designated custodians), `settings_letters`
-(letter templates, exemptions), `settings_cash` (the offices' cash floats), `settings_mail` (SMTP from
-the environment, the outbox) and `settings_changes` (the whole change log, filtered and paged).
+(letter templates, exemptions), `settings_cash` (the offices' cash floats), `settings_mail` (the mail server,
+set on the page or in the environment; the outbox) and `settings_changes` (the whole change log, filtered and paged).
 Every change goes through a change function of `engine.citydata`, so it is recorded in
 `city_data_change` with who and when, and the engine's city settings are read again at once.
 A refused change (`CityDataRefused`) is shown beside its field with what was typed kept.
@@ -33,7 +33,7 @@ SECTIONS = (
     ("admin.settings_exemptions", "Exemptions", "the grounds a denial may cite (K.S.A. 45-221)"),
     ("admin.settings_letters", "Letter templates", "the letters sent to requesters"),
     ("admin.settings_cash_floats", "Cash floats", "the change money the City Clerk gives each office (not fee money)"),
-    ("admin.settings_mail", "Mail (SMTP)", "the mail server in use, the outbox, a test mail"),
+    ("admin.settings_mail", "Mail (SMTP)", "set the mail server, the outbox, a test mail"),
     ("admin.users", "Staff accounts and roles", "who signs in, and what each may do"),
     ("admin.settings_changes", "Change log", "every change to these settings: who, when, what, from which day"),
 )

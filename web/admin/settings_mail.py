@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
 
-from engine import clock
+from engine import Conflict, clock
 from engine.models_city import CityDataChange
 from web import signed_in_staff
 from web.admin import bp
@@ -143,15 +144,24 @@ def _save_server(row: MailServer | None, values: dict[str, str], port: int | Non
     row.updated_at, row.updated_by = now, who
     db.session.add(CityDataChange(at=now, actor=who, kind=MAIL_SERVER, subject_key=MAIL_SERVER, action=action,
                                   before=before, after=after))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:             # another administrator saved the first server at the same moment
+        db.session.rollback()
+        raise Conflict("Someone else saved the mail server at the same moment: look at what is set now, "
+                       "then save again.") from None
     log.info("mail server set on the Settings page by staff account %s", signed_in_staff().id)
     return True
+
+
+def _saved_row() -> MailServer | None:
+    return db.session.get(MailServer, MAIL_SERVER_ROW)
 
 
 @bp.route("/settings/mail", methods=["GET", "POST"])
 @role_required(ADMINISTRATOR)
 def settings_mail():
-    row = db.session.get(MailServer, MAIL_SERVER_ROW)
+    row = _saved_row()
     values, errors, status = _form_values(row), {}, 200
     from_environment = environment_sets_server(current_app.config)
     if request.method == "POST" and from_environment:
@@ -163,7 +173,12 @@ def settings_mail():
         password, clear_password = request.form.get("password", ""), request.form.get("clear_password") == "yes"
         port = _checked_server(values, password, clear_password, bool(row and row.password_encrypted), errors)
         if not errors:
-            if not _save_server(row, values, port, password, clear_password):
+            try:
+                saved = _save_server(row, values, port, password, clear_password)
+            except Conflict as conflict:
+                flash(conflict.user_message, "error")
+                return redirect(url_for(".settings_mail"))
+            if not saved:
                 flash("Nothing was changed.", "info")
             elif values["host"]:
                 flash(f"The mail server is saved: mail goes out through {values['host']} from the next round "

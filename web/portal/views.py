@@ -29,6 +29,7 @@ from web.letter_pdf import Letterhead, file_name, letterhead_from, render_letter
 from web.mail import messages as mail_messages
 from web.mail import queue as queue_mail
 from web.mail import valid_email_address
+from web.mail.settings import MailSettingsInvalid, mail_settings
 from web.mail.outbox import letter_key, same_address
 from web.models_portal import RequesterAccess
 from web.portal import bp
@@ -143,8 +144,12 @@ def _queue_receipt(access: RequesterAccess, token: str) -> None:
 
 
 def _public_link(path: str) -> str:
-    """An absolute link for a mail: on CLERKFLOW_PUBLIC_BASE_URL when set, else on the address asked for."""
-    base = str(current_app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    """An absolute link for a mail: on the site's public address (the mail settings in force, web.mail.settings)
+    when one is set, else on the address asked for."""
+    try:
+        base = mail_settings(current_app.config, db.session).public_base_url
+    except MailSettingsInvalid:        # a bad CLERKFLOW_SMTP_* setting must not stop a request being filed
+        base = ""
     return f"{base or request.url_root.rstrip('/')}{path}"
 
 
