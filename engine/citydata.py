@@ -4,7 +4,7 @@
 register), fee schedules (amounts "set by resolution"), closure days (K.S.A. 45-217), the
 exemption catalogue (K.S.A. 45-221(a), 45-218(e)), the letters sent to requesters, and the
 cash float the City Clerk gives each office for making change (not fee money: never transmitted).
-Every change is written to `city_data_change` with who, when, before and after. A fee
+Every change is written to the change log (`engine.change_log`) with who, when, before and after. A fee
 schedule is never edited: a new one takes effect on its own date, so an estimate made
 earlier is still explained by the schedule that was in force then.
 
@@ -25,11 +25,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.change_log import record_change
 from engine.db import Database
 from engine.errors import ClerkflowError
 from engine.models_city import (CashFloat, CityClosure, CityDataChange, CustodianDesignation, Exemption,
@@ -48,9 +49,6 @@ DEFAULT_SCHEDULE_AMOUNTS = {name: getattr(DEFAULT_FEE_SCHEDULE, name) for name i
 MONEY_MAX = Decimal("99999999.99")   # the largest amount a Numeric(10, 2) column keeps
 SEED_ACTOR = "setup"                 # who `seed_defaults` records as making the defaults
 # The kinds of city data, as the change log names them, in the order the Settings pages list them.
-# "staff_account": web.admin.account_changes logs staff accounts' roles and status in the same table.
-CHANGE_KINDS = ("fee_schedule", "closure", "office", "designation", "exemption", "letter_template", "cash_float",
-                "staff_account", "mail_server")
 # How far back a designation may be entered late (Art. 6(b): the official custodian notifies the City Clerk,
 # sometimes after the fact); an older first day is most likely a mistyped year.
 LATE_RECORD_LIMIT = timedelta(days=365)
@@ -216,60 +214,6 @@ def cash_float_in_force(session: Session, office_key: str) -> CashFloat | None:
     """The office's float now in force, or None."""
     return session.scalars(select(CashFloat).where(CashFloat.office_key == office_key,
                                                    CashFloat.returned_at.is_(None))).first()
-
-
-def list_changes(session: Session, kind: str | None = None, *, limit: int = 200) -> list[CityDataChange]:
-    """The newest changes first: who, when, which row, before and after."""
-    query = select(CityDataChange).order_by(CityDataChange.at.desc(), CityDataChange.id.desc()).limit(limit)
-    if kind is not None:
-        query = query.where(CityDataChange.kind == kind)
-    return list(session.scalars(query))
-
-
-def search_changes(session: Session, *, kind: str | None = None, actor: str | None = None,
-                   made_from: date | None = None, made_until: date | None = None, offset: int = 0,
-                   limit: int | None = 50) -> tuple[list[CityDataChange], int]:
-    """One page of the change log, newest first, and how many changes match in all.
-
-    `made_from` and `made_until` are days in city time, both included; the order (time, then the
-    row's number) is stable, so paging by `offset` neither skips nor repeats a change."""
-    conditions = []
-    if kind is not None:
-        conditions.append(CityDataChange.kind == kind)
-    if actor is not None:
-        conditions.append(CityDataChange.actor == actor)
-    if made_from is not None:
-        conditions.append(CityDataChange.at >= _city_midnight(made_from))
-    if made_until is not None:
-        conditions.append(CityDataChange.at < _city_midnight(made_until + timedelta(days=1)))
-    total = session.scalar(select(func.count()).select_from(CityDataChange).where(*conditions))
-    query = (select(CityDataChange).where(*conditions)
-             .order_by(CityDataChange.at.desc(), CityDataChange.id.desc()).offset(offset).limit(limit))
-    return list(session.scalars(query)), total
-
-
-def change_actors(session: Session) -> list[str]:
-    """Everyone who has changed city data, by name."""
-    return list(session.scalars(select(CityDataChange.actor).distinct().order_by(CityDataChange.actor)))
-
-
-def _city_midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=CITY_TIME_ZONE)
-
-
-def effective_date_of(change: CityDataChange) -> date:
-    """The day a recorded change takes (or took) effect, city time: a fee schedule's effective date, a
-    closure's day, a designation's first or last day; any other change the day it was made."""
-    values = change.after or change.before or {}
-    if change.kind == "fee_schedule":
-        return date.fromisoformat(change.subject_key)
-    if change.kind == "closure":
-        return date.fromisoformat(values.get("day") or change.subject_key)
-    if change.kind == "designation":
-        day = (change.after or {}).get("until" if change.action == "ended" else "since")
-        if day:
-            return date.fromisoformat(day)
-    return city_today(change.at)
 
 
 # -- changing, each change recorded with who and when -------------------------------------------
@@ -633,16 +577,8 @@ def template_placeholders(text: str) -> set[str]:
 
 def _record(session: Session, now: datetime, actor: str, kind: str, subject_key: str, action: str,
             before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-    session.add(CityDataChange(at=now, actor=actor, kind=kind, subject_key=subject_key, action=action,
-                               before=_json_ready(before), after=_json_ready(after)))
-
-
-def _json_ready(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    if values is None:
-        return None
-    return {name: (str(value) if isinstance(value, Decimal) else value.isoformat()
-                   if isinstance(value, (date, datetime)) else copy.deepcopy(value))
-            for name, value in values.items()}
+    record_change(session, at=now, actor=actor, kind=kind, subject_key=subject_key, action=action, before=before,
+                  after=after)
 
 
 def _office_values(office: Office) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from engine import citydata
-from engine.citydata import search_changes
+from engine import change_log, citydata
+from engine.change_log import search_changes
 
 # 2026-11-20 23:30 in the city is already 2026-11-21 in UTC: the day filter goes by the city's day.
 FRIDAY_LATE = datetime(2026, 11, 21, 5, 30, tzinfo=UTC)
@@ -56,7 +56,7 @@ def test_filters_by_kind_and_by_who(logged):
     assert found(logged, actor="bob")[1] == 2
     assert found(logged, kind="closure", actor="bob") == ([], 0)
     with logged.read() as session:
-        assert citydata.change_actors(session) == ["ann", "bob", "setup"]
+        assert change_log.change_actors(session) == ["ann", "bob", "setup"]
 
 
 def test_the_day_filter_is_the_city_day_both_ends_included(logged):

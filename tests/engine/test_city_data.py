@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from engine import citydata
+from engine import change_log, citydata
 from engine.citydata import CityData, CityDataRefused
 from engine.models_city import CityDataChange, FeeScheduleRow, LetterTemplate, Office
 from engine.services.fees import FeeSchedule
@@ -180,7 +180,7 @@ def test_every_change_is_recorded_with_who_when_before_and_after(seeded, friday_
     change(seeded, citydata.set_office, "municipal_court", actor="court_clerk",
            hours={"mon": [["13:00", "17:00"]], "wed": [["08:00", "12:00"], ["13:00", "17:00"]]})
     with seeded.read() as session:
-        [latest] = citydata.list_changes(session, "office", limit=1)
+        [latest] = change_log.list_changes(session, "office", limit=1)
         seeded_count = session.scalar(select(func.count()).select_from(CityDataChange)
                                       .where(CityDataChange.actor == "setup"))
         assert (latest.actor, latest.at, latest.subject_key, latest.action) == (

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 import test_city_data
-from engine import citydata
+from engine import change_log, citydata
 from engine.citydata import CityDataRefused, DatesRefused, designation_dates_refusal
 from test_city_data import change
 
@@ -66,7 +66,7 @@ def test_the_engine_refuses_what_the_rule_refuses_and_logs_what_it_takes(seeded)
     with seeded.read() as session:
         [row] = citydata.list_designations(session, "police")
         assert (row.since, row.until) == (FRIDAY - timedelta(days=4), FRIDAY + timedelta(days=30))
-        [logged] = citydata.list_changes(session, "designation")
+        [logged] = change_log.list_changes(session, "designation")
         assert (logged.action, logged.after["since"], logged.after["until"]) == ("added", "2026-11-16", "2026-12-20")
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine import citydata, ledger
+from engine import change_log, citydata, ledger
 from engine.citydata import CityDataRefused
 from engine.models_city import CashFloat, FeeCollection, FeeTransmittal
 from engine.services.registry import OperatorArgumentError
@@ -297,7 +297,7 @@ def test_new_float_replaces_the_old_and_history_is_kept(books):
     with books.read() as session:
         history = citydata.list_cash_floats(session, "city_clerk", in_force_only=False)
         in_force = citydata.list_cash_floats(session)
-        changes = citydata.list_changes(session, "cash_float")
+        changes = change_log.list_changes(session, "cash_float")
         assert [(f.id, f.amount, f.issued_by, f.issued_at, f.returned_at, f.returned_by) for f in history] == [
             (first, Decimal("50.00"), "clerk", MONDAY_9AM, later, "deputy_clerk"),
             (second, Decimal("75.00"), "deputy_clerk", later, None, None)]
@@ -322,7 +322,7 @@ def test_a_returned_float_is_kept_and_the_office_holds_none(books):
         (kept,) = citydata.list_cash_floats(session, "fire", in_force_only=False)
         assert (kept.id, kept.amount, kept.returned_at, kept.returned_by) == (
             float_id, Decimal("20.00"), later, "clerk")
-        (returned, _issued) = citydata.list_changes(session, "cash_float")
+        (returned, _issued) = change_log.list_changes(session, "cash_float")
         assert (returned.action, returned.actor, returned.after["returned_at"], returned.after["amount"]) == (
             "returned", "clerk", later.isoformat(), "20.00")
     with pytest.raises(CityDataRefused, match='"fire" holds no cash float to return'), books.write() as session:
@@ -343,7 +343,7 @@ def test_a_float_is_an_amount_of_money_for_a_known_office_issued_by_someone(book
         issue_float(books, amount, office_key=office_key, issued_by=issued_by)
     with books.read() as session:
         assert citydata.list_cash_floats(session, in_force_only=False) == []
-        assert citydata.list_changes(session, "cash_float") == []
+        assert change_log.list_changes(session, "cash_float") == []
 
 
 def test_an_inactive_office_is_given_no_float(books):

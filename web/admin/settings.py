@@ -19,7 +19,8 @@ from typing import Any
 
 from flask import render_template
 
-from engine.citydata import MONEY_MAX, CityDataRefused, list_changes
+from engine.change_log import list_changes
+from engine.citydata import MONEY_MAX, CityDataRefused
 from web import process_engine, signed_in_staff
 from web.admin import bp
 from web.auth import role_required

@@ -15,7 +15,8 @@ from typing import Any
 
 from flask import Response, render_template, request
 
-from engine.citydata import CHANGE_KINDS, change_actors, effective_date_of, list_offices, search_changes
+from engine.change_log import CHANGE_KINDS, change_actors, effective_date_of, search_changes
+from engine.citydata import list_offices
 from engine.models_city import CityDataChange
 from web.admin import bp
 from web.admin.dashboard import csv_safe
