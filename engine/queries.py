@@ -180,8 +180,11 @@ def _page(limit: int) -> int:
 # A tracking number or its beginning, as a clerk types it ("R-2026-00123", "r-2026-001"): the start of a
 # business key (engine.tracking numbers them PREFIX-YEAR-NUMBER, in capitals).
 TRACKING_NUMBER_START = re.compile(r"[A-Za-z]{1,10}-\d[\d-]*")
-# A search with at most this many matches lists and counts them by id; with more, see `InstanceSearch`.
+# A search with at most this many matches lists and counts them by id; with more, the list looks first
+# among this many of the newest instances (at 1 in 20 matching or more they hold a page), then see
+# `InstanceSearch`.
 SEARCH_BY_ID_UP_TO = 2000
+SEARCH_NEWEST_WINDOW = 5000
 
 
 class InstanceSearch(NamedTuple):
@@ -284,18 +287,26 @@ class Queries:
         conditions = self._instance_conditions(
             status=status, process_key=process_key, business_key=business_key, version=version, waiting=waiting,
             started_from=started_from, started_before=started_before, overdue=overdue)
+        newest_first, page, skip = (INSTANCE.c.updated_at.desc(), INSTANCE.c.id.desc()), _page(limit), max(0, offset)
         with self.database.read() as session:
             connection = session.connection()
-            search = instance_search(connection, key_text)
-            if search is not None:
-                if search.instance_ids == ():
-                    return []
-                conditions.append(search.newest_first if search.instance_ids is None
-                                  else INSTANCE.c.id.in_(search.instance_ids))
-            statement = (_RECORD_AND_VERSION.where(*conditions)
-                         .order_by(INSTANCE.c.updated_at.desc(), INSTANCE.c.id.desc()))
-            return [instance_view(connection, InstanceRecord(*row[:-1]), row[-1], detail=False)
-                    for row in connection.execute(statement.limit(_page(limit)).offset(max(0, offset)))]
+            search, rows = instance_search(connection, key_text), []
+            if search is not None and search.instance_ids == ():
+                return []
+            if search is not None and search.instance_ids is not None:
+                conditions.append(INSTANCE.c.id.in_(search.instance_ids))
+            elif search is not None:
+                # Many match. Where they are dense among the newest (a word of every title, this year's
+                # numbers), the newest rows hold the page and the answer is the same; else the whole list.
+                window = select(INSTANCE.c.id).where(*conditions).order_by(*newest_first).limit(
+                    min(SEARCH_NEWEST_WINDOW, 20 * (page + skip)))
+                rows = connection.execute(_RECORD_AND_VERSION.where(INSTANCE.c.id.in_(window), search.matching)
+                                          .order_by(*newest_first).limit(page).offset(skip)).all()
+                conditions.append(search.newest_first)
+            if len(rows) < page:
+                rows = connection.execute(_RECORD_AND_VERSION.where(*conditions).order_by(*newest_first)
+                                          .limit(page).offset(skip)).all()
+            return [instance_view(connection, InstanceRecord(*row[:-1]), row[-1], detail=False) for row in rows]
 
     def count_instances(self, *, process_key: str | None = None, business_key: str | None = None,
                         version: int | None = None, key_text: str | None = None,

@@ -1,8 +1,9 @@
 """The instance list's "tracking number or title contains" search: what a clerk types finds the request.
 
-The search resolves its matches by id when there are few and reads the list newest first when there
-are many (`engine.queries.SEARCH_BY_ID_UP_TO`); each rule is checked with both, so the answer never
-depends on how many requests happen to match."""
+The search resolves its matches by id when there are few; when there are many
+(`engine.queries.SEARCH_BY_ID_UP_TO`) it looks among the newest instances first
+(`SEARCH_NEWEST_WINDOW`), then reads the list newest first. Each rule is checked every way, so the
+answer never depends on how many requests happen to match or where they are."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,11 +16,13 @@ from scenario_data import DIAGRAMS, FORMS, FRIDAY_9AM
 KEYS = ("R-2026-00123", "R-2026-00150", "R-2026-00200", "R-2025-00123", "PR-2026-00123")
 
 
-@pytest.fixture(params=["few matches", "many matches"])
+@pytest.fixture(params=["few matches", "many matches", "many matches, few among the newest"])
 def matches_read(request, monkeypatch):
-    """As many matches as a real search can have before the list reads them newest first, or none."""
-    if request.param == "many matches":
+    """Read as a search with few matches is, or as one with many (whose page the newest rows may not hold)."""
+    if request.param.startswith("many matches"):
         monkeypatch.setattr(engine.queries, "SEARCH_BY_ID_UP_TO", 1)
+    if request.param.endswith("among the newest"):
+        monkeypatch.setattr(engine.queries, "SEARCH_NEWEST_WINDOW", 2)
 
 
 @pytest.fixture
