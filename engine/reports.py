@@ -7,16 +7,20 @@ workflow is ever restored:
 - its facts come from its `audit_event` rows, the values each step set:
   `received_at` and `response_due_at` (set at intake), the office (from the latest
   `custodian_role`, `custodian:<office_key>`: routing sends a request without a known office to
-  the City Clerk, and a referral changes it), the **first step** (the first task a person completed on it, normally "Review the
-  request") and **acted on** (the step that sent `request_acted_on`: the records were provided or
-  the request was denied in whole; that step is the one whose changes first carry `deadline_watch`,
-  the message the deadline watch answers with);
+  the City Clerk, and a referral changes it), the **first step** (the earliest task a person
+  completed on it, normally "Review the request") and **acted on** (the step that sent
+  `request_acted_on`: the records were provided or the request was denied in whole; that step is
+  the one whose changes first carry `deadline_watch`, the message the deadline watch answers with).
+  Only the events carrying one of those values are read, and of them only the values, through
+  partial indexes (`engine.models.REPORT_FACT_WHERE`): a year of a large city's requests is read
+  without touching the letters and forms the other events hold;
 - fee money comes from `fee_assessment`, `fee_collection` and `fee_transmittal`
   (`engine.ledger.fee_audit_report` for what each request was charged).
 
 Weeks start on Monday and months on the 1st, in city time (Kansas, Central time); all bucketing is
-done here in Python, so the queries stay the same on SQLite and PostgreSQL. Business days are
-K.S.A. 45-217 business days (`engine.services.business_calendar`) with the city's closure days.
+done here in Python, so the queries stay the same on SQLite and PostgreSQL (but for the JSON
+predicate the partial index needs word for word). Business days are K.S.A. 45-217 business days
+(`engine.services.business_calendar`) with the city's closure days.
 """
 from __future__ import annotations
 
@@ -28,12 +32,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Text, case, column, func, or_, select, text, true
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.expression import ColumnElement, FromClause
 
 from engine import clock
 from engine.ledger import fee_audit_report
-from engine.models import AuditEvent, ProcessInstance
+from engine.models import COMPLETED_WHERE, REPORT_FACT_KEYS, REPORT_FACT_WHERE, AuditEvent, ProcessInstance
 from engine.models_city import FeeTransmittal, Office
 from engine.services.business_calendar import CITY_TIME_ZONE, is_business_day
 
@@ -42,7 +47,6 @@ OPEN_STATUSES = ("active", "incident", "suspended")
 STATUTORY_BUSINESS_DAYS = 3
 CUSTODIAN_ROLE_PREFIX = "custodian:"
 ZERO = Decimal("0.00")
-_CHUNK = 500   # instance ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -145,56 +149,80 @@ def business_days_between(start: datetime, end: datetime, city_closures: Collect
 # -- the requests' facts ---------------------------------------------------------------------------
 
 def request_facts(connection: Connection, *, since: datetime, office_key: str | None = None) -> list[RequestFacts]:
-    """Every records request still open, or closed at or after `since`, with its facts from the audit trail."""
+    """Every records request still open, or closed at or after `since`, with its facts from the audit trail.
+
+    Of each request's audit trail two things are read: the time of its first completed task, and the
+    few events whose changes carry a fact (intake, routing, a referral, the step that acted on it), and
+    of those only the five values. Both come through partial indexes (ix_audit_event_completed,
+    ix_audit_event_report_fact), so the letters and forms in the other events are never read."""
+    # Found in ix_process_instance_process_ended alone; only the rows found are read (SQLite keeps the
+    # whole workflow state in the row, so reading every request's row would cost more than the rest).
+    request_ids = select(ProcessInstance.id).where(
+        ProcessInstance.process_key == RECORDS_REQUEST,
+        or_(ProcessInstance.ended_at.is_(None), ProcessInstance.ended_at >= since))
+    first_step_at = (select(func.min(AuditEvent.at))
+                     .where(text(COMPLETED_WHERE), AuditEvent.instance_id == ProcessInstance.id)
+                     .scalar_subquery().label("first_step_at"))
     instances = connection.execute(
         select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.status, ProcessInstance.started_at,
-               ProcessInstance.ended_at, ProcessInstance.current_steps)
-        .where(ProcessInstance.process_key == RECORDS_REQUEST,
-               or_(ProcessInstance.ended_at.is_(None), ProcessInstance.ended_at >= since))
-        .order_by(ProcessInstance.id)).all()
+               ProcessInstance.ended_at, ProcessInstance.current_steps, first_step_at)
+        .where(ProcessInstance.id.in_(request_ids)).order_by(ProcessInstance.id)).all()
+    # The events carrying a fact are picked from the partial index alone, and only their JSON is read:
+    # asked in one go, PostgreSQL would rather read every event's JSON than the index (it costs reading
+    # JSON as nearly nothing). Each value comes as SQL text (json_extract, ->>), so no JSON is decoded
+    # here. Parallel paths make later events report other paths' values as None: only a value counts,
+    # so the step that acted on the request is the first whose deadline_watch is not null.
+    fact_event_ids = select(AuditEvent.id).where(text(REPORT_FACT_WHERE[connection.dialect.name]),
+                                                 AuditEvent.instance_id.in_(request_ids))
+    source, (received, due, role, office, deadline_watch) = _fact_values(connection.dialect.name)
+    events: dict[int, list[Any]] = defaultdict(list)
+    for event in connection.execute(
+            select(AuditEvent.instance_id, received, due, role, office,
+                   case((deadline_watch.is_not(None), AuditEvent.at)))
+            .select_from(source).where(AuditEvent.id.in_(fact_event_ids)).order_by(AuditEvent.id)).all():
+        events[event[0]].append(event)
     facts = []
-    for start in range(0, len(instances), _CHUNK):
-        chunk = instances[start:start + _CHUNK]
-        events: dict[int, list[Any]] = defaultdict(list)
-        for event in connection.execute(
-                select(AuditEvent.instance_id, AuditEvent.at, AuditEvent.action, AuditEvent.changes)
-                .where(AuditEvent.instance_id.in_([row.id for row in chunk]))
-                .order_by(AuditEvent.id)):
-            events[event.instance_id].append(event)
-        for row in chunk:
-            fact = _facts_of(row, events.get(row.id, []))
-            if office_key is None or fact.office_key == office_key:
-                facts.append(fact)
+    for row in instances:
+        fact = _facts_of(row, events.get(row.id, ()))
+        if office_key is None or fact.office_key == office_key:
+            facts.append(fact)
     return facts
 
 
-def _facts_of(instance: Any, events: list[Any]) -> RequestFacts:
-    received_at = response_due_at = first_step_at = acted_on_at = None
+def _fact_values(dialect: str) -> tuple[FromClause, list[ColumnElement[str]]]:
+    """Where to select from, and the five values an event may carry, as SQL text (a string stays a string)."""
+    if dialect == "postgresql":
+        # One json_to_record reads each event's JSON once; five ->> would read it five times.
+        record = func.json_to_record(AuditEvent.changes).table_valued(
+            *(column(key, Text) for key in REPORT_FACT_KEYS)).render_derived(name="fact", with_types=True)
+        return AuditEvent.__table__.join(record, true()), [record.c[key] for key in REPORT_FACT_KEYS]
+    return AuditEvent.__table__, [AuditEvent.changes[key].as_string() for key in REPORT_FACT_KEYS]
+
+
+def _facts_of(instance: Any, events: Iterable[Any]) -> RequestFacts:
+    """One request's facts from its instance row (with its first step) and, in order, its events carrying
+    a fact as (instance_id, received_at, response_due_at, custodian_role, office_key, acted on at)."""
+    received_at = response_due_at = acted_on_at = None
     office = ""
-    for event in events:
-        changes = event.changes or {}
-        if received_at is None and changes.get("received_at"):
-            received_at = _instant(changes["received_at"])
-        if response_due_at is None and changes.get("response_due_at"):
-            response_due_at = _instant(changes["response_due_at"])
+    for _, received, due, role, office_named, acted_at in events:
+        if received_at is None and received:
+            received_at = _instant(received)
+        if response_due_at is None and due:
+            response_due_at = _instant(due)
         # The office is the one whose custodian works the request: routing sends an empty or unknown
         # office_key to the City Clerk, and a referral changes the role, so the role is the surer guide.
-        role = changes.get("custodian_role")
         if isinstance(role, str) and role.startswith(CUSTODIAN_ROLE_PREFIX):
             office = role.removeprefix(CUSTODIAN_ROLE_PREFIX)
-        elif changes.get("office_key") and not office:
-            office = str(changes["office_key"])
-        if first_step_at is None and event.action == "complete":
-            first_step_at = clock.as_utc(event.at)
-        # Parallel paths make later events report other paths' values as None: only a value counts.
-        if acted_on_at is None and changes.get("deadline_watch") is not None:
-            acted_on_at = clock.as_utc(event.at)
+        elif office_named and not office:
+            office = str(office_named)
+        if acted_on_at is None:
+            acted_on_at = acted_at
     status = getattr(instance.status, "value", instance.status)
     return RequestFacts(
         instance_id=instance.id, tracking_number=instance.business_key or f"#{instance.id}", office_key=office,
-        status=status, received_at=received_at or clock.as_utc(instance.started_at), response_due_at=response_due_at,
-        first_step_at=first_step_at, acted_on_at=acted_on_at,
-        closed_at=clock.as_utc(instance.ended_at) if status == "completed" and instance.ended_at else None,
+        status=status, received_at=received_at or instance.started_at, response_due_at=response_due_at,
+        first_step_at=instance.first_step_at, acted_on_at=acted_on_at,
+        closed_at=instance.ended_at if status == "completed" and instance.ended_at else None,
         current_steps=instance.current_steps or "")
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from engine.citydata import add_closure
 from engine.ledger import fee_audit_report, record_transmittal
 from engine.models_city import FeeTransmittal
+from engine.records import audit
 from engine.reports import (RequestFacts, business_days_between, city_midnight, fees_per_month, months_in,
                             overdue_now, request_facts, requests_per_week, response_times)
 import test_records_request as scenario
@@ -172,3 +174,93 @@ def test_a_referred_request_counts_for_the_office_it_was_referred_to(engine):
     review(engine, instance_id, holds_record=False, referral_office_key="fire")
     assert facts(engine)[tracking_number(engine, instance_id)].office_key == "fire"
     assert list(facts(engine, office_key="police")) == []
+
+
+# -- what the dashboards read of the audit trail ------------------------------------------------------
+
+def facts_from_the_whole_trail(engine, instance_id):
+    """The facts as docs/dashboards.md defines them, read from every event of the request's audit trail."""
+    received = due = first_step = acted_on = None
+    office = ""
+    for step in engine.audit_trail(instance_id):
+        received = received or step.changes.get("received_at")
+        due = due or step.changes.get("response_due_at")
+        role = step.changes.get("custodian_role")
+        if isinstance(role, str) and role.startswith("custodian:"):
+            office = role.removeprefix("custodian:")
+        elif step.changes.get("office_key") and not office:
+            office = step.changes["office_key"]
+        if first_step is None and step.action == "complete":
+            first_step = step.at
+        if acted_on is None and step.changes.get("deadline_watch") is not None:
+            acted_on = step.at
+    return (office, datetime.fromisoformat(received), datetime.fromisoformat(due), first_step, acted_on)
+
+
+def test_the_facts_read_through_the_indexes_are_those_of_the_whole_audit_trail(engine, clock):
+    provided = file_request(engine, office_key="police")
+    referred = file_request(engine, office_key="police")
+    denied = file_request(engine)
+    late = file_request(engine, office_key="fire")
+    untouched = file_request(engine, office_key="municipal_court")
+    clock.move_to(MONDAY_10AM + DAY)
+    granted_and_provided(engine, provided)
+    review(engine, referred, holds_record=False, referral_office_key="city_treasurer")
+    scenario.to_decision(engine, denied)
+    decide(engine, denied, "deny", ["45-221(a)(4)"])
+    review(engine, late)
+    fire_timers_at(clock, engine, END_OF_THURSDAY)            # the delay explanation opens for `late`
+    clock.move_to(NEXT_TUESDAY)
+    granted_and_provided(engine, late, reviewed=True)
+    granted_and_provided(engine, referred)
+
+    read = facts(engine)
+    for instance_id in (provided, referred, denied, late, untouched):
+        fact = read[tracking_number(engine, instance_id)]
+        assert (fact.office_key, fact.received_at, fact.response_due_at, fact.first_step_at,
+                fact.acted_on_at) == facts_from_the_whole_trail(engine, instance_id)
+    assert read[tracking_number(engine, referred)].office_key == "city_treasurer"
+    assert read[tracking_number(engine, untouched)].first_step_at is None
+    assert read[tracking_number(engine, denied)].acted_on_at == MONDAY_10AM + DAY   # the denial acted on it
+
+
+def test_request_facts_read_only_the_indexed_audit_events(engine, database):
+    """The partial indexes are used only when the query repeats their predicate word for word."""
+    file_request(engine)
+    statements = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+    event.listen(database.engine, "before_cursor_execute", listen)
+    try:
+        facts(engine)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listen)
+    sqlite = database.engine.dialect.name == "sqlite"
+    with database.read() as session:
+        connection = session.connection()
+        if not sqlite:   # a table this small is read whole otherwise, whatever the indexes
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plans = [" ".join(str(row[-1]) for row in connection.exec_driver_sql(
+            ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, parameters))
+            for statement, parameters in statements]
+    plan = " | ".join(plans)
+    for index in ("ix_audit_event_completed", "ix_audit_event_report_fact", "ix_process_instance_process_ended"):
+        assert index in plan, plan
+    [fact_events] = [one for one in plans if "ix_audit_event_report_fact" in one]
+    assert "(instance_id=?)" in fact_events or "Index Cond: (instance_id =" in fact_events, fact_events   # theirs only
+    if sqlite:   # not every request's row, nor every event of theirs
+        assert "USING INDEX ix_process_instance_process_key " not in plan, plan
+        assert "ix_audit_event_instance_id" not in plan, plan
+
+
+def test_an_audit_event_that_is_not_strict_json_is_still_written(engine, database):
+    """SQLite stores a script's NaN as NaN, which json_extract refuses: the index skips such an event."""
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's json type refuses NaN whatever the indexes")
+    instance_id = file_request(engine)
+    with database.write() as session:
+        audit(session.connection(), process_key="records_request", actor="script", action="complete",
+              now=MONDAY_10AM + DAY, instance_id=instance_id, changes={"ratio": float("nan"), "office_key": "fire"})
+    fact = facts(engine)[tracking_number(engine, instance_id)]
+    assert fact.first_step_at == MONDAY_10AM + DAY and fact.office_key == "city_clerk"
