@@ -14,8 +14,8 @@ workflow is ever restored:
   Only the events carrying one of those values are read, and of them only the values, through
   partial indexes (`engine.models.REPORT_FACT_WHERE`): a year of a large city's requests is read
   without touching the letters and forms the other events hold;
-- fee money comes from `fee_assessment`, `fee_collection` and `fee_transmittal`
-  (`engine.ledger.fee_audit_report` for what each request was charged).
+- fee money comes from `fee_assessment`, `fee_collection` and `fee_transmittal`, read as
+  `engine.ledger.fee_audit_report` reads what each request was charged.
 
 Weeks start on Monday and months on the 1st, in city time (Kansas, Central time); all bucketing is
 done here in Python, so the queries stay the same on SQLite and PostgreSQL (but for the JSON
@@ -29,17 +29,16 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
 
 from sqlalchemy import Text, case, column, func, or_, select, text, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement, FromClause
 
 from engine import clock
-from engine.ledger import fee_audit_report
 from engine.models import COMPLETED_WHERE, REPORT_FACT_KEYS, REPORT_FACT_WHERE, AuditEvent, ProcessInstance
-from engine.models_city import FeeTransmittal, Office
+from engine.models_city import FeeAssessment, FeeCollection, FeeTransmittal, Office
 from engine.services.business_calendar import CITY_TIME_ZONE, is_business_day
 
 RECORDS_REQUEST = "records_request"
@@ -47,6 +46,7 @@ OPEN_STATUSES = ("active", "incident", "suspended")
 STATUTORY_BUSINESS_DAYS = 3
 CUSTODIAN_ROLE_PREFIX = "custodian:"
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,10 @@ class FeeMonthRow:
 # -- time ------------------------------------------------------------------------------------------
 
 def city_day(moment: datetime) -> date:
-    return clock.as_utc(moment).astimezone(CITY_TIME_ZONE).date()
+    """The day in city time of `moment` (a naive moment is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CITY_TIME_ZONE).date()
 
 
 def city_midnight(day: date) -> datetime:
@@ -136,14 +139,35 @@ def business_days_between(start: datetime, end: datetime, city_closures: Collect
 
     Received Monday and acted on Wednesday is 2; acted on the day received is 0. The same count
     as the statutory deadline: within 3 means by the end of the third business day after receipt."""
-    first, last = city_day(start), city_day(end)
-    closures = frozenset(city_closures)
-    count, day = 0, first
-    while day < last:
-        day += timedelta(days=1)
-        if is_business_day(day, closures):
-            count += 1
-    return count
+    return BusinessDays(city_closures).between(start, end)
+
+
+class BusinessDays:
+    """`business_days_between` for many moments: a running count of business days per city day, each
+    day counted once, so each of a dashboard's thousands of requests costs a subtraction."""
+
+    def __init__(self, city_closures: Collection[date] = ()):
+        self._closures = frozenset(city_closures)
+        self._running: dict[date, int] = {}   # business days from the first day asked about (0) to this one
+        self._first = self._last = None
+
+    def between(self, start: datetime, end: datetime) -> int:
+        first, last = city_day(start), city_day(end)
+        return self._count(last) - self._count(first) if last > first else 0
+
+    def _count(self, day: date) -> int:
+        running = self._running
+        if self._first is None:
+            self._first = self._last = day
+            running[day] = 0
+        one_day = timedelta(days=1)
+        while day > self._last:                  # a later day: + 1 if it is a business day
+            previous, self._last = self._last, self._last + one_day
+            running[self._last] = running[previous] + is_business_day(self._last, self._closures)
+        while day < self._first:                 # an earlier day: - 1 if the day after it is one
+            later, self._first = self._first, self._first - one_day
+            running[self._first] = running[later] - is_business_day(later, self._closures)
+        return running[day]
 
 
 # -- the requests' facts ---------------------------------------------------------------------------
@@ -258,32 +282,44 @@ def response_times(facts: Iterable[RequestFacts], since: datetime, until: dateti
                    city_closures: Collection[date] = ()) -> list[ResponseRow]:
     """For requests received in [since, until), per office and for all: business days to the first step and
     to acting on it, and the share acted on by the statutory deadline (of those acted on or past it)."""
-    by_office: dict[str, list[RequestFacts]] = defaultdict(list)
-    received = [fact for fact in facts if _within(fact.received_at, since, until)]
-    for fact in received:
-        by_office[fact.office_key].append(fact)
-    rows = [_response_row(office, group, now, city_closures) for office, group in sorted(by_office.items())]
+    days = BusinessDays(city_closures)
+    by_office: dict[str, list[_Response]] = defaultdict(list)
+    for fact in facts:
+        if _within(fact.received_at, since, until):
+            by_office[fact.office_key].append(_response_of(fact, now, days))
+    rows = [_response_row(office, group) for office, group in sorted(by_office.items())]
     if rows:
-        rows.append(_response_row(None, received, now, city_closures))
+        rows.append(_response_row(None, [response for group in by_office.values() for response in group]))
     return rows
 
 
-def _response_row(office: str | None, group: list[RequestFacts], now: datetime,
-                  city_closures: Collection[date]) -> ResponseRow:
-    to_first = [business_days_between(f.received_at, f.first_step_at, city_closures)
-                for f in group if f.first_step_at]
-    to_acted = [business_days_between(f.received_at, f.acted_on_at, city_closures) for f in group if f.acted_on_at]
-    due = [f for f in group if f.acted_on_at is not None or (f.response_due_at is not None and f.response_due_at < now)]
-    within = [f for f in due if f.acted_on_at is not None and _in_time(f, city_closures)]
+class _Response(NamedTuple):
+    """One request's part in its response times row."""
+
+    days_to_first_step: int | None
+    days_to_acted_on: int | None
+    due_so_far: bool
+    within_deadline: bool
+
+
+def _response_of(fact: RequestFacts, now: datetime, days: BusinessDays) -> _Response:
+    to_first = days.between(fact.received_at, fact.first_step_at) if fact.first_step_at else None
+    if fact.acted_on_at is None:   # its outcome is known once it is past its deadline
+        return _Response(to_first, None, fact.response_due_at is not None and fact.response_due_at < now, False)
+    to_acted = days.between(fact.received_at, fact.acted_on_at)
+    # Acted on by the deadline the request was given; without one, within 3 business days.
+    within = (fact.acted_on_at <= fact.response_due_at if fact.response_due_at is not None
+              else to_acted <= STATUTORY_BUSINESS_DAYS)
+    return _Response(to_first, to_acted, True, within)
+
+
+def _response_row(office: str | None, group: list[_Response]) -> ResponseRow:
+    to_first = [one.days_to_first_step for one in group if one.days_to_first_step is not None]
+    to_acted = [one.days_to_acted_on for one in group if one.days_to_acted_on is not None]
+    due = sum(one.due_so_far for one in group)
+    within = sum(one.within_deadline for one in group)
     return ResponseRow(office, len(group), len(to_first), _median(to_first), len(to_acted), _median(to_acted),
-                       len(due), len(within), len(within) / len(due) if due else None)
-
-
-def _in_time(fact: RequestFacts, city_closures: Collection[date]) -> bool:
-    """Acted on by the deadline the request was given; without one, within 3 business days."""
-    if fact.response_due_at is not None:
-        return fact.acted_on_at <= fact.response_due_at
-    return business_days_between(fact.received_at, fact.acted_on_at, city_closures) <= STATUTORY_BUSINESS_DAYS
+                       due, within, within / due if due else None)
 
 
 def _median(values: list[int]) -> float | None:
@@ -292,8 +328,9 @@ def _median(values: list[int]) -> float | None:
 
 def overdue_now(facts: Iterable[RequestFacts], now: datetime, city_closures: Collection[date] = ()) -> list[OverdueRow]:
     """Open requests not acted on whose response deadline has passed, the longest overdue first."""
+    days = BusinessDays(city_closures)
     rows = [OverdueRow(f.tracking_number, f.instance_id, f.office_key, f.received_at, f.response_due_at,
-                       business_days_between(f.response_due_at, now, city_closures), f.status, f.current_steps)
+                       days.between(f.response_due_at, now), f.status, f.current_steps)
             for f in facts
             if f.status in OPEN_STATUSES and f.acted_on_at is None and f.response_due_at is not None
             and f.response_due_at < now]
@@ -309,25 +346,36 @@ def fees_per_month(connection: Connection, since: datetime, until: datetime,
     reads it. Paid and billed: each collection in the month it was recorded. Transmitted: each
     transmittal to the City Clerk in the month the custodian handed it over."""
     sums: dict[tuple[date, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
-    for row in fee_audit_report(connection, since, until, office_key):
-        assessed_at = _instant(row["assessed_at"]) if row["assessed_at"] else None
-        if row["charged"] is not None and _within(assessed_at, since, until) and \
-                (office_key is None or row["office_key"] == office_key):
-            sums[(month_of(city_day(assessed_at)), row["office_key"])][0] += Decimal(row["charged"])
-        for collection in row["collections"]:
-            collected_at = _instant(collection["collected_at"])
-            if not _within(collected_at, since, until) or (office_key and collection["office_key"] != office_key):
-                continue
-            index = 1 if collection["method"] == "paid" else 2
-            sums[(month_of(city_day(collected_at)), collection["office_key"])][index] += Decimal(collection["amount"])
-    query = select(FeeTransmittal.office_key, FeeTransmittal.transmitted_at, FeeTransmittal.amount).where(
+    # A request's latest assessment before `until` counts only when made in the range, so the latest of
+    # those made in the range is the one; its office decides the filter (the estimate's may differ).
+    ranked = select(FeeAssessment.office_key, FeeAssessment.assessed_at, FeeAssessment.total,
+                    func.row_number().over(partition_by=FeeAssessment.tracking_number,
+                                           order_by=(FeeAssessment.assessed_at.desc(), FeeAssessment.id.desc()))
+                    .label("newest")).where(FeeAssessment.assessed_at >= since,
+                                            FeeAssessment.assessed_at < until).subquery()
+    charged = select(ranked.c.office_key, ranked.c.assessed_at, ranked.c.total).where(ranked.c.newest == 1)
+    collected = select(FeeCollection.office_key, FeeCollection.collected_at, FeeCollection.amount,
+                       FeeCollection.method).where(FeeCollection.collected_at >= since,
+                                                   FeeCollection.collected_at < until)
+    transmitted = select(FeeTransmittal.office_key, FeeTransmittal.transmitted_at, FeeTransmittal.amount).where(
         FeeTransmittal.transmitted_at >= since, FeeTransmittal.transmitted_at < until)
     if office_key is not None:
-        query = query.where(FeeTransmittal.office_key == office_key)
-    for office, transmitted_at, amount in connection.execute(query):
+        charged = charged.where(ranked.c.office_key == office_key)
+        collected = collected.where(FeeCollection.office_key == office_key)
+        transmitted = transmitted.where(FeeTransmittal.office_key == office_key)
+    for office, assessed_at, total in connection.execute(charged).all():
+        sums[(month_of(city_day(assessed_at)), office)][0] += _cents(total)
+    for office, collected_at, amount, method in connection.execute(collected).all():
+        sums[(month_of(city_day(collected_at)), office)][1 if method == "paid" else 2] += _cents(amount)
+    for office, transmitted_at, amount in connection.execute(transmitted).all():
         sums[(month_of(city_day(transmitted_at)), office)][3] += Decimal(str(amount))
-    return [FeeMonthRow(month, office, *(value.quantize(Decimal("0.01")) for value in values))
+    return [FeeMonthRow(month, office, *(value.quantize(CENT) for value in values))
             for (month, office), values in sorted(sums.items())]
+
+
+def _cents(amount: Any) -> Decimal:
+    """A ledger amount as the fee audit report writes it (SQLite hands back floats; str() keeps 0.30 exact)."""
+    return Decimal(str(amount)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def months_in(since: datetime, until: datetime) -> list[date]:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event, select
 
 from engine.citydata import add_closure
-from engine.ledger import fee_audit_report, record_transmittal
+from engine.ledger import fee_audit_report, record_assessment, record_collection, record_transmittal
 from engine.models_city import FeeTransmittal
 from engine.records import audit
 from engine.reports import (RequestFacts, business_days_between, city_midnight, fees_per_month, months_in,
@@ -264,3 +264,38 @@ def test_an_audit_event_that_is_not_strict_json_is_still_written(engine, databas
               now=MONDAY_10AM + DAY, instance_id=instance_id, changes={"ratio": float("nan"), "office_key": "fire"})
     fact = facts(engine)[tracking_number(engine, instance_id)]
     assert fact.first_step_at == MONDAY_10AM + DAY and fact.office_key == "city_clerk"
+
+
+def test_charged_is_each_requests_latest_assessment_made_in_the_range(engine, database):
+    """An estimate replaced later in the range is not charged; one replaced after the range is, in its month."""
+    with database.write() as session:
+        connection = session.connection()
+        for number, office, total, day in (
+                ("R-2026-00101", "police", "30.00", date(2026, 3, 10)),    # estimate ...
+                ("R-2026-00101", "police", "45.00", date(2026, 4, 2)),     # ... and final fees in April
+                ("R-2026-00102", "fire", "20.00", date(2026, 3, 20)),      # estimate ...
+                ("R-2026-00102", "fire", "0.00", date(2026, 3, 25)),       # ... and the denial's no fee
+                ("R-2026-00103", "city_clerk", "15.00", date(2026, 2, 27))):   # before the range
+            record_assessment(connection, city_midnight(day) + timedelta(hours=10), tracking_number=number,
+                              requester_key="Pat Doe", office_key=office, locating_cost=Decimal(total),
+                              inspection_fee=Decimal(total), copy_fee=Decimal(0), total=Decimal(total))
+        record_collection(connection, city_midnight(date(2026, 3, 3)) + timedelta(hours=10),
+                          tracking_number="R-2026-00103", office_key="city_clerk", amount=Decimal("15.00"),
+                          method="paid", collected_by="Jo")
+    march, april, may = (city_midnight(date(2026, month, 1)) for month in (3, 4, 5))
+    with database.read() as session:
+        connection = session.connection()
+        only_march = fees_per_month(connection, march, april)
+        both = fees_per_month(connection, march, may)
+        fire = fees_per_month(connection, march, may, office_key="fire")
+    assert [(r.month.month, r.office_key, r.charged, r.paid) for r in only_march] == [
+        (3, "city_clerk", Decimal("0.00"), Decimal("15.00")), (3, "fire", Decimal("0.00"), Decimal("0.00")),
+        (3, "police", Decimal("30.00"), Decimal("0.00"))]
+    assert [(r.month.month, r.office_key, r.charged, r.paid) for r in both] == [
+        (3, "city_clerk", Decimal("0.00"), Decimal("15.00")), (3, "fire", Decimal("0.00"), Decimal("0.00")),
+        (4, "police", Decimal("45.00"), Decimal("0.00"))]
+    assert [(r.month.month, r.office_key, r.charged) for r in fire] == [(3, "fire", Decimal("0.00"))]
+    with database.read() as session:
+        report = fee_audit_report(session.connection(), march, may)
+    assert sum(r.charged for r in both) == sum(Decimal(row["charged"]) for row in report
+                                               if row["assessed_at"] and row["assessed_at"] >= march.isoformat())
