@@ -85,7 +85,11 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(site):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # As long as an action may take (15 s, below): on a busy CI machine validating or deploying the records
+    # request diagram can take longer than expect's own 5 s, and a slow answer is not a wrong one.
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
