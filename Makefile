@@ -41,6 +41,7 @@ browser:
 bench: $(INSTALLED)
 	$(BIN)/python bench/engine_throughput.py
 	$(BIN)/python bench/inbox_scale.py
+	$(BIN)/python bench/dashboard_scale.py
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Clerkflow needs Python 3.11 or newer; set PYTHON=python3.11")'
