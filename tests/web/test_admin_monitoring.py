@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from engine.services.business_calendar import CITY_TIME_ZONE
+
 from conftest import DIAGRAMS, RECEIVED_AT
 from web.admin.views import MASK, mask_personal_data
 
@@ -51,7 +53,7 @@ def test_instances_filter_by_status_waits_process_key_and_start_day(login_as, cl
                                                                                            "R-2026-0143"}
     assert listed(page_of(client, "/admin/instances?process=request_shaped&version=2")) == set()
     assert listed(page_of(client, "/admin/instances?key=0143")) == {"R-2026-0143"}
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(CITY_TIME_ZONE).date()           # the filter's days are the city's
     assert len(listed(page_of(client, f"/admin/instances?started_from={today}&started_to={today}"))) == 3
     assert listed(page_of(client, f"/admin/instances?started_to={today - timedelta(days=1)}")) == set()
 
