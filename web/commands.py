@@ -122,7 +122,7 @@ def serve(console: cli.Console, options: argparse.Namespace) -> None:
     with app.app_context():
         mail_configured = _mail_settings(app).configured
     if not mail_configured:
-        print("Mail: no mail server is set (CLERKFLOW_SMTP_HOST); letters and notices wait in the outbox "
+        print("Mail: no mail server is set (Settings, Mail, or CLERKFLOW_SMTP_HOST); letters and notices wait in the outbox "
               "(docs/mail.md).", flush=True)
     print(f"Clerkflow is at http://{options.host}:{options.port}/  (Ctrl-C stops it)", flush=True)
     waitress_serve(app, host=options.host, port=options.port, threads=options.threads, ident="Clerkflow")
@@ -165,7 +165,7 @@ def mail_send(console: cli.Console, options: argparse.Namespace) -> None:
     print(f"queued: {dispatched.letters} to requesters, {dispatched.task_notices} task notice(s), "
           f"{dispatched.digests} daily list(s)")
     if not outcome.configured:
-        print(f"not sent: no mail server is set (CLERKFLOW_SMTP_HOST); {delivery.waiting} mail(s) wait in the outbox")
+        print(f"not sent: no mail server is set (Settings, Mail, or CLERKFLOW_SMTP_HOST); {delivery.waiting} mail(s) wait in the outbox")
     else:
         print(f"sent: {delivery.sent}; to be tried again: {delivery.retrying}; failed: {delivery.failed}")
 
@@ -212,7 +212,7 @@ def scheduler_with_mail(console: cli.Console, options: argparse.Namespace) -> No
     with app.app_context():
         settings = _mail_settings(app)
     if not settings.configured:
-        log.warning("no mail server is set (CLERKFLOW_SMTP_HOST): mail is queued in the outbox but not sent")
+        log.warning("no mail server is set (Settings, Mail, or CLERKFLOW_SMTP_HOST): mail is queued in the outbox but not sent")
 
     def mail_round() -> None:
         with app.app_context():

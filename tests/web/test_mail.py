@@ -276,7 +276,7 @@ def test_without_a_mail_server_mail_waits_in_the_outbox_and_the_command_says_so(
     monkeypatch.delenv("CLERKFLOW_SMTP_HOST", raising=False)
     assert main(["mail", "send"]) == 0
     out = capsys.readouterr().out
-    assert "not sent: no mail server is set (CLERKFLOW_SMTP_HOST); 1 mail(s) wait in the outbox" in out
+    assert "not sent: no mail server is set (Settings, Mail, or CLERKFLOW_SMTP_HOST); 1 mail(s) wait in the outbox" in out
     assert main(["mail", "status"]) == 0
     assert "waiting: 1; sent: 0; failed: 0" in capsys.readouterr().out
 
