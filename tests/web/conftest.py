@@ -107,6 +107,15 @@ def post_form(csrf_token):
 def deployed(process_engine):
     return process_engine.deploy_file(DIAGRAMS / "request_shaped.bpmn", DIAGRAMS / "forms", actor="tests")
 
+@pytest.fixture
+def failing_request(process_engine, deployed):
+    """An instance stopped by an incident: its received_at cannot be read as a date."""
+    instance = process_engine.start_instance("request_shaped", {"received_at": "last Tuesday"}, actor="tests",
+                                             business_key="R-2026-0143")
+    assert instance.status == "incident"
+    return instance
+
+
 
 @pytest.fixture
 def review_request(process_engine, deployed):

@@ -3,16 +3,6 @@ from __future__ import annotations
 
 import html
 
-import pytest
-
-
-@pytest.fixture
-def failing_request(process_engine, deployed):
-    """An instance stopped by an incident: its received_at cannot be read as a date."""
-    instance = process_engine.start_instance("request_shaped", {"received_at": "last Tuesday"}, actor="tests",
-                                             business_key="R-2026-0143")
-    assert instance.status == "incident"
-    return instance
 
 
 def test_administrator_sees_instances_counted_and_filtered_by_status(login_as, client, review_request,

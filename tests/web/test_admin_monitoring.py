@@ -16,15 +16,6 @@ REQUESTER = {"requester_name": "Jane Roe", "requester_address": "12 Elm Street",
 
 
 @pytest.fixture
-def failing_request(process_engine, deployed):
-    """An instance stopped by an incident: its received_at cannot be read as a date."""
-    instance = process_engine.start_instance("request_shaped", {"received_at": "last Tuesday"}, actor="tests",
-                                             business_key="R-2026-0143")
-    assert instance.status == "incident"
-    return instance
-
-
-@pytest.fixture
 def waiting_for_payment(process_engine):
     process_engine.deploy_file(DIAGRAMS / "payment_watch.bpmn", DIAGRAMS / "forms", actor="tests")
     return process_engine.start_instance("payment_watch", {"tracking_number": "R-7", **REQUESTER}, actor="tests",

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import render_template
+from flask import abort, render_template
 
 from engine.change_log import list_changes
 from engine.citydata import MONEY_MAX, CityDataRefused
@@ -85,6 +85,14 @@ def parse_money(text: str, errors: dict[str, str], field: str) -> Decimal | None
     else:
         return Decimal(plain).quantize(Decimal("0.01"))
     return None
+
+
+def day_in_path(text: str, not_found: str) -> date:
+    """The YYYY-MM-DD day in a page's address; a 404 saying `not_found` when it is not one."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(404, description=not_found)
 
 
 def parse_day(text: str, errors: dict[str, str], field: str, *, required: bool = True) -> date | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import holidays
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from engine.citydata import add_closure, city_today, list_closures, remove_closure
 from web.admin import bp
-from web.admin.settings import actor, change_city, parse_day, read_city
+from web.admin.settings import actor, change_city, day_in_path, parse_day, read_city
 from web.auth import role_required
 from web.models import ADMINISTRATOR
 
@@ -56,10 +56,7 @@ def settings_calendar():
 @bp.post("/settings/calendar/<day>/remove")
 @role_required(ADMINISTRATOR)
 def remove_closure_day(day: str):
-    try:
-        chosen = date.fromisoformat(day)
-    except ValueError:
-        abort(404, description=f"{day} is not a closure day.")
+    chosen = day_in_path(day, f"{day} is not a closure day.")
     refused = change_city(remove_closure, chosen, actor=actor())
     flash(refused or f"{chosen.isoformat()} is no longer a closure day.", "error" if refused else "info")
     return redirect(url_for(".settings_calendar"))

@@ -2,14 +2,13 @@
 effect on its own date (today or later), and one not yet in force can be withdrawn (engine.citydata)."""
 from __future__ import annotations
 
-from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from engine.citydata import (SCHEDULE_AMOUNTS, add_fee_schedule, city_today, list_fee_schedules,
                              withdraw_fee_schedule)
 from web.admin import bp
-from web.admin.settings import actor, change_city, parse_day, read_city
+from web.admin.settings import actor, change_city, day_in_path, parse_day, read_city
 from web.auth import role_required
 from web.models import ADMINISTRATOR
 
@@ -56,10 +55,7 @@ def settings_fees():
 @bp.post("/settings/fees/<effective_from>/withdraw")
 @role_required(ADMINISTRATOR)
 def withdraw_fees(effective_from: str):
-    try:
-        day = date.fromisoformat(effective_from)
-    except ValueError:
-        abort(404, description=f"There is no fee schedule of {effective_from}.")
+    day = day_in_path(effective_from, f"There is no fee schedule of {effective_from}.")
     refused = change_city(withdraw_fee_schedule, day, actor=actor())
     if refused:
         flash(refused, "error")
