@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,11 @@ from web.models import StaffAccount, db
 
 REPO = Path(__file__).parents[2]
 DIAGRAMS = Path(__file__).parents[1] / "engine" / "diagrams"
+# The test requests are received on Friday 20 November 2026, 9:00 in the city; their three business days
+# to respond run to the end of Wednesday the 25th. Tests work them on the Monday between, on a clock of
+# their own, so that a page reads the same whatever day the suite runs.
 RECEIVED_AT = "2026-11-20T15:00:00+00:00"
+DURING_REVIEW = datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc)      # Monday 10:00 in the city
 BUSINESS_KEY = "R-2026-0142"
 PASSWORD = "correct horse battery staple"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -108,7 +113,14 @@ def deployed(process_engine):
     return process_engine.deploy_file(DIAGRAMS / "request_shaped.bpmn", DIAGRAMS / "forms", actor="tests")
 
 @pytest.fixture
-def failing_request(process_engine, deployed):
+def review_week(time_machine):
+    """The clock on the Monday after the test requests came in, before their deadline, and running."""
+    time_machine.move_to(DURING_REVIEW)
+    return time_machine
+
+
+@pytest.fixture
+def failing_request(process_engine, deployed, review_week):
     """An instance stopped by an incident: its received_at cannot be read as a date."""
     instance = process_engine.start_instance("request_shaped", {"received_at": "last Tuesday"}, actor="tests",
                                              business_key="R-2026-0143")
@@ -116,9 +128,8 @@ def failing_request(process_engine, deployed):
     return instance
 
 
-
 @pytest.fixture
-def review_request(process_engine, deployed):
+def review_request(process_engine, deployed, review_week):
     """The open "Review request" task (candidate role custodian) of a freshly started request."""
     instance = process_engine.start_instance("request_shaped", {"received_at": RECEIVED_AT}, actor="tests",
                                              business_key=BUSINESS_KEY)

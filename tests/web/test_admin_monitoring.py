@@ -16,7 +16,7 @@ REQUESTER = {"requester_name": "Jane Roe", "requester_address": "12 Elm Street",
 
 
 @pytest.fixture
-def waiting_for_payment(process_engine):
+def waiting_for_payment(process_engine, review_week):
     process_engine.deploy_file(DIAGRAMS / "payment_watch.bpmn", DIAGRAMS / "forms", actor="tests")
     return process_engine.start_instance("payment_watch", {"tracking_number": "R-7", **REQUESTER}, actor="tests",
                                          business_key="R-7")
@@ -79,7 +79,7 @@ def test_a_bad_filter_is_a_plain_400(login_as, client, query, message):
     assert message in html.unescape(response.get_data(as_text=True))
 
 
-def test_paging_goes_through_every_instance_once(login_as, client, process_engine, deployed):
+def test_paging_goes_through_every_instance_once(login_as, client, process_engine, deployed, review_week):
     for number in range(53):
         process_engine.start_instance("request_shaped", {"received_at": RECEIVED_AT}, actor="tests",
                                       business_key=f"P-{number:03d}")
