@@ -31,7 +31,7 @@ from engine.parsing import ParsedProcess, parse_process
 from engine.records import EMPTY, FINISHED, INCIDENT, InstanceRecord, Snapshot
 from engine.runtime import TaskFailure, advance, find_task, make_script_engine, retry_failed_task
 from engine.citydata import CityData
-from engine.state import WarmWorkflows, spec_to_json, state_from_json, state_to_json
+from engine.state import DEFAULT_WARM_CACHE_SIZE, WarmWorkflows, spec_to_json, state_from_json, state_to_json
 from engine.tracking import next_tracking_number
 from engine.transaction import Transaction
 from engine.versions import VersionCache, VersionInfo, latest_version_id
@@ -55,7 +55,7 @@ class ProcessEngine(queries.Queries):
     """Deploys diagrams and runs their instances on one database."""
 
     def __init__(self, database: Database, *, city_settings: Callable[[], Mapping[str, Any]] | None = None,
-                 script_time_limit: float = 2.0, warm_cache_size: int = 500):
+                 script_time_limit: float = 2.0, warm_cache_size: int = DEFAULT_WARM_CACHE_SIZE):
         self.database = database
         self._local = threading.local()
         self._versions = VersionCache()

@@ -85,11 +85,16 @@ def state_from_json(text: str, spec, subprocess_specs) -> BpmnWorkflow:
     return _converter.restore_with_spec(dct, spec, subprocess_specs)
 
 
+# How many recently saved workflows an engine keeps in memory. 0 keeps none: every step restores the
+# stored state, as the first step after a restart or a step served by another web worker does.
+DEFAULT_WARM_CACHE_SIZE = 500
+
+
 class WarmWorkflows:
     """Recently saved workflows (with what their derived rows held), valid only for the exact
     (instance id, lock_version) they were saved at."""
 
-    def __init__(self, capacity: int = 500):
+    def __init__(self, capacity: int = DEFAULT_WARM_CACHE_SIZE):
         self.capacity = capacity
         self._entries: OrderedDict[int, tuple[int, BpmnWorkflow, Any]] = OrderedDict()
         self._lock = threading.Lock()

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
+import time
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -18,9 +21,32 @@ from engine import Database, ProcessEngine
 from engine.db import Base
 from engine.citydata import seed_defaults
 from engine.migrate import upgrade
+from engine.state import DEFAULT_WARM_CACHE_SIZE
 import web.models  # noqa: F401  (its tables are emptied between tests too)
 
 from scenario_data import DIAGRAMS, FORMS, FRIDAY_9AM
+
+
+def pytest_configure(config):
+    """Under `make test-ahead`, make sure the clock really moved (a library that failed to preload only warns)."""
+    ahead = int(os.environ.get("CLOCK_AHEAD_SECONDS") or 0)
+    if ahead:
+        with tempfile.TemporaryFile() as probe:      # the kernel stamps files with the real time
+            real_now = os.fstat(probe.fileno()).st_mtime
+        if abs(time.time() - real_now - ahead) > 60:
+            raise pytest.UsageError("CLOCK_AHEAD_SECONDS is set but the clock has not moved: preload "
+                                    "tests/clock_ahead/clock_ahead.so with LD_PRELOAD (make test-ahead does)")
+
+
+def pytest_generate_tests(metafunc):
+    """A test marked warm_and_restored that uses the engine runs with a warm cache and with none."""
+    if metafunc.definition.get_closest_marker("warm_and_restored") and "warm_cache_size" in metafunc.fixturenames:
+        metafunc.parametrize("warm_cache_size", [DEFAULT_WARM_CACHE_SIZE, 0], ids=["warm", "restored"])
+
+
+def pytest_report_header(config):
+    if os.environ.get("CLOCK_AHEAD_SECONDS"):
+        return f"the clock is moved ahead: today is {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"
 
 
 def _postgres_url(worker_id: str) -> str | None:
@@ -74,16 +100,22 @@ def database(database_url):
 
 
 @pytest.fixture
-def engine(database) -> ProcessEngine:
-    return ProcessEngine(database)
+def warm_cache_size() -> int:
+    """Workflows the engine keeps in memory between steps (a warm_and_restored test also tries 0)."""
+    return DEFAULT_WARM_CACHE_SIZE
 
 
 @pytest.fixture
-def city_engine(database) -> ProcessEngine:
+def engine(database, warm_cache_size) -> ProcessEngine:
+    return ProcessEngine(database, warm_cache_size=warm_cache_size)
+
+
+@pytest.fixture
+def city_engine(database, warm_cache_size) -> ProcessEngine:
     """An engine on a database seeded with the city's default data (offices, fee schedule, exemptions, letters)."""
     with database.write() as session:
         seed_defaults(session, actor="setup")
-    return ProcessEngine(database)
+    return ProcessEngine(database, warm_cache_size=warm_cache_size)
 
 
 @pytest.fixture

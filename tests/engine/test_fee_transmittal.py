@@ -19,7 +19,10 @@ from sqlalchemy import select
 from engine import DiagramSource, NotAllowed
 from engine.ledger import office_balances
 from engine.models_city import FeeCollection, FeeTransmittal
+from scenario_data import WARM_AND_RESTORED
 from support import assert_derived_rows_match_state
+
+pytestmark = WARM_AND_RESTORED
 
 REPO = Path(__file__).parents[2]
 ONE_SECOND = timedelta(seconds=1)

@@ -4,7 +4,10 @@ from __future__ import annotations
 import pytest
 
 from engine import MessageNotDeliverable
+from scenario_data import WARM_AND_RESTORED
 from support import assert_derived_rows_match_state, open_task_ids
+
+pytestmark = WARM_AND_RESTORED
 
 
 def test_external_message_reaches_only_the_instance_with_matching_correlation(engine, deploy):

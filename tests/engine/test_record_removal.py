@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from engine import FormInvalid, NotAllowed
+from scenario_data import WARM_AND_RESTORED
 from support import assert_derived_rows_match_state
+
+pytestmark = WARM_AND_RESTORED
 
 REPO = Path(__file__).parents[2]
 # Monday 23 November 2026, 10:00 in Kansas (CST, UTC-6).

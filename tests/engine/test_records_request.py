@@ -18,7 +18,9 @@ from engine import FormInvalid, ProcessEngine
 from engine.citydata import CityData, add_closure, add_fee_schedule, seed_defaults
 from engine.errors import NotAllowed
 from engine.ledger import fee_audit_report, office_balance
-from scenario_data import REPO
+from scenario_data import REPO, WARM_AND_RESTORED
+
+pytestmark = WARM_AND_RESTORED
 
 KANSAS = ZoneInfo("America/Chicago")
 ONE_SECOND = timedelta(seconds=1)
@@ -44,9 +46,9 @@ def city(database, clock):
 
 
 @pytest.fixture
-def engine(database, city):
+def engine(database, city, warm_cache_size):
     """An engine reading the city data, with the records request process deployed."""
-    engine = ProcessEngine(database, city_settings=city)
+    engine = ProcessEngine(database, city_settings=city, warm_cache_size=warm_cache_size)
     result = engine.deploy_file(REPO / "processes" / "records_request.bpmn", REPO / "forms", actor="analyst")
     assert result.created and result.version.display_name == "Open records request"
     return engine

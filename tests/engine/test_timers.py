@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from scenario_data import FRIDAY_9AM
+from scenario_data import FRIDAY_9AM, WARM_AND_RESTORED
 from support import assert_derived_rows_match_state, open_task_ids
+
+pytestmark = WARM_AND_RESTORED
 
 END_OF_WEDNESDAY = datetime(2026, 11, 26, 5, 59, 59, tzinfo=timezone.utc)
 
