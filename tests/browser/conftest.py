@@ -37,6 +37,15 @@ class Site:
     url: str
     app: object
 
+    def demo_request(self, nth: int) -> str:
+        """The tracking number of the nth demo request `clerkflow setup` filed (1, 2, 3). Tests name the
+        request they act on rather than take "the first row", and its number carries the year it was filed."""
+        from web import ENGINE_EXTENSION
+        engine = self.app.extensions[ENGINE_EXTENSION]
+        filed = sorted(engine.list_instances(process_key="records_request", limit=1000),
+                       key=lambda instance: instance.instance_id)
+        return filed[nth - 1].business_key
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):

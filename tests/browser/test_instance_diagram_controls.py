@@ -31,18 +31,19 @@ def moved_by(page) -> str:
     return page.locator(f"{DRAWING} > g.viewport").get_attribute("transform")
 
 
-def open_a_running_request(visit):
+def open_a_running_request(visit, site):
+    """The first demo request, waiting for its review, opened from the instance list."""
     page = visit.go("/admin/instances?process=records_request&status=active")
-    page.locator("table.list tbody tr").first.get_by_role("link").nth(1).click()
+    page.get_by_role("link", name=site.demo_request(1), exact=False).click()
     page.wait_for_load_state()
     expect(page.locator("#process-diagram")).to_have_attribute("data-rendered", "true")
     return visit.audit()
 
 
-def test_zoom_buttons_and_keys_change_the_view_and_fit_brings_it_back(person):
+def test_zoom_buttons_and_keys_change_the_view_and_fit_brings_it_back(person, site):
     admin = person("administrator")
     sign_in_as_admin(admin)
-    page = open_a_running_request(admin)
+    page = open_a_running_request(admin, site)
     assert box_of(page)["height"] >= VIEWPORT["height"] - 15 * 16   # fits the window, not a fixed 420 px
     controls = page.get_by_role("group", name="Diagram view")
     expect(controls).to_be_visible()
@@ -80,10 +81,10 @@ def test_zoom_buttons_and_keys_change_the_view_and_fit_brings_it_back(person):
         assert CITY_TIME.match(shown) or re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", shown), shown
 
 
-def test_larger_view_takes_the_window_and_escape_gives_it_back(person):
+def test_larger_view_takes_the_window_and_escape_gives_it_back(person, site):
     admin = person("administrator")
     sign_in_as_admin(admin)
-    page = open_a_running_request(admin)
+    page = open_a_running_request(admin, site)
     normal = box_of(page)
     larger = page.get_by_role("button", name="Larger view")
     expect(larger).to_have_attribute("aria-pressed", "false")

@@ -65,7 +65,8 @@ def test_the_public_files_a_request_with_the_keyboard_alone(person):
     requester.audit()
 
 
-def test_a_custodian_signs_in_and_claims_a_task_with_the_keyboard_alone(person):
+def test_a_custodian_signs_in_and_claims_a_task_with_the_keyboard_alone(person, site):
+    police_request = site.demo_request(2)
     custodian = person("custodian")
     page = custodian.go("/login")
     expect(page.get_by_label("Username")).to_be_focused()     # the sign-in page starts in its first field
@@ -78,13 +79,13 @@ def test_a_custodian_signs_in_and_claims_a_task_with_the_keyboard_alone(person):
 
     tab_to(page, selector="a.skip-link")
     page.keyboard.press("Enter")                              # past the navigation, into the page
-    tab_to(page, text="Claim", row="R-2026-00002")
+    tab_to(page, text="Claim", row=police_request)
     page.keyboard.press("Enter")
     expect(page.get_by_text('"Review the request" is yours now.')).to_be_visible()
-    expect(page.get_by_role("row").filter(has_text="R-2026-00002")).to_contain_text("custodian")
+    expect(page.get_by_role("row").filter(has_text=police_request)).to_contain_text("custodian")
     custodian.audit()
 
-    tab_to(page, text="Review the request", row="R-2026-00002")
+    tab_to(page, text="Review the request", row=police_request)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Review the request", level=1)).to_be_visible()
     custodian.audit()

@@ -19,7 +19,7 @@ def sign_in(visit, username: str):
     return visit.audit()
 
 
-def test_forms_sent_back_with_their_errors_explain_each_field(person):
+def test_forms_sent_back_with_their_errors_explain_each_field(person, site):
     requester = person("requester")
     page = requester.go("/request")
     page.get_by_label("Your name").fill("Pat Doe")
@@ -38,7 +38,7 @@ def test_forms_sent_back_with_their_errors_explain_each_field(person):
     staff.audit()
 
     sign_in(staff, "clerk")
-    page = staff.go("/inbox/payments?tracking_number=R-2026-00001")
+    page = staff.go(f"/inbox/payments?tracking_number={site.demo_request(1)}")
     expect(page.get_by_text("This request is not waiting for a payment")).to_be_visible()
     page = staff.go("/inbox/payments?tracking_number=R-1999-00001")
     expect(page.get_by_role("alert")).to_contain_text("There is no records request R-1999-00001")
@@ -57,7 +57,7 @@ def test_error_pages_and_administration_pages(person, site):
     sign_in(admin, "admin")
     page = admin.go("/admin/instances")
     expect(page.get_by_role("heading", name="Process instances", level=1)).to_be_visible()
-    page.get_by_role("link", name="R-2026-00001", exact=False).first.click()
+    page.get_by_role("link", name=site.demo_request(1), exact=False).click()
     expect(page.get_by_role("heading", name="Change status")).to_be_visible()
     admin.audit()
     page = admin.go(f"/admin/instances/{stopped.instance_id}")
