@@ -62,7 +62,7 @@ from engine.db import Database, sqlite_url_for  # noqa: E402
 from engine.migrate import upgrade  # noqa: E402
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance  # noqa: E402
 from engine.models_city import FeeAssessment, FeeCollection, FeeTransmittal  # noqa: E402
-from engine.services.business_calendar import CITY_TIME_ZONE, business_deadline  # noqa: E402
+from city.rules.business_calendar import CITY_TIME_ZONE, business_deadline  # noqa: E402
 from web import ENGINE_EXTENSION, create_app  # noqa: E402
 from web.admin.dashboard import Filters  # noqa: E402
 import test_records_request as scenario  # noqa: E402  (what a clerk, a custodian and a cashier do)

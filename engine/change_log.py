@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.models_city import CityDataChange
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 
 # The city data (engine.citydata), then what the web app logs here too: staff accounts' roles and status
 # (web.admin.account_changes) and the mail server set on the Settings page (web.admin.settings_mail).

@@ -35,9 +35,9 @@ from engine.db import Database
 from engine.errors import ClerkflowError
 from engine.models_city import (CashFloat, CityClosure, CityDataChange, CustodianDesignation, Exemption,
                                 FeeScheduleRow, LetterTemplate, Office)
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 from engine.citydata_defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
-from engine.services.fees import DEFAULT_FEE_SCHEDULE, FeeSchedule, schedule_in_force
+from city.rules.fees import DEFAULT_FEE_SCHEDULE, FeeSchedule, schedule_in_force
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OFFICE_HOURS = {day: ([["08:00", "17:00"]] if day not in ("sat", "sun") else []) for day in WEEKDAYS}

@@ -29,7 +29,7 @@ from engine.cli_output import Columns, emit, print_table
 from engine.ledger import fee_audit_report
 from engine.models_city import (CashFloat, CityClosure, CustodianDesignation, Exemption, FeeScheduleRow,
                                 LetterTemplate, Office)
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CENT = Decimal("0.01")

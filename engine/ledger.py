@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 
 from engine.citydata import DEFAULT_SCHEDULE_AMOUNTS, city_today
 from engine.models_city import CashFloat, FeeAssessment, FeeCollection, FeeScheduleRow, FeeTransmittal, Office
-from engine.services.registry import OperatorArgumentError, Parameter
+from city.rules.registry import OperatorArgumentError, Parameter
 
 ASSESSMENT = FeeAssessment.__table__
 COLLECTION = FeeCollection.__table__

@@ -1,6 +1,6 @@
 """Every operator a service task may name: the city's pure rules and the engine's host operators.
 
-Pure operators (`engine.services`) get the city settings; host operators (`engine.ledger`)
+Pure operators (`city.rules`) get the city settings; host operators (`engine.ledger`)
 get the step's database connection and the time, so what they record commits or rolls back
 with the step. Both declare their parameters the same way, so deploy checks them alike and
 the modeler lists them together.
@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from engine.services import OPERATORS
-from engine.services import registry
+from city.rules import OPERATORS
+from city.rules import registry
 
 
 def host_operators() -> dict[str, Any]:

@@ -20,7 +20,7 @@ workflow is ever restored:
 Weeks start on Monday and months on the 1st, in city time (Kansas, Central time); all bucketing is
 done here in Python, so the queries stay the same on SQLite and PostgreSQL (but for the JSON
 predicate the partial index needs word for word). Business days are K.S.A. 45-217 business days
-(`engine.services.business_calendar`) with the city's closure days.
+(`city.rules.business_calendar`) with the city's closure days.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from sqlalchemy.sql.expression import ColumnElement, FromClause
 from engine import clock
 from engine.models import COMPLETED_WHERE, REPORT_FACT_KEYS, REPORT_FACT_WHERE, AuditEvent, ProcessInstance
 from engine.models_city import FeeAssessment, FeeCollection, FeeTransmittal, Office
-from engine.services.business_calendar import CITY_TIME_ZONE, is_business_day
+from city.rules.business_calendar import CITY_TIME_ZONE, is_business_day
 
 RECORDS_REQUEST = "records_request"
 OPEN_STATUSES = ("active", "incident", "suspended")

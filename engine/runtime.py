@@ -2,7 +2,7 @@
 
 A failing script, expression or service task does not raise out of the engine: the task is
 left in ERROR with the data it saw, and `advance` reports it so the caller records an
-incident. Service tasks call the operators in `engine.services`, with the city settings
+incident. Service tasks call the operators in `city.rules`, with the city settings
 in force passed in.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import clock
 from engine.operators import call_host_operator, host_operators
 from engine.sandbox import RestrictedScriptEngine
-from engine.services import call_operator
+from city.rules import call_operator
 
 SettingsProvider = Callable[[], Mapping[str, Any]]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.citydata import OFFICE_HOURS
 from engine.citydata_defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
-from engine.services.fees import DEFAULT_FEE_SCHEDULE
+from city.rules.fees import DEFAULT_FEE_SCHEDULE
 
 
 def default_city_settings() -> dict[str, Any]:

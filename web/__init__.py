@@ -70,7 +70,7 @@ def process_engine() -> ProcessEngine:
 def work_roles(staff: StaffAccount) -> frozenset[str]:
     """The roles a person works under: their account's, plus `custodian:<office>` for every office
     whose register names them a designated record custodian today (003, Art. 6)."""
-    from engine.services.custodians import designated_roles
+    from city.rules.custodians import designated_roles
 
     register = process_engine().city_settings().get("custodian_register", {})
     return staff.role_set | frozenset(designated_roles(staff.username, register))

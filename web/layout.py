@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import Flask, g, redirect, request, url_for
 
 from engine import clock
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 from web.auth import staff_only
 from web.models import ADMINISTRATOR
 from web.navigation import links_for

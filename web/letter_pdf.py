@@ -1,7 +1,7 @@
 """A letter as PDF: what a requester prints or files, and what staff attach (issue 5, "Letters and mail").
 
 The letter is the `{letter, subject, text}` the process kept from the city's letter templates
-(engine/services/letters.py); this module only lays it out: the letterhead (city, office,
+(city/rules/letters.py); this module only lays it out: the letterhead (city, office,
 address), the date, the request's tracking number, the subject, the text paragraph by paragraph,
 and "Page n of m" at the foot of every page. It uses fpdf2 with its built-in Helvetica, so
 installing Clerkflow needs no system libraries and no font files. Those fonts know only

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from engine import change_log, citydata
 from engine.citydata import CityData, CityDataRefused
 from engine.models_city import CityDataChange, FeeScheduleRow, LetterTemplate, Office
-from engine.services.fees import FeeSchedule
+from city.rules.fees import FeeSchedule
 from scenario_data import FRIDAY_9AM
 
 ADMIN = "admin"

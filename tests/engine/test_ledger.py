@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from engine import change_log, citydata, ledger
 from engine.citydata import CityDataRefused
 from engine.models_city import CashFloat, FeeCollection, FeeTransmittal
-from engine.services.registry import OperatorArgumentError
+from city.rules.registry import OperatorArgumentError
 
 MONDAY_9AM = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)   # 09:00 in Kansas
 PAT = "Pat Doe"

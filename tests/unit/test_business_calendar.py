@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from engine.services import OperatorArgumentError
-from engine.services.business_calendar import CITY_TIME_ZONE, business_deadline, is_business_day
+from city.rules import OperatorArgumentError
+from city.rules.business_calendar import CITY_TIME_ZONE, business_deadline, is_business_day
 
 CENTRAL = CITY_TIME_ZONE
 

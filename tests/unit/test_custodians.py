@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from engine.services import OperatorArgumentError, OperatorError, call_operator
-from engine.services.business_calendar import CITY_TIME_ZONE
-from engine.services.custodians import designated_roles, earliest_available, is_open, route_request
+from city.rules import OperatorArgumentError, OperatorError, call_operator
+from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.custodians import designated_roles, earliest_available, is_open, route_request
 
 CENTRAL = CITY_TIME_ZONE
 WEEKDAYS_8_TO_5 = {

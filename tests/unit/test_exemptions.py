@@ -2,8 +2,8 @@
 
 import pytest
 
-from engine.services import OperatorArgumentError, OperatorError, call_operator
-from engine.services.exemptions import cite
+from city.rules import OperatorArgumentError, OperatorError, call_operator
+from city.rules.exemptions import cite
 
 CATALOGUE = {
     "personnel": {"citation": "K.S.A. 45-221(a)(4)", "summary": "personnel records of employees"},

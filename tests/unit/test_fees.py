@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from engine.services import OperatorArgumentError, OperatorError, call_operator
-from engine.services.fees import (
+from city.rules import OperatorArgumentError, OperatorError, call_operator
+from city.rules.fees import (
     DEFAULT_FEE_SCHEDULE,
     FeeEstimate,
     FeeSchedule,

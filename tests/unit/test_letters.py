@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from engine.services import OperatorArgumentError, OperatorError, call_operator
-from engine.services.business_calendar import CITY_TIME_ZONE
-from engine.services.letters import format_value, placeholders, render
+from city.rules import OperatorArgumentError, OperatorError, call_operator
+from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.letters import format_value, placeholders, render
 
 TEMPLATES = {
     "acknowledgement": {

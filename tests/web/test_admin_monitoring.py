@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 
 from conftest import DIAGRAMS, RECEIVED_AT
 from web.admin.views import MASK, mask_personal_data

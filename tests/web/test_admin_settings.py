@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from records_office import REQUEST, open_records_office
 
 from engine.change_log import list_changes
-from engine.services.business_calendar import business_deadline
+from city.rules.business_calendar import business_deadline
 from web.admin.settings_letters import EVERY_LETTER, LETTER_PLACEHOLDERS
 from web.models import StaffAccount, db
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from engine import clock
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAY = r"\d{4}-\d{2}-\d{2}"

@@ -1,5 +1,5 @@
 """Settings: the city's closure days (K.S.A. 45-217: days the city declares holidays are not business days)
-and the federal and Kansas holiday calendar the deadlines use (engine.services.business_calendar)."""
+and the federal and Kansas holiday calendar the deadlines use (city.rules.business_calendar)."""
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -14,7 +14,7 @@ from typing import Any
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 
 from engine import ClerkflowError
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 from web import process_engine, signed_in_staff
 from web.admin import bp
 from web.admin.instance_data import readable

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 
 PAGE_SIZE = 50
 DUE_CHOICES = (("overdue", "Overdue"), ("today", "Due today"), ("week", "This week"), ("", "All"))

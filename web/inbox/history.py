@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from engine import clock
-from engine.services.business_calendar import CITY_TIME_ZONE, is_business_day
+from city.rules.business_calendar import CITY_TIME_ZONE, is_business_day
 
 ACTIONS = {"start": "Started", "complete": "Completed", "claim": "Claimed", "unclaim": "Unclaimed",
            "send": "Sent", "incident": "Incident", "retry": "Retried", "timer": "Timer fired",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, make_response
 
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 from web import process_engine, visible_task
 from web.auth import staff_only
 from web.inbox import bp

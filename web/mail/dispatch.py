@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, HumanTask, TaskStatus
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 from web.mail import messages
 from web.mail.outbox import already_queued, letter_key, queue
 from web.mail.settings import MailSettings

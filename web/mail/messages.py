@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 
 NO_REPLY = ("Please do not reply to this e-mail. For help with your request, call or visit the City Clerk's "
             "office and give your tracking number.")

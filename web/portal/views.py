@@ -20,7 +20,7 @@ from sqlalchemy import select
 from engine import FormInvalid, clock
 from engine.forms import form_validator, validate_submission
 from engine.queries import latest_version
-from engine.services.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE
 from web import process_engine
 from web.auth import public
 from web.inbox.forms import coerce_submission, fields_of

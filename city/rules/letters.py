@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from engine.services.business_calendar import CITY_TIME_ZONE
-from engine.services.registry import OperatorArgumentError, OperatorError, Parameter, operator
+from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.registry import OperatorArgumentError, OperatorError, Parameter, operator
 
 CENT = Decimal("0.01")
 

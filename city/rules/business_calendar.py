@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from engine.services.registry import OperatorArgumentError, Parameter, operator
+from city.rules.registry import OperatorArgumentError, Parameter, operator
 
 # Kansas (outside its four western Mountain-time counties) keeps Central time.
 CITY_TIME_ZONE = ZoneInfo("America/Chicago")

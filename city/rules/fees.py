@@ -5,7 +5,7 @@ passes in, so an old request is always explained by the schedule in force when i
 estimated. Amounts are `Decimal`, rounded to the cent half up.
 
 The operators that BPMN service tasks call (`fees.fee_estimate`, `fees.invoice`, ...) are in
-`engine.services.fee_operators`.
+`city.rules.fee_operators`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from engine.services.registry import OperatorArgumentError
+from city.rules.registry import OperatorArgumentError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

@@ -2,7 +2,7 @@
 
 The engine passes every schedule the city has kept as the "fee_schedules" setting; each adapter
 here picks the one in force on the day the fee is assessed (`assessed_on`) and calls the rule in
-`engine.services.fees` with it, so the rules keep the plain name `schedule`.
+`city.rules.fees` with it, so the rules keep the plain name `schedule`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
-from engine.services.fees import (
+from city.rules.fees import (
     FeeEstimate,
     FeeSchedule,
     copy_fee,
@@ -21,7 +21,7 @@ from engine.services.fees import (
     schedule_in_force,
     settle_prepayment,
 )
-from engine.services.registry import OperatorArgumentError, OperatorError, Parameter, operator
+from city.rules.registry import OperatorArgumentError, OperatorError, Parameter, operator
 
 _SCHEDULES = ("fee_schedules",)
 

@@ -6,8 +6,8 @@ Fees and prepayment (`fees`), custodians and office hours (`custodians`), denial
 Importing this package registers every operator module in `OPERATORS`.
 """
 
-from engine.services import business_calendar, custodians, exemptions, fee_operators, letters  # noqa: F401  (registers them)
-from engine.services.registry import (
+from city.rules import business_calendar, custodians, exemptions, fee_operators, letters  # noqa: F401  (registers them)
+from city.rules.registry import (
     OPERATORS,
     Operator,
     OperatorArgumentError,

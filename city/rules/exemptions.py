@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from engine.services.registry import OperatorArgumentError, OperatorError, Parameter, operator
+from city.rules.registry import OperatorArgumentError, OperatorError, Parameter, operator
 
 def cite(codes: list[str], catalogue: Mapping[str, Mapping[str, str]]) -> dict[str, object]:
     """The citations for the denial grounds `codes`, and the text stating them, one line per ground.

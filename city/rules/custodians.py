@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import date, datetime, time, timedelta
 
-from engine.services.business_calendar import CITY_TIME_ZONE, is_holiday
-from engine.services.registry import OperatorArgumentError, OperatorError, Parameter, operator
+from city.rules.business_calendar import CITY_TIME_ZONE, is_holiday
+from city.rules.registry import OperatorArgumentError, OperatorError, Parameter, operator
 
 CITY_CLERK = "city_clerk"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
