@@ -1,4 +1,4 @@
-"""Dashboard latency at scale: `engine.reports` and /admin/dashboard over three years of records requests.
+"""Dashboard latency at scale: `city.reports` and /admin/dashboard over three years of records requests.
 
 The database is a fresh, migrated SQLite file (or `--database-url`, an empty migrated PostgreSQL)
 with the city data seeded and processes/records_request.bpmn deployed. A handful of requests are
@@ -15,10 +15,10 @@ open, at the step the template was at then). Fee transmittals are written per of
 them.
 
 Then each dashboard shape (the default 12 weeks, the last full quarter, the last 365 days, and those
-365 days for the police alone) is timed `--runs` times after a warm-up: what the page computes in `engine.reports`
+365 days for the police alone) is timed `--runs` times after a warm-up: what the page computes in `city.reports`
 (request_facts, the weekly, response time and overdue tables, fees_per_month), then the whole page
 through the Flask test client (plus one CSV download). For the 12 weeks and the year the same figures
-are also computed with engine/reports.py as it was first written (`--baseline`, read from git), in
+are also computed with city/reports.py as it was first written (`--baseline`, read from git), in
 the same process on the same data: the script prints how many times faster the current code is, and
 whether every table came out the same. Median and p95 in milliseconds; no timed assertions: the
 figures go to docs/dashboards.md.
@@ -55,13 +55,14 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench._scale_data import BatchedRows, first_free_id  # noqa: E402
 from bench.inbox_scale import line, loadavg, timed  # noqa: E402
-from engine import clock, reports  # noqa: E402
+from engine import clock  # noqa: E402
+from city import reports  # noqa: E402
 from engine.api import ProcessEngine  # noqa: E402
-from engine.citydata import CityData, seed_defaults  # noqa: E402
+from city.citydata import CityData, seed_defaults  # noqa: E402
 from engine.db import Database, sqlite_url_for  # noqa: E402
 from engine.migrate import upgrade  # noqa: E402
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance  # noqa: E402
-from engine.models_city import FeeAssessment, FeeCollection, FeeTransmittal  # noqa: E402
+from city.models import FeeAssessment, FeeCollection, FeeTransmittal  # noqa: E402
 from city.rules.business_calendar import CITY_TIME_ZONE, business_deadline  # noqa: E402
 from web import ENGINE_EXTENSION, create_app  # noqa: E402
 from web.admin.dashboard import Filters  # noqa: E402
@@ -326,7 +327,7 @@ def shapes(now: datetime) -> dict[str, Filters]:
 
 
 def figures(module, connection, filters: Filters, now: datetime) -> tuple[int, list]:
-    """What the page computes for its tables, engine only (`module` is engine.reports or the baseline's);
+    """What the page computes for its tables, engine only (`module` is city.reports or the baseline's);
     returns the requests read and the tables as plain tuples."""
     since, until = filters.weekly_range(now)
     facts = module.request_facts(connection, since=since, office_key=filters.office_key)
@@ -337,15 +338,15 @@ def figures(module, connection, filters: Filters, now: datetime) -> tuple[int, l
 
 
 def baseline_reports(revision: str):
-    """engine/reports.py as it was at `revision`, loaded as a module (None when git cannot show it)."""
+    """city/reports.py as it was at `revision`, loaded as a module (None when git cannot show it)."""
     try:
-        source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:engine/reports.py"], check=True,
+        source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:city/reports.py"], check=True,
                                 capture_output=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
     module = types.ModuleType("baseline_reports")
     sys.modules[module.__name__] = module   # dataclasses look their module up
-    exec(compile(source, f"{revision}:engine/reports.py", "exec"), module.__dict__)
+    exec(compile(source, f"{revision}:city/reports.py", "exec"), module.__dict__)
     return module
 
 
@@ -367,7 +368,7 @@ def signed_in_client(app):
 
 
 def measure_reports(connection, now: datetime, args) -> None:
-    print(f"\n  engine.reports (request_facts, the weekly, response and overdue tables, fees_per_month), "
+    print(f"\n  city.reports (request_facts, the weekly, response and overdue tables, fees_per_month), "
           f"{args.runs} runs after a warm-up:")
     for label, filters in shapes(now).items():
         call = partial(figures, reports, connection, filters, now)
@@ -375,7 +376,7 @@ def measure_reports(connection, now: datetime, args) -> None:
     baseline = baseline_reports(args.baseline) if args.baseline_runs else None
     if baseline is None:
         return
-    print(f"  the same with engine/reports.py as of {args.baseline[:7]} (it read every audit event), "
+    print(f"  the same with city/reports.py as of {args.baseline[:7]} (it read every audit event), "
           f"runs: {args.baseline_runs} each, same process and data:")
     for label in (DEFAULT, YEAR):
         before, after = (partial(figures, module, connection, shapes(now)[label], now) for module in (baseline, reports))
@@ -404,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261124, help="random seed for the data")
     parser.add_argument("--quick", action="store_true", help="a smaller run: 20,000 requests, 5 runs")
     parser.add_argument("--database-url", default=None, help="an empty, migrated PostgreSQL, say (default: SQLite)")
-    parser.add_argument("--baseline", default=BASELINE, help="git revision of engine/reports.py to compare with")
+    parser.add_argument("--baseline", default=BASELINE, help="git revision of city/reports.py to compare with")
     parser.add_argument("--baseline-runs", type=int, default=3, help="timed runs of the baseline (0: none)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -413,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="clerkflow-dashboard-") as folder:
         url = args.database_url or sqlite_url_for(Path(folder) / "dashboard.db")
         backend = url.split(":")[0].split("+")[0]
-        print(f"Clerkflow dashboards at scale: engine.reports and /admin/dashboard on {backend}")
+        print(f"Clerkflow dashboards at scale: city.reports and /admin/dashboard on {backend}")
         print(f"  python {platform.python_version()} on {platform.machine()}, nproc {os.cpu_count()}, "
               f"SQLite {sqlite3.sqlite_version}; load average at start: {loadavg()}")
         upgrade(url)

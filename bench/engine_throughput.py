@@ -61,7 +61,7 @@ from engine.db import Database, sqlite_url_for  # noqa: E402
 from engine.migrate import upgrade  # noqa: E402
 from engine.runtime import make_script_engine  # noqa: E402
 from city.rules import call_operator  # noqa: E402
-from engine.settings import default_city_settings  # noqa: E402
+from city.default_settings import default_city_settings  # noqa: E402
 from engine.state import state_from_json, state_to_json  # noqa: E402
 from engine.transaction import Transaction  # noqa: E402
 

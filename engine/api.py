@@ -30,7 +30,7 @@ from engine.models import IncidentStatus, InstanceStatus, ProcessVersion, TaskSt
 from engine.parsing import ParsedProcess, parse_process
 from engine.records import EMPTY, FINISHED, INCIDENT, InstanceRecord, Snapshot
 from engine.runtime import TaskFailure, advance, find_task, make_script_engine, retry_failed_task
-from engine.citydata import CityData
+from city.citydata import CityData
 from engine.state import DEFAULT_WARM_CACHE_SIZE, WarmWorkflows, spec_to_json, state_from_json, state_to_json
 from engine.tracking import next_tracking_number
 from engine.transaction import Transaction

@@ -417,7 +417,7 @@ def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = N
         sub.add_argument("--reason", default="", help="recorded in the audit trail")
 
     command("scheduler", scheduler, "run the timer scheduler until Ctrl-C or SIGTERM")
-    from engine.cli_city import add_city_commands   # here, not at the top: engine.cli_city imports engine.cli
+    from city.cli import add_city_commands   # here, not at the top: city.cli imports engine.cli
     add_city_commands(commands, as_json, acting)
     if extend is not None:
         extend(commands)

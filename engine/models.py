@@ -66,7 +66,7 @@ class ProcessInstance(Base):
         Index("ix_process_instance_next_due", "next_due_at"),
         Index("ix_process_instance_version_status", "process_version_id", "status"),
         Index("ix_process_instance_version_updated", "process_version_id", "updated_at", "id"),
-        # The dashboards (engine.reports): one process's instances open or ended since a day, from the index alone.
+        # The dashboards (city.reports): one process's instances open or ended since a day, from the index alone.
         Index("ix_process_instance_process_ended", "process_key", "ended_at"),
         # "Tracking number or title contains" (queries.instance_search): pg_trgm GIN on PostgreSQL, a
         # b-tree on SQLite (and on a PostgreSQL without pg_trgm): migration 0013. Neither column changes
@@ -169,7 +169,7 @@ class Incident(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(100))
 
 
-# The dashboards (engine.reports) read, of each records request's audit trail, only the events whose
+# The dashboards (city.reports) read, of each records request's audit trail, only the events whose
 # changes carry one of these values, and the time of its first completed task: two partial indexes, so
 # the letters and forms in the other events are never read. The queries repeat these predicates word
 # for word (a partial index is used only then), as does migration 0014; each is one term in brackets,
@@ -229,6 +229,3 @@ class SchedulerLease(Base):
 @event.listens_for(AuditEvent, "before_update")
 def _audit_is_append_only(_mapper, _connection, target):
     raise RuntimeError("audit events are append-only")
-
-
-import engine.models_city  # noqa: E402,F401  (the city's data and ledgers: same metadata, same migrations)

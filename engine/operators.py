@@ -1,6 +1,6 @@
 """Every operator a service task may name: the city's pure rules and the engine's host operators.
 
-Pure operators (`city.rules`) get the city settings; host operators (`engine.ledger`)
+Pure operators (`city.rules`) get the city settings; host operators (`city.ledger`)
 get the step's database connection and the time, so what they record commits or rolls back
 with the step. Both declare their parameters the same way, so deploy checks them alike and
 the modeler lists them together.
@@ -15,7 +15,7 @@ from city.rules import registry
 
 
 def host_operators() -> dict[str, Any]:
-    from engine.ledger import HOST_OPERATORS   # imported late: the ledger needs the models, services must not
+    from city.ledger import HOST_OPERATORS   # imported late: the ledger needs the models, services must not
     return HOST_OPERATORS
 
 

@@ -19,10 +19,11 @@ from sqlalchemy.engine import make_url
 
 from engine import Database, ProcessEngine
 from engine.db import Base
-from engine.citydata import seed_defaults
+from city.citydata import seed_defaults
 from engine.migrate import upgrade
 from engine.state import DEFAULT_WARM_CACHE_SIZE
-import web.models  # noqa: F401  (its tables are emptied between tests too)
+import city.models  # noqa: F401  (the city's tables and the web app's are emptied between tests too)
+import web.models  # noqa: F401
 
 from scenario_data import DIAGRAMS, FORMS, FRIDAY_9AM
 

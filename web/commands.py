@@ -22,7 +22,7 @@ from pathlib import Path
 
 from engine import clock
 from engine import cli
-from engine.citydata import seed_defaults
+from city.citydata import seed_defaults
 from engine.migrate import upgrade
 
 MAIL_EVERY_SECONDS = 30

@@ -2,7 +2,7 @@
 
 A denied requester may ask for a written statement of the grounds, citing the specific
 provision of law. The catalogue of grounds is a city setting ("exemptions", kept as city
-data in engine/citydata.py): {code: {"citation": "K.S.A. 45-221(a)(4)", "summary": "..."}}.
+data in city/citydata.py): {code: {"citation": "K.S.A. 45-221(a)(4)", "summary": "..."}}.
 A code the catalogue does not hold is refused, so no denial goes out citing nothing.
 """
 

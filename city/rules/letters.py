@@ -1,4 +1,4 @@
-"""Letters to requesters from templates the city keeps (the "letter_templates" setting, engine/citydata.py).
+"""Letters to requesters from templates the city keeps (the "letter_templates" setting, city/citydata.py).
 
 A template is text with {name} placeholders, filled from the values a diagram passes. Only
 plain names are allowed: "{amount}" works, "{amount.real}", "{items[0]}", "{0}", "{x!r}"

@@ -2,6 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import city.models  # noqa: F401  (the city's data and ledgers: same metadata, same migrations)
 import engine.models  # noqa: F401  (registers the engine's tables)
 from engine.db import Base
 from engine.migrate import include_object

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from engine import change_log, citydata
-from engine.change_log import search_changes
+from city import change_log, citydata
+from city.change_log import search_changes
 
 # 2026-11-20 23:30 in the city is already 2026-11-21 in UTC: the day filter goes by the city's day.
 FRIDAY_LATE = datetime(2026, 11, 21, 5, 30, tzinfo=UTC)

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from engine import change_log, citydata
-from engine.citydata import CityData, CityDataRefused
-from engine.models_city import CityDataChange, FeeScheduleRow, LetterTemplate, Office
+from city import change_log, citydata
+from city.citydata import CityData, CityDataRefused
+from city.models import CityDataChange, FeeScheduleRow, LetterTemplate, Office
 from city.rules.fees import FeeSchedule
 from scenario_data import FRIDAY_9AM
 

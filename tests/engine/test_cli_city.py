@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from engine import ledger
-from engine.change_log import list_changes
-from engine.citydata import seed_defaults
+from city import ledger
+from city.change_log import list_changes
+from city.citydata import seed_defaults
 from engine.cli import EXIT_REFUSED, main
 
 FRIDAY_9AM = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)   # 09:00 in Kansas

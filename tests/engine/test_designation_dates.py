@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 import test_city_data
-from engine import change_log, citydata
-from engine.citydata import CityDataRefused, DatesRefused, designation_dates_refusal
+from city import change_log, citydata
+from city.citydata import CityDataRefused, DatesRefused, designation_dates_refusal
 from test_city_data import change
 
 seeded = test_city_data.seeded   # the city's defaults seeded on Friday 20 November 2026, 09:00

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from engine import DiagramSource, NotAllowed
-from engine.ledger import office_balances
-from engine.models_city import FeeCollection, FeeTransmittal
+from city.ledger import office_balances
+from city.models import FeeCollection, FeeTransmittal
 from scenario_data import WARM_AND_RESTORED
 from support import assert_derived_rows_match_state
 

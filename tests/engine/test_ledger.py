@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine import change_log, citydata, ledger
-from engine.citydata import CityDataRefused
-from engine.models_city import CashFloat, FeeCollection, FeeTransmittal
+from city import change_log, citydata, ledger
+from city.citydata import CityDataRefused
+from city.models import CashFloat, FeeCollection, FeeTransmittal
 from city.rules.registry import OperatorArgumentError
 
 MONDAY_9AM = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)   # 09:00 in Kansas

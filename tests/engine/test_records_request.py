@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine import FormInvalid, ProcessEngine
-from engine.citydata import CityData, add_closure, add_fee_schedule, seed_defaults
+from city.citydata import CityData, add_closure, add_fee_schedule, seed_defaults
 from engine.errors import NotAllowed
-from engine.ledger import fee_audit_report, office_balance
+from city.ledger import fee_audit_report, office_balance
 from scenario_data import REPO, WARM_AND_RESTORED
 
 pytestmark = WARM_AND_RESTORED

@@ -1,4 +1,4 @@
-"""engine.reports: the dashboard figures, from requests driven through processes/records_request.bpmn.
+"""city.reports: the dashboard figures, from requests driven through processes/records_request.bpmn.
 
 Time is moved with time-machine. Monday 2 March 2026, 10:00 in Kansas: a request received then is
 due by the end of Thursday 5 March (three business days, K.S.A. 45-218(d)).
@@ -11,11 +11,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, select
 
-from engine.citydata import add_closure
-from engine.ledger import fee_audit_report, record_assessment, record_collection, record_transmittal
-from engine.models_city import FeeTransmittal
+from city.citydata import add_closure
+from city.ledger import fee_audit_report, record_assessment, record_collection, record_transmittal
+from city.models import FeeTransmittal
 from engine.records import audit
-from engine.reports import (RequestFacts, business_days_between, city_midnight, fees_per_month, months_in,
+from city.reports import (RequestFacts, business_days_between, city_midnight, fees_per_month, months_in,
                             overdue_now, request_facts, requests_per_week, response_times)
 import test_records_request as scenario
 from test_records_request import (END_OF_THURSDAY, MONDAY_10AM, complete, decide, estimate, file_request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from engine.citydata import seed_defaults
+from city.citydata import seed_defaults
 
 REPO = Path(__file__).parents[2]
 REQUEST = {"requester_name": "Pat Doe", "requester_address": "12 Elm Street, Springfield KS 66000",

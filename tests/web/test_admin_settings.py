@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from records_office import REQUEST, open_records_office
 
-from engine.change_log import list_changes
+from city.change_log import list_changes
 from city.rules.business_calendar import business_deadline
 from web.admin.settings_letters import EVERY_LETTER, LETTER_PLACEHOLDERS
 from web.models import StaffAccount, db

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 import test_admin_settings as settings_pages
-from engine.citydata import list_cash_floats
+from city.citydata import list_cash_floats
 from test_admin_settings import changes, text_of, words_of
 
 # The Settings pages' fixtures: the seeded city on a Monday morning, an administrator signed in, a POST with a token.

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 import test_admin_settings as settings_pages
-from engine.citydata import list_designations
+from city.citydata import list_designations
 from test_admin_settings import TODAY, changes, text_of, words_of
 
 # The Settings pages' fixtures: the seeded city on a Monday morning, an administrator signed in, a POST with a token.

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.citydata import set_office
+from city.citydata import set_office
 from records_office import REQUEST
 from web.admin.dashboard import csv_safe
 

@@ -134,7 +134,7 @@ def test_missing_task_is_a_404_page_or_json(login_as, client):
 
 def test_designated_record_custodian_sees_the_offices_requests(app, client, login_as, process_engine):
     """003, Art. 6: an official custodian may designate record custodians; they work the office's requests."""
-    from engine.citydata import designate_custodian, seed_defaults
+    from city.citydata import designate_custodian, seed_defaults
     from scenario_data import DIAGRAMS, FORMS
     with process_engine.database.write() as session:
         seed_defaults(session)

@@ -25,7 +25,7 @@ def choices(page: str) -> list[str]:
 @pytest.fixture
 def police_task(process_engine):
     """A request routed to the police department's custodian; "pat" is designated its record custodian."""
-    from engine.citydata import designate_custodian, seed_defaults
+    from city.citydata import designate_custodian, seed_defaults
     with process_engine.database.write() as session:
         seed_defaults(session)
         designate_custodian(session, "police", "pat", designated_by="admin")

@@ -20,7 +20,7 @@ def requests_listed(page: str) -> list[str]:
 
 @pytest.fixture
 def routed_tasks(process_engine):
-    from engine.citydata import seed_defaults
+    from city.citydata import seed_defaults
     with process_engine.database.write() as session:
         seed_defaults(session)
     process_engine.city_settings.invalidate()

@@ -367,7 +367,7 @@ def test_custodian_is_mailed_at_once_of_a_new_task_in_their_lane_only(client, po
 
 def test_designated_custodian_hears_of_their_offices_tasks(client, portal, mailbox, send_mail, file_request,
                                                           staff_with_mail):
-    from engine.citydata import designate_custodian
+    from city.citydata import designate_custodian
     clerk = staff_with_mail("jo", "clerk")
     with portal.database.write() as session:
         designate_custodian(session, "fire", "jo", designated_by="admin")

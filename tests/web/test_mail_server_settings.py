@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 import test_admin_settings as settings_pages
 import test_mail as mail_tests
-from engine.models_city import CityDataChange
+from city.models import CityDataChange
 from test_admin_settings import text_of, words_of
 from web.mail import run_mail
 from web.mail.outbox import queue

@@ -158,7 +158,7 @@ def test_payment_roles_find_the_page_in_the_navigation(client, login_as, roles):
 
 
 def test_a_custodian_designated_in_the_register_finds_the_page_in_the_navigation(client, login_as, city):
-    from engine.citydata import designate_custodian
+    from city.citydata import designate_custodian
     login_as("analyst", username="jo")
     assert "Record a payment" not in client.get("/inbox").get_data(as_text=True)
     with city.database.write() as session:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.citydata import add_fee_schedule, city_today
+from city.citydata import add_fee_schedule, city_today
 from records_office import REQUEST, STATUS_LINK, TRACKING
 
 

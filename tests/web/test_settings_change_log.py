@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 import test_admin_settings as settings_pages
-from engine.citydata import add_closure, issue_cash_float, set_exemption
+from city.citydata import add_closure, issue_cash_float, set_exemption
 from test_admin_settings import MONDAY_9AM, text_of, words_of
 
 # The Settings pages' fixtures: the seeded city on a Monday morning, an administrator signed in, a POST with a token.

@@ -1,14 +1,14 @@
 """Staff accounts in the settings change log: who created an account, changed its roles, name or e-mail
 address, set a new password, deactivated or reactivated it, and when. The row goes into the same
 `city_data_change` table as the city's settings (kind "staff_account", the username as subject), in
-the same transaction as the change itself (`engine.change_log.record_change`). A password is never recorded, only that it was set.
+the same transaction as the change itself (`city.change_log.record_change`). A password is never recorded, only that it was set.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from engine import clock
-from engine.change_log import record_change
+from city.change_log import record_change
 from web import signed_in_staff
 from web.models import StaffAccount, db
 

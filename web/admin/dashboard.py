@@ -1,6 +1,6 @@
 """Dashboards: requests received and closed, time to first action, the statutory 3 days, overdue, fees by office; charts and CSV.
 
-The figures are `engine.reports` (see docs/dashboards.md for what each one means). Each table is
+The figures are `city.reports` (see docs/dashboards.md for what each one means). Each table is
 shown as an HTML table, drawn as a chart by /static/dashboard.js (chart.js) from the same
 figures, and downloadable as CSV with the same filters.
 """
@@ -15,7 +15,8 @@ from typing import Any
 
 from flask import Response, abort, render_template, request, url_for
 
-from engine import clock, reports
+from engine import clock
+from city import reports
 from web import process_engine, signed_in_staff
 from web.admin import bp
 from web.auth import role_required

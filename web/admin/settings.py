@@ -5,7 +5,7 @@
 `settings_offices` (offices, hours, the register of designated custodians), `settings_letters`
 (letter templates, exemptions), `settings_cash` (the offices' cash floats), `settings_mail` (the mail server,
 set on the page or in the environment; the outbox) and `settings_changes` (the whole change log, filtered and paged).
-Every change goes through a change function of `engine.citydata`, so it is recorded in
+Every change goes through a change function of `city.citydata`, so it is recorded in
 `city_data_change` with who and when, and the engine's city settings are read again at once.
 A refused change (`CityDataRefused`) is shown beside its field with what was typed kept.
 """
@@ -19,8 +19,8 @@ from typing import Any
 
 from flask import abort, render_template
 
-from engine.change_log import list_changes
-from engine.citydata import MONEY_MAX, CityDataRefused
+from city.change_log import list_changes
+from city.citydata import MONEY_MAX, CityDataRefused
 from web import process_engine, signed_in_staff
 from web.admin import bp
 from web.auth import role_required
@@ -42,7 +42,7 @@ LATEST_CHANGES = 10     # on the index; the change log page has them all
 
 
 def read_city(reader: Callable[..., Any], *args: Any, **keywords: Any) -> Any:
-    """Call a reader of `engine.citydata` (`list_*`, ...) in a read-only session; the rows come back detached."""
+    """Call a reader of `city.citydata` (`list_*`, ...) in a read-only session; the rows come back detached."""
     with process_engine().database.read() as session:
         rows = reader(session, *args, **keywords)
         session.expunge_all()       # loaded as they are: the session's closing rollback must not expire them

@@ -1,6 +1,6 @@
 """Settings: the cash floats. "The city clerk is hereby authorized to provide the clerk's office, and the office of
 each record custodian, with sufficient cash to enable the making of change for record fee purposes" (003, Art. 6):
-a float is not fee money and is never transmitted (engine.citydata.issue_cash_float, return_cash_float).
+a float is not fee money and is never transmitted (city.citydata.issue_cash_float, return_cash_float).
 
 The article gives the floats to the City Clerk, so the city_clerk role may issue and take back floats here as
 well as administrators; every other page of Settings stays the administrators'.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from engine.citydata import issue_cash_float, list_cash_floats, list_offices, return_cash_float
+from city.citydata import issue_cash_float, list_cash_floats, list_offices, return_cash_float
 from web import signed_in_staff
 from web.admin import bp
 from web.admin.settings import actor, change_city, parse_money, read_city

@@ -1,7 +1,7 @@
 """Settings: the change log of the city data (`city_data_change`, docs/city-data.md "How changes are kept").
 
 Every change an administrator (or the City Clerk, for cash floats) makes is recorded by the change
-functions of `engine.citydata` with who, when and the values before and after. This page pages
+functions of `city.citydata` with who, when and the values before and after. This page pages
 through them newest first, filtered by kind, by who and by the day made (city time), says each
 change in words, and downloads the same selection as CSV.
 """
@@ -15,9 +15,9 @@ from typing import Any
 
 from flask import Response, render_template, request
 
-from engine.change_log import CHANGE_KINDS, change_actors, effective_date_of, search_changes
-from engine.citydata import list_offices
-from engine.models_city import CityDataChange
+from city.change_log import CHANGE_KINDS, change_actors, effective_date_of, search_changes
+from city.citydata import list_offices
+from city.models import CityDataChange
 from web.admin import bp
 from web.admin.dashboard import csv_safe
 from web.admin.settings import parse_day, read_city

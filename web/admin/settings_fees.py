@@ -1,11 +1,11 @@
 """Settings: fee schedules (Art. 6 fees "set by resolution"). A schedule is never edited: a new version takes
-effect on its own date (today or later), and one not yet in force can be withdrawn (engine.citydata)."""
+effect on its own date (today or later), and one not yet in force can be withdrawn (city.citydata)."""
 from __future__ import annotations
 
 
 from flask import flash, redirect, render_template, request, url_for
 
-from engine.citydata import (SCHEDULE_AMOUNTS, add_fee_schedule, city_today, list_fee_schedules,
+from city.citydata import (SCHEDULE_AMOUNTS, add_fee_schedule, city_today, list_fee_schedules,
                              withdraw_fee_schedule)
 from web.admin import bp
 from web.admin.settings import actor, change_city, day_in_path, parse_day, read_city

@@ -1,12 +1,12 @@
 """Settings: the letters sent to requesters (subject and body with {placeholders}, previewed with sample request
-data) and the exemption catalogue a denial cites (K.S.A. 45-221(a), 45-218(e); engine.citydata)."""
+data) and the exemption catalogue a denial cites (K.S.A. 45-221(a), 45-218(e); city.citydata)."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from engine.citydata import (CityDataRefused, list_exemptions, list_letter_templates, set_exemption,
+from city.citydata import (CityDataRefused, list_exemptions, list_letter_templates, set_exemption,
                              set_letter_template, template_placeholders)
 from city.rules.letters import render
 from web.admin import bp

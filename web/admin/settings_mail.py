@@ -19,7 +19,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from sqlalchemy.exc import IntegrityError
 
 from engine import Conflict, clock
-from engine.change_log import record_change
+from city.change_log import record_change
 from web import signed_in_staff
 from web.admin import bp
 from web.admin.settings import actor
@@ -33,7 +33,7 @@ from web.models_mail import MAIL_SERVER_ROW, MailServer
 
 log = logging.getLogger("clerkflow.mail")
 
-MAIL_SERVER = "mail_server"          # the change log's kind (engine.change_log.CHANGE_KINDS)
+MAIL_SERVER = "mail_server"          # the change log's kind (city.change_log.CHANGE_KINDS)
 SERVER_FIELDS = ("host", "port", "security", "username", "sender", "public_base_url")
 SECURITY_LABELS = {"starttls": "STARTTLS: plain connection made secure (usually port 587)",
                    "ssl": "SSL/TLS from the start (usually port 465)",

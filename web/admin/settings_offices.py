@@ -1,8 +1,8 @@
 """Settings: offices (name, official custodian, office hours in city time, active) and the City Clerk's register
-of designated record custodians (003, Art. 6; engine.citydata.set_office, designate_custodian, end_designation).
+of designated record custodians (003, Art. 6; city.citydata.set_office, designate_custodian, end_designation).
 
 A designation is entered from today or later; a first day in the past only when the administrator says it records
-a designation made earlier (engine.citydata.designation_dates_refusal has the whole rule)."""
+a designation made earlier (city.citydata.designation_dates_refusal has the whole rule)."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,7 @@ import re
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from engine.citydata import (WEEKDAYS, CityDataRefused, check_hours, city_today, designate_custodian,
+from city.citydata import (WEEKDAYS, CityDataRefused, check_hours, city_today, designate_custodian,
                              designation_dates_refusal, end_designation, list_designations, list_offices,
                              register_opened, set_office)
 from web.admin import bp

@@ -1,6 +1,6 @@
 """dashboards: read only the requests in range and, of their audit trails, the events carrying a fact
 
-For engine.reports.request_facts. On process_instance, (process_key, ended_at): the requests open or
+For city.reports.request_facts. On process_instance, (process_key, ended_at): the requests open or
 ended since a day are found in the index, without reading every request's row. On audit_event, two
 partial indexes: the completed tasks by time (a request's first step), and the events whose changes
 carry received_at, response_due_at, custodian_role, office_key or deadline_watch (a few per request:

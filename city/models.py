@@ -1,13 +1,13 @@
 """City data and the fee ledgers: 003, Art. 6 (custodians, office hours, fees, fee transmittal).
 
 City data (offices and hours, designated custodians, fee schedules, the exemption catalogue,
-closure days, letter templates) is what administrators edit; `engine.citydata` reads and
+closure days, letter templates) is what administrators edit; `city.citydata` reads and
 changes it and writes every change to `city_data_change` with who and when. A fee schedule
 is never edited: a new row with its own effective date supersedes it, so an old estimate is
 still explained by the schedule then in force.
 
 The ledgers (`fee_assessment`, `fee_collection`, `fee_transmittal`) are written by the
-`ledger.*` host operators (`engine.ledger`) inside the step's transaction. Money is
+`ledger.*` host operators (`city.ledger`) inside the step's transaction. Money is
 `Numeric(10, 2)` and reads back as `Decimal`. The cash float the City Clerk gives each office
 for making change (`cash_float`) is city data, not fee money: no ledger sums it.
 """

@@ -4,7 +4,7 @@
 register), fee schedules (amounts "set by resolution"), closure days (K.S.A. 45-217), the
 exemption catalogue (K.S.A. 45-221(a), 45-218(e)), the letters sent to requesters, and the
 cash float the City Clerk gives each office for making change (not fee money: never transmitted).
-Every change is written to the change log (`engine.change_log`) with who, when, before and after. A fee
+Every change is written to the change log (`city.change_log`) with who, when, before and after. A fee
 schedule is never edited: a new one takes effect on its own date, so an estimate made
 earlier is still explained by the schedule that was in force then.
 
@@ -30,13 +30,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.change_log import record_change
+from city.change_log import record_change
 from engine.db import Database
 from engine.errors import ClerkflowError
-from engine.models_city import (CashFloat, CityClosure, CityDataChange, CustodianDesignation, Exemption,
+from city.models import (CashFloat, CityClosure, CityDataChange, CustodianDesignation, Exemption,
                                 FeeScheduleRow, LetterTemplate, Office)
 from city.rules.business_calendar import CITY_TIME_ZONE
-from engine.citydata_defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
+from city.defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
 from city.rules.fees import DEFAULT_FEE_SCHEDULE, FeeSchedule, schedule_in_force
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

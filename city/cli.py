@@ -2,10 +2,10 @@
 
 The city data (offices and hours, the register of designated custodians, fee schedules, closure
 days, the exemption catalogue, letter templates, the offices' cash floats) is read and changed
-through `engine.citydata`;
+through `city.citydata`;
 each change is one transaction (`console.engine.database.write()`), recorded in
 `city_data_change` with the acting user (`--actor`, `$CLERKFLOW_ACTOR`, the OS user name).
-`fees report` prints `engine.ledger.fee_audit_report` for a period of city days, with totals.
+`fees report` prints `city.ledger.fee_audit_report` for a period of city days, with totals.
 
 Dates are ISO (YYYY-MM-DD) city days and amounts are decimal text ("0.30"); a value that cannot
 be used is refused with a message naming the option (exit status 2, like every refusal).
@@ -23,11 +23,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import citydata
+from city import citydata
 from engine.cli import Console, OptionInvalid, actor_of, json_object
 from engine.cli_output import Columns, emit, print_table
-from engine.ledger import fee_audit_report
-from engine.models_city import (CashFloat, CityClosure, CustodianDesignation, Exemption, FeeScheduleRow,
+from city.ledger import fee_audit_report
+from city.models import (CashFloat, CityClosure, CustodianDesignation, Exemption, FeeScheduleRow,
                                 LetterTemplate, Office)
 from city.rules.business_calendar import CITY_TIME_ZONE
 

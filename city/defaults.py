@@ -1,6 +1,6 @@
 """The city data a new installation starts with (003, Art. 6; K.S.A. 45-221(a), 45-218(e)).
 
-`engine.citydata.seed_defaults` adds what is missing of these; administrators change them
+`city.citydata.seed_defaults` adds what is missing of these; administrators change them
 afterwards. The exemption summaries are short and neutral: the City Attorney should review
 them against the statute before the letters go out.
 """

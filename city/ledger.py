@@ -8,7 +8,7 @@ of one person's requests within 24 hours stays under 1.00) needs the same person
 assessments.
 
 The cash float the City Clerk gives each office for making change "is tracked apart from fee
-money and is not transmitted": it lives in `cash_float` (changed through `engine.citydata`), and
+money and is not transmitted": it lives in `cash_float` (changed through `city.citydata`), and
 no balance, transmittal or audit row here counts it. Only `office_cash`, for counting the drawer,
 adds the two together.
 
@@ -29,8 +29,8 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from engine.citydata import DEFAULT_SCHEDULE_AMOUNTS, city_today
-from engine.models_city import CashFloat, FeeAssessment, FeeCollection, FeeScheduleRow, FeeTransmittal, Office
+from city.citydata import DEFAULT_SCHEDULE_AMOUNTS, city_today
+from city.models import CashFloat, FeeAssessment, FeeCollection, FeeScheduleRow, FeeTransmittal, Office
 from city.rules.registry import OperatorArgumentError, Parameter
 
 ASSESSMENT = FeeAssessment.__table__

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.models_city import CityDataChange
+from city.models import CityDataChange
 from city.rules.business_calendar import CITY_TIME_ZONE
 
-# The city data (engine.citydata), then what the web app logs here too: staff accounts' roles and status
+# The city data (city.citydata), then what the web app logs here too: staff accounts' roles and status
 # (web.admin.account_changes) and the mail server set on the Settings page (web.admin.settings_mail).
 CHANGE_KINDS = ("fee_schedule", "closure", "office", "designation", "exemption", "letter_template", "cash_float",
                 "staff_account", "mail_server")

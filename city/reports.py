@@ -15,7 +15,7 @@ workflow is ever restored:
   partial indexes (`engine.models.REPORT_FACT_WHERE`): a year of a large city's requests is read
   without touching the letters and forms the other events hold;
 - fee money comes from `fee_assessment`, `fee_collection` and `fee_transmittal`, read as
-  `engine.ledger.fee_audit_report` reads what each request was charged.
+  `city.ledger.fee_audit_report` reads what each request was charged.
 
 Weeks start on Monday and months on the 1st, in city time (Kansas, Central time); all bucketing is
 done here in Python, so the queries stay the same on SQLite and PostgreSQL (but for the JSON
@@ -38,7 +38,7 @@ from sqlalchemy.sql.expression import ColumnElement, FromClause
 
 from engine import clock
 from engine.models import COMPLETED_WHERE, REPORT_FACT_KEYS, REPORT_FACT_WHERE, AuditEvent, ProcessInstance
-from engine.models_city import FeeAssessment, FeeCollection, FeeTransmittal, Office
+from city.models import FeeAssessment, FeeCollection, FeeTransmittal, Office
 from city.rules.business_calendar import CITY_TIME_ZONE, is_business_day
 
 RECORDS_REQUEST = "records_request"

@@ -1,14 +1,14 @@
 """Fixed city settings from the built-in defaults, for code that runs without city data.
 
-The engine normally reads the city's own data (`engine.citydata.CityData`); benchmarks and
+The engine normally reads the city's own data (`city.citydata.CityData`); benchmarks and
 tests that want settings independent of any database use these.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from engine.citydata import OFFICE_HOURS
-from engine.citydata_defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
+from city.citydata import OFFICE_HOURS
+from city.defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
 from city.rules.fees import DEFAULT_FEE_SCHEDULE
 
 
