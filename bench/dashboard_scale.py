@@ -58,7 +58,8 @@ from bench.inbox_scale import line, loadavg, timed  # noqa: E402
 from engine import clock  # noqa: E402
 from city import reports  # noqa: E402
 from engine.api import ProcessEngine  # noqa: E402
-from city.citydata import CityData, seed_defaults  # noqa: E402
+from city.citydata import seed_defaults  # noqa: E402
+from city.office import open_engine  # noqa: E402
 from engine.db import Database, sqlite_url_for  # noqa: E402
 from engine.migrate import upgrade  # noqa: E402
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance  # noqa: E402
@@ -421,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         database = Database(url)
         with database.write() as session:
             seed_defaults(session)
-        engine = ProcessEngine(database, city_settings=CityData(database))
+        engine = open_engine(database)
         version_id = engine.deploy_file(REPO / "processes" / "records_request.bpmn", REPO / "forms",
                                         actor="bench").version.version_id
         templates = record_templates(database, engine)

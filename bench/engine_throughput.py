@@ -56,12 +56,13 @@ import engine.api as api  # noqa: E402
 import engine.queries as queries  # noqa: E402
 import engine.records as records  # noqa: E402
 from engine import clock  # noqa: E402
-from engine.api import ProcessEngine  # noqa: E402
 from engine.db import Database, sqlite_url_for  # noqa: E402
 from engine.migrate import upgrade  # noqa: E402
 from engine.runtime import make_script_engine  # noqa: E402
 from city.rules import call_operator  # noqa: E402
 from city.default_settings import default_city_settings  # noqa: E402
+from city.office import open_engine  # noqa: E402
+from city.operators import CityOperators  # noqa: E402
 from engine.state import state_from_json, state_to_json  # noqa: E402
 from engine.transaction import Transaction  # noqa: E402
 
@@ -205,7 +206,7 @@ class LeanCeiling:
         parser.add_bpmn_file(str(DIAGRAM))
         self.spec = parser.get_spec(PROCESS_KEY)
         self.subprocess_specs = parser.get_subprocess_specs(PROCESS_KEY)
-        self.script_engine = make_script_engine(default_city_settings, 2.0)
+        self.script_engine = make_script_engine(CityOperators(default_city_settings), 2.0)
         self.validators = {}
         for form in FORMS.glob("*.schema.json"):
             schema = json.loads(form.read_text())
@@ -347,7 +348,7 @@ class EngineSide:
         upgrade(self.url)
         options = {} if warm_cache_size is None else {"warm_cache_size": warm_cache_size}
         self.database = Database(self.url)
-        self.engine = ProcessEngine(self.database, **options)
+        self.engine = open_engine(self.database, **options)
         self.engine.deploy_file(DIAGRAM, FORMS, actor="bench")
         self.scenario = scenario
         self.latencies: dict[str, list[float]] = defaultdict(list)
@@ -612,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
             "lean": LeanCeiling(scenario, folder),
             "in_memory": InMemory(scenario),
             "bare_db": BareWithDatabase(scenario, folder),
-            "bare_sandbox": Bare(scenario, script_engine=make_script_engine(default_city_settings, 2.0)),
+            "bare_sandbox": Bare(scenario, script_engine=make_script_engine(CityOperators(default_city_settings), 2.0)),
             "bare_stateonly": stateonly,
         }
         warm, cold = sides["engine"], sides["engine_nocache"]

@@ -49,6 +49,7 @@ if str(REPO) not in sys.path:
 from sqlalchemy import event, insert, text  # noqa: E402
 
 from engine import clock  # noqa: E402
+from city.office import open_engine  # noqa: E402
 from engine.api import ProcessEngine  # noqa: E402
 from engine.db import Database, sqlite_url_for  # noqa: E402
 from engine.migrate import upgrade  # noqa: E402
@@ -289,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         url = sqlite_url_for(path)
         upgrade(url)
         database = Database(url)
-        engine = ProcessEngine(database)
+        engine = open_engine(database)
         version_id = engine.deploy_file(DIAGRAM, FORMS, actor="bench").version.version_id
         states = real_states(engine)
 

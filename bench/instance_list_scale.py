@@ -36,7 +36,7 @@ if str(REPO) not in sys.path:
 from sqlalchemy import insert, text  # noqa: E402
 
 from engine import clock  # noqa: E402
-from engine.api import ProcessEngine  # noqa: E402
+from city.office import open_engine  # noqa: E402
 from engine.db import Database, sqlite_url_for  # noqa: E402
 from engine.migrate import upgrade  # noqa: E402
 from engine.models import InstanceStatus, MessageSubscription, PendingTimer, ProcessInstance  # noqa: E402
@@ -121,7 +121,7 @@ def main() -> None:
         url = options.database_url or sqlite_url_for(Path(folder) / "bench.db")
         upgrade(url)
         database = Database(url)
-        engine = ProcessEngine(database, city_settings=lambda: {})
+        engine = open_engine(database, city_settings=lambda: {})
         version = engine.deploy_file(DIAGRAM, FORMS, actor="seed").version
         seeded = engine.start_instance(PROCESS_KEY, {"received_at": clock.now().isoformat()}, actor="seed")
         with database.read() as session:

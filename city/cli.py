@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from city import citydata
-from engine.cli import Console, OptionInvalid, actor_of, json_object
+from engine.cli import CommandLine, Console, OptionInvalid, actor_of, json_object
 from engine.cli_output import Columns, emit, print_table
 from city.ledger import fee_audit_report
 from city.models import (CashFloat, CityClosure, CustodianDesignation, Exemption, FeeScheduleRow,
@@ -483,15 +483,18 @@ def print_fee_report(report: dict[str, Any]) -> None:
 
 # -- the parser ---------------------------------------------------------------------------------
 
-def add_city_commands(commands: argparse._SubParsersAction, as_json: argparse.ArgumentParser,
-                      acting: argparse.ArgumentParser) -> None:
-    """Add `city ...` and `fees report` to the `clerkflow` parser (`as_json`, `acting`: its shared options)."""
+def add_city_commands(command_line: CommandLine) -> None:
+    """Add `city ...` and `fees report` to the `clerkflow` command line (an extension: engine.cli.main)."""
+    as_json, acting = command_line.as_json, command_line.acting
 
     def action(group: argparse._SubParsersAction, name: str, run, summary: str,
                parents=()) -> argparse.ArgumentParser:
         sub = group.add_parser(name, help=summary, description=summary, parents=list(parents))
         sub.set_defaults(run=run)
         return sub
+
+    def command(name: str, summary: str, dest: str) -> argparse._SubParsersAction:
+        return command_line.add(name, None, summary).add_subparsers(dest=dest, required=True, metavar="ACTION")
 
     def group(parent: argparse._SubParsersAction, name: str, summary: str, dest: str) -> argparse._SubParsersAction:
         sub = parent.add_parser(name, help=summary, description=summary)
@@ -502,7 +505,7 @@ def add_city_commands(commands: argparse._SubParsersAction, as_json: argparse.Ar
         either.add_argument("--active", action="store_true", help=on_help)
         either.add_argument("--inactive", action="store_true", help=off_help)
 
-    city = group(commands, "city", "show and change the city data: offices, custodians, fees, closures, "
+    city = command("city", "show and change the city data: offices, custodians, fees, closures, "
                                    "exemptions, letters, cash floats", "city_action")
     action(city, "show", city_show, "everything at a glance: offices, custodians in force today, fee schedules, "
                                     "closures, exemptions, letter names, cash floats in force", [as_json])
@@ -583,7 +586,7 @@ def add_city_commands(commands: argparse._SubParsersAction, as_json: argparse.Ar
     sub.add_argument("--subject", required=True, metavar="TEXT")
     sub.add_argument("--body-file", required=True, metavar="FILE", help="the body, UTF-8 text (- for standard input)")
 
-    fees = group(commands, "fees", "the fee ledgers", "fees_action")
+    fees = command("fees", "the fee ledgers", "fees_action")
     sub = action(fees, "report", fees_report, "fees charged and collected per request, for the clerk-finance "
                                               "officer and the treasurer, with totals", [as_json])
     sub.add_argument("--since", required=True, metavar="DATE", help="first city day of the period (YYYY-MM-DD)")

@@ -26,11 +26,11 @@ from engine.deploy import DiagramSource, Problem, check_source, checksum, read_d
 from engine.derive import derive, instance_data
 from engine.errors import ClerkflowError, Conflict, InvalidState, NotAllowed, NotFound, require_plain_data
 from engine.forms import validate_submission
+from engine.operators import NoOperators, Operators
 from engine.models import IncidentStatus, InstanceStatus, ProcessVersion, TaskStatus
 from engine.parsing import ParsedProcess, parse_process
 from engine.records import EMPTY, FINISHED, INCIDENT, InstanceRecord, Snapshot
 from engine.runtime import TaskFailure, advance, find_task, make_script_engine, retry_failed_task
-from city.citydata import CityData
 from engine.state import DEFAULT_WARM_CACHE_SIZE, WarmWorkflows, spec_to_json, state_from_json, state_to_json
 from engine.tracking import next_tracking_number
 from engine.transaction import Transaction
@@ -54,16 +54,15 @@ class Step:
 class ProcessEngine(queries.Queries):
     """Deploys diagrams and runs their instances on one database."""
 
-    def __init__(self, database: Database, *, city_settings: Callable[[], Mapping[str, Any]] | None = None,
+    def __init__(self, database: Database, *, operators: Operators | None = None,
                  script_time_limit: float = 2.0, warm_cache_size: int = DEFAULT_WARM_CACHE_SIZE):
+        """`operators`: what service tasks may call (the city's: city.office.open_engine hands them in)."""
         self.database = database
+        self.operators = operators or NoOperators()
         self._local = threading.local()
         self._versions = VersionCache()
         self._warm = WarmWorkflows(warm_cache_size)
-        # The city's own data (offices, fee schedules, closures, exemptions, letters) unless a caller
-        # (a test, a benchmark) passes fixed settings.
-        self.city_settings = city_settings or CityData(database)
-        self._script_engine = make_script_engine(self.city_settings, script_time_limit,
+        self._script_engine = make_script_engine(self.operators, script_time_limit,
                                                  connection=lambda: self._local.transaction.connection)
 
     # -- deploying --------------------------------------------------------------------------
@@ -82,7 +81,7 @@ class ProcessEngine(queries.Queries):
         return [self.deploy_file(path, forms_dir, actor=actor) for path in sorted(Path(processes_dir).glob("*.bpmn"))]
 
     def _deploy(self, parsed: ParsedProcess, source: DiagramSource, actor: str) -> DeployResult:
-        forms = validate(parsed, source)
+        forms = validate(parsed, source, self.operators)
         digest = checksum(source)
         now = clock.now()
         with self._writing() as tx:
@@ -508,4 +507,4 @@ class ProcessEngine(queries.Queries):
 
     def check_source(self, source: DiagramSource) -> list[Problem]:
         """Deploy validation without storing anything: each problem with its element id and line ([]: deployable)."""
-        return check_source(source)
+        return check_source(source, self.operators)

@@ -26,7 +26,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine.api import ProcessEngine
-from engine.config import database_url, instance_dir, open_engine
+from engine.config import database_url, instance_dir
+from engine.db import Database
 from engine.errors import ClerkflowError, FormInvalid
 from engine.models import IncidentStatus, InstanceStatus, TaskStatus
 from engine.cli_output import (INCIDENT_COLUMNS, INSTANCE_COLUMNS, TASK_COLUMNS, TIMER_COLUMNS,
@@ -42,17 +43,23 @@ class OptionInvalid(ClerkflowError):
     """A command-line option's value cannot be used (bad JSON, unreadable file, missing path)."""
 
 
-class Console:
-    """What a command works with: the database URL and, opened on first use, the engine."""
+def engine_without_operators(url: str) -> ProcessEngine:
+    """The engine alone: its service tasks can call nothing (an entry point hands in a better opener)."""
+    return ProcessEngine(Database(url))
 
-    def __init__(self, url: str):
+
+class Console:
+    """What a command works with: the database URL and, opened on first use by `open_engine`, the engine."""
+
+    def __init__(self, url: str, open_engine: Callable[[str], ProcessEngine] = engine_without_operators):
         self.url = url
+        self.open_engine = open_engine
         self._engine: ProcessEngine | None = None
 
     @property
     def engine(self) -> ProcessEngine:
         if self._engine is None:
-            self._engine = open_engine(self.url)
+            self._engine = self.open_engine(self.url)
         return self._engine
 
     def close(self) -> None:
@@ -60,19 +67,44 @@ class Console:
             self._engine.database.dispose()
 
 
-def main(argv: Sequence[str] | None = None,
-         extend: Callable[[argparse._SubParsersAction], None] | None = None) -> int:
+@dataclasses.dataclass
+class CommandLine:
+    """The `clerkflow` parser as an outer layer (the city, the web app) extends it: `add` a command (a name
+    already taken is refused, never replaced), the shared options, and `periodic`: jobs the `scheduler`
+    command runs beside the timers, each made from the console (`PeriodicJob` in engine.scheduler)."""
+
+    commands: argparse._SubParsersAction
+    as_json: argparse.ArgumentParser
+    acting: argparse.ArgumentParser
+    data: argparse.ArgumentParser
+    periodic: list[Callable[[Console], Any]] = dataclasses.field(default_factory=list)
+
+    def add(self, name: str, run, summary: str, parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
+        if name in self.commands.choices:
+            raise ValueError(f'the command "{name}" is defined twice')
+        sub = self.commands.add_parser(name, help=summary, description=summary, parents=list(parents))
+        if run is not None:
+            sub.set_defaults(run=run)
+        return sub
+
+
+Extension = Callable[[CommandLine], None]
+
+
+def main(argv: Sequence[str] | None = None, *, extensions: Sequence[Extension] = (),
+         open_engine: Callable[[str], ProcessEngine] = engine_without_operators) -> int:
     """Run one command; returns the exit status (see the module docstring).
 
-    `extend` adds commands from outer layers (the web app's `setup`, `run`, `serve`)."""
-    parser = build_parser(extend)
+    `extensions` add the commands of outer layers (the city's `city ...`, the web app's `setup`, `run`),
+    in order; `open_engine` opens the engine the commands use (the city's, with its operators)."""
+    parser = build_parser(extensions)
     try:
         options = parser.parse_args(argv)
     except SystemExit as stop:   # --help, or a usage error argparse already printed
         return stop.code if isinstance(stop.code, int) else EXIT_REFUSED
     console = None
     try:
-        console = Console(database_url())
+        console = Console(database_url(), open_engine)
         return options.run(console, options) or EXIT_OK
     except FormInvalid as err:
         print(err.user_message, file=sys.stderr)
@@ -323,12 +355,12 @@ def scheduler(console: Console, options: argparse.Namespace) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)   # its own per-run lines drown ours
-    run_scheduler(console.url)   # returns on Ctrl-C or SIGTERM
+    run_scheduler(console.engine, periodic=[make(console) for make in options.periodic])   # until Ctrl-C or SIGTERM
 
 
 # -- the parser -------------------------------------------------------------------------------
 
-def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = None) -> argparse.ArgumentParser:
+def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clerkflow", description="Run the clerk's office processes: deploy diagrams, start and work instances.",
         epilog="The database is $DATABASE_URL, else instance/clerkflow.db. Exit status: 0 done, 2 refused "
@@ -343,11 +375,8 @@ def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = N
     given.add_argument("--data", metavar="JSON", help="""form data as a JSON object, e.g. '{"pages": 3}'""")
     given.add_argument("--data-file", metavar="FILE", help="read the JSON object from FILE (- for standard input)")
 
-    def command(name: str, run, summary: str, parents=()) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=summary, description=summary, parents=list(parents))
-        if run is not None:
-            sub.set_defaults(run=run)
-        return sub
+    command_line = CommandLine(commands, as_json, acting, data)
+    command = command_line.add
 
     db = command("db", None, "database schema")
     db_commands = db.add_subparsers(dest="db_action", required=True, metavar="ACTION")
@@ -416,9 +445,8 @@ def build_parser(extend: Callable[[argparse._SubParsersAction], None] | None = N
         sub.add_argument("instance_id", type=int, metavar="ID")
         sub.add_argument("--reason", default="", help="recorded in the audit trail")
 
-    command("scheduler", scheduler, "run the timer scheduler until Ctrl-C or SIGTERM")
-    from city.cli import add_city_commands   # here, not at the top: city.cli imports engine.cli
-    add_city_commands(commands, as_json, acting)
-    if extend is not None:
-        extend(commands)
+    command("scheduler", scheduler, "run the timer scheduler until Ctrl-C or SIGTERM"
+            ).set_defaults(periodic=command_line.periodic)
+    for extend in extensions:
+        extend(command_line)
     return parser

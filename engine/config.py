@@ -8,8 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.api import ProcessEngine
-from engine.db import Database, sqlite_url_for
+from engine.db import sqlite_url_for
 
 
 def instance_dir() -> Path:
@@ -31,8 +30,3 @@ def database_url() -> str:
     folder = instance_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return sqlite_url_for(str(folder / "clerkflow.db"))
-
-
-def open_engine(url: str | None = None, **options) -> ProcessEngine:
-    """A ProcessEngine on the configured database (which must already be migrated)."""
-    return ProcessEngine(Database(normalize_url(url) if url else database_url()), **options)

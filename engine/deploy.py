@@ -28,7 +28,7 @@ from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
 from engine.parsing import ParsedProcess, parse_process
 from engine.sandbox import check_expression, check_script
-from engine.operators import all_operators
+from engine.operators import Operators
 from engine.versions import VERSION
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def _find_form(forms_dir: Path | None, process_key: str, form_file: str) -> byte
     return None
 
 
-def validate(parsed: ParsedProcess, source: DiagramSource) -> dict[str, Any]:
+def validate(parsed: ParsedProcess, source: DiagramSource, operators: Operators) -> dict[str, Any]:
     """Check everything a running instance would trip on; return the parsed forms or refuse."""
     problems: list[str] = []
     forms = _check_forms(source, problems)
@@ -83,7 +83,7 @@ def validate(parsed: ParsedProcess, source: DiagramSource) -> dict[str, Any]:
         if not bpmn_id:
             continue
         where = _where(parsed, task_spec)
-        problems.extend(f"{where}: {problem}" for problem in _task_problems(task_spec, source, forms))
+        problems.extend(f"{where}: {problem}" for problem in _task_problems(task_spec, source, forms, operators))
     if problems:
         raise DeployRefused(f"{parsed.file_name} was not deployed: {len(problems)} problem(s) to fix.",
                             details=problems)
@@ -152,7 +152,7 @@ def _check_forms(source: DiagramSource, problems: list[str]) -> dict[str, Any]:
     return forms
 
 
-def _task_problems(task_spec, source: DiagramSource, forms: dict[str, Any]) -> list[str]:
+def _task_problems(task_spec, source: DiagramSource, forms: dict[str, Any], operators: Operators) -> list[str]:
     problems: list[str] = []
     properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
     for key in FORM_PROPERTIES:
@@ -162,7 +162,7 @@ def _task_problems(task_spec, source: DiagramSource, forms: dict[str, Any]) -> l
         elif form_file and forms.get(form_file) is None:
             problems.append(f"form file '{form_file}' is not usable (see the form's own problem above)")
     if hasattr(task_spec, "operation_name"):
-        problems.extend(_operator_problems(task_spec))
+        problems.extend(_operator_problems(task_spec, operators))
     for label, script in (("script", getattr(task_spec, "script", None)),
                           ("pre-script", getattr(task_spec, "prescript", None)),
                           ("post-script", getattr(task_spec, "postscript", None))):
@@ -180,13 +180,13 @@ def _task_problems(task_spec, source: DiagramSource, forms: dict[str, Any]) -> l
     return problems
 
 
-def _operator_problems(task_spec) -> list[str]:
+def _operator_problems(task_spec, operators: Operators) -> list[str]:
     name = task_spec.operation_name
-    operators = all_operators()
     operator = operators.get(name)
     if operator is None:
-        close = difflib.get_close_matches(name, operators, n=1)
-        hint = f'; did you mean "{close[0]}"?' if close else f"; registered operators: {', '.join(sorted(operators))}"
+        known = sorted(operators.names())
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f'; did you mean "{close[0]}"?' if close else f"; registered operators: {', '.join(known) or 'none'}"
         return [f'service task calls operator "{name}", which is not registered{hint}']
     problems = []
     given = task_spec.operation_params or {}
@@ -215,10 +215,10 @@ _ELEMENT = re.compile(r"element '([^']+)'")
 _LINE = re.compile(r", line (\d+)")
 
 
-def check_source(source: DiagramSource) -> list[Problem]:
+def check_source(source: DiagramSource, operators: Operators) -> list[Problem]:
     """Deploy validation without deploying (the modeler's Validate): every problem, located; [] when fine."""
     try:
-        validate(parse_process(source.file_name, source.bpmn), source)
+        validate(parse_process(source.file_name, source.bpmn), source, operators)
     except DeployRefused as refusal:
         return located_problems(refusal)
     return []

@@ -1,36 +1,61 @@
-"""Every operator a service task may name: the city's pure rules and the engine's host operators.
+"""What the engine needs of the operators its service tasks call, and nothing of what they are.
 
-Pure operators (`city.rules`) get the city settings; host operators (`city.ledger`)
-get the step's database connection and the time, so what they record commits or rolls back
-with the step. Both declare their parameters the same way, so deploy checks them alike and
-the modeler lists them together.
+Whoever opens an engine hands it an `Operators` catalogue (the city's is `city.operators.CityOperators`).
+Deploy checks each service task against `get(name)`, the modeler lists `describe()`, and a running
+service task calls `call(name, arguments, step)` with the step's database connection and time, so
+that what an operator records commits or rolls back with the step.
 """
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
-from city.rules import OPERATORS
-from city.rules import registry
-
-
-def host_operators() -> dict[str, Any]:
-    from city.ledger import HOST_OPERATORS   # imported late: the ledger needs the models, services must not
-    return HOST_OPERATORS
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 
-def all_operators() -> dict[str, Any]:
-    return {**OPERATORS, **host_operators()}
+class ParameterSpec(Protocol):
+    name: str
+    type: str          # string, integer, decimal, boolean, date, datetime, list or object
+    required: bool
 
 
-def describe_operators() -> list[dict[str, object]]:
-    """Every operator, sorted by name, with its one-line description and parameters."""
-    return [{"name": spec.name, "description": spec.description, "host": spec.name in host_operators(),
-             "parameters": [dataclasses.asdict(parameter) for parameter in spec.parameters]}
-            for spec in sorted(all_operators().values(), key=lambda spec: spec.name)]
+class OperatorSpec(Protocol):
+    name: str          # dotted, e.g. "calendar.business_deadline"
+    description: str   # one line, shown to the modeler
+    parameters: Sequence[ParameterSpec]
 
 
-def call_host_operator(host, arguments: dict[str, Any], connection, now) -> object:
-    """Check and coerce the arguments as for a pure operator, then run it with the step's connection."""
-    keywords = registry.bind_arguments(host.name, host.parameters, arguments)
-    return registry.to_json(host.function(connection, now, **keywords))
+@dataclass(frozen=True)
+class StepContext:
+    """The step a service task runs in: its database connection and its time."""
+
+    connection: Any
+    now: datetime
+
+
+class Operators(Protocol):
+    def get(self, name: str) -> OperatorSpec | None: ...
+
+    def names(self) -> Iterable[str]: ...
+
+    def describe(self) -> list[dict[str, object]]:
+        """Every operator, sorted by name, with its description and parameters (for the modeler)."""
+
+    def call(self, name: str, arguments: dict[str, Any], step: StepContext) -> object:
+        """Run operator `name`; returns values `json.dumps` accepts. Raises on bad arguments."""
+
+
+class NoOperators:
+    """The catalogue of an engine opened without operators: every service task names an unknown one."""
+
+    def get(self, name: str) -> None:
+        return None
+
+    def names(self) -> list[str]:
+        return []
+
+    def describe(self) -> list[dict[str, object]]:
+        return []
+
+    def call(self, name: str, arguments: dict[str, Any], step: StepContext) -> object:
+        raise LookupError(f'operator "{name}" is not registered: this engine was opened without operators')

@@ -2,14 +2,13 @@
 
 A failing script, expression or service task does not raise out of the engine: the task is
 left in ERROR with the data it saw, and `advance` reports it so the caller records an
-incident. Service tasks call the operators in `city.rules`, with the city settings
-in force passed in.
+incident. Service tasks call the operators the engine was handed (`engine.operators`).
 """
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -19,11 +18,8 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
-from engine.operators import call_host_operator, host_operators
+from engine.operators import Operators, StepContext
 from engine.sandbox import RestrictedScriptEngine
-from city.rules import call_operator
-
-SettingsProvider = Callable[[], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -38,17 +34,13 @@ class TaskFailure:
     data_seen: dict[str, Any]
 
 
-def make_script_engine(settings: SettingsProvider, time_limit: float,
+def make_script_engine(operators: Operators, time_limit: float,
                        connection: Callable[[], Any] | None = None) -> RestrictedScriptEngine:
-    """The script engine for every workflow; `connection` gives the running step's connection to host operators."""
+    """The script engine for every workflow; `connection` gives the running step's connection to operators."""
     def call_service(task, operation_name: str, operation_params: dict[str, dict[str, Any]]) -> str:
         arguments = {name: param["value"] for name, param in operation_params.items()}
-        host = host_operators().get(operation_name)
-        if host is not None:
-            if connection is None:
-                raise RuntimeError(f'operator "{operation_name}" can only run inside the engine')
-            return json.dumps(call_host_operator(host, arguments, connection(), clock.now()))
-        return json.dumps(call_operator(operation_name, arguments, dict(settings())))
+        step = StepContext(connection() if connection is not None else None, clock.now())
+        return json.dumps(operators.call(operation_name, arguments, step))
 
     return RestrictedScriptEngine(time_limit=time_limit, call_service=call_service)
 

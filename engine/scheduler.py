@@ -40,7 +40,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from engine import clock, timers
 from engine.api import ProcessEngine
-from engine.config import open_engine
 from engine.db import Database
 from engine.models import PendingTimer, SchedulerLease
 
@@ -341,15 +340,14 @@ class _PeriodicRunner:
 
 # -- the command -------------------------------------------------------------------------------
 
-def run_scheduler(url: str | None = None, *, sweep_seconds: float = 30, lease_seconds: float = 30,
+def run_scheduler(engine: ProcessEngine, *, sweep_seconds: float = 30, lease_seconds: float = 30,
                   stop_event: threading.Event | None = None, periodic: Sequence[PeriodicJob] = ()) -> None:
-    """Run the timer scheduler (`clerkflow scheduler`) until `stop_event` is set, SIGINT or SIGTERM.
+    """Run the timer scheduler (`clerkflow scheduler`) on `engine` until `stop_event` is set, SIGINT or SIGTERM.
 
-    The database must be migrated. At least one tick runs, so a stop_event set beforehand
+    The database must be migrated; its connections are closed on the way out. At least one tick runs, so a stop_event set beforehand
     still catches up on overdue timers (if the lease is free) before shutting down. `periodic`
     jobs run while this scheduler holds the lease (see the module docstring)."""
     stop = stop_event or threading.Event()
-    engine = open_engine(url)
     timer_scheduler = TimerScheduler(engine, sweep_seconds=sweep_seconds, lease_seconds=lease_seconds)
     runners = [_PeriodicRunner(job) for job in periodic]
     previous_handlers = _stop_on_signals(stop)

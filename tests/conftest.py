@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from city.office import open_engine
 from engine import Database, ProcessEngine
 from engine.db import Base
 from city.citydata import seed_defaults
@@ -108,7 +109,7 @@ def warm_cache_size() -> int:
 
 @pytest.fixture
 def engine(database, warm_cache_size) -> ProcessEngine:
-    return ProcessEngine(database, warm_cache_size=warm_cache_size)
+    return open_engine(database, warm_cache_size=warm_cache_size)
 
 
 @pytest.fixture
@@ -116,7 +117,7 @@ def city_engine(database, warm_cache_size) -> ProcessEngine:
     """An engine on a database seeded with the city's default data (offices, fee schedule, exemptions, letters)."""
     with database.write() as session:
         seed_defaults(session, actor="setup")
-    return ProcessEngine(database, warm_cache_size=warm_cache_size)
+    return open_engine(database, warm_cache_size=warm_cache_size)
 
 
 @pytest.fixture

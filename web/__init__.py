@@ -1,7 +1,8 @@
 """Clerkflow's web app: the application factory and one blueprint per audience.
 
 `create_app()` builds the app; nothing here reads config or opens a connection at import
-time. Views reach the engine only through `process_engine()`, the app's one `ProcessEngine`.
+time. Views reach the engine only through `process_engine()`, the app's one `ProcessEngine`, and the
+city's data (offices, fee schedules, closures, ...) through `city_data()`.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
 
+from city.citydata import CityData
+from city.office import open_engine
 from engine import Database, ProcessEngine
 from engine.config import instance_dir
 
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
     from web.models import StaffAccount
 
 ENGINE_EXTENSION = "clerkflow_engine"
+CITY_DATA_EXTENSION = "clerkflow_city_data"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -30,7 +34,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     configure(app, overrides)
     _trust_proxies(app)
     db.init_app(app)
-    app.extensions[ENGINE_EXTENSION] = ProcessEngine(Database(app.config["DATABASE_URL"]))
+    database = Database(app.config["DATABASE_URL"])
+    app.extensions[CITY_DATA_EXTENSION] = CityData(database)
+    app.extensions[ENGINE_EXTENSION] = open_engine(database, city_settings=app.extensions[CITY_DATA_EXTENSION])
 
     csrf.init_csrf(app)
     auth.init_auth(app)          # after CSRF: a forged POST is refused before anything else looks at it
@@ -67,12 +73,17 @@ def process_engine() -> ProcessEngine:
     return current_app.extensions[ENGINE_EXTENSION]
 
 
+def city_data() -> CityData:
+    """The running app's city data: call it for the settings in force, `apply` a change through it."""
+    return current_app.extensions[CITY_DATA_EXTENSION]
+
+
 def work_roles(staff: StaffAccount) -> frozenset[str]:
     """The roles a person works under: their account's, plus `custodian:<office>` for every office
     whose register names them a designated record custodian today (003, Art. 6)."""
     from city.rules.custodians import designated_roles
 
-    register = process_engine().city_settings().get("custodian_register", {})
+    register = city_data()().get("custodian_register", {})
     return staff.role_set | frozenset(designated_roles(staff.username, register))
 
 

@@ -20,9 +20,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from engine import clock
-from engine import cli
 from city.citydata import seed_defaults
+from city.cli import add_city_commands
+from city.office import open_engine_at
+from engine import cli, clock
 from engine.migrate import upgrade
 
 MAIL_EVERY_SECONDS = 30
@@ -40,28 +41,27 @@ DEMO_REQUESTS = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    return cli.main(argv, extend=add_web_commands)
+    """`clerkflow`: the engine's commands, then the city's, then the web app's, on the city's engine."""
+    return cli.main(argv, extensions=(add_city_commands, add_web_commands), open_engine=open_engine_at)
 
 
-def add_web_commands(commands: argparse._SubParsersAction) -> None:
-    setup_parser = commands.add_parser("setup", help="migrate, deploy processes/, add demo accounts and data",
-                                       description="Prepare the database; safe to run again (keeps the data).")
+def add_web_commands(command_line: cli.CommandLine) -> None:
+    """`setup`, `run`, `serve` and `mail ...`; the mail round joins the `scheduler` command's periodic jobs."""
+    setup_parser = command_line.add("setup", setup, "migrate, deploy processes/, add demo accounts and data")
+    setup_parser.description = "Prepare the database; safe to run again (keeps the data)."
     setup_parser.add_argument("--processes", default="processes", metavar="DIR")
     setup_parser.add_argument("--forms", default="forms", metavar="DIR")
     setup_parser.add_argument("--no-demo", action="store_true", help="no demo accounts or demo requests")
-    setup_parser.set_defaults(run=setup)
     for name, summary, handler in (("run", "serve the web app with the timer scheduler beside it", run),
                                    ("serve", "serve the web app only (run one `clerkflow scheduler` elsewhere)",
                                     serve)):
-        sub = commands.add_parser(name, help=summary, description=summary)
+        sub = command_line.add(name, handler, summary)
         sub.add_argument("--host", default=os.environ.get("CLERKFLOW_HOST", "127.0.0.1"))
         sub.add_argument("--port", type=int, default=int(os.environ.get("CLERKFLOW_PORT", "5000")))
         sub.add_argument("--threads", type=int, default=8)
-        sub.set_defaults(run=handler)
-    # The engine's `scheduler` command, with the web app's mail run beside the timers.
-    commands.choices["scheduler"].set_defaults(run=scheduler_with_mail)
-    mail_parser = commands.add_parser("mail", help="the outbox of letters and task notices (docs/mail.md)",
-                                      description="Mail to requesters and staff, through the outbox.")
+    command_line.periodic.append(mail_job)
+    mail_parser = command_line.add("mail", None, "the outbox of letters and task notices (docs/mail.md)")
+    mail_parser.description = "Mail to requesters and staff, through the outbox."
     mail_actions = mail_parser.add_subparsers(dest="mail_action", required=True, metavar="ACTION")
     mail_actions.add_parser("send", help="queue what is owed and send what is due, once").set_defaults(run=mail_send)
     mail_actions.add_parser("status", help="count the outbox: waiting, sent, failed").set_defaults(run=mail_status)
@@ -200,14 +200,12 @@ def mail_retry(console: cli.Console, options: argparse.Namespace) -> None:
     print(f"queued again: {result.rowcount} failed mail(s)")
 
 
-def scheduler_with_mail(console: cli.Console, options: argparse.Namespace) -> None:
-    """`clerkflow scheduler`: the engine's timer scheduler, plus a round of mail every 30 seconds."""
-    from engine.scheduler import PeriodicJob, run_scheduler
+def mail_job(console: cli.Console):
+    """The scheduler's mail round (dispatch and send), every 30 seconds, in a web app of its own."""
+    from engine.scheduler import PeriodicJob
     from web import create_app
     from web.mail import run_mail
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)   # its own per-run lines drown ours
     app = create_app({"DATABASE_URL": console.url})
     with app.app_context():
         settings = _mail_settings(app)
@@ -221,7 +219,7 @@ def scheduler_with_mail(console: cli.Console, options: argparse.Namespace) -> No
             log.info("mail: queued %d, sent %d, to retry %d, failed %d", outcome.dispatched.total,
                      outcome.delivery.sent, outcome.delivery.retrying, outcome.delivery.failed)
 
-    run_scheduler(console.url, periodic=[PeriodicJob("mail", MAIL_EVERY_SECONDS, mail_round)])
+    return PeriodicJob("mail", MAIL_EVERY_SECONDS, mail_round)
 
 
 def _stop(_signum, _frame):

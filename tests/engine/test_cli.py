@@ -1,4 +1,5 @@
-"""The `clerkflow` command line, run in-process through `engine.cli.main` on a fresh database."""
+"""The `clerkflow` command line (web.commands.main: the engine's commands on the city's engine), run
+in-process on a fresh database."""
 from __future__ import annotations
 
 import json
@@ -6,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import EXIT_REFUSED, EXIT_UNEXPECTED, main
+from engine.cli import EXIT_REFUSED, EXIT_UNEXPECTED
+from web.commands import main
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 REQUEST_SHAPED = str(DIAGRAMS / "request_shaped.bpmn")
@@ -147,7 +149,6 @@ def test_an_unexpected_error_shows_a_reference_and_logs_the_traceback(clerkflow,
 
 
 def test_start_numbers_a_request_with_a_tracking_prefix(database_url, monkeypatch, capsys):
-    from engine.cli import main
     from scenario_data import DIAGRAMS, FORMS
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["deploy", str(DIAGRAMS / "routed.bpmn"), "--forms", str(FORMS)]) == 0

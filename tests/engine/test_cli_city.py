@@ -1,4 +1,5 @@
-"""`clerkflow city ...` and `clerkflow fees report`, run in-process through `engine.cli.main` on a seeded database."""
+"""`clerkflow city ...` and `clerkflow fees report`, run in-process through `web.commands.main`
+on a seeded database."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,8 @@ import pytest
 from city import ledger
 from city.change_log import list_changes
 from city.citydata import seed_defaults
-from engine.cli import EXIT_REFUSED, main
+from engine.cli import EXIT_REFUSED
+from web.commands import main
 
 FRIDAY_9AM = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)   # 09:00 in Kansas
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import threading
 
-from engine import ClerkflowError, Conflict, ProcessEngine
+from city.office import open_engine
+from engine import ClerkflowError, Conflict
 from scenario_data import FRIDAY_9AM
 from support import assert_derived_rows_match_state, open_task
 
@@ -34,7 +35,7 @@ def test_two_completions_of_one_task_never_both_win(database, deploy, engine):
         started = engine.start_instance("request_shaped", {"received_at": FRIDAY_9AM.isoformat()}, actor="clerk")
         review = open_task(engine, started.instance_id, "review_request")
         # Separate engines: as two web workers would be, each with its own warm cache.
-        first, second = ProcessEngine(database), ProcessEngine(database)
+        first, second = open_engine(database), open_engine(database)
         outcomes = race(
             lambda: first.complete_task(review.task_id, {"approved": True, "pages": 1}, actor="ann"),
             lambda: second.complete_task(review.task_id, {"approved": False, "pages": 0}, actor="bob"))
@@ -54,7 +55,7 @@ def test_concurrent_writes_to_one_instance_serialize_without_losing_either(datab
     deploy("request_shaped")
     started = engine.start_instance("request_shaped", {"received_at": FRIDAY_9AM.isoformat()}, actor="clerk")
     review = open_task(engine, started.instance_id, "review_request")
-    first, second = ProcessEngine(database), ProcessEngine(database)
+    first, second = open_engine(database), open_engine(database)
     outcomes = race(lambda: first.claim_task(review.task_id, actor="ann"),
                     lambda: second.suspend_instance(started.instance_id, actor="admin", reason="audit"))
     assert not any(isinstance(o, Exception) for o in outcomes), outcomes
@@ -65,7 +66,7 @@ def test_concurrent_writes_to_one_instance_serialize_without_losing_either(datab
 def test_many_writers_on_one_instance_leave_it_consistent(database, deploy, engine):
     deploy("payment_watch")
     started = engine.start_instance("payment_watch", {"tracking_number": "R-1"}, actor="custodian")
-    engines = [ProcessEngine(database) for _ in range(4)]
+    engines = [open_engine(database) for _ in range(4)]
     outcomes = race(*[lambda e=e: e.deliver_message("prepayment_received", {"tracking_number": "R-1"},
                                                       {"amount": 5}, actor="cashier") for e in engines])
     delivered = [o for o in outcomes if not isinstance(o, Exception)]

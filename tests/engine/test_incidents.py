@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import InvalidState, ProcessEngine
+from city.office import open_engine
+from engine import InvalidState
 from support import assert_derived_rows_match_state, open_task_ids
 
 FRAGILE_DATA = {"total": 10, "offices": 0, "received_at": "2026-11-20T15:00:00+00:00", "days": 3}
@@ -51,7 +52,7 @@ def test_failing_service_task_becomes_an_incident_and_retry_runs_it_again(engine
 def test_incident_survives_a_restart_and_can_be_retried_there(database, deploy, engine):
     deploy("fragile")
     started = engine.start_instance("fragile", FRAGILE_DATA, actor="clerk")
-    restarted = ProcessEngine(database)
+    restarted = open_engine(database)
     resumed = restarted.retry_incident(started.incidents[0].incident_id, actor="admin", data_patch={"offices": 5})
     assert resumed.current_steps == ("Check share",)
 

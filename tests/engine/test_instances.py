@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine import ClerkflowError, Conflict, FormInvalid, InvalidState, NotAllowed, NotFound, ProcessEngine
+from city.office import open_engine
+from engine import ClerkflowError, Conflict, FormInvalid, InvalidState, NotAllowed, NotFound
 from scenario_data import DIAGRAMS, FORMS, FRIDAY_9AM
 from support import assert_derived_rows_match_state, open_task, open_task_ids
 
@@ -16,10 +17,10 @@ END_OF_WEDNESDAY = datetime(2026, 11, 26, 5, 59, 59, tzinfo=timezone.utc)   # 23
 @pytest.fixture(params=["warm", "restarted"])
 def engines(request, database):
     """Run a scenario on one engine, or on a new engine (cold caches) before every call."""
-    first = ProcessEngine(database)
+    first = open_engine(database)
     if request.param == "warm":
         return lambda: first
-    return lambda: ProcessEngine(database)
+    return lambda: open_engine(database)
 
 
 def test_request_runs_from_start_to_completion(engines, friday_9am):

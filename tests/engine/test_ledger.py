@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from city import change_log, citydata, ledger
+from city.operators import CityOperators
+from engine.operators import StepContext
 from city.citydata import CityDataRefused
 from city.models import CashFloat, FeeCollection, FeeTransmittal
 from city.rules.registry import OperatorArgumentError
@@ -210,12 +212,10 @@ def test_the_host_operators_are_the_ones_the_records_request_page_lists():
 
 
 def test_a_host_operator_takes_a_diagrams_values_once_the_engine_coerces_them(books):
-    from engine.operators import call_host_operator
-
-    spec = ledger.HOST_OPERATORS["ledger.record_collection"]
+    operators = CityOperators(lambda: {})
     with books.write_connection() as connection:
-        result = call_host_operator(spec, {"tracking_number": "R-2026-00001", "office_key": "city_clerk",
-                                           "amount": "6.5", "method": "paid"}, connection, MONDAY_9AM)
+        result = operators.call("ledger.record_collection", {"tracking_number": "R-2026-00001", "office_key": "city_clerk",
+                                "amount": "6.5", "method": "paid"}, StepContext(connection, MONDAY_9AM))
     assert result == {"collection_id": 1, "office_balance": "6.50", "transmittal_due": True, "newly_due": True}
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from city.office import open_engine
 from engine import ClerkflowError
 from engine.errors import InvalidState, NotFound
 from scenario_data import FRIDAY_9AM
@@ -38,14 +39,12 @@ def test_a_moved_timer_fires_at_the_new_time_and_not_the_old(engine, deploy, fri
 
 
 def test_a_timer_moved_earlier_fires_then_even_after_a_restart(engine, deploy, friday_9am, database):
-    from engine import ProcessEngine
-
     deploy("privacy_wait")
     started = engine.start_instance("privacy_wait", {}, actor="custodian")
     sooner = FRIDAY_9AM + timedelta(hours=1)
     engine.move_timer((started.instance_id, engine.pending_timers(instance_id=started.instance_id)[0].bpmn_id),
                       sooner, actor="admin", reason="requester waived the wait")
-    restarted = ProcessEngine(database)   # no warm copy: the moved time is in the stored state
+    restarted = open_engine(database)   # no warm copy: the moved time is in the stored state
     friday_9am.move_to(sooner + timedelta(seconds=1))
     assert restarted.fire_due_timers() == 1
     assert open_task_ids(restarted, started.instance_id) == ["schedule_inspection"]

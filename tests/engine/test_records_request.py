@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import FormInvalid, ProcessEngine
+from city.office import open_engine
+from engine import FormInvalid
 from city.citydata import CityData, add_closure, add_fee_schedule, seed_defaults
 from engine.errors import NotAllowed
 from city.ledger import fee_audit_report, office_balance
@@ -48,7 +49,7 @@ def city(database, clock):
 @pytest.fixture
 def engine(database, city, warm_cache_size):
     """An engine reading the city data, with the records request process deployed."""
-    engine = ProcessEngine(database, city_settings=city, warm_cache_size=warm_cache_size)
+    engine = open_engine(database, city_settings=city, warm_cache_size=warm_cache_size)
     result = engine.deploy_file(REPO / "processes" / "records_request.bpmn", REPO / "forms", actor="analyst")
     assert result.created and result.version.display_name == "Open records request"
     return engine

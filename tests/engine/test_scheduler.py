@@ -21,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import clock as engine_clock
 from engine import scheduler
 from engine.api import ProcessEngine
-from engine.config import open_engine
+from city.office import open_engine_at
 from engine.models import ProcessInstance, ProcessVersion, SchedulerLease
 from engine.scheduler import (FIRE_JOB, SWEEP_JOB_ID, TimerScheduler, can_take_lease, plan_timer_jobs,
                               run_scheduler, timer_job_id)
@@ -48,7 +48,7 @@ def clock(time_machine):
 @pytest.fixture
 def web_engine(database_url, clock):
     """The web app's process: deploys, starts instances; it never runs a scheduler."""
-    process_engine = open_engine(database_url)
+    process_engine = open_engine_at(database_url)
     process_engine.deploy_file(DIAGRAMS / "request_shaped.bpmn", DIAGRAMS / "forms", actor="admin")
     yield process_engine
     process_engine.database.dispose()
@@ -60,7 +60,7 @@ def make_scheduler(database_url, web_engine):
     made: list[TimerScheduler] = []
 
     def make(**options) -> TimerScheduler:
-        timer_scheduler = TimerScheduler(open_engine(database_url), scheduler_class=StaysPaused, **options)
+        timer_scheduler = TimerScheduler(open_engine_at(database_url), scheduler_class=StaysPaused, **options)
         timer_scheduler.start()
         made.append(timer_scheduler)
         return timer_scheduler
@@ -255,7 +255,7 @@ def test_run_scheduler_catches_up_then_stops_and_hands_back_the_lease(web_engine
     stop.set()                                 # one tick, then a clean shutdown
     handler_before = signal.getsignal(signal.SIGTERM)
 
-    run_scheduler(database_url, sweep_seconds=60, stop_event=stop)
+    run_scheduler(open_engine_at(database_url), sweep_seconds=60, stop_event=stop)
 
     assert signal.getsignal(signal.SIGTERM) is handler_before
 

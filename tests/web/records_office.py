@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from city.citydata import seed_defaults
+from city.office import city_data_of
 
 REPO = Path(__file__).parents[2]
 REQUEST = {"requester_name": "Pat Doe", "requester_address": "12 Elm Street, Springfield KS 66000",
@@ -18,6 +19,6 @@ def open_records_office(engine):
     """Seed the city's data (at the clock's now) and deploy processes/records_request.bpmn; returns `engine`."""
     with engine.database.write() as session:
         seed_defaults(session, actor="setup")
-    engine.city_settings.invalidate()
+    city_data_of(engine).invalidate()
     engine.deploy_file(REPO / "processes" / "records_request.bpmn", REPO / "forms", actor="analyst")
     return engine

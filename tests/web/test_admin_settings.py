@@ -17,6 +17,7 @@ from city.change_log import list_changes
 from city.rules.business_calendar import business_deadline
 from web.admin.settings_letters import EVERY_LETTER, LETTER_PLACEHOLDERS
 from web.models import StaffAccount, db
+from city.office import city_data_of
 
 MONDAY_9AM = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)     # 09:00 in the city (US Central)
 TODAY = date(2026, 11, 23)
@@ -101,9 +102,9 @@ def test_closure_in_the_past_is_refused_beside_the_field_with_the_reason_kept(ad
 
 def test_closure_removed_on_the_page_counts_again_and_the_holidays_are_listed(admin, post, office):
     post(admin, "/admin/settings/calendar", {"day": TUESDAY.isoformat(), "reason": "Resolution 2026-14"})
-    assert TUESDAY in office.city_settings()["city_closures"]
+    assert TUESDAY in city_data_of(office)()["city_closures"]
     assert post(admin, f"/admin/settings/calendar/{TUESDAY.isoformat()}/remove").status_code == 302
-    assert TUESDAY not in office.city_settings()["city_closures"]
+    assert TUESDAY not in city_data_of(office)()["city_closures"]
     assert [action for _, _, action, _, _ in changes(office, "closure")] == ["removed", "added"]
     page = words_of(admin.get("/admin/settings/calendar"))
     assert "2026-11-26 (Thursday) Thanksgiving" in page and "2027-07-05" in page   # observed Independence Day
@@ -150,7 +151,7 @@ def test_a_future_schedule_can_be_withdrawn_one_in_force_cannot(admin, post, off
     post(admin, "/admin/settings/fees", {"effective_from": "2027-01-01", **AMOUNTS})
     assert "Withdraw" in admin.get("/admin/settings/fees").get_data(as_text=True)
     assert post(admin, "/admin/settings/fees/2027-01-01/withdraw").status_code == 302
-    assert [schedule.effective_from for schedule in office.city_settings()["fee_schedules"]] == [date(2005, 1, 1)]
+    assert [schedule.effective_from for schedule in city_data_of(office)()["fee_schedules"]] == [date(2005, 1, 1)]
     response = post(admin, "/admin/settings/fees/2005-01-01/withdraw", follow_redirects=True)
     assert "already in force and is kept" in text_of(response)
     assert [action for _, _, action, _, _ in changes(office, "fee_schedule")] == ["withdrawn", "added", "added"]
@@ -171,7 +172,7 @@ def test_office_hours_saved_on_the_page_are_the_engines(admin, post, office):
                     hours_form(mon_0_closes="12:00", mon_1_opens="13:00", mon_1_closes="17:00",
                                sat_0_opens="09:00", sat_0_closes="12:00", official_custodian="Police Chief"))
     assert response.status_code == 302
-    police = office.city_settings()["custodian_register"]["police"]
+    police = city_data_of(office)()["custodian_register"]["police"]
     assert police["hours"]["mon"] == [["08:00", "12:00"], ["13:00", "17:00"]]
     assert police["hours"]["sat"] == [["09:00", "12:00"]] and police["hours"]["sun"] == []
     assert police["official_custodian"] == "Police Chief"
@@ -188,13 +189,13 @@ def test_closing_before_opening_is_refused_beside_the_time_with_everything_kept(
     assert "Give both the opening and the closing time" in page
     assert 'id="field-tue_0_opens" name="tue_0_opens" type="time" value="17:00"' in page
     assert 'value="Police Dept."' in page
-    assert office.city_settings()["custodian_register"]["police"]["hours"]["tue"] == [["08:00", "17:00"]]
+    assert city_data_of(office)()["custodian_register"]["police"]["hours"]["tue"] == [["08:00", "17:00"]]
 
 
 def test_an_inactive_office_leaves_the_register(admin, post, office):
     post(admin, "/admin/settings/offices/fire", hours_form(name="Fire Department", official_custodian="Fire Chief",
                                                            active=""))
-    assert "fire" not in office.city_settings()["custodian_register"]
+    assert "fire" not in city_data_of(office)()["custodian_register"]
     assert "inactive" in admin.get("/admin/settings/offices").get_data(as_text=True)
 
 
@@ -203,12 +204,12 @@ def test_designation_through_the_page_is_in_force_and_can_be_ended(admin, post, 
     response = post(admin, "/admin/settings/custodians", {"office_key": "police", "person": "jo",
                                                           "since": TODAY.isoformat(), "until": ""})
     assert response.status_code == 302
-    assert office.city_settings()["custodian_register"]["police"]["designated"] == ["jo"]
+    assert city_data_of(office)()["custodian_register"]["police"]["designated"] == ["jo"]
     page = admin.get("/admin/settings/custodians").get_data(as_text=True)
     [designation_id] = re.findall(r"/admin/settings/custodians/(\d+)/end", page)
     assert post(admin, f"/admin/settings/custodians/{designation_id}/end", {"until": TODAY.isoformat()}).status_code \
         == 302
-    assert office.city_settings()["custodian_register"]["police"]["designated"] == []
+    assert city_data_of(office)()["custodian_register"]["police"]["designated"] == []
     assert [(actor, action) for actor, _, action, _, _ in changes(office, "designation")] == [
         ("admin", "ended"), ("admin", "added")]
 
@@ -232,7 +233,7 @@ def test_exemption_reworded_and_withdrawn_on_the_page(admin, post, office):
     response = post(admin, f"/admin/settings/exemptions/{code}",
                     {"citation": "K.S.A. 45-221(a)(6)", "summary": "Letters of reference", "active": ""})
     assert response.status_code == 302
-    assert code not in office.city_settings()["exemptions"]
+    assert code not in city_data_of(office)()["exemptions"]
     response = post(admin, f"/admin/settings/exemptions/{code}",
                     {"citation": "", "summary": "Letters of reference or recommendation", "active": "yes"})
     page = text_of(response)
@@ -264,7 +265,7 @@ def test_preview_renders_the_sample_request_without_saving(admin, post, office):
                     {"subject": "Fees for {tracking_number}", "body": "Total: {estimate_total}", "action": "preview"})
     page = text_of(response)
     assert response.status_code == 200 and "Fees for R-2026-00042" in page and "Total: $47.50" in page
-    assert office.city_settings()["letter_templates"]["fee_estimate"]["subject"].startswith("Estimated fees")
+    assert city_data_of(office)()["letter_templates"]["fee_estimate"]["subject"].startswith("Estimated fees")
 
 
 @pytest.mark.parametrize("body, message", [
@@ -397,7 +398,7 @@ def test_office_added_on_the_page_joins_the_register(admin, post, office):
     response = post(admin, "/admin/settings/offices", {"office_key": "parks", "name": "Parks Department",
                                                        "official_custodian": "Parks Director"})
     assert response.headers["Location"] == "/admin/settings/offices/parks"
-    parks = office.city_settings()["custodian_register"]["parks"]
+    parks = city_data_of(office)()["custodian_register"]["parks"]
     assert (parks["name"], parks["hours"]["mon"]) == ("Parks Department", [["08:00", "17:00"]])
     response = post(admin, "/admin/settings/offices", {"office_key": "Parks!", "name": "Parks Again",
                                                        "official_custodian": ""})

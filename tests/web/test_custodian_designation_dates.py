@@ -11,6 +11,7 @@ import pytest
 import test_admin_settings as settings_pages
 from city.citydata import list_designations
 from test_admin_settings import TODAY, changes, text_of, words_of
+from city.office import city_data_of
 
 # The Settings pages' fixtures: the seeded city on a Monday morning, an administrator signed in, a POST with a token.
 office, admin, post = settings_pages.office, settings_pages.admin, settings_pages.post
@@ -45,7 +46,7 @@ def test_a_past_first_day_is_refused_unless_it_records_a_designation_made_earlie
     assert f"jo is entered in the register from {LAST_WEEK}, recorded late on {TODAY}." in text_of(response)
     assert register(office) == [("jo", LAST_WEEK, None)]
     assert "2026-11-23 09:00 CST (recorded late)" in words_of(response)
-    assert office.city_settings()["custodian_register"]["police"]["designated"] == ["jo"]
+    assert city_data_of(office)()["custodian_register"]["police"]["designated"] == ["jo"]
 
 
 def test_a_late_record_more_than_a_year_back_is_refused_as_a_likely_mistyped_year(admin, post, office, jo):

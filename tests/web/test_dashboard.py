@@ -10,6 +10,7 @@ import pytest
 from city.citydata import set_office
 from records_office import REQUEST
 from web.admin.dashboard import csv_safe
+from city.office import city_data_of
 
 MONDAY_10AM = datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)   # Kansas: due by the end of Thursday 5 March
 NEXT_TUESDAY = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)
@@ -112,7 +113,7 @@ def test_without_a_range_the_last_twelve_weeks_are_shown(login_as, client, reque
 def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_defused(login_as, client, requests_filed, process_engine):
     with process_engine.database.write() as session:
         set_office(session, "fire", actor="admin", name='=HYPERLINK("http://evil.example","Fire")')
-    process_engine.city_settings.invalidate()
+    city_data_of(process_engine).invalidate()
     login_as("records_manager")
     rows = csv_rows(client.get("/admin/dashboard/overdue.csv"))
     assert rows[1:] and {row[1] for row in rows[1:]} >= {"'=HYPERLINK(\"http://evil.example\",\"Fire\")"}

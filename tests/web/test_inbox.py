@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime, timezone
+from city.office import city_data_of
 
 AFTER_RESPONSE_DEADLINE = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -139,7 +140,7 @@ def test_designated_record_custodian_sees_the_offices_requests(app, client, logi
     with process_engine.database.write() as session:
         seed_defaults(session)
         designate_custodian(session, "city_treasurer", "clerk", designated_by="admin")
-    process_engine.city_settings.invalidate()
+    city_data_of(process_engine).invalidate()
     process_engine.deploy_file(DIAGRAMS / "routed.bpmn", FORMS, actor="admin")
     process_engine.start_instance("routed", {"custodian_role": "custodian:city_treasurer"}, actor="admin")
     login_as("clerk")

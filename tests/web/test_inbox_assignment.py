@@ -11,6 +11,7 @@ import pytest
 
 from scenario_data import DIAGRAMS, FORMS
 from web.inbox.assignment import SHARED_INBOX
+from city.office import city_data_of
 
 
 def delegate_form(page: str) -> str:
@@ -29,7 +30,7 @@ def police_task(process_engine):
     with process_engine.database.write() as session:
         seed_defaults(session)
         designate_custodian(session, "police", "pat", designated_by="admin")
-    process_engine.city_settings.invalidate()
+    city_data_of(process_engine).invalidate()
     process_engine.deploy_file(DIAGRAMS / "routed.bpmn", FORMS, actor="admin")
     instance = process_engine.start_instance("routed", {"custodian_role": "custodian:police"}, actor="admin")
     [task] = instance.open_tasks

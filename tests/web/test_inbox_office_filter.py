@@ -9,6 +9,7 @@ import re
 import pytest
 
 from scenario_data import DIAGRAMS, FORMS
+from city.office import city_data_of
 
 ROLES = {"police": "custodian:police", "fire": "custodian:fire", "intake": "clerk",
          "clerks_own": "custodian:city_clerk"}
@@ -23,7 +24,7 @@ def routed_tasks(process_engine):
     from city.citydata import seed_defaults
     with process_engine.database.write() as session:
         seed_defaults(session)
-    process_engine.city_settings.invalidate()
+    city_data_of(process_engine).invalidate()
     process_engine.deploy_file(DIAGRAMS / "routed.bpmn", FORMS, actor="admin")
     tasks = {}
     for name, role in ROLES.items():

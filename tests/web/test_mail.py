@@ -17,6 +17,7 @@ from records_office import REQUEST, TRACKING, open_records_office
 from web.mail import run_mail
 from web.models import StaffAccount, db
 from web.models_mail import MailOutbox
+from city.office import city_data_of
 
 REQUESTER = "pat.doe@example.org"
 MAILED_LINK = re.compile(r"https://records\.city\.example(/status/[A-Za-z0-9_-]+)")
@@ -371,7 +372,7 @@ def test_designated_custodian_hears_of_their_offices_tasks(client, portal, mailb
     clerk = staff_with_mail("jo", "clerk")
     with portal.database.write() as session:
         designate_custodian(session, "fire", "jo", designated_by="admin")
-    portal.city_settings.invalidate()
+    city_data_of(portal).invalidate()
     file_request(office_key="fire")
     send_mail()
     assert [message["To"] for message in mailbox.wait_for(1)] == [clerk]

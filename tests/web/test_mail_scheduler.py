@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
+from city.cli import add_city_commands
+from city.office import open_engine_at
 from engine.cli import build_parser
 from engine.scheduler import PeriodicJob, run_scheduler
-from web.commands import add_web_commands, scheduler_with_mail
+from web.commands import add_web_commands, mail_job
 
 
 def test_the_leading_scheduler_runs_the_jobs_it_is_handed(database_url):
     ran = threading.Event()
     stop = threading.Event()
     stop.set()                 # one tick, then stop: the job's first turn is at once
-    run_scheduler(database_url, stop_event=stop, periodic=[PeriodicJob("mail", 30, ran.set)])
+    run_scheduler(open_engine_at(database_url), stop_event=stop, periodic=[PeriodicJob("mail", 30, ran.set)])
     assert ran.is_set()
 
 
@@ -22,10 +26,18 @@ def test_a_failing_job_does_not_stop_the_scheduler(database_url, caplog):
 
     stop = threading.Event()
     stop.set()
-    run_scheduler(database_url, stop_event=stop, periodic=[PeriodicJob("mail", 30, broken)])
+    run_scheduler(open_engine_at(database_url), stop_event=stop, periodic=[PeriodicJob("mail", 30, broken)])
     assert "periodic job mail failed (RuntimeError)" in caplog.text
     assert "pat.doe" not in caplog.text
 
 
 def test_clerkflow_scheduler_sends_mail_too():
-    assert build_parser(add_web_commands).parse_args(["scheduler"]).run is scheduler_with_mail
+    assert build_parser([add_city_commands, add_web_commands]).parse_args(["scheduler"]).periodic == [mail_job]
+
+
+def test_an_extension_cannot_replace_a_command_it_did_not_define():
+    def replace_the_scheduler(command_line):
+        command_line.add("scheduler", None, "another scheduler")
+
+    with pytest.raises(ValueError, match='the command "scheduler" is defined twice'):
+        build_parser([add_city_commands, replace_the_scheduler])

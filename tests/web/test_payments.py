@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from records_office import open_records_office
+from city.office import city_data_of
 
 KANSAS = ZoneInfo("America/Chicago")
 
@@ -163,7 +164,7 @@ def test_a_custodian_designated_in_the_register_finds_the_page_in_the_navigation
     assert "Record a payment" not in client.get("/inbox").get_data(as_text=True)
     with city.database.write() as session:
         designate_custodian(session, "police", "jo", designated_by="admin")
-    city.city_settings.invalidate()
+    city_data_of(city).invalidate()
     assert 'href="/inbox/payments">Record a payment</a>' in client.get("/inbox").get_data(as_text=True)
     assert client.get("/inbox/payments").status_code == 200
 

@@ -8,6 +8,7 @@ import pytest
 
 from city.citydata import add_fee_schedule, city_today
 from records_office import REQUEST, STATUS_LINK, TRACKING
+from city.office import city_data_of
 
 
 
@@ -32,7 +33,7 @@ def test_front_page_explains_the_fees_in_force_and_office_hours(client, portal):
     with portal.database.write() as session:
         add_fee_schedule(session, effective_from=portal_today(portal), created_by="admin",
                          search_rate_per_hour=Decimal("17.50"), copy_fee_per_page=Decimal("0.30"))
-    portal.city_settings.invalidate()
+    city_data_of(portal).invalidate()
     page = client.get("/")
     text = " ".join(page.get_data(as_text=True).split())
     assert page.status_code == 200

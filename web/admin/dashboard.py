@@ -17,7 +17,7 @@ from flask import Response, abort, render_template, request, url_for
 
 from engine import clock
 from city import reports
-from web import process_engine, signed_in_staff
+from web import city_data, process_engine, signed_in_staff
 from web.admin import bp
 from web.auth import role_required
 from web.models import ADMINISTRATOR, ANALYST, CITY_CLERK, FINANCE, RECORDS_MANAGER
@@ -222,7 +222,7 @@ def _context() -> tuple[Filters, dict[str, str], Any, datetime]:
     with engine.database.read() as session:
         offices = reports.office_names(session.connection())
     filters = read_filters(offices)
-    closures = engine.city_settings().get("city_closures", ())
+    closures = city_data()().get("city_closures", ())
     return filters, offices, closures, clock.now()
 
 

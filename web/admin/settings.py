@@ -21,7 +21,7 @@ from flask import abort, render_template
 
 from city.change_log import list_changes
 from city.citydata import MONEY_MAX, CityDataRefused
-from web import process_engine, signed_in_staff
+from web import city_data, process_engine, signed_in_staff
 from web.admin import bp
 from web.auth import role_required
 from web.models import ADMINISTRATOR
@@ -52,7 +52,7 @@ def read_city(reader: Callable[..., Any], *args: Any, **keywords: Any) -> Any:
 def change_city(change: Callable[..., Any], *args: Any, **keywords: Any) -> str | None:
     """Run one change function in its own transaction and read the city data again; the refusal's message, if any."""
     try:
-        process_engine().city_settings.apply(change, *args, **keywords)
+        city_data().apply(change, *args, **keywords)
     except CityDataRefused as refused:
         return refused.user_message
     return None

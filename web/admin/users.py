@@ -14,7 +14,7 @@ import re
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from web import process_engine, signed_in_staff
+from web import city_data, signed_in_staff
 from web.admin import bp
 from web.admin.account_changes import account_facts, record_account_change
 from web.auth import role_required
@@ -45,7 +45,7 @@ def role_choices(account: StaffAccount | None = None) -> list[tuple[str, str]]:
 
 
 def _custodian_register() -> dict:
-    register = process_engine().city_settings().get("custodian_register") or {}
+    register = city_data()().get("custodian_register") or {}
     if not register:           # no city data yet: the offices of Art. 6
         register = {office_key: {"name": office_key.replace("_", " ").title()} for office_key in OFFICE_KEYS}
     return dict(register)

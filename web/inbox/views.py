@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from engine import FormInvalid, TaskView, clock
 from engine.forms import form_validator, validate_submission
-from web import process_engine, signed_in_staff, visible_task, work_roles
+from web import city_data, process_engine, signed_in_staff, visible_task, work_roles
 from web.auth import is_safe_local_path, staff_only
 from web.filestore import file_store, human_size
 from web.inbox import bp
@@ -47,7 +47,7 @@ def index():
     tasks = tasks[:PAGE_SIZE]
     processes = sorted({version.process_key: version.display_name or version.process_key
                         for version in engine.versions()}.items(), key=lambda item: item[1].lower())
-    offices = office_choices(engine.city_settings().get("custodian_register", {}), OFFICE_KEYS)
+    offices = office_choices(city_data()().get("custodian_register", {}), OFFICE_KEYS)
     return render_template("inbox/index.html", tasks=tasks, roles=roles, chosen=chosen,
                            counts=counts, due_choices=DUE_CHOICES, sort_choices=SORT_CHOICES,
                            processes=processes, has_next=has_next, pages=pages, total=total, offices=offices,
@@ -173,7 +173,7 @@ def _form_files(fields, values) -> dict:
 def _city_closures():
     """The city's closure days (business days exclude them); none when the settings cannot be read."""
     try:
-        return process_engine().city_settings().get("city_closures", ())
+        return city_data()().get("city_closures", ())
     except Exception:   # noqa: BLE001 - a missing setting must not hide the task page
         return ()
 

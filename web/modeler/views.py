@@ -17,7 +17,6 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 
 from engine.deploy import source_with_forms
 from engine.errors import DeployRefused
-from engine.operators import describe_operators
 from web import process_engine, signed_in_staff
 from web.auth import role_required, staff_only
 from web.csrf import csrf_token
@@ -101,7 +100,7 @@ def compare(process_key: str):
 @bp.get("/operators.json")
 @staff_only
 def operators():
-    return jsonify(describe_operators())
+    return jsonify(process_engine().operators.describe())
 
 
 @bp.get("/forms.json")

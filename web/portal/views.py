@@ -21,7 +21,7 @@ from engine import FormInvalid, clock
 from engine.forms import form_validator, validate_submission
 from engine.queries import latest_version
 from city.rules.business_calendar import CITY_TIME_ZONE
-from web import process_engine
+from web import city_data, process_engine
 from web.auth import public
 from web.inbox.forms import coerce_submission, fields_of
 from web.models import db
@@ -67,7 +67,7 @@ LETTER_EVENTS = {
 @public
 def home():
     """`/`: how to request records, from the city data in force today (registered as the endpoint `home`)."""
-    settings = process_engine().city_settings()
+    settings = city_data()()
     today = clock.now().astimezone(CITY_TIME_ZONE).date()
     closures = sorted(day for day in settings.get("city_closures", ()) if day >= today)[:10]
     return render_template("portal/home.html", schedule=settings["fee_schedule"], offices=_offices(settings),
@@ -81,7 +81,7 @@ def home():
 def new_request():
     schema = _intake_schema()
     fields = fields_of(schema)
-    offices = _offices(process_engine().city_settings())
+    offices = _offices(city_data()())
     if request.method == "GET":
         return _form_page(schema, fields, offices, {}, {})
     if _over_the_limit():

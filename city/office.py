@@ -1,0 +1,35 @@
+"""The records office opened on a database: the engine with the city's operators, and the city data
+(offices, fee schedules, closures, exemptions, letters) those operators read.
+
+Whoever runs Clerkflow for the city (the web app, the command line, the scheduler, the tests) opens
+the engine here; the engine itself knows no city.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from city.citydata import CityData
+from city.operators import CityOperators
+from engine import Database, ProcessEngine
+from engine.config import database_url, normalize_url
+
+
+def open_engine(database: Database, *, city_settings: Callable[[], Mapping[str, Any]] | None = None,
+                **options: Any) -> ProcessEngine:
+    """The engine whose service tasks call the city's operators with `city_settings()` (by default the
+    city data stored in `database`, as `CityData` reads it); `options` go to ProcessEngine."""
+    return ProcessEngine(database, operators=CityOperators(city_settings or CityData(database)), **options)
+
+
+def open_engine_at(url: str | None = None, **options: Any) -> ProcessEngine:
+    """`open_engine` on the database at `url` (or the configured one), which must already be migrated."""
+    return open_engine(Database(normalize_url(url) if url else database_url()), **options)
+
+
+def city_data_of(engine: ProcessEngine) -> CityData:
+    """The city data an engine opened here reads (its operators' settings)."""
+    settings = engine.operators.settings
+    if not isinstance(settings, CityData):
+        raise TypeError("this engine was opened with fixed city settings, not the city data")
+    return settings

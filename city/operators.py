@@ -1,0 +1,45 @@
+"""Every operator a service task of the city's diagrams may name, as one catalogue for the engine.
+
+Pure operators (`city.rules`) get the city settings in force (`CityData`); host operators
+(`city.ledger`) get the step's database connection and time, so what they record commits or rolls
+back with the step. Both declare their parameters alike, so deploy checks them alike and the
+modeler lists them together. A new operator is one decorated function in its module.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from city.ledger import HOST_OPERATORS
+from city.rules import OPERATORS, call_operator, registry
+from engine.operators import StepContext
+
+SettingsProvider = Callable[[], Mapping[str, Any]]
+
+
+class CityOperators:
+    """The city's operators, calling the pure ones with the settings `settings()` gives at each call."""
+
+    def __init__(self, settings: SettingsProvider):
+        self.settings = settings
+
+    def get(self, name: str):
+        return HOST_OPERATORS.get(name) or OPERATORS.get(name)
+
+    def names(self) -> list[str]:
+        return sorted({*OPERATORS, *HOST_OPERATORS})
+
+    def describe(self) -> list[dict[str, object]]:
+        return [{"name": spec.name, "description": spec.description, "host": spec.name in HOST_OPERATORS,
+                 "parameters": [dataclasses.asdict(parameter) for parameter in spec.parameters]}
+                for spec in sorted((self.get(name) for name in self.names()), key=lambda spec: spec.name)]
+
+    def call(self, name: str, arguments: dict[str, Any], step: StepContext) -> object:
+        host = HOST_OPERATORS.get(name)
+        if host is None:
+            return call_operator(name, arguments, dict(self.settings()))
+        if step.connection is None:
+            raise RuntimeError(f'operator "{name}" records in the database and can only run inside an engine step')
+        keywords = registry.bind_arguments(host.name, host.parameters, arguments)
+        return registry.to_json(host.function(step.connection, step.now, **keywords))
