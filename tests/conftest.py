@@ -24,7 +24,7 @@ from city.citydata import seed_defaults
 from engine.migrate import upgrade
 from engine.state import DEFAULT_WARM_CACHE_SIZE
 import city.models  # noqa: F401  (the city's tables and the web app's are emptied between tests too)
-import web.models  # noqa: F401
+import web.tables  # noqa: F401
 
 from scenario_data import DIAGRAMS, FORMS, FRIDAY_9AM
 

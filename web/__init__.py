@@ -1,25 +1,22 @@
 """Clerkflow's web app: the application factory and one blueprint per audience.
 
 `create_app()` builds the app; nothing here reads config or opens a connection at import
-time. Views reach the engine only through `process_engine()`, the app's one `ProcessEngine`, and the
-city's data (offices, fee schedules, closures, ...) through `city_data()`.
+time. Views reach the engine through `web.current.process_engine()`, the app's one `ProcessEngine`, and
+the city's data (offices, fee schedules, closures, ...) through `web.current.city_data()`.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask
 
 from city.citydata import CityData
 from city.office import open_engine
-from engine import Database, ProcessEngine
+from engine import Database
 from engine.config import instance_dir
+from web.current import CITY_DATA_EXTENSION, ENGINE_EXTENSION
 
-if TYPE_CHECKING:
-    from web.models import StaffAccount
-
-ENGINE_EXTENSION = "clerkflow_engine"
-CITY_DATA_EXTENSION = "clerkflow_city_data"
+__all__ = ["create_app", "ENGINE_EXTENSION", "CITY_DATA_EXTENSION"]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -27,7 +24,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from web.api import limits as api_limits
     from web.config import configure
     from web.demo import register_demo_command
-    from web.models import db   # also brings in web.models_portal's tables
+    from web.models import db
+    from web.tables import TABLE_MODULES  # noqa: F401  (every table's mapper, before the first query)
     from web.portal import views as portal_views
 
     app = Flask(__name__, instance_path=str(instance_dir()))
@@ -66,41 +64,3 @@ def _trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
-
-
-def process_engine() -> ProcessEngine:
-    """The running app's engine (one per app, made by `create_app`)."""
-    return current_app.extensions[ENGINE_EXTENSION]
-
-
-def city_data() -> CityData:
-    """The running app's city data: call it for the settings in force, `apply` a change through it."""
-    return current_app.extensions[CITY_DATA_EXTENSION]
-
-
-def work_roles(staff: StaffAccount) -> frozenset[str]:
-    """The roles a person works under: their account's, plus `custodian:<office>` for every office
-    whose register names them a designated record custodian today (003, Art. 6)."""
-    from city.rules.custodians import designated_roles
-
-    register = city_data()().get("custodian_register", {})
-    return staff.role_set | frozenset(designated_roles(staff.username, register))
-
-
-def visible_task(task_id: int):
-    """The task, if it is work for one of the signed-in person's roles, theirs, or they supervise
-    (`web.inbox.assignment.SUPERVISOR_ROLES`, administrators among them)."""
-    from engine import NotAllowed
-    from web.inbox.assignment import is_supervisor
-
-    staff = signed_in_staff()
-    task = process_engine().get_task(task_id)
-    if (task.candidate_role is None or task.candidate_role in work_roles(staff) or task.assignee == staff.username
-            or is_supervisor(staff)):
-        return task
-    raise NotAllowed(f'"{task.title}" is work for the {task.candidate_role} role.')
-
-
-def signed_in_staff() -> StaffAccount:
-    """The `StaffAccount` of this request (views behind `@staff_only` always have one)."""
-    return g.staff

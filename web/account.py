@@ -10,7 +10,7 @@ import logging
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from web import signed_in_staff
+from web.current import signed_in_staff
 from web.auth import staff_only
 from web.mail.settings import MailSettingsInvalid, mail_settings
 from web.models import NOTIFY_CHOICES, db

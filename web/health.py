@@ -6,7 +6,7 @@ import logging
 from flask import Blueprint
 from sqlalchemy import text
 
-from web import process_engine
+from web.current import process_engine
 from web.auth import public
 
 bp = Blueprint("health", __name__)

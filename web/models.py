@@ -133,10 +133,3 @@ class StaffAccount(db.Model):
 def normalize_username(username: str) -> str:
     """Usernames are matched without regard to case or surrounding spaces."""
     return (username or "").strip().lower()
-
-
-import web.models_portal  # noqa: E402,F401  (the portal's tables share this metadata and migration history)
-import web.models_api  # noqa: E402,F401  (the REST API's tokens share this metadata and migration history)
-import web.models_inbox  # noqa: E402,F401  (follow-up dates and saved filters)
-import web.models_notes  # noqa: E402,F401  (comments and attachments on a request)
-import web.models_mail  # noqa: E402,F401  (the mail outbox and notification preferences)

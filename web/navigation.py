@@ -1,13 +1,11 @@
-"""The top bar's links: each page a signed-in person may use, by the roles on their account.
-
-Each blueprint keeps its own rule of who may open its pages; this only mirrors those rules so a
-person is not offered a link that answers "not allowed". Pages stay checked where they are served.
-"""
+"""The top bar's links: each page a signed-in person may use, by the roles on their account, read from
+the same table the pages check (`web.access`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from web.models import ADMINISTRATOR, StaffAccount
+from web.access import CASH_FLOAT_ROLES, DASHBOARD_ROLES, DEPLOYERS, MONITORING_ROLES, SETTINGS_ROLES
+from web.models import StaffAccount
 
 
 @dataclass(frozen=True)
@@ -19,11 +17,6 @@ class Link:
 def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> list[Link]:
     if staff is None:
         return []
-    from web.admin.dashboard import DASHBOARD_ROLES
-    from web.admin.settings_cash import CASH_FLOAT_ROLES
-    from web.admin.views import MONITORING_ROLES
-    from web.modeler.views import DEPLOYERS
-
     roles = staff.role_set
     links = [Link("inbox.index", "Inbox")]
     if shows_payments:
@@ -34,7 +27,7 @@ def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> li
         links += [Link("admin.instances", "Instances"), Link("admin.processes", "Processes")]
     if roles & set(DEPLOYERS):
         links.append(Link("modeler.index", "Modeler"))
-    if ADMINISTRATOR in roles:
+    if roles & set(SETTINGS_ROLES):
         links += [Link("admin.settings", "Settings"), Link("admin.users", "Staff")]
     elif roles & set(CASH_FLOAT_ROLES):      # the City Clerk issues the offices' cash floats (003, Art. 6)
         links.append(Link("admin.settings_cash_floats", "Cash floats"))

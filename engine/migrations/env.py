@@ -8,7 +8,7 @@ from engine.db import Base
 from engine.migrate import include_object
 
 try:   # the web app's own tables (accounts) live in the same database and metadata
-    import web.models  # noqa: F401
+    import web.tables  # noqa: F401
 except ImportError:
     pass
 

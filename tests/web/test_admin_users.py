@@ -84,7 +84,7 @@ def test_administrator_creates_a_treasurer_custodian_who_then_signs_in(app, admi
     assert response.status_code == 302
     assert client.get("/inbox").status_code == 200
     with app.test_request_context():
-        from web import work_roles
+        from web.current import work_roles
         assert "custodian:city_treasurer" in work_roles(account("tess"))
     assert client.get("/admin/users").status_code == 403
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from engine import clock
 from city.change_log import record_change
-from web import signed_in_staff
+from web.current import signed_in_staff
 from web.models import StaffAccount, db
 
 STAFF_ACCOUNT = "staff_account"

@@ -17,13 +17,12 @@ from flask import Response, abort, render_template, request, url_for
 
 from engine import clock
 from city import reports
-from web import city_data, process_engine, signed_in_staff
-from web.admin import bp
+from web.current import city_data, process_engine, signed_in_staff
+from web.admin.blueprint import bp
+from web.access import DASHBOARD_ROLES
 from web.auth import role_required
 from web.models import ADMINISTRATOR, ANALYST, CITY_CLERK, FINANCE, RECORDS_MANAGER
 
-# Who watches the office's performance and its fee money; nothing here names a requester.
-DASHBOARD_ROLES = (ADMINISTRATOR, ANALYST, CITY_CLERK, RECORDS_MANAGER, FINANCE)
 TABLES = ("requests", "response_times", "overdue", "fees")
 DEFAULT_WEEKS = 12
 DEFAULT_MONTHS = 12

@@ -1,6 +1,8 @@
 """Settings pages (administrators): the city data of 003, Art. 6 that is data, not config (docs/city-data.md).
 
-`/admin/settings` links every section and shows the latest changes. The sections live in
+This module holds what the sections share (reading and changing the city data, parsing a day or an
+amount). `/admin/settings` (in `settings_changes`) links every section and shows the latest changes.
+The sections live in
 `settings_fees` (fee schedules), `settings_calendar` (closure days, the holiday calendar),
 `settings_offices` (offices, hours, the register of designated custodians), `settings_letters`
 (letter templates, exemptions), `settings_cash` (the offices' cash floats), `settings_mail` (the mail server,
@@ -17,12 +19,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import abort, render_template
+from flask import abort
 
-from city.change_log import list_changes
 from city.citydata import MONEY_MAX, CityDataRefused
-from web import city_data, process_engine, signed_in_staff
-from web.admin import bp
+from web.current import city_data, process_engine, signed_in_staff
+from web.admin.blueprint import bp
 from web.auth import role_required
 from web.models import ADMINISTRATOR
 
@@ -108,10 +109,3 @@ def parse_day(text: str, errors: dict[str, str], field: str, *, required: bool =
         errors[field] = f'"{text}" is not a date; write it as YYYY-MM-DD, e.g. 2027-01-01.'
         return None
 
-
-@bp.get("/settings")
-@role_required(ADMINISTRATOR)
-def settings():
-    from web.admin.settings_changes import change_rows   # that module builds on this one
-    return render_template("admin/settings/index.html", sections=SECTIONS,
-                           rows=change_rows(read_city(list_changes, limit=LATEST_CHANGES)))

@@ -8,7 +8,7 @@ import holidays
 from flask import flash, redirect, render_template, request, url_for
 
 from city.citydata import add_closure, city_today, list_closures, remove_closure
-from web.admin import bp
+from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, day_in_path, parse_day, read_city
 from web.auth import role_required
 from web.models import ADMINISTRATOR

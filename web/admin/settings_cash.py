@@ -10,13 +10,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from city.citydata import issue_cash_float, list_cash_floats, list_offices, return_cash_float
-from web import signed_in_staff
-from web.admin import bp
+from web.current import signed_in_staff
+from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, parse_money, read_city
+from web.access import CASH_FLOAT_ROLES
 from web.auth import role_required
 from web.models import ADMINISTRATOR, CITY_CLERK
-
-CASH_FLOAT_ROLES = (ADMINISTRATOR, CITY_CLERK)
 
 
 def _in_force(floats) -> dict:

@@ -15,12 +15,12 @@ from typing import Any
 
 from flask import Response, render_template, request
 
-from city.change_log import CHANGE_KINDS, change_actors, effective_date_of, search_changes
+from city.change_log import CHANGE_KINDS, change_actors, effective_date_of, list_changes, search_changes
 from city.citydata import list_offices
 from city.models import CityDataChange
-from web.admin import bp
+from web.admin.blueprint import bp
 from web.admin.dashboard import csv_safe
-from web.admin.settings import parse_day, read_city
+from web.admin.settings import LATEST_CHANGES, SECTIONS, parse_day, read_city
 from web.auth import role_required
 from web.models import ADMINISTRATOR
 
@@ -78,6 +78,14 @@ def change_rows(changes: list[CityDataChange]) -> list[tuple[CityDataChange, dat
     """Each change with the day it takes effect and what it did, in words."""
     office_names = {office.office_key: office.name for office in read_city(list_offices)}
     return [(change, effective_date_of(change), describe(change, office_names)) for change in changes]
+
+
+@bp.get("/settings")
+@role_required(ADMINISTRATOR)
+def settings():
+    """The settings' sections, with the latest changes to them."""
+    return render_template("admin/settings/index.html", sections=SECTIONS,
+                           rows=change_rows(read_city(list_changes, limit=LATEST_CHANGES)))
 
 
 @bp.get("/settings/changes")

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from city.citydata import (SCHEDULE_AMOUNTS, add_fee_schedule, city_today, list_fee_schedules,
                              withdraw_fee_schedule)
-from web.admin import bp
+from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, day_in_path, parse_day, read_city
 from web.auth import role_required
 from web.models import ADMINISTRATOR

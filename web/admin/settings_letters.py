@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from city.citydata import (CityDataRefused, list_exemptions, list_letter_templates, set_exemption,
                              set_letter_template, template_placeholders)
 from city.rules.letters import render
-from web.admin import bp
+from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, read_city
 from web.auth import role_required
 from web.models import ADMINISTRATOR

@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import Conflict, clock
 from city.change_log import record_change
-from web import signed_in_staff
-from web.admin import bp
+from web.current import signed_in_staff
+from web.admin.blueprint import bp
 from web.admin.settings import actor
 from web.auth import role_required
 from web.mail.outbox import outbox_counts

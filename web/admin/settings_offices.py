@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from city.citydata import (WEEKDAYS, CityDataRefused, check_hours, city_today, designate_custodian,
                              designation_dates_refusal, end_designation, list_designations, list_offices,
                              register_opened, set_office)
-from web.admin import bp
+from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, parse_day, read_city
 from web.auth import role_required
 from web.models import ADMINISTRATOR, StaffAccount, db

@@ -10,8 +10,8 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from engine import ClerkflowError
-from web import process_engine, signed_in_staff
-from web.admin import bp
+from web.current import process_engine, signed_in_staff
+from web.admin.blueprint import bp
 from web.auth import role_required
 from web.models import ADMINISTRATOR
 

@@ -14,8 +14,8 @@ import re
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from web import city_data, signed_in_staff
-from web.admin import bp
+from web.current import city_data, signed_in_staff
+from web.admin.blueprint import bp
 from web.admin.account_changes import account_facts, record_account_change
 from web.auth import role_required
 from web.mail import valid_email_address

@@ -15,9 +15,10 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 
 from engine import ClerkflowError
 from city.rules.business_calendar import CITY_TIME_ZONE
-from web import process_engine, signed_in_staff
-from web.admin import bp
+from web.current import process_engine, signed_in_staff
+from web.admin.blueprint import bp
 from web.admin.instance_data import readable
+from web.access import MONITORING_ROLES
 from web.auth import role_required, staff_only
 from web.layout import CONTENT_SECURITY_POLICY, from_city_input, when
 from web.inbox.assignment import SHARED_INBOX, AssigneeRefused, eligible_assignee, eligible_staff, hand_on
@@ -42,7 +43,6 @@ PERSONAL_DATA_KEYS = frozenset({
 PERSONAL_DATA_ENDINGS = ("_email", "_phone", "_address", "_identification", "_id_number", "_date_of_birth")
 SEES_PERSONAL_DATA = frozenset({ADMINISTRATOR, CITY_CLERK, RECORDS_MANAGER})
 MASK = "*** personal data, masked ***"
-MONITORING_ROLES = frozenset({ADMINISTRATOR, ANALYST})
 
 
 def is_personal(key: str) -> bool:

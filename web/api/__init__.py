@@ -6,12 +6,8 @@ the account's roles, checked as the pages check them. Every failure is one JSON 
 `{"error": {"code": "...", "message": "...", "fields": {...}}}` (`web.api.errors`). The OpenAPI
 document (`web.api.openapi`, GET /api/openapi.json) describes every route here.
 """
-from flask import Blueprint
-
+from web.api import commands, errors, notes, views  # noqa: F401  (their routes, handlers and commands)
+from web.api.blueprint import bp
 from web.models_api import create_api_token, revoke_api_token
 
-bp = Blueprint("api", __name__, url_prefix="/api")
-
 __all__ = ["bp", "create_api_token", "revoke_api_token"]
-
-from web.api import commands, errors, notes, views  # noqa: E402,F401  (registers the routes, handlers and commands)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from web.api import bp
+from web.api.blueprint import bp
 from web.models import StaffAccount, db, normalize_username
 from web.models_api import ApiToken, create_api_token, revoke_api_token
 

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, MessageNotDeliverable,
                            NotAllowed, NotFound)
 from web import errors as pages
-from web.api import bp
+from web.api.blueprint import bp
 from web.auth import SESSION_KEY, to_sign_in, is_api_request
 from web.csrf import CsrfRefused
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 
-from web.api import bp
+from web.api.blueprint import bp
 
 DEFAULT_API_RATE = "600 per minute"
 LIMITER_EXTENSION = "clerkflow_api_limiter"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from web import signed_in_staff, visible_task
-from web.api import bp
+from web.current import signed_in_staff
+from web.inbox.assignment import visible_task
+from web.api.blueprint import bp
 from web.api.errors import ApiError
 from web.auth import staff_only
 from web.inbox.notes import attachment_download, comment_problem, store_uploads

@@ -8,8 +8,9 @@ from typing import Any
 from flask import jsonify, request
 
 from engine import INSTANCE_STATUSES, TASK_STATUSES, clock
-from web import process_engine, signed_in_staff, visible_task, work_roles
-from web.api import bp
+from web.current import process_engine, signed_in_staff, work_roles
+from web.inbox.assignment import visible_task
+from web.api.blueprint import bp
 from web.api.errors import ApiError
 from web.api.openapi import document
 from web.auth import public, role_required, staff_only

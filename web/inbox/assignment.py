@@ -18,10 +18,10 @@ from flask import abort, flash, redirect, request, url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from engine import TaskView, clock
-from web import process_engine, signed_in_staff, visible_task, work_roles
+from engine import NotAllowed, TaskView, clock
+from web.current import process_engine, signed_in_staff, work_roles
 from web.auth import staff_only
-from web.inbox import bp
+from web.inbox.blueprint import bp
 from web.inbox.filters import InboxFilter, city_today
 from web.models import ADMINISTRATOR, CITY_CLERK, RECORDS_MANAGER, StaffAccount, db, normalize_username
 from web.models_inbox import SAVED_FILTER_NAME_LENGTH, FollowUp, SavedFilter
@@ -248,3 +248,14 @@ def delete_filter(filter_id: int):
     db.session.commit()
     flash("The saved filter is deleted.", "info")
     return redirect(url_for(".index"))
+
+
+def visible_task(task_id: int):
+    """The task, if it is work for one of the signed-in person's roles, theirs, or they supervise
+    (`SUPERVISOR_ROLES`, administrators among them)."""
+    staff = signed_in_staff()
+    task = process_engine().get_task(task_id)
+    if (task.candidate_role is None or task.candidate_role in work_roles(staff) or task.assignee == staff.username
+            or is_supervisor(staff)):
+        return task
+    raise NotAllowed(f'"{task.title}" is work for the {task.candidate_role} role.')

@@ -186,3 +186,9 @@ def shown_value(form_field: FormField, value: Any) -> Any:
 def choice_label(form_field: FormField, text: str) -> str:
     """What a read-only select, radio or yes/no field shows for its value."""
     return next((label for submitted, label, _value in form_field.choices if submitted == text), text)
+
+
+def coerce_submission(fields: list[FormField], form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(typed submission, plain-words errors by input name): the portal's request form reads its answer with this."""
+    submission = read_submission(fields, form)
+    return submission.values, submission.errors

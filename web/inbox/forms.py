@@ -159,9 +159,3 @@ def as_text(value: Any) -> str:
         return "true" if value else "false"
     return str(value)
 
-
-def coerce_submission(fields: list[FormField], form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """(typed submission, plain-words errors by input name): the portal's request form reads its answer with this."""
-    from web.inbox.form_values import read_submission   # form_values builds on this module
-    submission = read_submission(fields, form)
-    return submission.values, submission.errors

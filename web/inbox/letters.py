@@ -8,9 +8,10 @@ from __future__ import annotations
 from flask import abort, current_app, make_response
 
 from city.rules.business_calendar import CITY_TIME_ZONE
-from web import process_engine, visible_task
+from web.current import process_engine
+from web.inbox.assignment import visible_task
 from web.auth import staff_only
-from web.inbox import bp
+from web.inbox.blueprint import bp
 from web.inbox.history import history, latest_values
 from web.letter_pdf import file_name, letterhead_from, render_letter_pdf
 

@@ -11,10 +11,11 @@ from flask import flash, redirect, request, send_file, url_for
 
 from engine.errors import NotFound
 
-from web import signed_in_staff, visible_task
+from web.current import signed_in_staff
+from web.inbox.assignment import visible_task
 from web.auth import staff_only
 from web.filestore import FileRefused, StoredFile, file_store
-from web.inbox import bp
+from web.inbox.blueprint import bp
 from web.inbox.views import _task_page   # a refused note shows the task page again, with what was typed
 from web.models_notes import COMMENT_MAX_CHARACTERS, add_attachments, add_comment, attachment_of
 

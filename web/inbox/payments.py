@@ -20,9 +20,9 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from engine import InstanceView
 from engine.errors import MessageNotDeliverable
-from web import process_engine, signed_in_staff, work_roles
+from web.current import process_engine, signed_in_staff, work_roles
 from web.auth import staff_only
-from web.inbox import bp
+from web.inbox.blueprint import bp
 from web.models import ADMINISTRATOR, CITY_CLERK, CLERK, CUSTODIAN, FINANCE
 from web.portal.views import PROCESS_KEY, RequestStatus, request_status
 

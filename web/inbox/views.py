@@ -8,10 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 
 from engine import FormInvalid, TaskView, clock
 from engine.forms import form_validator, validate_submission
-from web import city_data, process_engine, signed_in_staff, visible_task, work_roles
+from web.current import city_data, process_engine, signed_in_staff, work_roles
+from web.inbox.assignment import visible_task
 from web.auth import is_safe_local_path, staff_only
 from web.filestore import file_store, human_size
-from web.inbox import bp
+from web.inbox.blueprint import bp
 from web.inbox.assignment import follow_ups_due, follow_ups_on, is_supervisor, saved_filters
 from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter, city_today, office_choices
 from web.inbox.form_files import kept_token, parse_file_reference, read_uploads

@@ -23,7 +23,7 @@ class MailRun:
 
 
 def run_mail(now: datetime | None = None) -> MailRun:
-    from web import process_engine, work_roles
+    from web.current import process_engine, work_roles
     from web.models import db
 
     now = now or clock.now()

@@ -1,7 +1,4 @@
 """The modeler (analysts and administrators): open a deployed diagram in bpmn-js, edit, validate, deploy a
 new version, compare versions, download; view and edit forms with a live preview."""
-from flask import Blueprint
-
-bp = Blueprint("modeler", __name__, url_prefix="/modeler")
-
-from web.modeler import new_process, views  # noqa: E402,F401  (registers the routes)
+from web.modeler.blueprint import bp
+from web.modeler import new_process, views  # noqa: F401  (their routes)

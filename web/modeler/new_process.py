@@ -11,11 +11,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 from flask import Response, redirect, render_template, request, url_for
 
-from web import process_engine
+from web.current import process_engine
 from web.auth import role_required
-from web.modeler import bp
+from web.modeler.blueprint import bp
 from web.modeler.form_files import FORM_FILE_NAME, PROCESS_NAME
-from web.modeler.views import DEPLOYERS, modeler_page
+from web.access import DEPLOYERS
+from web.modeler.views import modeler_page
 
 # A process key is the BPMN process id: it names the process in URLs, the inbox and the audit trail.
 PROCESS_KEY = re.compile(r"^[a-z][a-z0-9_]{2,62}$")

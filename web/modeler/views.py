@@ -17,18 +17,18 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 
 from engine.deploy import source_with_forms
 from engine.errors import DeployRefused
-from web import process_engine, signed_in_staff
+from web.current import process_engine, signed_in_staff
+from web.access import DEPLOYERS
 from web.auth import role_required, staff_only
 from web.csrf import csrf_token
 from web.filestore import human_size
 from web.inbox.form_values import choice_label, prefilled_values
 from web.inbox.forms import fields_of
-from web.modeler import bp
+from web.modeler.blueprint import bp
 from web.modeler.compare import compare_diagrams
 from web.modeler.form_files import FormRefused, form_catalogue, forms_dir, parse_form, read_form, write_form
 from web.models import ADMINISTRATOR, ANALYST
 
-DEPLOYERS = (ANALYST, ADMINISTRATOR)
 # bpmn-js and its properties panel set style attributes as they draw: only the modeler's pages allow them.
 MODELER_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
                   "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")

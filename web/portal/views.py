@@ -21,9 +21,10 @@ from engine import FormInvalid, clock
 from engine.forms import form_validator, validate_submission
 from engine.queries import latest_version
 from city.rules.business_calendar import CITY_TIME_ZONE
-from web import city_data, process_engine
+from web.current import city_data, process_engine
 from web.auth import public
-from web.inbox.forms import coerce_submission, fields_of
+from web.inbox.form_values import coerce_submission
+from web.inbox.forms import fields_of
 from web.models import db
 from web.letter_pdf import Letterhead, file_name, letterhead_from, render_letter_pdf
 from web.mail import messages as mail_messages
@@ -32,7 +33,7 @@ from web.mail import valid_email_address
 from web.mail.settings import MailSettingsInvalid, mail_settings
 from web.mail.outbox import letter_key, same_address
 from web.models_portal import RequesterAccess
-from web.portal import bp
+from web.portal.blueprint import bp
 from web.throttle import attempts_within, client_address, count_attempt
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,19 @@
+"""Who may open which staff pages: one table, read by the pages' own checks and by the top bar alike,
+so a person is never offered a link that answers "not allowed".
+
+Pages that any staff member may open (the inbox, My notifications) need no entry; the payments page
+decides per office (`web.inbox.payments`).
+"""
+from __future__ import annotations
+
+from web.models import ADMINISTRATOR, ANALYST, CITY_CLERK, FINANCE, RECORDS_MANAGER
+
+# Monitoring: every instance, its data (masked for analysts), the process overview.
+MONITORING_ROLES = frozenset({ADMINISTRATOR, ANALYST})
+# Who watches the office's performance and its fee money; nothing on the dashboard names a requester.
+DASHBOARD_ROLES = (ADMINISTRATOR, ANALYST, CITY_CLERK, RECORDS_MANAGER, FINANCE)
+# The modeler: edit, validate and deploy diagrams and forms.
+DEPLOYERS = (ANALYST, ADMINISTRATOR)
+# The City Clerk issues the offices' cash floats (003, Art. 6); administrators keep every setting.
+CASH_FLOAT_ROLES = (ADMINISTRATOR, CITY_CLERK)
+SETTINGS_ROLES = (ADMINISTRATOR,)
