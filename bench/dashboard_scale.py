@@ -61,7 +61,7 @@ from engine.api import ProcessEngine  # noqa: E402
 from city.citydata import seed_defaults  # noqa: E402
 from city.office import open_engine  # noqa: E402
 from engine.db import Database, sqlite_url_for  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
+from migrations import upgrade  # noqa: E402
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance  # noqa: E402
 from city.models import FeeAssessment, FeeCollection, FeeTransmittal  # noqa: E402
 from city.rules.business_calendar import CITY_TIME_ZONE, business_deadline  # noqa: E402

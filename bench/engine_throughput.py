@@ -57,7 +57,7 @@ import engine.queries as queries  # noqa: E402
 import engine.records as records  # noqa: E402
 from engine import clock  # noqa: E402
 from engine.db import Database, sqlite_url_for  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
+from migrations import upgrade  # noqa: E402
 from engine.runtime import make_script_engine  # noqa: E402
 from city.rules import call_operator  # noqa: E402
 from city.default_settings import default_city_settings  # noqa: E402

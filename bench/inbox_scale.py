@@ -52,7 +52,7 @@ from engine import clock  # noqa: E402
 from city.office import open_engine  # noqa: E402
 from engine.api import ProcessEngine  # noqa: E402
 from engine.db import Database, sqlite_url_for  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
+from migrations import upgrade  # noqa: E402
 from engine.models import HumanTask, InstanceStatus, PendingTimer, ProcessInstance, TaskStatus  # noqa: E402
 
 DIAGRAM = REPO / "tests" / "engine" / "diagrams" / "request_shaped.bpmn"

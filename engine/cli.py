@@ -28,6 +28,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from engine.api import ProcessEngine
 from engine.config import database_url, instance_dir
 from engine.db import Database
+from engine.migrate import Schema
 from engine.errors import ClerkflowError, FormInvalid
 from engine.models import IncidentStatus, InstanceStatus, TaskStatus
 from engine.cli_output import (INCIDENT_COLUMNS, INSTANCE_COLUMNS, TASK_COLUMNS, TIMER_COLUMNS,
@@ -49,10 +50,13 @@ def engine_without_operators(url: str) -> ProcessEngine:
 
 
 class Console:
-    """What a command works with: the database URL and, opened on first use by `open_engine`, the engine."""
+    """What a command works with: the database URL, its migration history and, opened on first use by
+    `open_engine`, the engine."""
 
-    def __init__(self, url: str, open_engine: Callable[[str], ProcessEngine] = engine_without_operators):
+    def __init__(self, url: str, schema: Schema,
+                 open_engine: Callable[[str], ProcessEngine] = engine_without_operators):
         self.url = url
+        self.schema = schema
         self.open_engine = open_engine
         self._engine: ProcessEngine | None = None
 
@@ -91,12 +95,13 @@ class CommandLine:
 Extension = Callable[[CommandLine], None]
 
 
-def main(argv: Sequence[str] | None = None, *, extensions: Sequence[Extension] = (),
+def main(argv: Sequence[str] | None, *, schema: Schema, extensions: Sequence[Extension] = (),
          open_engine: Callable[[str], ProcessEngine] = engine_without_operators) -> int:
     """Run one command; returns the exit status (see the module docstring).
 
-    `extensions` add the commands of outer layers (the city's `city ...`, the web app's `setup`, `run`),
-    in order; `open_engine` opens the engine the commands use (the city's, with its operators)."""
+    `schema` is the application's migration history (`db upgrade`); `extensions` add the commands of outer
+    layers (the city's `city ...`, the web app's `setup`, `run`), in order; `open_engine` opens the
+    engine the commands use (the city's, with its operators)."""
     parser = build_parser(extensions)
     try:
         options = parser.parse_args(argv)
@@ -104,7 +109,7 @@ def main(argv: Sequence[str] | None = None, *, extensions: Sequence[Extension] =
         return stop.code if isinstance(stop.code, int) else EXIT_REFUSED
     console = None
     try:
-        console = Console(database_url(), open_engine)
+        console = Console(database_url(), schema, open_engine)
         return options.run(console, options) or EXIT_OK
     except FormInvalid as err:
         print(err.user_message, file=sys.stderr)
@@ -115,7 +120,7 @@ def main(argv: Sequence[str] | None = None, *, extensions: Sequence[Extension] =
         print(err, file=sys.stderr)
         return EXIT_REFUSED
     except (OperationalError, ProgrammingError):
-        problem = schema_problem(console.url) if console else None
+        problem = schema_problem(console.url, console.schema) if console else None
         if problem is None:
             return _unexpected()
         print(problem, file=sys.stderr)
@@ -132,15 +137,12 @@ def main(argv: Sequence[str] | None = None, *, extensions: Sequence[Extension] =
 
 # -- reporting problems ---------------------------------------------------------------------
 
-def schema_problem(url: str) -> str | None:
+def schema_problem(url: str, schema: Schema) -> str | None:
     """Why the database cannot serve the engine yet (missing or old schema, unreachable), or None."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    from engine.migrate import alembic_config
 
     shown = make_url(url).render_as_string(hide_password=True)
-    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    heads = schema.heads(url)
     probe = create_engine(url)
     try:
         with probe.connect() as connection:
@@ -225,9 +227,7 @@ def submitted_data(options: argparse.Namespace) -> dict[str, Any]:
 # -- commands ---------------------------------------------------------------------------------
 
 def db_upgrade(console: Console, options: argparse.Namespace) -> None:
-    from engine.migrate import upgrade
-
-    upgrade(console.url)
+    console.schema.upgrade(console.url)
     print(f"database {make_url(console.url).render_as_string(hide_password=True)} is up to date")
 
 

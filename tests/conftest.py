@@ -21,7 +21,7 @@ from city.office import open_engine
 from engine import Database, ProcessEngine
 from engine.db import Base
 from city.citydata import seed_defaults
-from engine.migrate import upgrade
+from migrations import upgrade
 from engine.state import DEFAULT_WARM_CACHE_SIZE
 import city.models  # noqa: F401  (the city's tables and the web app's are emptied between tests too)
 import web.tables  # noqa: F401

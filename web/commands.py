@@ -24,7 +24,7 @@ from city.citydata import seed_defaults
 from city.cli import add_city_commands
 from city.office import open_engine_at
 from engine import cli, clock
-from engine.migrate import upgrade
+from migrations import SCHEMA, upgrade
 
 MAIL_EVERY_SECONDS = 30
 log = logging.getLogger("clerkflow.mail")
@@ -42,7 +42,7 @@ DEMO_REQUESTS = (
 
 def main(argv: list[str] | None = None) -> int:
     """`clerkflow`: the engine's commands, then the city's, then the web app's, on the city's engine."""
-    return cli.main(argv, extensions=(add_city_commands, add_web_commands), open_engine=open_engine_at)
+    return cli.main(argv, schema=SCHEMA, extensions=(add_city_commands, add_web_commands), open_engine=open_engine_at)
 
 
 def add_web_commands(command_line: cli.CommandLine) -> None:

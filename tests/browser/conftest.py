@@ -58,6 +58,7 @@ def site(tmp_path_factory):
     from werkzeug.serving import make_server
 
     from city.office import open_engine_at
+    from migrations import SCHEMA
     from engine import cli
     from web import ENGINE_EXTENSION, create_app
     from web.commands import setup
@@ -71,7 +72,7 @@ def site(tmp_path_factory):
         environment.setenv("CLERKFLOW_INSTANCE_DIR", str(folder / "instance"))
         environment.delenv("DATABASE_URL", raising=False)
         environment.delenv("CLERKFLOW_DEMO_PASSWORD", raising=False)
-        console = cli.Console(url, open_engine_at)
+        console = cli.Console(url, SCHEMA, open_engine_at)
         try:
             setup(console, argparse.Namespace(processes=str(REPO / "processes"), forms=str(forms),
                                               no_demo=False))

@@ -1,16 +1,15 @@
-"""Alembic environment: migrates the database the caller's config names (see engine.migrate)."""
+"""Alembic environment: migrates the database the caller's config names (see engine.migrate).
+
+Every package's tables share one metadata and this one history: the engine's, the city's, the web app's.
+"""
 from alembic import context
 from sqlalchemy import create_engine
 
-import city.models  # noqa: F401  (the city's data and ledgers: same metadata, same migrations)
-import engine.models  # noqa: F401  (registers the engine's tables)
+import city.models  # noqa: F401  (offices, fee schedules, custodians, ledgers, the change log)
+import engine.models  # noqa: F401  (versions, instances, tasks, timers, messages, audit)
+import web.tables  # noqa: F401  (staff accounts, portal links, API tokens, inbox, notes, mail)
 from engine.db import Base
 from engine.migrate import include_object
-
-try:   # the web app's own tables (accounts) live in the same database and metadata
-    import web.tables  # noqa: F401
-except ImportError:
-    pass
 
 config = context.config
 target_metadata = Base.metadata
