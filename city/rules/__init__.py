@@ -3,10 +3,12 @@
 Fees and prepayment (`fees`), custodians and office hours (`custodians`), denial grounds
 (`exemptions`), letters (`letters`), business-day deadlines (`business_calendar`).
 
-Importing this package registers every operator module in `OPERATORS`.
+Importing this package imports every module in it, so each `@operator` it declares is in `OPERATORS`:
+a new rule module needs no list to be edited.
 """
+import importlib
+import pkgutil
 
-from city.rules import business_calendar, custodians, exemptions, fee_operators, letters  # noqa: F401  (registers them)
 from city.rules.registry import (
     OPERATORS,
     Operator,
@@ -28,3 +30,6 @@ __all__ = [
     "call_operator",
     "describe_operators",
 ]
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

@@ -112,3 +112,14 @@ def test_imports_point_one_way_web_city_engine():
     wrong = sorted(f"{module} imports {target}" for module, targets in _import_graph().items()
                    for target in targets if target.split(".")[0] in MAY_NOT_IMPORT[module.split(".")[0]])
     assert wrong == []
+
+
+def test_every_operator_a_rule_module_declares_is_registered_without_a_list_to_edit():
+    from city.rules import OPERATORS
+
+    declared = {call.args[0].value       # @operator("name", ...) on a function, or operator("name", ...)(function)
+                for path in (REPO / "city" / "rules").glob("*.py")
+                for call in ast.walk(ast.parse(path.read_text()))
+                if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "operator"
+                and call.args and isinstance(call.args[0], ast.Constant)}
+    assert declared and declared == set(OPERATORS)
