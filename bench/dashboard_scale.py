@@ -64,7 +64,7 @@ from engine.db import Database, sqlite_url_for  # noqa: E402
 from migrations import upgrade  # noqa: E402
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance  # noqa: E402
 from city.models import FeeAssessment, FeeCollection, FeeTransmittal  # noqa: E402
-from city.rules.business_calendar import CITY_TIME_ZONE, business_deadline  # noqa: E402
+from city.rules.business_calendar import CITY_TIME_ZONE, business_deadline, city_day, city_midnight  # noqa: E402
 from web import ENGINE_EXTENSION, create_app  # noqa: E402
 from web.admin.dashboard import Filters  # noqa: E402
 import test_records_request as scenario  # noqa: E402  (what a clerk, a custodian and a cashier do)
@@ -297,11 +297,11 @@ def monthly_transmittals(collections: list[dict], now: datetime) -> list[dict]:
     sums: dict[tuple[str, date], list[dict]] = {}
     for row in collections:
         if row["method"] == "paid":
-            month = reports.month_of(reports.city_day(row["collected_at"]))
+            month = reports.month_of(city_day(row["collected_at"]))
             sums.setdefault((row["office_key"], month), []).append(row)
     transmittals = []
     for (office, month), rows in sorted(sums.items()):
-        handed_over = reports.city_midnight(reports.next_month(month)) + timedelta(hours=15)
+        handed_over = city_midnight(reports.next_month(month)) + timedelta(hours=15)
         if handed_over >= now:
             continue
         transmittal_id = len(transmittals) + 1
@@ -317,7 +317,7 @@ def monthly_transmittals(collections: list[dict], now: datetime) -> list[dict]:
 
 def shapes(now: datetime) -> dict[str, Filters]:
     """The ranges an administrator asks for: the default 12 weeks, the last full quarter, the last year."""
-    today = reports.city_day(now)
+    today = city_day(now)
     quarter_end = date(today.year, (today.month - 1) // 3 * 3 + 1, 1) - DAY
     quarter_start = date(quarter_end.year, quarter_end.month - 2, 1)
     year_start = today - timedelta(days=364)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from city.models import CityDataChange
-from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE, city_midnight
 
 # The city data (city.citydata), then what the web app logs here too: staff accounts' roles and status
 # (web.admin.account_changes) and the mail server set on the Settings page (web.admin.settings_mail).
@@ -60,9 +60,9 @@ def search_changes(session: Session, *, kind: str | None = None, actor: str | No
     if actor is not None:
         conditions.append(CityDataChange.actor == actor)
     if made_from is not None:
-        conditions.append(CityDataChange.at >= _city_midnight(made_from))
+        conditions.append(CityDataChange.at >= city_midnight(made_from))
     if made_until is not None:
-        conditions.append(CityDataChange.at < _city_midnight(made_until + timedelta(days=1)))
+        conditions.append(CityDataChange.at < city_midnight(made_until + timedelta(days=1)))
     total = session.scalar(select(func.count()).select_from(CityDataChange).where(*conditions))
     query = (select(CityDataChange).where(*conditions)
              .order_by(CityDataChange.at.desc(), CityDataChange.id.desc()).offset(offset).limit(limit))
@@ -72,10 +72,6 @@ def search_changes(session: Session, *, kind: str | None = None, actor: str | No
 def change_actors(session: Session) -> list[str]:
     """Everyone who has changed city data, by name."""
     return list(session.scalars(select(CityDataChange.actor).distinct().order_by(CityDataChange.actor)))
-
-
-def _city_midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=CITY_TIME_ZONE)
 
 
 def effective_date_of(change: CityDataChange) -> date:

@@ -35,7 +35,7 @@ from engine.db import Database
 from engine.errors import ClerkflowError
 from city.models import (CashFloat, CityClosure, CityDataChange, CustodianDesignation, Exemption,
                                 FeeScheduleRow, LetterTemplate, Office)
-from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import city_day
 from city.defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
 from city.rules.fees import DEFAULT_FEE_SCHEDULE, FeeSchedule, schedule_in_force
 
@@ -64,7 +64,7 @@ class CityDataRefused(ClerkflowError):
 
 def city_today(now: datetime | None = None) -> date:
     """The date in the city (America/Chicago) at `now` (default: the engine's clock)."""
-    return (now or clock.now()).astimezone(CITY_TIME_ZONE).date()
+    return city_day(now or clock.now())
 
 
 # -- the engine's city settings ----------------------------------------------------------------

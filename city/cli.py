@@ -29,7 +29,7 @@ from engine.cli_output import Columns, emit, print_table
 from city.ledger import fee_audit_report
 from city.models import (CashFloat, CityClosure, CustodianDesignation, Exemption, FeeScheduleRow,
                                 LetterTemplate, Office)
-from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import CITY_TIME_ZONE, city_day
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CENT = Decimal("0.01")
@@ -281,10 +281,6 @@ def closure_remove(console: Console, options: argparse.Namespace) -> None:
          lambda value: print(f"{day.isoformat()} is no longer a closure day (deadlines already set keep their dates)"))
 
 
-def city_day(moment: datetime) -> str:
-    return moment.astimezone(CITY_TIME_ZONE).date().isoformat()
-
-
 def float_issue(console: Console, options: argparse.Namespace) -> None:
     amount = parse_amount(options.amount, "AMOUNT")
     with console.engine.database.write() as session:
@@ -296,7 +292,7 @@ def float_issue(console: Console, options: argparse.Namespace) -> None:
 
     def say(f: dict[str, Any]) -> None:
         print(f"issued a cash float of {f['amount']} to {f['office_key']} (change money: never transmitted)"
-              + (f"; it replaces the float of {replaced['amount']} issued {city_day(replaced['issued_at'])}, "
+              + (f"; it replaces the float of {replaced['amount']} issued {city_day(replaced['issued_at']).isoformat()}, "
                  "now returned" if replaced else ""))
     emit(options, shown, say)
 

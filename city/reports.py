@@ -28,7 +28,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
@@ -39,7 +39,7 @@ from sqlalchemy.sql.expression import ColumnElement, FromClause
 from engine import clock
 from engine.models import COMPLETED_WHERE, REPORT_FACT_KEYS, REPORT_FACT_WHERE, AuditEvent, ProcessInstance
 from city.models import FeeAssessment, FeeCollection, FeeTransmittal, Office
-from city.rules.business_calendar import CITY_TIME_ZONE, is_business_day
+from city.rules.business_calendar import city_day, is_business_day
 
 RECORDS_REQUEST = "records_request"
 OPEN_STATUSES = ("active", "incident", "suspended")
@@ -109,18 +109,6 @@ class FeeMonthRow:
 
 
 # -- time ------------------------------------------------------------------------------------------
-
-def city_day(moment: datetime) -> date:
-    """The day in city time of `moment` (a naive moment is UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CITY_TIME_ZONE).date()
-
-
-def city_midnight(day: date) -> datetime:
-    """The start of `day` in city time, as a UTC instant."""
-    return datetime.combine(day, time(0), tzinfo=CITY_TIME_ZONE).astimezone(UTC)
-
 
 def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())

@@ -25,6 +25,18 @@ END_OF_BUSINESS_DAY = time(23, 59, 59)
 SATURDAY = 5
 
 
+def city_day(moment: datetime) -> date:
+    """The day in city time of `moment` (a naive moment is UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CITY_TIME_ZONE).date()
+
+
+def city_midnight(day: date) -> datetime:
+    """The start of `day` in city time, as a UTC instant."""
+    return datetime.combine(day, time(0), tzinfo=CITY_TIME_ZONE).astimezone(UTC)
+
+
 def is_business_day(day: date, city_closures: Collection[date] = ()) -> bool:
     """K.S.A. 45-217: not a weekend, not a federal or Kansas holiday, not a city closure day."""
     if day.weekday() >= SATURDAY:

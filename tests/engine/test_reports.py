@@ -15,8 +15,9 @@ from city.citydata import add_closure
 from city.ledger import fee_audit_report, record_assessment, record_collection, record_transmittal
 from city.models import FeeTransmittal
 from engine.records import audit
-from city.reports import (RequestFacts, business_days_between, city_midnight, fees_per_month, months_in,
-                            overdue_now, request_facts, requests_per_week, response_times)
+from city.reports import (RequestFacts, business_days_between, fees_per_month, months_in, overdue_now,
+                            request_facts, requests_per_week, response_times)
+from city.rules.business_calendar import city_midnight
 import test_records_request as scenario
 from test_records_request import (END_OF_THURSDAY, MONDAY_10AM, complete, decide, estimate, file_request,
                                   fire_timers_at, no_privacy_concern, pay, provide, review, tracking_number)

@@ -17,11 +17,12 @@ from flask import Response, abort, render_template, request, url_for
 
 from engine import clock
 from city import reports
+from city.rules.business_calendar import CITY_TIME_ZONE, city_day, city_midnight
 from web.current import city_data, process_engine, signed_in_staff
 from web.admin.blueprint import bp
 from web.access import DASHBOARD_ROLES
 from web.auth import role_required
-from web.models import ADMINISTRATOR, ANALYST, CITY_CLERK, FINANCE, RECORDS_MANAGER
+from web.models import ADMINISTRATOR
 
 TABLES = ("requests", "response_times", "overdue", "fees")
 DEFAULT_WEEKS = 12
@@ -46,22 +47,22 @@ class Filters:
     def weekly_range(self, now: datetime) -> tuple[datetime, datetime]:
         if self.start or self.end:
             return self._chosen(now)
-        this_week = reports.week_of(reports.city_day(now))
-        return (reports.city_midnight(this_week - timedelta(weeks=DEFAULT_WEEKS - 1)),
-                reports.city_midnight(reports.city_day(now) + timedelta(days=1)))
+        this_week = reports.week_of(city_day(now))
+        return (city_midnight(this_week - timedelta(weeks=DEFAULT_WEEKS - 1)),
+                city_midnight(city_day(now) + timedelta(days=1)))
 
     def monthly_range(self, now: datetime) -> tuple[datetime, datetime]:
         if self.start or self.end:
             return self._chosen(now)
-        month = reports.month_of(reports.city_day(now))
+        month = reports.month_of(city_day(now))
         for _ in range(DEFAULT_MONTHS - 1):
             month = (month - timedelta(days=1)).replace(day=1)
-        return reports.city_midnight(month), reports.city_midnight(reports.city_day(now) + timedelta(days=1))
+        return city_midnight(month), city_midnight(city_day(now) + timedelta(days=1))
 
     def _chosen(self, now: datetime) -> tuple[datetime, datetime]:
-        end = self.end or reports.city_day(now)
+        end = self.end or city_day(now)
         start = self.start or end - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1)
-        return reports.city_midnight(start), reports.city_midnight(end + timedelta(days=1))
+        return city_midnight(start), city_midnight(end + timedelta(days=1))
 
 
 @dataclass
@@ -202,7 +203,7 @@ def _number(value: float | None) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return f"{moment.astimezone(reports.CITY_TIME_ZONE):%Y-%m-%d %H:%M}"
+    return f"{moment.astimezone(CITY_TIME_ZONE):%Y-%m-%d %H:%M}"
 
 
 def csv_safe(cell: str) -> str:
@@ -230,10 +231,10 @@ def _context() -> tuple[Filters, dict[str, str], Any, datetime]:
 def dashboard():
     filters, offices, closures, now = _context()
     weekly, monthly = filters.weekly_range(now), filters.monthly_range(now)
-    shown = {"start": filters.start or reports.city_day(weekly[0]), "end": reports.city_day(weekly[1]) - timedelta(1)}
+    shown = {"start": filters.start or city_day(weekly[0]), "end": city_day(weekly[1]) - timedelta(1)}
     return render_template("admin/dashboard.html", tables=build_tables(filters, offices, closures, now),
                            filters=filters, offices=offices, shown=shown, now=now,
-                           monthly_start=reports.city_day(monthly[0]))
+                           monthly_start=city_day(monthly[0]))
 
 
 @bp.get("/dashboard/<any(requests, response_times, overdue, fees):table>.csv")

@@ -23,9 +23,6 @@ from flask import abort
 
 from city.citydata import MONEY_MAX, CityDataRefused
 from web.current import city_data, process_engine, signed_in_staff
-from web.admin.blueprint import bp
-from web.auth import role_required
-from web.models import ADMINISTRATOR
 
 SECTIONS = (
     ("admin.settings_fees", "Fee schedules", "amounts set by resolution, each version with its effective date"),

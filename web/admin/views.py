@@ -7,14 +7,14 @@ Administrators see everything and act; analysts see the same pages read-only, wi
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 
 from engine import ClerkflowError
-from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.business_calendar import city_midnight
 from web.current import process_engine, signed_in_staff
 from web.admin.blueprint import bp
 from web.admin.instance_data import readable
@@ -22,7 +22,7 @@ from web.access import MONITORING_ROLES
 from web.auth import role_required, staff_only
 from web.layout import CONTENT_SECURITY_POLICY, from_city_input, when
 from web.inbox.assignment import SHARED_INBOX, AssigneeRefused, eligible_assignee, eligible_staff, hand_on
-from web.models import ADMINISTRATOR, ANALYST, CITY_CLERK, RECORDS_MANAGER
+from web.models import ADMINISTRATOR, CITY_CLERK, RECORDS_MANAGER
 
 # The statuses a person filters by, in reading order. "Waiting on timer / message" are running
 # instances with a pending timer / message subscription row (so they are also counted as running).
@@ -96,11 +96,6 @@ def _day(name: str) -> date | None:
         abort(400, description=f'"{raw[:20]}" is not a date; give it as year-month-day, for example 2026-11-23.')
 
 
-def _city_midnight(day: date) -> datetime:
-    """The start of a city day, as the instant the engine compares with (UTC)."""
-    return datetime.combine(day, time(), CITY_TIME_ZONE).astimezone(timezone.utc)
-
-
 def instance_filters() -> dict[str, Any]:
     """The list's filters from the query string (`args`: to build links; `engine`: for the engine call)."""
     status = request.args.get("status") or None
@@ -118,8 +113,8 @@ def instance_filters() -> dict[str, Any]:
             "overdue": "1" if request.args.get("overdue") else None}
     engine = {"process_key": args["process"], "version": int(version_text) if version_text else None,
               "key_text": args["key"], "overdue": bool(args["overdue"]),
-              "started_from": _city_midnight(started_from) if started_from else None,
-              "started_before": _city_midnight(started_to + timedelta(days=1)) if started_to else None}
+              "started_from": city_midnight(started_from) if started_from else None,
+              "started_before": city_midnight(started_to + timedelta(days=1)) if started_to else None}
     return {"args": {key: value for key, value in args.items() if value is not None}, "engine": engine,
             "status": status}
 

@@ -18,11 +18,12 @@ from flask import abort, flash, redirect, request, url_for
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from city.rules.business_calendar import city_day
 from engine import NotAllowed, TaskView, clock
 from web.current import process_engine, signed_in_staff, work_roles
 from web.auth import staff_only
 from web.inbox.blueprint import bp
-from web.inbox.filters import InboxFilter, city_today
+from web.inbox.filters import InboxFilter
 from web.models import ADMINISTRATOR, CITY_CLERK, RECORDS_MANAGER, StaffAccount, db, normalize_username
 from web.models_inbox import SAVED_FILTER_NAME_LENGTH, FollowUp, SavedFilter
 
@@ -184,7 +185,7 @@ def _follow_up_date(raw: str) -> tuple[date | None, str | None]:
         chosen = date.fromisoformat(raw)
     except ValueError:
         return None, f'"{raw[:20]}" is not a date; give it as year-month-day, for example 2026-12-01.'
-    today = city_today(clock.now())
+    today = city_day(clock.now())
     if chosen < today:
         return None, f"A follow-up date cannot be in the past (today is {today.isoformat()} in city time)."
     if chosen.year > today.year + 5:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -97,11 +97,6 @@ def office_choices(register: Mapping[str, Mapping[str, Any]], fallback: Collecti
     if not offices:
         offices = {key: key.replace("_", " ").title() for key in fallback}
     return sorted(offices.items(), key=lambda item: item[1].lower())
-
-
-def city_today(now: datetime) -> date:
-    """Today's date in city time (follow-up dates are days in the city)."""
-    return now.astimezone(CITY_TIME_ZONE).date()
 
 
 def due_window(due: str, now: datetime) -> tuple[datetime | None, datetime | None]:

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from flask import flash, redirect, render_template, request, url_for
 
+from city.rules.business_calendar import city_day
 from engine import FormInvalid, TaskView, clock
 from engine.forms import form_validator, validate_submission
 from web.current import city_data, process_engine, signed_in_staff, work_roles
@@ -14,7 +15,7 @@ from web.auth import is_safe_local_path, staff_only
 from web.filestore import file_store, human_size
 from web.inbox.blueprint import bp
 from web.inbox.assignment import follow_ups_due, follow_ups_on, is_supervisor, saved_filters
-from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter, city_today, office_choices
+from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter, office_choices
 from web.inbox.form_files import kept_token, parse_file_reference, read_uploads
 from web.inbox.form_values import Submission, choice_label, prefilled_values, read_submission, with_blank_rows
 from web.inbox.forms import FILE_ACCEPT, fields_of
@@ -32,7 +33,7 @@ def index():
     chosen = InboxFilter.from_args(request.args)
     now = clock.now()
     supervisor = is_supervisor(staff)
-    due_follow_ups = follow_ups_due(staff.id, city_today(now))
+    due_follow_ups = follow_ups_due(staff.id, city_day(now))
 
     def arguments(shown: InboxFilter, **changes):
         return shown.engine_arguments(roles, staff.username, now, follow_ups=due_follow_ups, supervisor=supervisor,
@@ -52,7 +53,7 @@ def index():
     return render_template("inbox/index.html", tasks=tasks, roles=roles, chosen=chosen,
                            counts=counts, due_choices=DUE_CHOICES, sort_choices=SORT_CHOICES,
                            processes=processes, has_next=has_next, pages=pages, total=total, offices=offices,
-                           supervisor=supervisor, follow_up_count=follow_up_count, today=city_today(now),
+                           supervisor=supervisor, follow_up_count=follow_up_count, today=city_day(now),
                            follow_ups=follow_ups_on(staff.id, [task.task_id for task in tasks]),
                            saved=saved_filters(staff.id))
 

@@ -2,3 +2,5 @@
 new version, compare versions, download; view and edit forms with a live preview."""
 from web.modeler.blueprint import bp
 from web.modeler import new_process, views  # noqa: F401  (their routes)
+
+__all__ = ["bp"]

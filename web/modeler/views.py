@@ -27,7 +27,6 @@ from web.inbox.forms import fields_of
 from web.modeler.blueprint import bp
 from web.modeler.compare import compare_diagrams
 from web.modeler.form_files import FormRefused, form_catalogue, forms_dir, parse_form, read_form, write_form
-from web.models import ADMINISTRATOR, ANALYST
 
 # bpmn-js and its properties panel set style attributes as they draw: only the modeler's pages allow them.
 MODELER_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "

@@ -2,3 +2,5 @@
 private status page. No password: a request's only key is the token in its status link."""
 from web.portal.blueprint import bp
 from web.portal import views  # noqa: F401  (their routes)
+
+__all__ = ["bp"]
