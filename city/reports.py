@@ -39,12 +39,12 @@ from sqlalchemy.sql.expression import ColumnElement, FromClause
 from engine import clock
 from engine.models import COMPLETED_WHERE, REPORT_FACT_KEYS, REPORT_FACT_WHERE, AuditEvent, ProcessInstance
 from city.models import FeeAssessment, FeeCollection, FeeTransmittal, Office
+from city.rules.roles import office_of_custodian_role
 from city.rules.business_calendar import city_day, is_business_day
 
 RECORDS_REQUEST = "records_request"
 OPEN_STATUSES = ("active", "incident", "suspended")
 STATUTORY_BUSINESS_DAYS = 3
-CUSTODIAN_ROLE_PREFIX = "custodian:"
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
@@ -223,8 +223,8 @@ def _facts_of(instance: Any, events: Iterable[Any]) -> RequestFacts:
             response_due_at = _instant(due)
         # The office is the one whose custodian works the request: routing sends an empty or unknown
         # office_key to the City Clerk, and a referral changes the role, so the role is the surer guide.
-        if isinstance(role, str) and role.startswith(CUSTODIAN_ROLE_PREFIX):
-            office = role.removeprefix(CUSTODIAN_ROLE_PREFIX)
+        if isinstance(role, str) and office_of_custodian_role(role):
+            office = office_of_custodian_role(role)
         elif office_named and not office:
             office = str(office_named)
         if acted_on_at is None:

@@ -24,8 +24,6 @@ from engine.views import (AuditView, DiagramView, IncidentView, InstanceView, Su
                           VersionView, WaitingCounts)
 
 MAX_PAGE = 500
-CITY_CLERK_OFFICE = "city_clerk"
-CLERK_LANE_ROLE = "clerk"     # the "Clerk" lane of records_request.bpmn: the clerk's office's intake
 
 
 def latest_version(session: Session, process_key: str) -> ProcessVersion | None:
@@ -118,26 +116,12 @@ def _task_order(order: str):
         raise ClerkflowError(f'Unknown order "{order}"; use one of: {", ".join(_TASK_ORDERS)}.') from None
 
 
-def office_roles(office_key: str) -> tuple[str, ...]:
-    """The candidate roles whose tasks are one office's work (003, Art. 6 custodians).
-
-    An office's work is its custodian's (`custodian:<office>`, the role the records request routes
-    to) and the work of a lane named after the office ("City Attorney" -> `city_attorney`). The City
-    Clerk's office also does intake and routing for every request, in the "Clerk" lane (`clerk`).
-    A task no role is named for belongs to no one office."""
-    key = office_key.strip()
-    roles = [f"custodian:{key}", key]
-    if key == CITY_CLERK_OFFICE:
-        roles.append(CLERK_LANE_ROLE)
-    return tuple(roles)
-
-
-def _owners(roles: set[str], also_assigned_to: str | None, office: str | None = None) -> list:
+def _owners(roles: set[str], also_assigned_to: str | None, among_roles: Collection[str] | None = None) -> list:
     """One condition per UNION ALL branch: each role, no role, and (optionally) a person's claimed
-    tasks of roles not in `roles` (so no task is in two branches). With an `office`, only the
-    branches of that office's roles (each still one index range, so an office's page stays fast)."""
-    if office:
-        in_office = office_roles(office)
+    tasks of roles not in `roles` (so no task is in two branches). With `among_roles` (an office's
+    work, say), only the branches of those roles (each still one index range, so the page stays fast)."""
+    if among_roles:
+        in_office = tuple(among_roles)
         owners = [TASK.c.candidate_role == role for role in sorted(roles) if role in in_office]
         if also_assigned_to is not None:
             others = [role for role in in_office if role not in roles]
@@ -398,7 +382,8 @@ class Queries:
                    instance_id: int | None = None, status: str = "open", limit: int = 50,
                    offset: int = 0, process_key: str | None = None, due_from: datetime | None = None,
                    due_before: datetime | None = None, text: str | None = None,
-                   also_assigned_to: str | None = None, order: str = "age", office: str | None = None,
+                   also_assigned_to: str | None = None, order: str = "age",
+                   among_roles: Collection[str] | None = None,
                    task_ids: Collection[int] | None = None) -> list[TaskView]:
         """Tasks for an inbox: by candidate roles and/or assignee, oldest first.
 
@@ -406,7 +391,8 @@ class Queries:
         Optional filters: `process_key`; a due window `due_from <= due_at < due_before` (either end
         open); `text` found case-insensitively in the task's title or its request's business key or
         title; `also_assigned_to` (with `roles`) adds that person's claimed tasks of other roles;
-        `office`: only that office's work (`office_roles`); `task_ids`: only these tasks (a person's
+        `among_roles`: only tasks for these candidate roles (an office's work: the caller knows which
+        roles those are); `task_ids`: only these tasks (a person's
         follow-ups, say). `order`: "age" (oldest first, the default) or "due" (soonest due first, tasks without a due
         date last, then oldest first)."""
         page, skip = _page(limit), max(0, offset)
@@ -414,10 +400,10 @@ class Queries:
         if roles is None and assignee is None and instance_id is None and status == TaskStatus.OPEN.value:
             # Every open task (a supervisor's view): read it as the union of every role's inbox, each
             # branch an index range cut at a page, rather than sorting all open tasks for one page.
-            roles = set(office_roles(office)) if office else self._open_task_roles()
+            roles = set(among_roles) if among_roles else self._open_task_roles()
         conditions = self._task_conditions(assignee=assignee, instance_id=instance_id, status=status,
                                            process_key=process_key, due_from=due_from, due_before=due_before,
-                                           office=office if roles is None else None, task_ids=task_ids)
+                                           among_roles=among_roles if roles is None else None, task_ids=task_ids)
         if roles is None:
             statement = _TASK_WITH_INSTANCE.where(*conditions, *_text_condition(text))
             statement = statement.order_by(*(key(TASK.c) for key in sort)).limit(page).offset(skip)
@@ -426,7 +412,7 @@ class Queries:
             # however many tasks other roles (or this one) have open; then one page of the merge.
             branches = []
             columns = (TASK.c.id, TASK.c.created_at, TASK.c.due_at)
-            for owner in _owners(roles, also_assigned_to, office):
+            for owner in _owners(roles, also_assigned_to, among_roles):
                 for part, keys in _BRANCH_PARTS[order]:
                     branch = _with_text(select(*columns).where(*conditions, owner, part(TASK.c)), text)
                     branch = branch.order_by(*(key(TASK.c) for key in keys)).limit(page + skip).subquery()
@@ -448,27 +434,27 @@ class Queries:
     def count_tasks(self, *, roles: set[str] | None = None, assignee: str | None = None,
                     instance_id: int | None = None, status: str = "open", process_key: str | None = None,
                     due_from: datetime | None = None, due_before: datetime | None = None,
-                    text: str | None = None, also_assigned_to: str | None = None, office: str | None = None,
-                    task_ids: Collection[int] | None = None) -> int:
+                    text: str | None = None, also_assigned_to: str | None = None,
+                    among_roles: Collection[str] | None = None, task_ids: Collection[int] | None = None) -> int:
         """How many tasks `list_tasks` with the same filters would list over all its pages."""
         conditions = self._task_conditions(assignee=assignee, instance_id=instance_id, status=status,
                                            process_key=process_key, due_from=due_from, due_before=due_before,
-                                           office=office if roles is None else None, task_ids=task_ids)
+                                           among_roles=among_roles if roles is None else None, task_ids=task_ids)
         if roles is None:
             statement = _with_text(select(func.count()).select_from(TASK).where(*conditions), text)
         else:
             branches = [_with_text(select(TASK.c.id).where(*conditions, owner), text)
-                        for owner in _owners(roles, also_assigned_to, office)]
+                        for owner in _owners(roles, also_assigned_to, among_roles)]
             statement = select(func.count()).select_from(union_all(*branches).subquery())
         with self.database.read() as session:
             return int(session.connection().execute(statement).scalar_one())
 
     @staticmethod
-    def _task_conditions(*, assignee, instance_id, status, process_key, due_from, due_before, office=None,
+    def _task_conditions(*, assignee, instance_id, status, process_key, due_from, due_before, among_roles=None,
                          task_ids=None) -> list:
         conditions = [TASK.c.status == _status(TaskStatus, status, TASK_STATUSES)]
-        if office:
-            conditions.append(TASK.c.candidate_role.in_(office_roles(office)))
+        if among_roles:
+            conditions.append(TASK.c.candidate_role.in_(sorted(among_roles)))
         if task_ids is not None:
             conditions.append(TASK.c.id.in_(sorted(set(task_ids))))
         if assignee is not None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash
 
 from engine import clock
+from city.rules.roles import CUSTODIAN, custodian_role
 from engine.db import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -32,7 +33,6 @@ MIN_PASSWORD_LENGTH = 12
 
 CLERK = "clerk"
 CITY_CLERK = "city_clerk"
-CUSTODIAN = "custodian"
 CITY_ATTORNEY = "city_attorney"
 ANALYST = "analyst"
 ADMINISTRATOR = "administrator"
@@ -60,12 +60,7 @@ ROLE_DESCRIPTIONS = {
 }
 # The custodian of each office of Art. 6 works that office's requests (docs/records-request.md, "Roles").
 OFFICE_KEYS = ("city_clerk", "city_treasurer", "police", "fire", "city_attorney", "municipal_court")
-OFFICE_CUSTODIANS = tuple(f"{CUSTODIAN}:{office}" for office in OFFICE_KEYS)
-
-
-def custodian_role(office_key: str) -> str:
-    """The role of the records custodian of one office ("custodian:city_treasurer")."""
-    return f"{CUSTODIAN}:{office_key}"
+OFFICE_CUSTODIANS = tuple(custodian_role(office) for office in OFFICE_KEYS)
 
 
 class StaffAccount(db.Model):

@@ -26,6 +26,7 @@ from collections.abc import Collection, Mapping
 from datetime import date, datetime, time, timedelta
 
 from city.rules.business_calendar import CITY_TIME_ZONE, is_holiday
+from city.rules.roles import custodian_role
 from city.rules.registry import OperatorArgumentError, OperatorError, Parameter, operator
 
 CITY_CLERK = "city_clerk"
@@ -47,7 +48,7 @@ def route_request(office_key: str | None, register: Mapping[str, Mapping[str, ob
         "office_key": key,
         "office_name": entry["name"],
         "official_custodian": entry["official_custodian"],
-        "custodian_role": f"custodian:{key}",
+        "custodian_role": custodian_role(key),
     }
 
 
@@ -108,7 +109,7 @@ def earliest_available(
 def designated_roles(username: str, register: Mapping[str, Mapping[str, object]]) -> list[str]:
     """The custodian roles ("custodian:<office_key>") of the offices that designated `username`."""
     return [
-        f"custodian:{key}"
+        custodian_role(key)
         for key, entry in register.items()
         if isinstance(entry, Mapping) and username in (entry.get("designated") or ())
     ]

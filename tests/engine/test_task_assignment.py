@@ -5,6 +5,7 @@ import pytest
 
 from engine import Conflict, InvalidState, NotAllowed
 from scenario_data import FRIDAY_9AM
+from city.rules.roles import office_roles
 
 RECEIVED = {"received_at": FRIDAY_9AM.isoformat()}
 POLICE = "custodian:police"
@@ -84,22 +85,22 @@ def test_office_filter_lists_only_that_offices_custodian_work(engine, deploy):
     intake = routed_task(engine, "clerk")
     city_clerk = routed_task(engine, "custodian:city_clerk")
     everyone = {POLICE, "custodian:fire", "clerk", "custodian:city_clerk"}
-    assert [t.task_id for t in engine.list_tasks(roles=everyone, office="police")] == [police.task_id]
-    assert engine.count_tasks(roles=everyone, office="fire") == 1
-    assert {t.task_id for t in engine.list_tasks(office="city_clerk")} == {intake.task_id, city_clerk.task_id}
-    assert engine.count_tasks(roles=everyone, office="city_clerk") == 2
-    assert engine.list_tasks(roles={POLICE}, office="fire") == []
-    assert fire.task_id not in {t.task_id for t in engine.list_tasks(roles=everyone, office="police")}
+    assert [t.task_id for t in engine.list_tasks(roles=everyone, among_roles=office_roles("police"))] == [police.task_id]
+    assert engine.count_tasks(roles=everyone, among_roles=office_roles("fire")) == 1
+    assert {t.task_id for t in engine.list_tasks(among_roles=office_roles("city_clerk"))} == {intake.task_id, city_clerk.task_id}
+    assert engine.count_tasks(roles=everyone, among_roles=office_roles("city_clerk")) == 2
+    assert engine.list_tasks(roles={POLICE}, among_roles=office_roles("fire")) == []
+    assert fire.task_id not in {t.task_id for t in engine.list_tasks(roles=everyone, among_roles=office_roles("police"))}
 
 
 def test_office_filter_keeps_a_persons_claimed_work_of_that_office(engine, deploy):
     deploy("routed")
     fire = routed_task(engine, "custodian:fire")
     engine.claim_task(fire.task_id, actor="pat")
-    listed = engine.list_tasks(roles={POLICE}, also_assigned_to="pat", office="fire")
+    listed = engine.list_tasks(roles={POLICE}, also_assigned_to="pat", among_roles=office_roles("fire"))
     assert [t.task_id for t in listed] == [fire.task_id]
-    assert engine.count_tasks(roles={POLICE}, also_assigned_to="pat", office="fire") == 1
-    assert engine.count_tasks(roles={POLICE}, also_assigned_to="pat", office="police") == 0
+    assert engine.count_tasks(roles={POLICE}, also_assigned_to="pat", among_roles=office_roles("fire")) == 1
+    assert engine.count_tasks(roles={POLICE}, also_assigned_to="pat", among_roles=office_roles("police")) == 0
 
 
 def test_task_list_can_be_narrowed_to_given_tasks(engine, deploy):
@@ -124,4 +125,4 @@ def test_every_open_task_pages_in_due_order_whatever_its_role(engine, deploy):
     assert [t.task_id for t in engine.list_tasks(order="due", limit=2)] == expected[:2]
     assert [t.task_id for t in engine.list_tasks(order="due", limit=2, offset=2)] == expected[2:]
     assert engine.count_tasks() == 3
-    assert [t.task_id for t in engine.list_tasks(office="city_clerk")] == [made["custodian:city_clerk"].task_id]
+    assert [t.task_id for t in engine.list_tasks(among_roles=office_roles("city_clerk"))] == [made["custodian:city_clerk"].task_id]

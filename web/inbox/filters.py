@@ -5,7 +5,7 @@ Due windows are read in city time (America/Chicago): "today" ends at midnight ci
 only in "overdue". Every filter is a plain query-string value, so the filter form works
 without JavaScript and every filtered view has its own address (and a saved filter is that
 address's query string). An office is chosen by its key in the city's register (003, Art. 6);
-which tasks are an office's work is the engine's rule (`engine.queries.office_roles`).
+which tasks are an office's work is the city's rule (`city.rules.roles.office_roles`).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.roles import office_roles
 
 PAGE_SIZE = 50
 DUE_CHOICES = (("overdue", "Overdue"), ("today", "Due today"), ("week", "This week"), ("", "All"))
@@ -81,7 +82,8 @@ class InboxFilter:
         filter asks for them; `supervisor`: whether "everyone" may widen the list to every open task."""
         due_from, due_before = due_window(self.due if due is None else due, now)
         arguments: dict[str, Any] = {"process_key": self.process or None, "text": self.q or None,
-                                     "due_from": due_from, "due_before": due_before, "office": self.office or None}
+                                     "due_from": due_from, "due_before": due_before,
+                                     "among_roles": office_roles(self.office) if self.office else None}
         if self.follow_up:
             arguments["task_ids"] = tuple(follow_ups or ())
         if self.mine:

@@ -1,0 +1,36 @@
+"""Who does the records office's work, in the words the diagrams' lanes and the inbox use (003, Art. 6).
+
+Each office's official custodian, and those they designate, work its requests under the role
+"custodian:<office_key>", the candidate role the records request routes each request's tasks to.
+This is the one place that spells it.
+"""
+from __future__ import annotations
+
+CUSTODIAN = "custodian"
+CITY_CLERK_OFFICE = "city_clerk"
+# The "Clerk" lane of records_request.bpmn: the City Clerk's office's intake and routing of every request.
+CLERK_LANE_ROLE = "clerk"
+
+
+def custodian_role(office_key: str) -> str:
+    """The role of the records custodian of one office ("custodian:city_treasurer")."""
+    return f"{CUSTODIAN}:{office_key}"
+
+
+def office_of_custodian_role(role: str) -> str | None:
+    """The office a custodian role is for ("custodian:police" -> "police"); None for any other role."""
+    prefix = custodian_role("")
+    return role.removeprefix(prefix) if role.startswith(prefix) and role != prefix else None
+
+
+def office_roles(office_key: str) -> tuple[str, ...]:
+    """The candidate roles whose tasks are one office's work.
+
+    An office's work is its custodian's (`custodian:<office>`) and the work of a lane named after the
+    office ("City Attorney" -> `city_attorney`). The City Clerk's office also does intake and routing
+    for every request, in the "Clerk" lane (`clerk`). A task no role is named for belongs to no one office."""
+    key = office_key.strip()
+    roles = [custodian_role(key), key]
+    if key == CITY_CLERK_OFFICE:
+        roles.append(CLERK_LANE_ROLE)
+    return tuple(roles)
