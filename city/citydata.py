@@ -37,13 +37,12 @@ from city.models import (CashFloat, CityClosure, CityDataChange, CustodianDesign
                                 FeeScheduleRow, LetterTemplate, Office)
 from city.rules.business_calendar import city_day
 from city.defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
-from city.rules.fees import DEFAULT_FEE_SCHEDULE, FeeSchedule, schedule_in_force
+from city.rules.fees import DEFAULT_FEE_SCHEDULE, FEE_AMOUNT_NAMES, FeeSchedule, schedule_in_force
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OFFICE_HOURS = {day: ([["08:00", "17:00"]] if day not in ("sat", "sun") else []) for day in WEEKDAYS}
 CENT = Decimal("0.01")
-SCHEDULE_AMOUNTS = ("search_rate_per_hour", "minimum_search_fee", "free_below", "copy_fee_per_page",
-                    "prepayment_threshold", "accident_report_copy_fee", "transmit_above")
+SCHEDULE_AMOUNTS = FEE_AMOUNT_NAMES
 # The article's amounts; the accident report copy fee (left to resolution) is 5.00 until the city sets one.
 DEFAULT_SCHEDULE_AMOUNTS = {name: getattr(DEFAULT_FEE_SCHEDULE, name) for name in SCHEDULE_AMOUNTS}
 MONEY_MAX = Decimal("99999999.99")   # the largest amount a Numeric(10, 2) column keeps

@@ -30,20 +30,12 @@ from city.ledger import fee_audit_report
 from city.models import (CashFloat, CityClosure, CustodianDesignation, Exemption, FeeScheduleRow,
                                 LetterTemplate, Office)
 from city.rules.business_calendar import CITY_TIME_ZONE, city_day
+from city.rules.fees import FEE_AMOUNTS
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal("100000000")   # the columns are Numeric(10, 2)
 ZERO = Decimal("0.00")
-AMOUNT_HELP = {
-    "search_rate_per_hour": "inspection fee per hour per employee searching",
-    "minimum_search_fee": "per request, once an inspection fee is due",
-    "free_below": "no inspection fee while the locating cost is below this",
-    "copy_fee_per_page": "photocopies, per page",
-    "prepayment_threshold": "an estimate above this is told first and prepaid",
-    "accident_report_copy_fee": "copy of an accident report (set by resolution)",
-    "transmit_above": "a custodian holding more fee money transmits it to the City Clerk",
-}
 
 
 # -- reading options ----------------------------------------------------------------------------
@@ -150,10 +142,8 @@ DESIGNATION_COLUMNS: Columns = [
     ("designated by", lambda d: d["designated_by"]), ("since", lambda d: d["since"]),
     ("until (first day out)", lambda d: d["until"])]
 SCHEDULE_COLUMNS: Columns = [
-    ("effective from", lambda s: s["effective_from"]), ("search/hour", lambda s: s["search_rate_per_hour"]),
-    ("min search", lambda s: s["minimum_search_fee"]), ("free below", lambda s: s["free_below"]),
-    ("copy/page", lambda s: s["copy_fee_per_page"]), ("prepay above", lambda s: s["prepayment_threshold"]),
-    ("accident copy", lambda s: s["accident_report_copy_fee"]), ("transmit above", lambda s: s["transmit_above"]),
+    ("effective from", lambda s: s["effective_from"]),
+    *((amount.heading, lambda s, name=amount.name: s[name]) for amount in FEE_AMOUNTS),
     ("status", lambda s: s["status"]), ("added by", lambda s: s["created_by"])]
 CLOSURE_COLUMNS: Columns = [("day", lambda c: c["day"]), ("weekday", lambda c: f"{c['day']:%a}"),
                             ("reason", lambda c: c["reason"])]
@@ -533,8 +523,8 @@ def add_city_commands(command_line: CommandLine) -> None:
     sub = action(schedule, "add", schedule_add,
                  "a new fee schedule from a date (today or later); amounts not given carry over", [as_json, acting])
     sub.add_argument("--effective-from", required=True, metavar="DATE", help="first day in force (YYYY-MM-DD)")
-    for name in citydata.SCHEDULE_AMOUNTS:
-        sub.add_argument("--" + name.replace("_", "-"), dest=name, metavar="D", help=AMOUNT_HELP[name])
+    for amount in FEE_AMOUNTS:
+        sub.add_argument("--" + amount.name.replace("_", "-"), dest=amount.name, metavar="D", help=amount.label)
     sub = action(schedule, "withdraw", schedule_withdraw, "withdraw a schedule that has not taken effect yet",
                  [as_json, acting])
     sub.add_argument("effective_from", metavar="DATE", help="its effective date (YYYY-MM-DD)")

@@ -20,15 +20,35 @@ from city.rules.registry import OperatorArgumentError
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
-_AMOUNTS = (
-    "search_rate_per_hour",
-    "minimum_search_fee",
-    "free_below",
-    "copy_fee_per_page",
-    "prepayment_threshold",
-    "accident_report_copy_fee",
-    "transmit_above",
+
+@dataclass(frozen=True)
+class FeeAmount:
+    """One amount of the fee schedule (Art. 6), as the settings page, the command line and the change log
+    say it. `name` is the FeeSchedule field and the column; `in_words` has "{}" where the amount goes."""
+
+    name: str
+    label: str        # "Inspection fee per hour per employee searching"
+    heading: str      # a table column: "search/hour"
+    in_words: str     # "inspection {} an hour per employee searching"
+
+
+# The seven amounts, declared once: every list of them (forms, columns, options, the change log) is read from here.
+FEE_AMOUNTS = (
+    FeeAmount("search_rate_per_hour", "Inspection fee per hour per employee searching", "search/hour",
+              "inspection {} an hour per employee searching"),
+    FeeAmount("minimum_search_fee", "Minimum inspection fee per request, once one is due", "min search",
+              "minimum inspection fee {}"),
+    FeeAmount("free_below", "No inspection fee while the locating cost is below", "free below",
+              "no inspection fee below {}"),
+    FeeAmount("copy_fee_per_page", "Photocopies, per page", "copy/page", "copies {} a page"),
+    FeeAmount("prepayment_threshold", "Estimates above this are told first, and prepayment demanded", "prepay above",
+              "prepayment demanded above {}"),
+    FeeAmount("accident_report_copy_fee", "Accident report copy (set by resolution)", "accident copy",
+              "accident report copy {}"),
+    FeeAmount("transmit_above", "A custodian holding more fee money than this transmits it to the City Clerk",
+              "transmit above", "fee money transmitted above {}"),
 )
+FEE_AMOUNT_NAMES = tuple(amount.name for amount in FEE_AMOUNTS)
 
 
 @dataclass(frozen=True)
@@ -45,7 +65,7 @@ class FeeSchedule:
     def __post_init__(self) -> None:
         if not isinstance(self.effective_from, date) or isinstance(self.effective_from, datetime):
             raise ValueError(f"fee schedule effective_from must be a date, not {self.effective_from!r}")
-        for name in _AMOUNTS:
+        for name in FEE_AMOUNT_NAMES:
             amount = getattr(self, name)
             if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
                 raise ValueError(f"fee schedule {name} must be a Decimal of zero or more, not {amount!r}")

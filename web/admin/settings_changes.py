@@ -18,6 +18,7 @@ from flask import Response, render_template, request
 from city.change_log import CHANGE_KINDS, change_actors, effective_date_of, list_changes, search_changes
 from city.citydata import list_offices
 from city.models import CityDataChange
+from city.rules.fees import FEE_AMOUNTS
 from web.admin.blueprint import bp
 from web.admin.dashboard import csv_safe
 from web.admin.settings import LATEST_CHANGES, SECTIONS, parse_day, read_city
@@ -30,10 +31,7 @@ KIND_CHOICES = dict(zip(CHANGE_KINDS, ("Fee schedules", "Closure days", "Offices
                                        "Mail server")))
 KIND_LABELS = dict(zip(CHANGE_KINDS, ("fee schedule", "closure day", "office", "designated custodian", "exemption",
                                       "letter template", "cash float", "staff account", "mail server")))
-FEE_WORDS = {"search_rate_per_hour": "inspection {} an hour per employee searching",
-             "minimum_search_fee": "minimum inspection fee {}", "free_below": "no inspection fee below {}",
-             "copy_fee_per_page": "copies {} a page", "prepayment_threshold": "prepayment demanded above {}",
-             "accident_report_copy_fee": "accident report copy {}", "transmit_above": "fee money transmitted above {}"}
+FEE_WORDS = {amount.name: amount.in_words for amount in FEE_AMOUNTS}
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
              "sat": "Saturday", "sun": "Sunday"}
 

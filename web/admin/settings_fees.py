@@ -9,18 +9,11 @@ from city.citydata import (SCHEDULE_AMOUNTS, add_fee_schedule, city_today, list_
                              withdraw_fee_schedule)
 from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, day_in_path, parse_day, read_city
+from city.rules.fees import FEE_AMOUNTS
 from web.auth import role_required
 from web.models import ADMINISTRATOR
 
-AMOUNT_LABELS = {
-    "search_rate_per_hour": "Inspection fee per hour per employee searching",
-    "minimum_search_fee": "Minimum inspection fee, once one is due",
-    "free_below": "No inspection fee while the locating cost is below",
-    "copy_fee_per_page": "Photocopies, per page",
-    "prepayment_threshold": "Estimates above this are told first, and prepayment demanded",
-    "accident_report_copy_fee": "Accident report copy",
-    "transmit_above": "A custodian holding more fee money than this transmits it",
-}
+AMOUNT_LABELS = {amount.name: amount.label for amount in FEE_AMOUNTS}
 
 
 @bp.route("/settings/fees", methods=["GET", "POST"])
