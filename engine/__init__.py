@@ -9,6 +9,7 @@ from engine.db import Database
 from engine.deploy import DiagramSource
 from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState,
                            MessageNotDeliverable, NotAllowed, NotFound)
+from engine.forms import form_validator, validate_submission
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
 from engine.views import (AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
                           VersionView)
@@ -16,7 +17,7 @@ from engine.views import (AuditView, DeployResult, IncidentView, InstanceView, S
 __all__ = [
     "clock", "ProcessEngine", "Database", "DiagramSource", "INSTANCE_STATUSES", "TASK_STATUSES",
     "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
-    "NotAllowed", "NotFound",
+    "NotAllowed", "NotFound", "form_validator", "validate_submission",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView",
 ]

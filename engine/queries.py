@@ -227,6 +227,13 @@ class Queries:
                 statement = statement.where(ProcessVersion.process_key == process_key)
             return [version_view(row) for row in session.scalars(statement)]
 
+    def latest_form(self, process_key: str, form_file: str) -> dict[str, Any] | None:
+        """A form stored with the newest deployed version of `process_key` (a start event's form, say); None
+        when that process is not deployed or its newest version has no such form."""
+        with self.database.read() as session:
+            version = latest_version(session, process_key)
+            return (version.forms or {}).get(form_file) if version is not None else None
+
     def form_schema(self, task_id: int) -> dict[str, Any] | None:
         """The JSON Schema of a task's form, from the version the task's instance runs on."""
         return self._form_file(task_id, "form_file")

@@ -17,7 +17,7 @@ import secrets
 
 from flask import Flask, request, session
 
-from engine.errors import ClerkflowError
+from engine import ClerkflowError
 
 SESSION_KEY = "csrf_token"
 FORM_FIELD = "csrf_token"

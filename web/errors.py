@@ -12,7 +12,7 @@ import uuid
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import ClerkflowError, FormInvalid
+from engine import ClerkflowError, FormInvalid
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 from flask import current_app
 
-from engine.errors import ClerkflowError
+from engine import ClerkflowError
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")

@@ -12,7 +12,7 @@ import uuid
 from flask import jsonify, request, session
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, MessageNotDeliverable,
+from engine import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, MessageNotDeliverable,
                            NotAllowed, NotFound)
 from web import errors as pages
 from web.api.blueprint import bp

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, send_file, url_for
 
-from engine.errors import NotFound
+from engine import NotFound
 
 from web.current import signed_in_staff
 from web.inbox.assignment import visible_task

@@ -18,8 +18,7 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from engine import InstanceView
-from engine.errors import MessageNotDeliverable
+from engine import InstanceView, MessageNotDeliverable
 from web.current import process_engine, signed_in_staff, work_roles
 from web.auth import staff_only
 from web.inbox.blueprint import bp

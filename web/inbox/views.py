@@ -7,8 +7,7 @@ from dataclasses import replace
 from flask import flash, redirect, render_template, request, url_for
 
 from city.rules.business_calendar import city_day
-from engine import FormInvalid, TaskView, clock
-from engine.forms import form_validator, validate_submission
+from engine import FormInvalid, TaskView, clock, form_validator, validate_submission
 from web.current import city_data, process_engine, signed_in_staff, work_roles
 from web.inbox.assignment import visible_task
 from web.auth import is_safe_local_path, staff_only

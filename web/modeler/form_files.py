@@ -16,7 +16,7 @@ from flask import current_app
 from jsonschema import validators
 from jsonschema.exceptions import SchemaError
 
-from engine.errors import ClerkflowError, NotFound
+from engine import ClerkflowError, NotFound
 
 PROCESS_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 FORM_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.(schema|ui)\.json$")

@@ -17,9 +17,7 @@ from typing import Any
 from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from engine import FormInvalid, clock
-from engine.forms import form_validator, validate_submission
-from engine.queries import latest_version
+from engine import FormInvalid, clock, form_validator, validate_submission
 from city.rules.business_calendar import CITY_TIME_ZONE
 from web.current import city_data, process_engine
 from web.auth import public
@@ -380,9 +378,7 @@ def _private(response):
 
 def _intake_schema() -> dict[str, Any]:
     """The intake form of the deployed records request process (the form of its start event)."""
-    with process_engine().database.read() as reading:
-        version = latest_version(reading, PROCESS_KEY)
-        schema = version.forms.get(INTAKE_FORM) if version is not None else None
+    schema = process_engine().latest_form(PROCESS_KEY, INTAKE_FORM)
     if not schema:
         abort(503, description="Requests cannot be filed online yet. Call or visit the City Clerk's office.")
     return schema
