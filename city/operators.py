@@ -7,7 +7,6 @@ modeler lists them together. A new operator is one decorated function in its mod
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,9 +30,7 @@ class CityOperators:
         return sorted({*OPERATORS, *HOST_OPERATORS})
 
     def describe(self) -> list[dict[str, object]]:
-        return [{"name": spec.name, "description": spec.description, "host": spec.name in HOST_OPERATORS,
-                 "parameters": [dataclasses.asdict(parameter) for parameter in spec.parameters]}
-                for spec in sorted((self.get(name) for name in self.names()), key=lambda spec: spec.name)]
+        return [{**registry.describe_operator(self.get(name)), "host": name in HOST_OPERATORS} for name in self.names()]
 
     def call(self, name: str, arguments: dict[str, Any], step: StepContext) -> object:
         host = HOST_OPERATORS.get(name)

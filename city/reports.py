@@ -223,8 +223,8 @@ def _facts_of(instance: Any, events: Iterable[Any]) -> RequestFacts:
             response_due_at = _instant(due)
         # The office is the one whose custodian works the request: routing sends an empty or unknown
         # office_key to the City Clerk, and a referral changes the role, so the role is the surer guide.
-        if isinstance(role, str) and office_of_custodian_role(role):
-            office = office_of_custodian_role(role)
+        if isinstance(role, str) and (custodian_office := office_of_custodian_role(role)):
+            office = custodian_office
         elif office_named and not office:
             office = str(office_named)
         if acted_on_at is None:

@@ -119,16 +119,18 @@ def bind_arguments(name: str, parameters: Iterable[Parameter], arguments: dict[s
     return keywords
 
 
+def describe_operator(spec: Operator) -> dict[str, object]:
+    """One operator as the modeler lists it: name, one-line description, parameters."""
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "parameters": [dataclasses.asdict(parameter) for parameter in spec.parameters],
+    }
+
+
 def describe_operators() -> list[dict[str, object]]:
     """Every registered operator, sorted by name, as the modeler lists them."""
-    return [
-        {
-            "name": spec.name,
-            "description": spec.description,
-            "parameters": [dataclasses.asdict(parameter) for parameter in spec.parameters],
-        }
-        for spec in sorted(OPERATORS.values(), key=lambda spec: spec.name)
-    ]
+    return [describe_operator(spec) for spec in sorted(OPERATORS.values(), key=lambda spec: spec.name)]
 
 
 def to_json(value: object) -> object:
