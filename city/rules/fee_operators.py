@@ -18,6 +18,7 @@ from city.rules.fees import (
     fee_estimate,
     inspection_fee,
     invoice,
+    prepayment_demand,
     schedule_in_force,
     settle_prepayment,
 )
@@ -169,3 +170,14 @@ operator(
     Parameter("total", "decimal", description="the fee finally charged"),
     Parameter("prepaid", "decimal", description="what the requester prepaid"),
 )(settle_prepayment)
+
+
+operator(
+    "fees.prepayment_demand",
+    "Art. 6: the prepayment demanded of the requester (the estimate's or the custodian's), and what must be prepaid in all.",
+    Parameter("estimate_total", "decimal", description="the fee estimate's total"),
+    Parameter("required", "boolean", description="the estimate requires prepayment (above the threshold)"),
+    Parameter("custodian_demands", "boolean", description="the custodian demands prepayment"),
+    Parameter("amount_asked", "decimal", False, "part of the estimate asked for; nothing means the whole estimate"),
+    Parameter("already_prepaid", "decimal", False, "what the requester has prepaid so far"),
+)(prepayment_demand)

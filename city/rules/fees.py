@@ -118,6 +118,13 @@ class Settlement:
     refund_due: Decimal
 
 
+@dataclass(frozen=True)
+class PrepaymentDemand:
+    demanded: bool
+    asked: Decimal  # what this demand asks the requester to pay now
+    due: Decimal  # what must have been prepaid in all before the request goes on
+
+
 def schedule_in_force(schedules: Iterable[FeeSchedule], day: date) -> FeeSchedule:
     """The schedule whose effective date is the latest on or before `day`."""
     in_force = [schedule for schedule in schedules if schedule.effective_from <= day]
@@ -262,6 +269,36 @@ def settle_prepayment(total: Decimal, prepaid: Decimal) -> Settlement:
     _not_negative("prepaid", prepaid)
     difference = _cents(total) - _cents(prepaid)
     return Settlement(balance_due=max(difference, ZERO), refund_due=max(-difference, ZERO))
+
+
+def prepayment_demand(
+    estimate_total: Decimal,
+    *,
+    required: bool,
+    custodian_demands: bool,
+    amount_asked: Decimal = ZERO,
+    already_prepaid: Decimal = ZERO,
+) -> PrepaymentDemand:
+    """Art. 6: the prepayment asked of the requester, on top of anything already prepaid.
+
+    Prepayment is demanded when the estimate requires it (`FeeEstimate.prepayment_required`)
+    or when the custodian demands it, which the article allows at any time in the city's
+    interest. The custodian may ask for part of the estimate (`amount_asked`); asking nothing
+    means the whole estimate. A demand of nothing is no demand.
+    """
+    _not_negative("estimate_total", estimate_total)
+    _not_negative("amount_asked", amount_asked)
+    _not_negative("already_prepaid", already_prepaid)
+    prepaid = _cents(already_prepaid)
+    asked = _cents(amount_asked if amount_asked > 0 else estimate_total)
+    if not (required or custodian_demands) or asked <= 0:
+        return PrepaymentDemand(demanded=False, asked=ZERO, due=prepaid)
+    return PrepaymentDemand(demanded=True, asked=asked, due=prepaid + asked)
+
+
+def prepayment_outstanding(due: Decimal, prepaid: Decimal) -> Decimal:
+    """What the requester still has to prepay before the request goes on (never below nothing)."""
+    return max(_cents(due) - _cents(prepaid), ZERO)
 
 
 def transmittal_due(amount_held: Decimal, schedule: FeeSchedule) -> bool:

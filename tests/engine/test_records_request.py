@@ -448,7 +448,7 @@ def test_custodian_may_demand_prepayment_below_25(engine):
     estimate(engine, instance_id, hours=1, demand_prepayment=True, prepayment_amount=5)   # 15.00 estimate
 
     data = data_of(engine, instance_id)
-    assert (data["estimate"]["total"], data["prepayment_due"]) == ("15.00", "5.00")
+    assert (data["estimate"]["total"], data["prepayment"]["due"]) == ("15.00", "5.00")
     assert "fee_estimate_letter" not in data                         # 25.00 or less: no notice needed
     assert "5.00" in data["prepayment_demand_letter"]["text"]
     assert open_tasks(engine, instance_id) == {}
@@ -470,7 +470,7 @@ def test_custodian_may_demand_prepayment_when_preparing_the_records(engine):
     complete(engine, instance_id, "prepare_records", prepared | {"prepayment_now_amount": 25})
 
     data = data_of(engine, instance_id)
-    assert (data["prepayment_due"], data["prepaid"]) == ("25.00", "0.00")
+    assert (data["prepayment"]["due"], data["prepaid"]) == ("25.00", "0.00")
     demand = data["prepayment_demand_letter"]
     assert "25.00" in demand["text"] and "No record can be made available until the prepayment is made" in demand["text"]
     assert tracking_number(engine, instance_id) in demand["subject"]

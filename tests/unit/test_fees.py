@@ -16,6 +16,8 @@ from city.rules.fees import (
     fee_estimate,
     inspection_fee,
     invoice,
+    prepayment_demand,
+    prepayment_outstanding,
     schedule_in_force,
     settle_prepayment,
     transmittal_due,
@@ -506,3 +508,41 @@ def test_invoice_operator_needs_the_day_assessed():
     with pytest.raises(OperatorArgumentError) as refused:
         call_operator("fees.invoice", {"pages": 1}, SETTINGS)
     assert refused.value.parameter == "assessed_on"
+
+
+def test_prepayment_over_the_threshold_is_the_whole_estimate_unless_the_custodian_asks_for_part():
+    whole = prepayment_demand(D("47.50"), required=True, custodian_demands=False)
+    part = prepayment_demand(D("47.50"), required=True, custodian_demands=False, amount_asked=D("20"))
+    assert (whole.demanded, whole.asked, whole.due) == (True, D("47.50"), D("47.50"))
+    assert (part.asked, part.due) == (D("20.00"), D("20.00"))
+
+
+def test_no_prepayment_is_demanded_within_the_threshold_unless_the_custodian_demands_it():
+    assert prepayment_demand(D("15.00"), required=False, custodian_demands=False).demanded is False
+    assert prepayment_demand(D("15.00"), required=False, custodian_demands=True, amount_asked=D("5")).due == D("5.00")
+
+
+def test_a_demand_of_nothing_on_a_free_request_is_no_demand():
+    demand = prepayment_demand(D("0.00"), required=False, custodian_demands=True)
+    assert (demand.demanded, demand.due) == (False, D("0.00"))
+
+
+def test_a_prepayment_demanded_later_comes_on_top_of_what_is_already_prepaid():
+    demand = prepayment_demand(
+        D("47.50"), required=False, custodian_demands=True, amount_asked=D("10"), already_prepaid=D("30")
+    )
+    assert (demand.asked, demand.due) == (D("10.00"), D("40.00"))
+
+
+def test_the_prepayment_still_owed_never_goes_below_nothing():
+    assert prepayment_outstanding(D("40.00"), D("25.50")) == D("14.50")
+    assert prepayment_outstanding(D("40.00"), D("45.00")) == D("0.00")
+
+
+def test_prepayment_demand_operator_answers_the_process_in_json():
+    answer = call_operator(
+        "fees.prepayment_demand",
+        {"estimate_total": D("47.50"), "required": True, "custodian_demands": False},
+        {},
+    )
+    assert json.loads(json.dumps(answer)) == {"demanded": True, "asked": "47.50", "due": "47.50"}

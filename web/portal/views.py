@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from engine import FormInvalid, clock, form_validator, validate_submission
 from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.fees import prepayment_outstanding
 from web.current import city_data, process_engine
 from web.auth import public
 from web.inbox.form_values import coerce_submission
@@ -346,7 +347,8 @@ def _waiting(engine, instance, data: dict[str, Any]) -> tuple[str | None, Decima
         return None, None
     if any(subscription.message_name == "payment_received"
            for subscription in engine.subscriptions(instance_id=instance.instance_id)):
-        due = (_money(data.get("prepayment_due")) or Decimal("0")) - (_money(data.get("prepaid")) or Decimal("0"))
+        demand = data.get("prepayment") or {"due": data.get("prepayment_due")}  # older diagrams kept one variable
+        due = prepayment_outstanding(_money(demand.get("due")) or Decimal("0"), _money(data.get("prepaid")) or Decimal("0"))
         if due > 0:
             return f"Waiting for your prepayment of {due:.2f}", due
         return "Waiting for your prepayment", None
