@@ -6,18 +6,19 @@ use only what is imported here.
 from engine import clock
 from engine.api import ProcessEngine
 from engine.db import Database
-from engine.deploy import DiagramSource
+from engine.deploy import DiagramSource, source_with_forms
 from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState,
                            MessageNotDeliverable, NotAllowed, NotFound)
 from engine.forms import form_validator, validate_submission
+from engine.parsing import hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
 from engine.views import (AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
-                          VersionView)
+                          VariableChanges, VersionView)
 
 __all__ = [
     "clock", "ProcessEngine", "Database", "DiagramSource", "INSTANCE_STATUSES", "TASK_STATUSES",
     "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
-    "NotAllowed", "NotFound", "form_validator", "validate_submission",
+    "NotAllowed", "NotFound", "form_validator", "validate_submission", "hardened_xml", "source_with_forms",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
-    "VersionView",
+    "VersionView", "VariableChanges",
 ]

@@ -20,7 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.models import (AuditEvent, HumanTask, Incident, IncidentStatus, InstanceStatus, MessageSubscription,
                            PendingTimer, ProcessInstance, ProcessVersion, TaskStatus)
-from engine.views import (AuditView, DiagramView, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
+from engine.views import (AuditView, DiagramView, VariableChanges, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
                           VersionView, WaitingCounts)
 
 MAX_PAGE = 500
@@ -507,6 +507,39 @@ class Queries:
             return [AuditView(row.at, row.actor, row.action, row.bpmn_id, dict(row.changes), row.detail)
                     for row in session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
                                                .order_by(AuditEvent.id))]
+
+    # -- what happened since a reader last looked (mail, exports) ------------------------------
+    # Readers keep their own cursor (the last id they looked at). Ids are handed out in order but,
+    # on PostgreSQL, may commit out of order: a reader re-reads a little behind its cursor.
+
+    def latest_event_id(self) -> int:
+        with self.database.read() as session:
+            return session.scalar(select(func.max(AuditEvent.id))) or 0
+
+    def variable_changes(self, *, after: int = 0, upto: int, instance_ids: Collection[int] | None = None
+                         ) -> list[VariableChanges]:
+        """The variables each audit event in (after, upto] set, oldest first; only those instances if named."""
+        statement = (select(AuditEvent.id, AuditEvent.instance_id, AuditEvent.changes)
+                     .where(AuditEvent.id > after, AuditEvent.id <= upto).order_by(AuditEvent.id))
+        if instance_ids is not None:
+            if not instance_ids:
+                return []
+            statement = statement.where(AuditEvent.instance_id.in_(list(instance_ids)))
+        with self.database.read() as session:
+            return [VariableChanges(event_id, instance_id, dict(changes or {}))
+                    for event_id, instance_id, changes in session.execute(statement)]
+
+    def latest_task_id(self) -> int:
+        with self.database.read() as session:
+            return session.scalar(select(func.max(HumanTask.id))) or 0
+
+    def open_tasks_created(self, *, after: int = 0, upto: int) -> list[tuple[int, datetime]]:
+        """(task id, created at) of each task in (after, upto] that is still open, oldest first."""
+        with self.database.read() as session:
+            return [(task_id, created_at) for task_id, created_at in session.execute(
+                select(HumanTask.id, HumanTask.created_at)
+                .where(HumanTask.id > after, HumanTask.id <= upto, HumanTask.status == TaskStatus.OPEN)
+                .order_by(HumanTask.id))]
 
     # -- monitoring: diagrams and where instances wait ---------------------------------------
 

@@ -93,6 +93,14 @@ class AuditView:
 
 
 @dataclass(frozen=True)
+class VariableChanges:
+    """The variables one audit event set: what a reader following the audit trail sees."""
+    event_id: int
+    instance_id: int
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class InstanceView:
     instance_id: int
     process_key: str

@@ -114,6 +114,19 @@ def test_imports_point_one_way_web_city_engine():
     assert wrong == []
 
 
+# What the web app may use of the engine: the runtime's surface (engine/__init__), how the
+# database is found, the scheduler and command line it starts, and the declarative base its
+# tables share so that one migration history covers them.
+ENGINE_SURFACE = {"engine", "engine.clock", "engine.config", "engine.scheduler", "engine.cli", "engine.db"}
+
+
+def test_web_reaches_the_engine_only_through_its_surface():
+    reached = sorted(f"{module} imports {target}" for module, targets in _import_graph().items()
+                     if module.split(".")[0] == "web" for target in targets
+                     if target.split(".")[0] == "engine" and target not in ENGINE_SURFACE)
+    assert reached == []
+
+
 def test_every_operator_a_rule_module_declares_is_registered_without_a_list_to_edit():
     from city.rules import OPERATORS
 

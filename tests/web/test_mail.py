@@ -251,13 +251,14 @@ def test_failed_mail_is_queued_again_on_the_administrators_word(client, portal, 
         controller.stop()
 
 
-def test_a_mail_another_sender_has_taken_is_not_sent_twice(client, portal, mailbox, file_request, mail_app):
+def test_a_mail_another_sender_has_taken_is_not_sent_twice(client, portal, mailbox, file_request, mail_app,
+                                                            process_engine):
     from web.mail.sending import send_due
     from web.mail.settings import MailSettings
     file_request(email=REQUESTER)
     with mail_app.app_context():
         from web.mail.dispatch import queue_requester_mail
-        queue_requester_mail(db.session, MONDAY_9AM)
+        queue_requester_mail(db.session, MONDAY_9AM, process_engine)
         settings = MailSettings.from_config(mail_app.config)
         first_look = db.session.scalars(select(MailOutbox)).all()
         assert send_due(db.session, settings, MONDAY_9AM).sent == 1

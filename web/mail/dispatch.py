@@ -4,8 +4,8 @@ Requesters who gave an e-mail address get the letters the issue names (acknowled
 estimate, prepayment demand, 72-hour privacy notice, delay explanation, denial, pending-litigation
 denial), the statement of grounds, and a short notice when the records are provided. Staff get a
 mail for each new task in one of their roles ("immediate") or one list a day at the digest hour
-("digest"). The dispatcher only reads the engine's tables (audit_event, human_task) and writes
-the outbox; the engine's write path never waits on mail.
+("digest"). The dispatcher reads what happened through the engine (its audit trail and new tasks)
+and writes the outbox; the engine's write path never waits on mail.
 
 Cursors: the last audit event, task and access row looked at. Each look re-reads a few rows
 behind the cursor (OVERLAP), because on PostgreSQL a transaction that took a lower id can commit
@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.models import AuditEvent, HumanTask, TaskStatus
 from city.rules.business_calendar import CITY_TIME_ZONE
 from web.mail import messages
 from web.mail.outbox import already_queued, letter_key, queue
@@ -54,17 +53,18 @@ class Dispatched:
 
 
 def dispatch(session: Session, settings: MailSettings, now: datetime, *, engine, work_roles) -> Dispatched:
-    """Queue every mail owed since the last call. `engine` lists tasks; `work_roles(account)` gives a
-    person's roles (their account's plus the offices whose register names them custodian)."""
-    return Dispatched(letters=queue_requester_mail(session, now),
+    """Queue every mail owed since the last call. `engine` reads what happened and lists tasks;
+    `work_roles(account)` gives a person's roles (their account's plus the offices whose register
+    names them custodian)."""
+    return Dispatched(letters=queue_requester_mail(session, now, engine),
                       task_notices=queue_task_notices(session, settings, now, engine, work_roles),
                       digests=queue_digests(session, settings, now, engine, work_roles))
 
 
 # -- requesters ---------------------------------------------------------------------------------
 
-def queue_requester_mail(session: Session, now: datetime) -> int:
-    audit_top = session.scalar(select(func.max(AuditEvent.id))) or 0
+def queue_requester_mail(session: Session, now: datetime, engine) -> int:
+    audit_top = engine.latest_event_id()
     access_top = session.scalar(select(func.max(RequesterAccess.id))) or 0
     audit_from, access_from = _cursor(session, "audit_event"), _cursor(session, "requester_access")
     queued = 0
@@ -73,23 +73,29 @@ def queue_requester_mail(session: Session, now: datetime) -> int:
         RequesterAccess.id > access_from, RequesterAccess.id <= access_top,
         RequesterAccess.email.is_not(None))).all()
     for access in new_accesses:
-        events = session.execute(select(AuditEvent.changes).where(
-            AuditEvent.instance_id == access.instance_id, AuditEvent.id <= audit_top).order_by(AuditEvent.id)).all()
-        queued += sum(_queue_for_event(session, _mail_target(access), changes, now) for (changes,) in events)
+        events = engine.variable_changes(upto=audit_top, instance_ids=[access.instance_id])
+        queued += sum(_queue_for_event(session, _mail_target(access), event.changes, now) for event in events)
     # Every request with an address: what happened since the last look.
-    rows = session.execute(
-        select(RequesterAccess.instance_id, RequesterAccess.tracking_number, RequesterAccess.email,
-               AuditEvent.changes)
-        .join(AuditEvent, AuditEvent.instance_id == RequesterAccess.instance_id)
-        .where(AuditEvent.id > max(0, audit_from - OVERLAP), AuditEvent.id <= audit_top,
-               RequesterAccess.email.is_not(None))
-        .order_by(AuditEvent.id)).all()
-    for instance_id, tracking_number, email, changes in rows:
-        queued += _queue_for_event(session, (instance_id, tracking_number, email), changes, now)
+    events = engine.variable_changes(after=max(0, audit_from - OVERLAP), upto=audit_top)
+    targets = _mail_targets(session, {event.instance_id for event in events})
+    for event in events:
+        for target in targets.get(event.instance_id, ()):
+            queued += _queue_for_event(session, target, event.changes, now)
     _move_cursor(session, "audit_event", audit_top)
     _move_cursor(session, "requester_access", access_top)
     _commit_cursors(session)
     return queued
+
+
+def _mail_targets(session: Session, instance_ids: set[int]) -> dict[int, list[tuple[int, str, str]]]:
+    """Each request's requester addresses, by instance."""
+    targets: dict[int, list[tuple[int, str, str]]] = {}
+    if instance_ids:
+        for access in session.scalars(select(RequesterAccess).where(
+                RequesterAccess.instance_id.in_(instance_ids), RequesterAccess.email.is_not(None))
+                .order_by(RequesterAccess.id)):
+            targets.setdefault(access.instance_id, []).append(_mail_target(access))
+    return targets
 
 
 def _mail_target(access: RequesterAccess) -> tuple[int, str, str]:
@@ -126,14 +132,13 @@ def _staff_to_notify(session: Session, preference: str) -> list[StaffAccount]:
 
 def queue_task_notices(session: Session, settings: MailSettings, now: datetime, engine, work_roles) -> int:
     """One mail per new open task to each person with "immediate" whose roles the task's lane names."""
-    top = session.scalar(select(func.max(HumanTask.id))) or 0
+    top = engine.latest_task_id()
     start = _cursor(session, "human_task")
     queued = 0
     accounts = _staff_to_notify(session, IMMEDIATE)
     if accounts and top > start:
-        tasks = session.execute(select(HumanTask.id).where(
-            HumanTask.id > max(0, start - OVERLAP), HumanTask.id <= top, HumanTask.status == TaskStatus.OPEN,
-            or_(HumanTask.id > start, HumanTask.created_at >= now - OVERLAP_WINDOW))).scalars().all()
+        tasks = [task_id for task_id, created_at in engine.open_tasks_created(after=max(0, start - OVERLAP), upto=top)
+                 if task_id > start or created_at >= now - OVERLAP_WINDOW]
         views = [engine.get_task(task_id) for task_id in tasks]   # the view carries the request's number and title
         for account in accounts:
             roles = work_roles(account)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from engine.parsing import hardened_xml
+from engine import hardened_xml
 
 DI_NAMESPACES = ("http://www.omg.org/spec/BPMN/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC",
                  "http://www.omg.org/spec/DD/20100524/DI")

@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from engine.deploy import source_with_forms
+from engine import source_with_forms
 from engine import DeployRefused
 from web.current import process_engine, signed_in_staff
 from web.access import DEPLOYERS
