@@ -15,6 +15,7 @@ DEFAULT_OFFICES = (
     ("city_attorney", "City Attorney's Office", "City Attorney"),
     ("municipal_court", "Municipal Court", "Clerk of the Municipal Court"),
 )
+DEFAULT_OFFICE_KEYS = tuple(key for key, _, _ in DEFAULT_OFFICES)
 
 # The grounds a denial cites most often. Summaries are short reminders, not the statute's text:
 # read the statute before relying on one.

@@ -6,7 +6,18 @@ decides per office (`web.inbox.payments`).
 """
 from __future__ import annotations
 
-from web.models import ADMINISTRATOR, ANALYST, CITY_CLERK, FINANCE, RECORDS_MANAGER
+from city.rules.roles import CITY_CLERK, CITY_ROLE_DESCRIPTIONS, FINANCE, RECORDS_MANAGER
+
+# The software's own roles; the city's are in city.rules.roles.
+ADMINISTRATOR = "administrator"
+ANALYST = "analyst"
+ROLES = (*CITY_ROLE_DESCRIPTIONS, ANALYST, ADMINISTRATOR)
+# What each role is for, as the administrator's user pages show it (issue 5, "Sign-in and roles").
+ROLE_DESCRIPTIONS = {
+    **CITY_ROLE_DESCRIPTIONS,
+    ANALYST: "Analyst: reports and statistics",
+    ADMINISTRATOR: "Administrator: staff accounts, roles and process instances",
+}
 
 # Monitoring: every instance, its data (masked for analysts), the process overview.
 MONITORING_ROLES = frozenset({ADMINISTRATOR, ANALYST})

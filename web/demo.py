@@ -12,15 +12,17 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from web.models import (ADMINISTRATOR, ANALYST, CITY_ATTORNEY, CITY_CLERK, CLERK, CUSTODIAN, OFFICE_CUSTODIANS,
-                        StaffAccount, db)
+from city.rules.roles import CITY_ATTORNEY, CITY_CLERK, CLERK, CUSTODIAN, custodian_role
+from city.defaults import DEFAULT_OFFICE_KEYS
+from web.access import ADMINISTRATOR, ANALYST
+from web.models import StaffAccount, db
 
 DEFAULT_DEMO_PASSWORD = "clerkflow-demo"
 
 DEMO_ACCOUNTS = (
     ("clerk", "Casey Clerk", (CLERK, CITY_CLERK)),
     # One demo custodian for every office, so a demo request is visible whichever office holds it.
-    ("custodian", "Morgan Custodian", (CUSTODIAN, *OFFICE_CUSTODIANS)),
+    ("custodian", "Morgan Custodian", (CUSTODIAN, *(custodian_role(office) for office in DEFAULT_OFFICE_KEYS))),
     ("attorney", "Avery Attorney", (CITY_ATTORNEY,)),
     ("analyst", "Robin Analyst", (ANALYST,)),
     ("admin", "Alex Administrator", (ADMINISTRATOR,)),

@@ -8,7 +8,7 @@ from flask import Flask, g, redirect, request, url_for
 from engine import clock
 from city.rules.business_calendar import CITY_TIME_ZONE
 from web.auth import staff_only
-from web.models import ADMINISTRATOR
+from web.access import ADMINISTRATOR
 from web.navigation import links_for
 
 # No inline scripts or styles anywhere, so the policy can be strict.

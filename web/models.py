@@ -18,7 +18,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash
 
 from engine import clock
-from city.rules.roles import CUSTODIAN, custodian_role
 from engine.db import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -31,36 +30,9 @@ password_hasher = PasswordHasher()
 ARGON2_PREFIX = "$argon2"
 MIN_PASSWORD_LENGTH = 12
 
-CLERK = "clerk"
-CITY_CLERK = "city_clerk"
-CITY_ATTORNEY = "city_attorney"
-ANALYST = "analyst"
-ADMINISTRATOR = "administrator"
-RECORDS_MANAGER = "records_manager"
-IT_OPEN_DATA_COORDINATOR = "it_open_data_coordinator"
-OPEN_DATA_OFFICER = "open_data_officer"
-FINANCE = "finance"
 NOTIFY_CHOICES = (("immediate", "Immediately: one e-mail for each new task in my roles"),
                   ("digest", "Once a day: one e-mail listing my open tasks"),
                   ("none", "Never: I look at the inbox myself"))
-ROLES = (CLERK, CITY_CLERK, CUSTODIAN, CITY_ATTORNEY, ANALYST, ADMINISTRATOR, RECORDS_MANAGER,
-         IT_OPEN_DATA_COORDINATOR, OPEN_DATA_OFFICER, FINANCE)
-# What each role is for, as the administrator's user pages show it (issue 5, "Sign-in and roles").
-ROLE_DESCRIPTIONS = {
-    CLERK: "Clerk: works the clerk's office inbox",
-    CITY_CLERK: "City clerk: the official records custodian of the city",
-    CUSTODIAN: "Records custodian (any office; see the per-office custodian roles)",
-    CITY_ATTORNEY: "City attorney: legal review of denials and complaints",
-    RECORDS_MANAGER: "Records manager: retention and records management",
-    IT_OPEN_DATA_COORDINATOR: "IT / open data coordinator: publishes data sets",
-    OPEN_DATA_OFFICER: "Open data officer: approves open data releases",
-    FINANCE: "Finance: fees, invoices and payments",
-    ANALYST: "Analyst: reports and statistics",
-    ADMINISTRATOR: "Administrator: staff accounts, roles and process instances",
-}
-# The custodian of each office of Art. 6 works that office's requests (docs/records-request.md, "Roles").
-OFFICE_KEYS = ("city_clerk", "city_treasurer", "police", "fire", "city_attorney", "municipal_court")
-OFFICE_CUSTODIANS = tuple(custodian_role(office) for office in OFFICE_KEYS)
 
 
 class StaffAccount(db.Model):

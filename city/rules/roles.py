@@ -9,7 +9,25 @@ from __future__ import annotations
 CUSTODIAN = "custodian"
 CITY_CLERK_OFFICE = "city_clerk"
 # The "Clerk" lane of records_request.bpmn: the City Clerk's office's intake and routing of every request.
-CLERK_LANE_ROLE = "clerk"
+CLERK = "clerk"
+CITY_CLERK = "city_clerk"
+CITY_ATTORNEY = "city_attorney"
+RECORDS_MANAGER = "records_manager"
+IT_OPEN_DATA_COORDINATOR = "it_open_data_coordinator"
+OPEN_DATA_OFFICER = "open_data_officer"
+FINANCE = "finance"
+# The city's roles, as the administrator's user pages describe them. The software's own roles
+# (administrator, analyst) are the web app's (`web.access`).
+CITY_ROLE_DESCRIPTIONS = {
+    CLERK: "Clerk: works the clerk's office inbox",
+    CITY_CLERK: "City clerk: the official records custodian of the city",
+    CUSTODIAN: "Records custodian (any office; see the per-office custodian roles)",
+    CITY_ATTORNEY: "City attorney: legal review of denials and complaints",
+    RECORDS_MANAGER: "Records manager: retention and records management",
+    IT_OPEN_DATA_COORDINATOR: "IT / open data coordinator: publishes data sets",
+    OPEN_DATA_OFFICER: "Open data officer: approves open data releases",
+    FINANCE: "Finance: fees, invoices and payments",
+}
 
 
 def custodian_role(office_key: str) -> str:
@@ -32,5 +50,5 @@ def office_roles(office_key: str) -> tuple[str, ...]:
     key = office_key.strip()
     roles = [custodian_role(key), key]
     if key == CITY_CLERK_OFFICE:
-        roles.append(CLERK_LANE_ROLE)
+        roles.append(CLERK)
     return tuple(roles)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from web.models import ROLES
+from web.access import ROLES
 
 NAV = re.compile(r'<nav aria-label="Main">(.*?)</nav>', re.S)
 LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')

@@ -22,7 +22,7 @@ from web.current import city_data, process_engine, signed_in_staff
 from web.admin.blueprint import bp
 from web.access import DASHBOARD_ROLES
 from web.auth import role_required
-from web.models import ADMINISTRATOR
+from web.access import ADMINISTRATOR
 
 TABLES = ("requests", "response_times", "overdue", "fees")
 DEFAULT_WEEKS = 12

@@ -11,7 +11,7 @@ from city.citydata import add_closure, city_today, list_closures, remove_closure
 from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, day_in_path, parse_day, read_city
 from web.auth import role_required
-from web.models import ADMINISTRATOR
+from web.access import ADMINISTRATOR
 
 HOLIDAY_CALENDAR = ("US", "KS")   # as business_calendar reads it: the federal list plus Kansas's own
 

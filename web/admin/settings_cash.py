@@ -15,7 +15,7 @@ from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, parse_money, read_city
 from web.access import CASH_FLOAT_ROLES
 from web.auth import role_required
-from web.models import ADMINISTRATOR
+from web.access import ADMINISTRATOR
 
 
 def _in_force(floats) -> dict:

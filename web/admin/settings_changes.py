@@ -23,7 +23,7 @@ from web.admin.blueprint import bp
 from web.admin.dashboard import csv_safe
 from web.admin.settings import LATEST_CHANGES, SECTIONS, parse_day, read_city
 from web.auth import role_required
-from web.models import ADMINISTRATOR
+from web.access import ADMINISTRATOR
 
 PAGE_SIZE = 50
 KIND_CHOICES = dict(zip(CHANGE_KINDS, ("Fee schedules", "Closure days", "Offices and hours", "Designated custodians",

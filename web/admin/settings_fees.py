@@ -11,7 +11,7 @@ from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, day_in_path, parse_day, read_city
 from city.rules.fees import FEE_AMOUNTS
 from web.auth import role_required
-from web.models import ADMINISTRATOR
+from web.access import ADMINISTRATOR
 
 AMOUNT_LABELS = {amount.name: amount.label for amount in FEE_AMOUNTS}
 

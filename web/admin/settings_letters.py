@@ -12,7 +12,7 @@ from city.rules.letters import render
 from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, read_city
 from web.auth import role_required
-from web.models import ADMINISTRATOR
+from web.access import ADMINISTRATOR
 
 EVERY_LETTER = ("tracking_number", "requester_name", "office_name", "custodian_name")
 # What processes/records_request.bpmn passes to `letters.render` for each letter, besides EVERY_LETTER

@@ -28,7 +28,8 @@ from web.mail.outbox import outbox_counts
 from web.mail.sending import connect
 from web.mail.settings import (DEFAULT_PORTS, SECURITY_CHOICES, MailSettings, MailSettingsInvalid, encrypt_password,
                                environment_sets_server, mail_settings, valid_sender)
-from web.models import ADMINISTRATOR, db
+from web.access import ADMINISTRATOR
+from web.models import db
 from web.models_mail import MAIL_SERVER_ROW, MailServer
 
 log = logging.getLogger("clerkflow.mail")

@@ -16,7 +16,8 @@ from city.citydata import (WEEKDAYS, CityDataRefused, check_hours, city_today, d
 from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, parse_day, read_city
 from web.auth import role_required
-from web.models import ADMINISTRATOR, StaffAccount, db
+from web.access import ADMINISTRATOR
+from web.models import StaffAccount, db
 
 DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
 SPANS_PER_DAY = 2          # e.g. 08:00-12:00 and 13:00-17:00 (a lunch closure)

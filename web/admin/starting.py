@@ -13,7 +13,7 @@ from engine import ClerkflowError
 from web.current import process_engine, signed_in_staff
 from web.admin.blueprint import bp
 from web.auth import role_required
-from web.models import ADMINISTRATOR
+from web.access import ADMINISTRATOR
 
 MAX_BUSINESS_KEY = 100
 

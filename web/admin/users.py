@@ -19,8 +19,10 @@ from web.admin.blueprint import bp
 from web.admin.account_changes import account_facts, record_account_change
 from web.auth import role_required
 from web.mail import valid_email_address
-from web.models import (ADMINISTRATOR, MIN_PASSWORD_LENGTH, NOTIFY_CHOICES, OFFICE_KEYS, ROLE_DESCRIPTIONS, ROLES,
-                        StaffAccount, custodian_role, db, normalize_username)
+from city.defaults import DEFAULT_OFFICE_KEYS
+from city.rules.roles import custodian_role
+from web.access import ADMINISTRATOR, ROLE_DESCRIPTIONS, ROLES
+from web.models import MIN_PASSWORD_LENGTH, NOTIFY_CHOICES, StaffAccount, db, normalize_username
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ def role_choices(account: StaffAccount | None = None) -> list[tuple[str, str]]:
 def _custodian_register() -> dict:
     register = city_data()().get("custodian_register") or {}
     if not register:           # no city data yet: the offices of Art. 6
-        register = {office_key: {"name": office_key.replace("_", " ").title()} for office_key in OFFICE_KEYS}
+        register = {office_key: {"name": office_key.replace("_", " ").title()} for office_key in DEFAULT_OFFICE_KEYS}
     return dict(register)
 
 

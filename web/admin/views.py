@@ -22,7 +22,8 @@ from web.access import MONITORING_ROLES
 from web.auth import role_required, staff_only
 from web.layout import CONTENT_SECURITY_POLICY, from_city_input, when
 from web.inbox.assignment import SHARED_INBOX, AssigneeRefused, eligible_assignee, eligible_staff, hand_on
-from web.models import ADMINISTRATOR, CITY_CLERK, RECORDS_MANAGER
+from city.rules.roles import CITY_CLERK, RECORDS_MANAGER
+from web.access import ADMINISTRATOR
 
 # The statuses a person filters by, in reading order. "Waiting on timer / message" are running
 # instances with a pending timer / message subscription row (so they are also counted as running).

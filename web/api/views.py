@@ -15,7 +15,7 @@ from web.api.errors import ApiError
 from web.api.openapi import document
 from web.auth import public, role_required, staff_only
 from web.inbox.assignment import AssigneeRefused, eligible_assignee, hand_on, is_supervisor
-from web.models import ADMINISTRATOR, ANALYST
+from web.access import ADMINISTRATOR, ANALYST
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50

@@ -24,7 +24,9 @@ from web.current import process_engine, signed_in_staff, work_roles
 from web.auth import staff_only
 from web.inbox.blueprint import bp
 from web.inbox.filters import InboxFilter
-from web.models import ADMINISTRATOR, CITY_CLERK, RECORDS_MANAGER, StaffAccount, db, normalize_username
+from city.rules.roles import CITY_CLERK, RECORDS_MANAGER
+from web.access import ADMINISTRATOR
+from web.models import StaffAccount, db, normalize_username
 from web.models_inbox import SAVED_FILTER_NAME_LENGTH, FollowUp, SavedFilter
 
 # Who may reassign any open task and see every task page: they answer for the office's work.

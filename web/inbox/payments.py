@@ -22,7 +22,8 @@ from engine import InstanceView, MessageNotDeliverable
 from web.current import process_engine, signed_in_staff, work_roles
 from web.auth import staff_only
 from web.inbox.blueprint import bp
-from web.models import ADMINISTRATOR, CITY_CLERK, CLERK, CUSTODIAN, FINANCE
+from city.rules.roles import CITY_CLERK, CLERK, CUSTODIAN, FINANCE
+from web.access import ADMINISTRATOR
 from web.portal.views import PROCESS_KEY, RequestStatus, request_status
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from web.inbox.form_files import kept_token, parse_file_reference, read_uploads
 from web.inbox.form_values import Submission, choice_label, prefilled_values, read_submission, with_blank_rows
 from web.inbox.forms import FILE_ACCEPT, fields_of
 from web.inbox.history import deadline, history, latest_values, shown
-from web.models import OFFICE_KEYS
+from city.defaults import DEFAULT_OFFICE_KEYS
 from web.models_notes import COMMENT_MAX_CHARACTERS, add_form_files, attachments_of, comments_on
 
 
@@ -48,7 +48,7 @@ def index():
     tasks = tasks[:PAGE_SIZE]
     processes = sorted({version.process_key: version.display_name or version.process_key
                         for version in engine.versions()}.items(), key=lambda item: item[1].lower())
-    offices = office_choices(city_data()().get("custodian_register", {}), OFFICE_KEYS)
+    offices = office_choices(city_data()().get("custodian_register", {}), DEFAULT_OFFICE_KEYS)
     return render_template("inbox/index.html", tasks=tasks, roles=roles, chosen=chosen,
                            counts=counts, due_choices=DUE_CHOICES, sort_choices=SORT_CHOICES,
                            processes=processes, has_next=has_next, pages=pages, total=total, offices=offices,
