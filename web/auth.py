@@ -28,6 +28,7 @@ from sqlalchemy import select
 from web.errors import wants_json
 from web.models import StaffAccount, db, normalize_username, password_hasher
 from web.throttle import attempts_within, client_address, count_attempt
+from web.models_api import account_for_token
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -81,7 +82,6 @@ def load_signed_in_staff() -> None:
     if is_api_request():
         raw_token = bearer_token()
         if raw_token is not None:
-            from web.models_api import account_for_token
             g.bearer_token_sent = True
             g.staff = account_for_token(raw_token)
             return                       # a request with a token is judged by the token alone

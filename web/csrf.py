@@ -18,6 +18,7 @@ import secrets
 from flask import Flask, request, session
 
 from engine import ClerkflowError
+from web.auth import bearer_token
 
 SESSION_KEY = "csrf_token"
 FORM_FIELD = "csrf_token"
@@ -53,7 +54,6 @@ def check_csrf_token() -> None:
 
 def is_bearer_api_call() -> bool:
     """A call to a route of the API blueprint authenticated by a bearer token (not by the session)."""
-    from web.auth import bearer_token    # web.auth imports the models; keep this module free of them
     return request.blueprint == API_BLUEPRINT and bearer_token() is not None
 
 

@@ -13,6 +13,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine import ClerkflowError, FormInvalid
+from web.filestore import human_size
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,6 @@ def _page(status: int, title: str, message: str, *, details=(), reference: str |
 
 def _too_large() -> str:
     """The 413 text, naming the file size limit in force (`MAX_FILE_BYTES`, web/config.py)."""
-    from web.filestore import human_size
     limit = current_app.config.get("MAX_FILE_BYTES")
     if not limit:
         return PLAIN_WORDS[413][1]

@@ -13,6 +13,8 @@ from engine import clock
 from web.mail.dispatch import Dispatched, dispatch
 from web.mail.sending import Delivery, send_due
 from web.mail.settings import mail_settings
+from web.current import process_engine, work_roles
+from web.models import db
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,6 @@ class MailRun:
 
 
 def run_mail(now: datetime | None = None) -> MailRun:
-    from web.current import process_engine, work_roles
-    from web.models import db
 
     now = now or clock.now()
     settings = mail_settings(current_app.config, db.session)
