@@ -9,7 +9,7 @@ posts JSON with the session's CSRF token in the X-CSRF-Token header.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from itertools import groupby
 from pathlib import PurePath
 
@@ -31,6 +31,14 @@ from web.modeler.form_files import FormRefused, form_catalogue, forms_dir, parse
 # bpmn-js and its properties panel set style attributes as they draw: only the modeler's pages allow them.
 MODELER_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
                   "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+@dataclass(frozen=True)
+class PreviewTask:
+    """The task a form preview stands for: none. The task page's partials name the task (a table's
+    "Add a row" button posts to the task it belongs to); the preview is inert, so nothing posts."""
+
+    task_id: int = 0
 
 
 def may_deploy() -> bool:
@@ -186,7 +194,8 @@ def _preview(process: str, file_name: str, text: str) -> str:
             ui = None
     fields = fields_of(form, ui)
     return render_template("modeler/_preview.html", problem="", fields=fields, values=prefilled_values(fields, {}),
-                           field_errors={}, kept_files={}, choice_label=choice_label, human_size=human_size)
+                           field_errors={}, kept_files={}, choice_label=choice_label, human_size=human_size,
+                           task=PreviewTask())
 
 
 def _ui_partner(process: str, file_name: str) -> str | None:
