@@ -3,7 +3,9 @@
 Validation refuses, with the file, line and element id, everything that would otherwise
 fail at run time: a form file that is missing or is not a JSON Schema, a service task
 naming an unknown operator or leaving out a required parameter, a script or expression
-that does not compile (or uses what scripts may not). Redeploying an unchanged diagram
+that does not compile (or uses what scripts may not), a timer that cannot run (a name nothing in
+the diagram or its forms sets, or a value that is not ISO 8601 text of its kind). A timer typed
+as bare ISO text (P45D) is quoted in the diagram before anything else. Redeploying an unchanged diagram
 with unchanged forms is a no-op. A diagram posted from the modeler takes a form missing from
 forms/ from the newest earlier version of its process that stored it.
 """
@@ -24,10 +26,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from sqlalchemy import select
 
+from engine import clock
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
 from engine.parsing import ParsedProcess, parse_process
-from engine.sandbox import check_expression, check_script
+from engine.sandbox import (RestrictedEnvironment, check_expression, check_script, known_names, names_assigned,
+                            names_read)
+from engine.timers import quote_timer_literals, timer_value_problem
 from engine.operators import Operators
 from engine.versions import VERSION
 
@@ -36,25 +41,32 @@ if TYPE_CHECKING:
 
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
 MAX_FORM_BYTES = 512 * 1024
+# Data the engine itself gives an instance (start_instance with a tracking prefix numbers it).
+SET_BY_THE_ENGINE = frozenset({"tracking_number"})
 
 
 @dataclass(frozen=True)
 class DiagramSource:
-    """A BPMN file and the form files it names, as read from disk or an upload."""
+    """A BPMN file and the form files it names, as read from disk or an upload.
+
+    `bpmn` is the diagram as it will be checked and stored: a timer typed as bare ISO 8601 text
+    (P45D) is quoted ("P45D") however the source was made (`timers.quote_timer_literals`)."""
 
     file_name: str
     bpmn: bytes
     forms: dict[str, bytes | None]   # form file name -> content, None where not found
 
+    def __post_init__(self):
+        object.__setattr__(self, "bpmn", quote_timer_literals(self.bpmn))
+
 
 def read_diagram(bpmn_path: Path, forms_dir: Path | None) -> tuple[ParsedProcess, DiagramSource]:
     """Parse a BPMN file and read the forms it names from `forms/<process_key>/` or `forms/`."""
-    bpmn = Path(bpmn_path).read_bytes()
-    parsed = parse_process(Path(bpmn_path).name, bpmn)
-    forms: dict[str, bytes | None] = {}
+    source = DiagramSource(Path(bpmn_path).name, Path(bpmn_path).read_bytes(), {})
+    parsed = parse_process(source.file_name, source.bpmn)
     for form_file in sorted(form_files_named(parsed)):
-        forms[form_file] = _find_form(forms_dir, parsed.process_key, form_file)
-    return parsed, DiagramSource(Path(bpmn_path).name, bpmn, forms)
+        source.forms[form_file] = _find_form(forms_dir, parsed.process_key, form_file)
+    return parsed, source
 
 
 def form_files_named(parsed: ParsedProcess) -> set[str]:
@@ -78,12 +90,14 @@ def validate(parsed: ParsedProcess, source: DiagramSource, operators: Operators)
     """Check everything a running instance would trip on; return the parsed forms or refuse."""
     problems: list[str] = []
     forms = _check_forms(source, problems)
+    variables = names_set(parsed, forms)
     for task_spec in _all_task_specs(parsed):
         bpmn_id = getattr(task_spec, "bpmn_id", None)
         if not bpmn_id:
             continue
         where = _where(parsed, task_spec)
         problems.extend(f"{where}: {problem}" for problem in _task_problems(task_spec, source, forms, operators))
+        problems.extend(f"{where}: {problem}" for problem in _timer_problems(task_spec, variables))
     if problems:
         raise DeployRefused(f"{parsed.file_name} was not deployed: {len(problems)} problem(s) to fix.",
                             details=problems)
@@ -173,11 +187,67 @@ def _task_problems(task_spec, source: DiagramSource, forms: dict[str, Any], oper
             problems.extend(f"condition on the flow to '{target}': {problem}"
                             for problem in check_expression(condition.args[0]))
     definition = getattr(task_spec, "event_definition", None)
-    if isinstance(definition, TimerEventDefinition):
-        problems.extend(f"timer expression: {problem}" for problem in check_expression(definition.expression))
     if isinstance(definition, MessageEventDefinition) and getattr(definition, "expression", None):
         problems.extend(f"message payload: {problem}" for problem in check_expression(definition.expression))
     return problems
+
+
+def names_set(parsed: ParsedProcess, forms: dict[str, Any]) -> set[str]:
+    """Every data field the diagram or its forms can set: a form's fields, what scripts assign, an
+    operator's result variable, a message variable, data objects and outputs, what the engine sets."""
+    names = set(SET_BY_THE_ENGINE)
+    for form in forms.values():
+        if isinstance(form, dict) and isinstance(form.get("properties"), dict):
+            names.update(form["properties"])
+    for spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+        names.update(getattr(spec, "data_objects", None) or {})
+    for task_spec in _all_task_specs(parsed):
+        for script in (getattr(task_spec, "script", None), getattr(task_spec, "prescript", None),
+                       getattr(task_spec, "postscript", None)):
+            names.update(names_assigned(script) if script else ())
+        names.add(getattr(task_spec, "result_variable", None))
+        names.add(getattr(getattr(task_spec, "event_definition", None), "message_var", None))
+        io = getattr(task_spec, "io_specification", None)
+        for data in (getattr(task_spec, "data_output", None), getattr(task_spec, "output_item", None),
+                     getattr(task_spec, "input_item", None), *(getattr(task_spec, "data_output_associations", None) or ()),
+                     *(io.data_outputs if io is not None else ())):
+            names.add(getattr(data, "bpmn_id", None))
+    names.discard(None)
+    return names
+
+
+def _timer_problems(task_spec, variables: set[str]) -> list[str]:
+    """A timer that would fail where an instance reaches it: its expression does not compile, reads a name
+    nothing sets, or (when it reads no task data, so its value is known now) is not ISO 8601 text of its kind."""
+    definition = getattr(task_spec, "event_definition", None)
+    if not isinstance(definition, TimerEventDefinition):
+        return []
+    expression, kind = definition.expression, TIMER_KINDS[type(definition)]
+    problems = check_expression(expression)
+    if problems:
+        return [f"timer expression: {problem}" for problem in problems]
+    starts = isinstance(task_spec, StartEvent)   # worked out at deploy, before any instance has data
+    read = names_read(expression) - known_names()
+    if unknown := sorted(read - (set() if starts else variables)):
+        return [_unknown_timer_name(name, starts, variables) for name in unknown]
+    if read:
+        return []   # its value depends on the instance's data
+    try:
+        value = RestrictedEnvironment(time_limit=1.0).evaluate(expression, {})
+    except Exception as err:
+        return [f"timer expression {expression.strip()!r} cannot be worked out: {type(err).__name__}: {err}"]
+    problem = timer_value_problem(kind, value, clock.now(), start_event=starts)
+    return [f"timer: {problem}"] if problem else []
+
+
+def _unknown_timer_name(name: str, starts: bool, variables: set[str]) -> str:
+    if starts:
+        return (f'start timer uses "{name}", but a start timer is worked out before the instance has any data: '
+                f'write the ISO 8601 text itself, e.g. R/2026-12-01T09:00:00-06:00/P1M')
+    close = difflib.get_close_matches(name, sorted(variables), n=1)
+    hint = f'; did you mean "{close[0]}"?' if close else ""
+    return (f'timer expression uses "{name}", which nothing in the diagram or its forms sets (a form field, a '
+            f"script, an operator's result variable or a message variable){hint}")
 
 
 def _operator_problems(task_spec, operators: Operators) -> list[str]:

@@ -19,6 +19,7 @@ Python stops tracing once a tracer has raised: a script that caught the error (o
 `finally`) could then loop for ever.
 """
 
+import ast
 import builtins
 import copy
 import json
@@ -171,6 +172,42 @@ def check_script(source: str) -> list[str]:
 def check_expression(source: str) -> list[str]:
     """Problems that would stop `source` running as an expression (empty: fine); runs nothing."""
     return list(_compile(source.strip(), "eval")[1])
+
+
+def names_read(expression: str) -> set[str]:
+    """The names an expression reads from its surroundings (task data or helpers), not those it binds
+    itself (a comprehension's or a lambda's); empty for an expression that does not parse."""
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError:
+        return set()
+    read, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return read - bound
+
+
+def names_assigned(script: str) -> set[str]:
+    """The names a script may leave in the task data: every name it assigns (a loop's, a function's, ...)."""
+    try:
+        tree = ast.parse(script)
+    except SyntaxError:
+        return set()
+    assigned = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            assigned.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            assigned.add(node.name)
+    return assigned
+
+
+def known_names() -> set[str]:
+    """What an expression may name besides task data: the builtins scripts get and the default helpers."""
+    return {*ALLOWED_BUILTINS, *DEFAULT_HELPERS}
 
 
 _INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,

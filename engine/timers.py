@@ -5,12 +5,18 @@ waiting timer (derived after each step) and refreshes the instance when one is d
 Timer start events are the host's: each process version with one has a pending-timer row
 without an instance; when it is due the engine starts an instance and, for a cycle,
 schedules the next occurrence. However late the firing, a timer fires once.
+
+A timer's expression is Python on the task data, so ISO text is quoted ("P45D"). Analysts coming
+from Camunda type it bare (P45D), which SpiffWorkflow reads as a variable name: a diagram's bare
+ISO 8601 date, duration or cycle is quoted before it is parsed or stored (`quote_timer_literals`),
+and `timer_value_problem` says why an evaluated value cannot drive a timer of its kind.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.engine import Connection
@@ -26,6 +32,66 @@ from engine.models import InstanceStatus, PendingTimer, ProcessInstance, Process
 
 
 ONE_OCCURRENCE_DUE = "2000-01-01T00:00:00+00:00"
+
+# The shapes of ISO 8601 text written bare in a timer. Loose on purpose: P45X is taken as a mistyped
+# duration (and refused as one) rather than as the name of a variable.
+_ISO_LITERAL = re.compile(r"\d{4}-\d{2}-\d{2}(?:T[0-9:.,]+(?:Z|[+-][0-9:]+)?)?"   # 2026-12-01T09:00:00-06:00
+                          r"|P[0-9T][0-9A-Z.,]*"                                    # P45D, PT72H
+                          r"|R[0-9]*/[0-9A-Z:.,+/-]+")                              # R3/PT1H, R/<start>/P1M
+_TIMER_TEXT = re.compile(rb"(<(?P<tag>(?:[A-Za-z_][\w.-]*:)?time(?:Date|Duration|Cycle))(?:\s[^>]*)?(?<!/)>)"
+                         rb"(?P<text>[^<]*)(?=</(?P=tag)\s*>)")
+TIMER_WORDS = {"date": "date-time", "duration": "duration", "cycle": "cycle"}
+TIMER_EXAMPLES = {"date": "such as 2026-12-01T09:00:00-06:00", "duration": "such as P45D or PT72H",
+                  "cycle": "such as R3/PT1H or R/2026-12-01T09:00:00-06:00/P1M"}
+
+
+def _bare_iso_literal(expression: str) -> str | None:
+    """The ISO 8601 text a timer expression is written as, unquoted (P45D, R3/PT1H), else None."""
+    text = expression.strip()
+    return text if _ISO_LITERAL.fullmatch(text) else None
+
+
+def quote_timer_literals(bpmn: bytes) -> bytes:
+    """The diagram with every timer written as bare ISO 8601 text quoted (P45D becomes "P45D").
+
+    Quoted in the file rather than read as text when the timer runs, so that the stored BPMN means
+    the same to SpiffWorkflow anywhere (SpiffArena evaluates P45D as a name). Everything else is
+    kept byte for byte, so lines stay where they were and an unchanged diagram keeps its checksum."""
+    def quoted(found: re.Match) -> bytes:
+        text = found.group("text")
+        literal = _bare_iso_literal(text.decode("ascii", "replace"))
+        if literal is None:
+            return found.group(0)
+        return found.group(1) + text.replace(literal.encode(), b'"' + literal.encode() + b'"', 1)
+    return _TIMER_TEXT.sub(quoted, bpmn)
+
+
+def timer_value_problem(kind: str, value: Any, now: datetime, *, start_event: bool = False) -> str | None:
+    """Why `value`, a timer expression's value, cannot drive a `kind` timer ("date", "duration",
+    "cycle"), or None. A start event's is checked as the engine schedules it (`first_occurrence`)."""
+    expected = f"an ISO 8601 {TIMER_WORDS[kind]} ({TIMER_EXAMPLES[kind]})"
+    if not isinstance(value, str):
+        hint = "; isoformat(...) writes a date as text" if isinstance(value, datetime) else ""
+        return f"gives {type(value).__name__} {value}, where the timer needs the text of {expected}{hint}"
+    text = value.strip().upper()
+    if kind == "date" and text.startswith(("P", "R")) or kind == "duration" and not text.startswith("P"):
+        return f"{value!r} is not {expected}: choose the timer type that fits it (date, duration or cycle)"
+    try:
+        if start_event:
+            first_occurrence(kind, value, now)
+        elif kind == "date":
+            TimerEventDefinition.get_datetime(value)
+        elif kind == "duration":
+            _add_duration(now, value)
+        else:
+            _, _, period = TimerEventDefinition.parse_iso_recurring_interval(value)
+            if period <= timedelta(0):
+                return f"{value!r} repeats every {period}: a cycle's period must be longer than nothing"
+    except ValueError as err:   # Python's date parser and parse_cycle say what is wrong, int() does not
+        return f"{value!r} is not {expected}" + ("" if "invalid literal" in str(err) else f": {err}")
+    except Exception:   # the library's own parsers raise bare exceptions that say nothing more
+        return f"{value!r} is not {expected}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -76,7 +142,7 @@ def first_occurrence(kind: str, expression_value: str, now: datetime) -> datetim
 def parse_cycle(expression_value: str, now: datetime) -> tuple[datetime, str]:
     """The first instant and the ISO period of "R[n]/start/period" or "R[n]/period" (starting now)."""
     parts = expression_value.strip().upper().split("/")
-    if len(parts) == 3 and not parts[1].startswith("P"):
+    if len(parts) == 3 and not parts[1].startswith("P") and parts[2].startswith("P"):
         return as_utc(TimerEventDefinition.get_datetime(parts[1])), parts[2]
     if len(parts) == 2 and parts[1].startswith("P"):
         return _add_duration(now, parts[1]), parts[1]
