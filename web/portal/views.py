@@ -5,7 +5,6 @@ requester's link; there is no lookup by tracking number. Nothing a requester typ
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import secrets
@@ -17,37 +16,31 @@ from typing import Any
 from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from engine import FormInvalid, clock, form_validator, validate_submission
+from engine import clock
 from city.rules.business_calendar import CITY_TIME_ZONE
 from city.rules.fees import prepayment_outstanding
 from web.current import city_data, process_engine
 from web.auth import public
-from web.inbox.form_values import coerce_submission
-from web.inbox.forms import fields_of
 from web.models import db
 from web.letter_pdf import Letterhead, file_name, letterhead_from, render_letter_pdf
 from web.mail import messages as mail_messages
 from web.mail import queue as queue_mail
 from web.mail import valid_email_address
-from web.mail.settings import MailSettingsInvalid, mail_settings
-from web.mail.outbox import letter_key, same_address
+from web.mail.outbox import same_address
 from web.models_portal import RequesterAccess
 from web.portal.blueprint import bp
+from web.portal.filing import (EMAIL_FIELD, ONLINE, file_request, offices_of, public_link, read_request,
+                               request_form, token_hash)
+from web.portal.filing import PROCESS_KEY  # noqa: F401  (web.inbox.payments reads it here)
 from web.throttle import attempts_within, client_address, count_attempt
 
 log = logging.getLogger(__name__)
 
-PROCESS_KEY = "records_request"
-INTAKE_FORM = "request.schema.json"        # the form of the process's start event, "Request received"
-TRACKING_PREFIX = "R"
 TRACKING_NUMBER_SHAPE = re.compile(r"^[A-Z]{1,5}-\d{4}-\d{1,10}$")
 ACTOR = "portal"
 RECEIPT_KEY = "portal_receipt"             # session: the new request's link, shown once
 SUBMISSIONS_PER_HOUR = 5                   # CLERKFLOW_PORTAL_SUBMISSIONS_PER_HOUR overrides
 LINK_REQUESTS_PER_HOUR = 5                 # CLERKFLOW_PORTAL_LINK_REQUESTS_PER_HOUR overrides
-EMAIL_FIELD = "email"                      # optional: where the letters are e-mailed (docs/mail.md)
-WEEKDAYS = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
-            ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))
 # The letters a request keeps (docs/records-request.md, "What a request keeps"), as the requester reads them.
 LETTER_EVENTS = {
     "acknowledgement_letter": "We acknowledged your request",
@@ -70,7 +63,7 @@ def home():
     settings = city_data()()
     today = clock.now().astimezone(CITY_TIME_ZONE).date()
     closures = sorted(day for day in settings.get("city_closures", ()) if day >= today)[:10]
-    return render_template("portal/home.html", schedule=settings["fee_schedule"], offices=_offices(settings),
+    return render_template("portal/home.html", schedule=settings["fee_schedule"], offices=offices_of(settings),
                            closures=closures)
 
 
@@ -79,78 +72,21 @@ def home():
 @bp.route("/request", methods=["GET", "POST"])
 @public
 def new_request():
-    schema = _intake_schema()
-    fields = fields_of(schema)
-    offices = _offices(city_data()())
+    form = _intake_form()
+    offices = offices_of(city_data()())
     if request.method == "GET":
-        return _form_page(schema, fields, offices, {}, {})
+        return _form_page(form, offices, {}, {})
     if _over_the_limit():
         abort(429, description=f"This connection has already filed {_limit()} requests in the last hour. "
                                "Please wait an hour and try again, or call or visit the City Clerk's office.")
-    typed = {form_field.name: request.form.get(form_field.name, "") for form_field in fields}
-    typed["office_key"] = request.form.get("office_key", "")
-    typed[EMAIL_FIELD] = request.form.get(EMAIL_FIELD, "").strip()
-    submission, field_errors = coerce_submission(fields, request.form)
-    try:
-        validate_submission(form_validator(schema), submission, schema.get("title", "Your request"))
-    except FormInvalid as invalid:
-        field_errors = {**invalid.field_errors, **field_errors}
-    office_key = typed["office_key"] or None
-    if office_key is not None and office_key not in {office.key for office in offices}:
-        field_errors["office_key"] = "choose one of the offices, or \"I don't know\""
-    email = valid_email_address(typed[EMAIL_FIELD]) if typed[EMAIL_FIELD] else None
-    if typed[EMAIL_FIELD] and email is None:
-        field_errors[EMAIL_FIELD] = ("cannot be written to: an address looks like name@example.com. Correct it, or "
-                                     "leave the field empty")
-    if field_errors:
-        return _form_page(schema, fields, offices, typed, field_errors, status=422)
+    read = read_request(form, offices, request.form)
+    if read.field_errors:
+        return _form_page(form, offices, read.typed, read.field_errors, status=422)
 
     _count_submission()
-    received_at = clock.now().astimezone(CITY_TIME_ZONE).isoformat()
-    instance = process_engine().start_instance(
-        PROCESS_KEY, {**submission, "received_at": received_at, "office_key": office_key},
-        actor=ACTOR, tracking_prefix=TRACKING_PREFIX)
-    token = secrets.token_urlsafe(32)
-    access = RequesterAccess(tracking_number=instance.business_key, instance_id=instance.instance_id,
-                             token_hash=_hash(token), email=email)
-    db.session.add(access)
-    if email:
-        _queue_receipt(access, token)
-    db.session.commit()
-    log.info("portal request %s filed (instance %s)", instance.business_key, instance.instance_id)
-    session[RECEIPT_KEY] = {"token": token, "instance_id": instance.instance_id}
+    filed = file_request(read, received_at=clock.now(), received_via=ONLINE, actor=ACTOR)
+    session[RECEIPT_KEY] = {"token": filed.token, "instance_id": filed.instance.instance_id}
     return redirect(url_for(".received"))
-
-
-def _queue_receipt(access: RequesterAccess, token: str) -> None:
-    """The requester's first mail, in the same transaction as their access row: the acknowledgement letter
-    with the private link (or the link alone if no acknowledgement is written yet). The letter's key is the
-    one the dispatcher uses, so the acknowledgement is not mailed a second time without the link."""
-    link = _public_link(url_for(".status", token=token))
-    acknowledgement = next((event.changes["acknowledgement_letter"]
-                            for event in process_engine().audit_trail(access.instance_id)
-                            if isinstance(event.changes.get("acknowledgement_letter"), dict)
-                            and event.changes["acknowledgement_letter"].get("text")), None)
-    if acknowledgement is not None:
-        letter_subject, text = str(acknowledgement.get("subject") or ""), str(acknowledgement["text"])
-        subject, body = mail_messages.letter_mail(access.tracking_number, letter_subject, text)
-        key = letter_key(access.instance_id, "acknowledgement_letter", letter_subject, text)
-    else:
-        subject, body = mail_messages.receipt_mail(access.tracking_number)
-        key = f"link:{access.tracking_number}:{access.token_hash[:16]}"
-    queue_mail(db.session, kind="letter" if acknowledgement else "status_link", dedupe_key=key,
-               recipient=access.email or "", subject=subject, body=body, private_link=link,
-               instance_id=access.instance_id, commit=False)
-
-
-def _public_link(path: str) -> str:
-    """An absolute link for a mail: on the site's public address (the mail settings in force, web.mail.settings)
-    when one is set, else on the address asked for."""
-    try:
-        base = mail_settings(current_app.config, db.session).public_base_url
-    except MailSettingsInvalid:        # a bad CLERKFLOW_SMTP_* setting must not stop a request being filed
-        base = ""
-    return f"{base or request.url_root.rstrip('/')}{path}"
 
 
 @bp.get("/request/received")
@@ -245,11 +181,11 @@ def lost_link():
         RequesterAccess.tracking_number == values["tracking_number"])).first()
     if access is not None and same_address(access.email, values[EMAIL_FIELD]):
         token = secrets.token_urlsafe(32)
-        access.token_hash = _hash(token)      # the old link stops working at once
+        access.token_hash = token_hash(token)      # the old link stops working at once
         subject, body = mail_messages.new_link_mail(access.tracking_number)
         queue_mail(db.session, kind="status_link", dedupe_key=f"link:{access.tracking_number}:{access.token_hash[:16]}",
                    recipient=access.email or "", subject=subject, body=body,
-                   private_link=_public_link(url_for(".status", token=token)), instance_id=access.instance_id,
+                   private_link=public_link(url_for(".status", token=token)), instance_id=access.instance_id,
                    commit=False)
         db.session.commit()
         log.info("portal: new status link for %s queued for mailing", access.tracking_number)
@@ -257,13 +193,6 @@ def lost_link():
 
 
 # -- what a requester may see of their request ---------------------------------------------------
-
-@dataclass(frozen=True)
-class Office:
-    key: str
-    name: str
-    hours: tuple[tuple[str, str], ...]     # (days, hours): ("Monday to Friday", "08:00–17:00")
-
 
 @dataclass(frozen=True)
 class Letter:
@@ -360,7 +289,7 @@ def _waiting(engine, instance, data: dict[str, Any]) -> tuple[str | None, Decima
 
 
 def _access_for(token: str) -> RequesterAccess:
-    access = db.session.scalars(select(RequesterAccess).where(RequesterAccess.token_hash == _hash(token))).first()
+    access = db.session.scalars(select(RequesterAccess).where(RequesterAccess.token_hash == token_hash(token))).first()
     if access is None:
         abort(404, description="There is no request behind this link. Check that you copied the whole link from "
                                "your confirmation; if you have lost it, call or visit the City Clerk's office.")
@@ -378,17 +307,17 @@ def _private(response):
 
 # -- the form and the limit ---------------------------------------------------------------------
 
-def _intake_schema() -> dict[str, Any]:
+def _intake_form():
     """The intake form of the deployed records request process (the form of its start event)."""
-    schema = process_engine().latest_form(PROCESS_KEY, INTAKE_FORM)
-    if not schema:
+    form = request_form()
+    if form is None:
         abort(503, description="Requests cannot be filed online yet. Call or visit the City Clerk's office.")
-    return schema
+    return form
 
 
-def _form_page(schema, fields, offices, values, field_errors, *, status: int = 200):
-    return render_template("portal/request.html", schema=schema, fields=fields, offices=offices, values=values,
-                           field_errors=field_errors), status
+def _form_page(form, offices, values, field_errors, *, status: int = 200):
+    return render_template("portal/request.html", schema=form.schema, fields=form.fields, offices=offices,
+                           values=values, field_errors=field_errors), status
 
 
 def _limit() -> int:
@@ -403,29 +332,7 @@ def _count_submission(purpose: str = "") -> None:
     count_attempt(purpose, client_address())
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 # -- city data in words ---------------------------------------------------------------------------
-
-def _offices(settings) -> list[Office]:
-    register = settings.get("custodian_register", {})
-    return sorted((Office(key, entry["name"], _hours_in_words(entry.get("hours") or {}))
-                   for key, entry in register.items()), key=lambda office: office.name)
-
-
-def _hours_in_words(hours: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """Days with the same hours run together: (("Monday to Friday", "08:00–17:00"), ("Saturday", "closed"))."""
-    groups: list[tuple[list[str], str]] = []
-    for key, name in WEEKDAYS:
-        spans = ", ".join(f"{start}–{end}" for start, end in hours.get(key) or []) or "closed"
-        if groups and groups[-1][1] == spans:
-            groups[-1][0].append(name)
-        else:
-            groups.append(([name], spans))
-    return tuple((days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}", spans) for days, spans in groups)
-
 
 def _moment(value: Any) -> datetime | None:
     if not isinstance(value, str):
