@@ -209,11 +209,12 @@ class ProcessEngine(queries.Queries):
                                "release it first.")
             self._require_running(record)
             version = self._versions.get(tx.connection, record.process_version_id)
-            clean = validate_submission(version.form_validator(task.form_file), dict(submission), task.title)
             workflow, stored = self._restore(tx, record, version)
             ready = find_task(workflow, task.task_guid)
             if ready is None or ready.state != TaskState.READY:
                 raise Conflict(f'"{task.title}" is no longer waiting to be done; reload to see what changed.')
+            clean = validate_submission(version.form_validator(task.form_file, ready.data), dict(submission),
+                                        task.title)
             before = instance_data(workflow)
             ready.data.update(clean)
             ready.run()

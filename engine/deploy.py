@@ -29,6 +29,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
+from engine.forms import with_task_data_options
 from engine.parsing import ParsedProcess, parse_process
 from engine.sandbox import (RestrictedEnvironment, check_expression, check_script, known_names, names_assigned,
                             names_read)
@@ -156,7 +157,9 @@ def _check_forms(source: DiagramSource, problems: list[str]) -> dict[str, Any]:
             continue
         if name.endswith(".schema.json") or not name.endswith(".ui.json"):
             try:
-                validators.validator_for(schema).check_schema(schema)
+                # Choices taken from task data are checked as the empty list they may turn out to be.
+                checked = with_task_data_options(schema, {}) if isinstance(schema, dict) else schema
+                validators.validator_for(checked).check_schema(checked)
             except SchemaError as err:
                 path = "/".join(str(part) for part in err.path) or "(top)"
                 problems.append(f"form {name}: not a valid JSON Schema at {path}: {err.message}")

@@ -5,6 +5,8 @@ its input; nothing is saved until the whole submission is valid.
 """
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -13,6 +15,70 @@ from jsonschema import validators
 from jsonschema.exceptions import ValidationError
 
 from engine.errors import FormInvalid
+
+
+# SpiffArena's convention for choices a form cannot list in advance: `"anyOf": ["options_from_task_data_var:
+# grounds"]` (or `"items": [...]` for several choices) names a task variable holding
+# [{"value": ..., "label": ...}]. The choices are those of the task being done, so the schema a
+# person sees and the one their answer is checked against are both the task's.
+TASK_DATA_OPTIONS = "options_from_task_data_var:"
+
+
+def task_data_options(schema: Any) -> set[str]:
+    """The task variables a form takes its choices from (none for most forms)."""
+    found: set[str] = set()
+    if isinstance(schema, Mapping):
+        for key, value in schema.items():
+            variable = _options_variable(value) if key in ("anyOf", "items") else None
+            if variable:
+                found.add(variable)
+            else:
+                found |= task_data_options(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            found |= task_data_options(value)
+    return found
+
+
+def with_task_data_options(schema: dict[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The form with each `options_from_task_data_var:` placeholder replaced by the task's choices,
+    as `{"const": value, "title": label}` alternatives. A variable the task lacks, or one that is not
+    a list of {"value", "label"}, gives no choices: nothing can be picked, and the answer is refused."""
+    return _resolved(copy.deepcopy(schema), data)
+
+
+def _resolved(node: Any, data: Mapping[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_resolved(value, data) for value in node]
+    if not isinstance(node, dict):
+        return node
+    for key in list(node):
+        variable = _options_variable(node[key]) if key in ("anyOf", "items") else None
+        if variable is None:
+            node[key] = _resolved(node[key], data)
+            continue
+        options = _options(data.get(variable))
+        alternatives = {"anyOf": options} if options else {"enum": []}
+        if key == "anyOf":
+            del node["anyOf"]
+            node.update(alternatives)
+        else:   # "items": ["options_from_task_data_var:x"] - several choices from the list
+            node["items"] = alternatives
+    return node
+
+
+def _options_variable(value: Any) -> str | None:
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str) \
+            and value[0].startswith(TASK_DATA_OPTIONS):
+        return value[0].removeprefix(TASK_DATA_OPTIONS).strip() or None
+    return None
+
+
+def _options(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        return []
+    return [{"const": option["value"], "title": str(option.get("label") or option["value"])}
+            for option in value if isinstance(option, Mapping) and "value" in option]
 
 
 def form_validator(schema: dict[str, Any]):

@@ -16,6 +16,7 @@ from engine import clock, records
 from engine.records import INCIDENT, INSTANCE, SUBSCRIPTION, TASK, TIMER, InstanceRecord
 from engine.versions import VERSION
 from engine.errors import ClerkflowError, NotFound
+from engine.forms import task_data_options, with_task_data_options
 from SpiffWorkflow.util.task import TaskState
 
 from engine.models import (AuditEvent, HumanTask, Incident, IncidentStatus, InstanceStatus, MessageSubscription,
@@ -235,8 +236,23 @@ class Queries:
             return (version.forms or {}).get(form_file) if version is not None else None
 
     def form_schema(self, task_id: int) -> dict[str, Any] | None:
-        """The JSON Schema of a task's form, from the version the task's instance runs on."""
-        return self._form_file(task_id, "form_file")
+        """The JSON Schema of a task's form, from the version the task's instance runs on, with any
+        choices the form takes from the task's data (`options_from_task_data_var:`) filled in."""
+        schema = self._form_file(task_id, "form_file")
+        if schema is None or not task_data_options(schema):
+            return schema
+        return with_task_data_options(schema, self.task_data(task_id))
+
+    def task_data(self, task_id: int) -> dict[str, Any]:
+        """The data a user task sees, read from the stored state (the workflow is not restored)."""
+        with self.database.read() as session:
+            task = session.get(HumanTask, task_id)
+            if task is None:
+                raise NotFound(f"No task {task_id}.")
+            task_guid = task.task_guid
+            state_json = session.scalar(select(ProcessInstance.state_json)
+                                        .where(ProcessInstance.id == task.instance_id))
+        return stored_task_data(state_json or "", task_guid)
 
     def form_ui_schema(self, task_id: int) -> dict[str, Any] | None:
         """The UI schema (field order, widgets) of a task's form, where the diagram names one."""
@@ -655,6 +671,18 @@ def read_state(state_json: str, version) -> tuple[tuple[str, ...], dict[str, Any
     for task in sorted(current, key=order):
         data.update(_task_data(task, tasks, known))
     return tuple(dict.fromkeys(completed)), data
+
+
+def stored_task_data(state_json: str, task_guid: str) -> dict[str, Any]:
+    """One task's data from a stored state read as JSON; empty when the task is not in it."""
+    if not state_json:
+        return {}
+    state = json.loads(state_json)
+    tasks: dict[str, dict] = dict(state.get("tasks", {}))
+    for sub in state.get("subprocesses", {}).values():
+        tasks.update(sub.get("tasks", {}))
+    task = tasks.get(task_guid)
+    return _task_data(task, tasks, {}) if task is not None else {}
 
 
 def _task_data(task: dict, tasks: dict[str, dict], known: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
-from engine.forms import form_validator
+from engine.forms import form_validator, task_data_options, with_task_data_options
 from engine.models import ProcessVersion
 from engine.state import spec_from_json
 
@@ -38,10 +39,13 @@ class VersionInfo:
     subprocess_specs: dict[str, Any] = field(repr=False)
     _validators: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def form_validator(self, form_file: str | None):
-        """The compiled validator of one of this version's forms (None when the task has no form)."""
+    def form_validator(self, form_file: str | None, task_data: Mapping[str, Any] | None = None):
+        """The compiled validator of one of this version's forms (None when the task has no form). A form
+        that takes its choices from the task's data is compiled for that data (`task_data`) each time."""
         if not form_file or form_file not in self.forms:
             return None
+        if task_data_options(self.forms[form_file]):
+            return form_validator(with_task_data_options(self.forms[form_file], task_data or {}))
         found = self._validators.get(form_file)
         if found is None:
             found = self._validators.setdefault(form_file, form_validator(self.forms[form_file]))

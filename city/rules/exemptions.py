@@ -8,6 +8,7 @@ A code the catalogue does not hold is refused, so no denial goes out citing noth
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from city.rules.registry import OperatorArgumentError, OperatorError, Parameter, operator
@@ -40,6 +41,40 @@ def cite(codes: list[str], catalogue: Mapping[str, Mapping[str, str]]) -> dict[s
         "citations": [citation for citation, _ in grounds],
         "text": "\n".join(f"{citation} — {summary}" if summary else citation for citation, summary in grounds),
     }
+
+
+def choices(catalogue: Mapping[str, Mapping[str, str]]) -> list[dict[str, str]]:
+    """The grounds a person may pick, as a form's choices: [{"value": code, "label": "K.S.A. ... — summary"}].
+
+    In the catalogue's citation order; a form names this list with SpiffArena's convention
+    (`"anyOf": ["options_from_task_data_var:<variable>"]`), so only a code the catalogue holds
+    can be picked."""
+    entries = []
+    for code, entry in catalogue.items():
+        citation = entry.get("citation", "") if isinstance(entry, Mapping) else ""
+        summary = entry.get("summary", "") if isinstance(entry, Mapping) else ""
+        label = f"{citation} — {_shortened(summary)}" if summary else citation
+        entries.append({"value": code, "label": label or code})
+    return sorted(entries, key=lambda choice: _citation_order(choice["value"]))
+
+
+def _shortened(summary: str, limit: int = 110) -> str:
+    summary = " ".join(summary.split())
+    return summary if len(summary) <= limit else summary[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _citation_order(code: str) -> list[object]:
+    """45-221(a)(4) before 45-221(a)(30): numbers compared as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code)]
+
+
+@operator(
+    "exemptions.choices",
+    "The grounds a denial may cite, as choices for a form (value: the code, label: citation and summary).",
+    settings=("exemptions",),
+)
+def _choices_operator(*, exemptions: Mapping[str, Mapping[str, str]]) -> list[dict[str, str]]:
+    return choices(exemptions)
 
 
 @operator(

@@ -750,16 +750,29 @@ def test_denial_letter_quotes_each_citation(engine):
                                                                            "K.S.A. 45-221(a)(30)"]
 
 
-def test_unknown_exemption_code_stops_the_denial_for_correction(engine):
+def test_a_ground_the_catalogue_does_not_hold_is_refused_at_the_form(engine):
     instance_id = file_request(engine)
     to_decision(engine, instance_id)
     task = open_tasks(engine, instance_id)["decide_request"]
-    view = engine.complete_task(task.task_id, {"decision": "deny", "exemption_codes": ["secret"]}, actor="custodian")
-    assert view.status == "incident"
-    [incident] = engine.list_incidents(instance_id=instance_id)
-    assert "secret" in incident.error_message
-    engine.retry_incident(incident.incident_id, actor="admin", data_patch={"exemption_codes": ["45-221(a)(4)"]})
-    assert "K.S.A. 45-221(a)(4)" in data_of(engine, instance_id)["denial_letter"]["text"]
+    with pytest.raises(FormInvalid) as refused:
+        engine.complete_task(task.task_id, {"decision": "deny", "exemption_codes": ["secret"]}, actor="custodian")
+    assert set(refused.value.field_errors) == {"exemption_codes.0"}
+    assert set(open_tasks(engine, instance_id)) == {"decide_request"}
+    assert engine.get_instance(instance_id).status == "active"
+
+
+def test_the_grounds_offered_are_the_catalogues_with_their_citations(engine):
+    instance_id = file_request(engine)
+    to_decision(engine, instance_id)
+    task = open_tasks(engine, instance_id)["decide_request"]
+    grounds = engine.form_schema(task.task_id)["properties"]["exemption_codes"]["items"]["anyOf"]
+    offered = {ground["const"]: ground["title"] for ground in grounds}
+    assert offered["45-221(a)(4)"].startswith("K.S.A. 45-221(a)(4) — Personnel records")
+    assert "45-218(e)" in offered and len(offered) >= 10
+    engine.complete_task(task.task_id, {"decision": "deny", "exemption_codes": ["45-221(a)(4)", "45-221(a)(30)"]},
+                         actor="custodian")
+    letter = data_of(engine, instance_id)["denial_letter"]["text"]
+    assert "K.S.A. 45-221(a)(4)" in letter and "K.S.A. 45-221(a)(30)" in letter
 
 
 def test_unreasonable_burden_refusal_is_a_denial_with_grounds(engine):

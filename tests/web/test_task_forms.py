@@ -38,7 +38,7 @@ def widgets(schema):
 def test_each_schema_type_gets_its_input():
     assert widgets(RELEASE_SCHEMA) == {
         "released_on": "date", "method": "select", "copies": "integer", "fee": "number", "notes": "textarea",
-        "certified": "yes_no", "requester_name": "text", "exemption": "select", "attachments": "unsupported"}
+        "certified": "yes_no", "requester_name": "text", "exemption": "select", "attachments": "list"}
 
 
 def test_labels_requiredness_limits_and_defaults_come_from_the_schema():
@@ -54,15 +54,17 @@ def test_labels_requiredness_limits_and_defaults_come_from_the_schema():
 def test_strings_become_the_schema_types_and_empty_optional_inputs_are_left_out():
     submission = read_submission(fields_of(RELEASE_SCHEMA), {
         "released_on": "2026-11-25", "method": "mail", "copies": " 3 ", "fee": "1.50", "notes": "  two boxes\n",
-        "certified": "false", "requester_name": "", "exemption": "45-221(a)(30)", "attachments": "x"})
+        "certified": "false", "requester_name": "", "exemption": "45-221(a)(30)", "attachments-0-item": "x",
+        "attachments-1-item": " "})
     assert submission.errors == {}
     assert submission.values == {"released_on": "2026-11-25", "method": "mail", "copies": 3, "fee": 1.5,
-                          "notes": "  two boxes\n", "certified": False, "exemption": "45-221(a)(30)"}
+                          "notes": "  two boxes\n", "certified": False, "exemption": "45-221(a)(30)",
+                                 "attachments": ["x"]}
 
 
 def test_whole_number_typed_in_a_number_field_stays_whole():
     submission = read_submission(fields_of(RELEASE_SCHEMA), {"fee": "2"}).values
-    assert submission == {"fee": 2} and isinstance(submission["fee"], int)
+    assert submission == {"fee": 2, "attachments": []} and isinstance(submission["fee"], int)
 
 
 @pytest.mark.parametrize("name, typed, error", [
@@ -76,7 +78,8 @@ def test_whole_number_typed_in_a_number_field_stays_whole():
 def test_unreadable_value_is_kept_as_typed_with_a_plain_error(name, typed, error):
     submission = read_submission(fields_of(RELEASE_SCHEMA), {name: typed})
     assert submission.errors == {name: error}
-    assert submission.values == {name: typed}    # the engine's schema check refuses it along with everything else
+    # the engine's schema check refuses it along with everything else; a list left empty is an empty list
+    assert submission.values == {name: typed, "attachments": []}
 
 
 def test_a_task_without_a_form_has_no_fields():

@@ -7,7 +7,9 @@ rows dropped), keeps what the person typed so a refused form comes back as they 
 places each of the engine's errors beside its input, table cells included: the engine's
 "search_hours.0.hours" is the first *kept* row, which may be the third row on the page.
 Table cells are named `<table>-<row>-<column>` (`search_hours-2-hours`); `<table>-rows` says how
-many rows the page showed, so blank rows survive a round trip.
+many rows the page showed, so blank rows survive a round trip. A list (an array of plain values) is
+a table of one column, `item`, whose rows are saved as the plain values. Checkboxes send one value
+per box ticked.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from web.inbox.forms import BLANK_ROWS, FormField, as_text
+from web.inbox.forms import BLANK_ROWS, LIST_ITEM, TABLE_WIDGETS, FormField, as_text
 
 WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 CENT = Decimal("0.01")
@@ -30,6 +32,7 @@ class Submission:
     errors: dict[str, str] = field(default_factory=dict)     # plain-words errors by input name
     typed: dict[str, Any] = field(default_factory=dict)      # as typed, to show the form again
     rows_kept: dict[str, list[int]] = field(default_factory=dict)   # table -> page row of each submitted item
+    lists: set[str] = field(default_factory=set)    # the tables that are lists of plain values
 
     def input_errors(self, engine_errors: Mapping[str, str]) -> dict[str, str]:
         """The engine's errors by input name, with this module's plainer words where both speak of one input."""
@@ -44,7 +47,9 @@ class Submission:
             kept = self.rows_kept[table]
             item = int(parts[1])
             row = kept[item] if item < len(kept) else item
-            return f"{table}-{row}-{parts[2]}" if len(parts) >= 3 else table
+            if len(parts) >= 3:
+                return f"{table}-{row}-{parts[2]}"
+            return f"{table}-{row}-{LIST_ITEM}" if table in self.lists else table
         return path
 
 
@@ -64,8 +69,10 @@ def read_submission(fields: list[FormField], form: Mapping[str, str],
             if earlier.get(form_field.name) is not None:
                 submission.values[form_field.name] = earlier[form_field.name]
             submission.typed[form_field.name] = shown_value(form_field, earlier.get(form_field.name))
-        elif form_field.widget == "rows":
+        elif form_field.widget in TABLE_WIDGETS:
             _read_rows(form_field, form, submission)
+        elif form_field.widget == "checkboxes":
+            _read_ticked(form_field, form, submission)
         else:
             raw = form.get(form_field.name, "")
             submission.typed[form_field.name] = raw
@@ -97,9 +104,28 @@ def _read_rows(table: FormField, form: Mapping[str, str], submission: Submission
             _read_one(column, f"{table.name}-{number}-{column.name}", row.get(column.name, ""), submission, item)
         items.append(item)
         kept.append(number)
-    submission.values[table.name] = items
+    if table.widget == "list":
+        submission.lists.add(table.name)
+        submission.values[table.name] = [item[LIST_ITEM] for item in items if LIST_ITEM in item]
+    else:
+        submission.values[table.name] = items
     submission.rows_kept[table.name] = kept
 
+
+def _read_ticked(boxes: FormField, form: Mapping[str, str], submission: Submission) -> None:
+    """The values of the boxes ticked, in the order the choices are listed; nothing ticked is an empty list."""
+    ticked = form.getlist(boxes.name) if hasattr(form, "getlist") else _as_list(form.get(boxes.name))
+    submission.typed[boxes.name] = list(ticked)
+    known = {submitted: value for submitted, _label, value in boxes.choices}
+    submission.values[boxes.name] = [value for submitted, _label, value in boxes.choices if submitted in ticked]
+    if any(text not in known for text in ticked):
+        submission.errors[boxes.name] = "choose from the boxes shown"
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 def typed_rows(table: FormField, form: Mapping[str, str]) -> list[dict[str, str]]:
     """Every row of a table as the page sent it, blank ones too (at most the table's `max_rows`)."""
@@ -118,7 +144,7 @@ def typed_rows(table: FormField, form: Mapping[str, str]) -> list[dict[str, str]
 def with_blank_rows(fields: list[FormField], values: dict[str, Any], blank: int = BLANK_ROWS) -> dict[str, Any]:
     """`values` with `blank` empty rows added to each table (up to its `max_rows`)."""
     for table in fields:
-        if table.widget == "rows" and not table.readonly:
+        if table.widget in TABLE_WIDGETS and not table.readonly:
             rows = list(values.get(table.name) or [])
             room = max(0, min(blank, table.max_rows - len(rows)))
             values[table.name] = rows + [{column.name: "" for column in table.columns} for _ in range(room)]
@@ -178,9 +204,34 @@ def shown_value(form_field: FormField, value: Any) -> Any:
         items = value if isinstance(value, list) else []
         return [{column.name: shown_value(column, item.get(column.name)) for column in form_field.columns}
                 for item in items if isinstance(item, Mapping)]
+    if form_field.widget == "list":
+        items = value if isinstance(value, list) else []
+        return [{LIST_ITEM: shown_value(form_field.columns[0], item)} for item in items]
+    if form_field.widget == "checkboxes":
+        return [as_text(item) for item in value] if isinstance(value, list) else []
     if form_field.widget == "money" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return f"{Decimal(str(value)).quantize(CENT):f}"
     return as_text(value)
+
+
+def rearranged(fields: list[FormField], typed: dict[str, Any], action: str) -> bool:
+    """Move a row of a table or list up, or remove it, as the button `action` ("up:<table>:<row>",
+    "remove:<table>:<row>") asks, in the values as typed; False when `action` names no row."""
+    verb, _, rest = action.partition(":")
+    name, _, number = rest.rpartition(":")
+    table = next((each for each in fields if each.name == name and each.widget in TABLE_WIDGETS), None)
+    if table is None or not number.isdigit() or verb not in ("up", "remove"):
+        return False
+    rows = list(typed.get(name) or [])
+    row = int(number)
+    if not 0 <= row < len(rows) or (verb == "up" and row == 0):
+        return False
+    if verb == "up":
+        rows[row - 1], rows[row] = rows[row], rows[row - 1]
+    else:
+        del rows[row]
+    typed[name] = rows
+    return True
 
 
 def choice_label(form_field: FormField, text: str) -> str:

@@ -7,12 +7,16 @@ Without a UI schema: enum (or oneOf consts) -> select; boolean -> yes/no radios;
 -> number input (money when "format": "money" or "multipleOf": 0.01); string with format date
 -> date input; string with "format": "data-url" -> file upload; a string allowed to be longer
 than `LONG_TEXT` characters -> textarea; any other string -> text input; an array of objects ->
-a table of rows. Reading the browser's answer back is `web/inbox/form_values.py`'s job.
+a table of rows; an array whose items have choices -> checkboxes; an array of plain strings or
+numbers -> a list, one input per row. Rows of a table or list can be added, removed and moved.
+Choices taken from the task's data (`options_from_task_data_var:`) arrive filled in by the
+engine (`ProcessEngine.form_schema`). Reading the browser's answer back is
+`web/inbox/form_values.py`'s job.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from web.filestore import ALLOWED_TYPES
@@ -22,6 +26,8 @@ BLANK_ROWS = 2          # empty rows offered below the filled ones of a table
 MAX_ROWS = 100          # a table never offers more rows than this, whatever its maxItems
 MONEY_FORMATS = ("money", "currency")
 FILE_ACCEPT = ",".join(ALLOWED_TYPES)
+LIST_ITEM = "item"      # the one column of a list: its rows are {"item": text} on the page, plain values saved
+TABLE_WIDGETS = ("rows", "list")
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,8 @@ class FormField:
     name: str
     label: str
     widget: str          # text, textarea, date, datetime, email, select, radio, integer, number, money, yes_no,
-    #                      file, rows (an array of objects: `columns` are its sub-fields), unsupported
+    #                      file, rows (an array of objects: `columns` are its sub-fields), list (an array of
+    #                      plain values: one column, `LIST_ITEM`), checkboxes (an array of choices), unsupported
     required: bool
     help: str = ""
     choices: tuple[tuple[str, str, Any], ...] = ()   # (submitted text, label, value)
@@ -81,7 +88,7 @@ def _field(name: str, spec: dict[str, Any], required: bool, ui: Mapping[str, Any
               "readonly": bool(ui.get("ui:readonly") or ui.get("ui:disabled") or spec.get("readOnly")),
               "hidden": asked == "hidden"}
     choices = _choices(spec)
-    if choices:
+    if choices or spec.get("enum") == []:   # an empty list: choices from the task's data, and it has none
         return FormField(widget="radio" if asked == "radio" else "select", choices=choices, attributes=attributes,
                          **common)
     if kind == "boolean":
@@ -95,8 +102,8 @@ def _field(name: str, spec: dict[str, Any], required: bool, ui: Mapping[str, Any
         return FormField(widget=kind, attributes=attributes, **common)
     if kind == "string":
         return _text_field(spec, asked, attributes, common)
-    if kind == "array" and _type_of(spec.get("items", {})) == "object":
-        return _rows_field(spec, ui, common)
+    if kind == "array" and isinstance(spec.get("items"), Mapping):
+        return _array_field(spec, ui, common)
     return FormField(widget="unsupported", **common)
 
 
@@ -117,13 +124,23 @@ def _text_field(spec: dict[str, Any], asked: Any, attributes: dict[str, Any], co
     return FormField(widget="textarea" if long_text else "text", attributes=attributes, **common)
 
 
-def _rows_field(spec: dict[str, Any], ui: Mapping[str, Any], common: dict[str, Any]) -> FormField:
-    """An array of objects: one row per item, one column per property of the items."""
+def _array_field(spec: dict[str, Any], ui: Mapping[str, Any], common: dict[str, Any]) -> FormField:
+    """An array: a table of rows (objects), checkboxes (items with choices) or a list (plain values)."""
     items = spec["items"]
     items_ui = ui.get("items") if isinstance(ui.get("items"), Mapping) else {}
-    columns = tuple(column for column in fields_of(items, items_ui) if column.widget not in ("rows", "file"))
     max_rows = min(int(spec.get("maxItems", MAX_ROWS)), MAX_ROWS)
-    return FormField(widget="rows", columns=columns, max_rows=max_rows, **common)
+    item_kind = _type_of(items)
+    if item_kind == "object":
+        columns = tuple(column for column in fields_of(items, items_ui) if column.widget not in ("rows", "file"))
+        return FormField(widget="rows", columns=columns, max_rows=max_rows, **common)
+    choices = _choices(items)
+    if choices or "enum" in items:
+        return FormField(widget="checkboxes", choices=choices, max_rows=max_rows, **common)
+    if item_kind in ("string", "integer", "number"):
+        column = _field(LIST_ITEM, dict(items), True, items_ui)
+        column = replace(column, label=items_ui.get("ui:title") or items.get("title") or "Entry")
+        return FormField(widget="list", columns=(column,), max_rows=max_rows, **common)
+    return FormField(widget="unsupported", **common)
 
 
 def _bounds(spec: Mapping[str, Any]) -> dict[str, Any]:

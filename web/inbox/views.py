@@ -16,8 +16,9 @@ from web.inbox.blueprint import bp
 from web.inbox.assignment import follow_ups_due, follow_ups_on, is_supervisor, saved_filters
 from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter, office_choices
 from web.inbox.form_files import kept_token, parse_file_reference, read_uploads
-from web.inbox.form_values import Submission, choice_label, prefilled_values, read_submission, with_blank_rows
-from web.inbox.forms import FILE_ACCEPT, fields_of
+from web.inbox.form_values import (Submission, choice_label, prefilled_values, read_submission, rearranged,
+                                    with_blank_rows)
+from web.inbox.forms import FILE_ACCEPT, TABLE_WIDGETS, fields_of
 from web.inbox.history import deadline, history, latest_values, shown
 from city.defaults import DEFAULT_OFFICE_KEYS
 from web.models_notes import COMMENT_MAX_CHARACTERS, add_form_files, attachments_of, comments_on
@@ -78,6 +79,8 @@ def complete(task_id: int):
     if table:
         with_blank_rows([form_field for form_field in fields if form_field.name == table], submission.typed, blank=1)
         return _task_page(task, submission, field_errors=_upload_errors(fields, submission))
+    if rearranged(fields, submission.typed, request.form.get("row_action", "")):
+        return _task_page(task, submission, field_errors=_upload_errors(fields, submission))
     try:
         if submission.errors:   # unreadable values or a refused file: say so with every other problem, save nothing
             validate_submission(form_validator(engine.form_schema(task_id) or {}), submission.values, task.title)
@@ -133,7 +136,7 @@ def _task_page(task: TaskView, submission: Submission | None = None, *, field_er
         values = prefilled_values(fields, latest_values(trail, names))
     else:
         values = {form_field.name: submission.typed.get(form_field.name, "") for form_field in fields}
-    tables = {form_field.name for form_field in fields if form_field.widget == "rows"}
+    tables = {form_field.name for form_field in fields if form_field.widget in TABLE_WIDGETS}
     other_errors = {name: error for name, error in field_errors.items()
                     if name not in names and name.partition("-")[0] not in tables}
     kept_files = {form_field.name: (stored, kept_token(values[form_field.name], task.task_id))

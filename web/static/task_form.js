@@ -22,6 +22,20 @@ document.addEventListener("click", function (event) {
     label.htmlFor = label.htmlFor.replace(from, to);
     label.textContent = label.textContent.replace(/row \d+$/, "row " + (number + 1));
   });
+  row.querySelectorAll("button[name=row_action]").forEach(function (action) {
+    action.value = action.value.replace(/:\d+$/, ":" + number);
+    action.setAttribute("aria-label", action.getAttribute("aria-label").replace(/row \d+/, "row " + (number + 1)));
+  });
+  if (number === 1 && !row.querySelector("button[value^='up:']")) {
+    var remove = row.querySelector("button[name=row_action]");
+    if (remove) {
+      var up = remove.cloneNode(true);
+      up.value = "up:" + table + ":" + number;
+      up.textContent = "Move up";
+      up.setAttribute("aria-label", remove.getAttribute("aria-label").replace(/^Remove (row \d+ of .*)$/, "Move $1 up"));
+      remove.parentNode.insertBefore(up, remove);
+    }
+  }
   row.querySelectorAll("input, select, textarea").forEach(function (input) {
     input.name = input.name.replace(from, to);
     input.id = input.id.replace(from, to);
