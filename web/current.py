@@ -11,6 +11,7 @@ from flask import current_app, g
 
 from city.citydata import CityData
 from city.rules.custodians import designated_roles
+from city.rules.roles import CITY_CLERK, CITY_CLERK_OFFICE, office_roles
 from engine import ProcessEngine
 
 if TYPE_CHECKING:
@@ -32,9 +33,16 @@ def city_data() -> CityData:
 
 def work_roles(staff: StaffAccount) -> frozenset[str]:
     """The roles a person works under: their account's, plus `custodian:<office>` for every office
-    whose register names them a designated record custodian today (003, Art. 6)."""
+    whose register names them a designated record custodian today (003, Art. 6).
+
+    The City Clerk (`city_clerk`) is the official custodian of the City Clerk's office, so she works all
+    of that office's work (`office_roles`: its custodian's tasks and the Clerk lane's) without being
+    designated in the register. Who may see, claim, be given and be told of a task all read this."""
     register = city_data()().get("custodian_register", {})
-    return staff.role_set | frozenset(designated_roles(staff.username, register))
+    roles = staff.role_set | frozenset(designated_roles(staff.username, register))
+    if CITY_CLERK in roles:
+        roles |= frozenset(office_roles(CITY_CLERK_OFFICE))
+    return roles
 
 
 def signed_in_staff() -> StaffAccount:
