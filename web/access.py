@@ -6,7 +6,10 @@ decides per office (`web.inbox.payments`).
 """
 from __future__ import annotations
 
-from city.rules.roles import CITY_CLERK, CITY_ROLE_DESCRIPTIONS, FINANCE, RECORDS_MANAGER
+from collections.abc import Iterable
+
+from city.rules.roles import (CITY_CLERK, CITY_ROLE_DESCRIPTIONS, CLERK, CUSTODIAN, FINANCE, RECORDS_MANAGER,
+                              office_of_custodian_role)
 
 # The software's own roles; the city's are in city.rules.roles.
 ADMINISTRATOR = "administrator"
@@ -28,3 +31,13 @@ DEPLOYERS = (ANALYST, ADMINISTRATOR)
 # The City Clerk issues the offices' cash floats (003, Art. 6); administrators keep every setting.
 CASH_FLOAT_ROLES = (ADMINISTRATOR, CITY_CLERK)
 SETTINGS_ROLES = (ADMINISTRATOR,)
+# Entering a request received by mail, telephone, e-mail, fax or at the counter (web/inbox/intake.py): the
+# clerk's office takes requests for every office, and each office's custodians (`custodian:<office>`, designated
+# ones included) take those handed in at their office (003, Art. 6).
+INTAKE_ROLES = (CLERK, CITY_CLERK, CUSTODIAN, ADMINISTRATOR)
+
+
+def may_enter_requests(roles: Iterable[str]) -> bool:
+    """Whether someone working under `roles` (web.current.work_roles) may enter a request received another way."""
+    roles = set(roles)
+    return bool(roles & set(INTAKE_ROLES)) or any(office_of_custodian_role(role) for role in roles)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from web.access import CASH_FLOAT_ROLES, DASHBOARD_ROLES, DEPLOYERS, MONITORING_ROLES, SETTINGS_ROLES
+from web.access import (CASH_FLOAT_ROLES, DASHBOARD_ROLES, DEPLOYERS, MONITORING_ROLES, SETTINGS_ROLES,
+                        may_enter_requests)
+from web.current import work_roles
 from web.models import StaffAccount
 
 
@@ -19,6 +21,8 @@ def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> li
         return []
     roles = staff.role_set
     links = [Link("inbox.index", "Inbox")]
+    if may_enter_requests(work_roles(staff)):      # a custodian designated in the register takes requests too
+        links.append(Link("inbox.intake", "Enter a request"))
     if shows_payments:
         links.append(Link("inbox.payment", "Record a payment"))
     if roles & set(DASHBOARD_ROLES):
