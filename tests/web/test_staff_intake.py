@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
+from engine import DiagramSource
 from records_office import REQUEST, TRACKING, open_records_office
 from web.models import db
 from web.models_mail import MailOutbox
@@ -141,3 +142,77 @@ def test_the_page_says_so_when_the_records_request_is_not_deployed(client, login
     login_as("clerk")
     page = client.get(INTAKE)
     assert page.status_code == 200 and "the records request process is not deployed" in text_of(page)
+
+
+# -- starting any process by hand ------------------------------------------------------------------------
+
+def test_a_hand_start_without_the_variables_the_first_steps_read_is_refused_naming_them(
+        client, login_as, post_form, process_engine, deployed, review_week):
+    login_as("administrator", username="adele")
+    path = "/admin/processes/request_shaped/start"
+    assert "The process reads <strong>received_at</strong> at its start" in text_of(client.get(path))
+    refused = post_form(client, path, {"data": '{"note": "by hand"}'}, token_from=path)
+    assert refused.status_code == 422
+    assert "give received_at in the start data" in text_of(refused)
+    assert "by hand" in refused.get_data(as_text=True)                           # what was typed is kept
+    assert process_engine.list_instances() == []
+    started = post_form(client, path, {"data": '{"received_at": "2026-11-20T09:00:00-06:00"}'}, token_from=path)
+    assert started.status_code == 302
+    [instance] = process_engine.list_instances()
+    assert [task.bpmn_id for task in process_engine.get_instance(instance.instance_id).open_tasks] == ["review_request"]
+
+
+START_FORM_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+                  id="copy_definitions" targetNamespace="http://clerkflow.example/bpmn">
+  <bpmn:process id="certified_copy" name="Certified copy" isExecutable="true">
+    <bpmn:startEvent id="copy_asked" name="Copy asked for">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formJsonSchemaFilename" value="copy_asked.schema.json" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:outgoing>to_note</bpmn:outgoing>
+    </bpmn:startEvent>
+    <bpmn:scriptTask id="note_copy" name="Note the copy">
+      <bpmn:incoming>to_note</bpmn:incoming>
+      <bpmn:outgoing>to_done</bpmn:outgoing>
+      <bpmn:script>label = document_title + " (" + str(copies) + ")"</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:endEvent id="copied" name="Copied"><bpmn:incoming>to_done</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="to_note" sourceRef="copy_asked" targetRef="note_copy" />
+    <bpmn:sequenceFlow id="to_done" sourceRef="note_copy" targetRef="copied" />
+  </bpmn:process>
+</bpmn:definitions>"""
+START_FORM = b"""{"title": "Copy asked for", "type": "object", "required": ["document_title"], "properties": {
+  "document_title": {"type": "string", "minLength": 1, "title": "Document"}}}"""
+
+
+def test_a_process_with_a_start_form_is_started_on_that_form_and_its_missing_fields_named(
+        client, login_as, post_form, process_engine):
+    process_engine.deploy_source(DiagramSource("certified_copy.bpmn", START_FORM_DIAGRAM.encode(),
+                                               {"copy_asked.schema.json": START_FORM}), actor="analyst")
+    login_as("administrator")
+    path = "/admin/processes/certified_copy/start"
+    page = client.get(path).get_data(as_text=True)
+    assert '<label for="field-document_title">Document' in page
+    refused = post_form(client, path, {"document_title": "", "data": "{}"}, token_from=path)
+    text = text_of(refused)
+    assert refused.status_code == 422
+    assert "Document is required" in text and "give copies in the start data" in text
+    assert process_engine.list_instances() == []
+    started = post_form(client, path, {"document_title": "Deed 14", "data": '{"copies": 2}'}, token_from=path)
+    assert started.status_code == 302
+    [instance] = process_engine.list_instances()
+    assert instance.status == "completed"
+
+
+def test_a_records_request_is_not_started_by_hand_but_on_the_intake_page(
+        client, login_as, post_form, records_office):
+    login_as("administrator")
+    path = "/admin/processes/records_request/start"
+    page = client.get(path)
+    assert page.status_code == 200 and f'href="{INTAKE}"' in page.get_data(as_text=True)
+    refused = post_form(client, path, {"data": '{"requester_name": "Pat"}'}, token_from=path)
+    assert refused.status_code == 422 and "a records request is entered on its own page" in text_of(refused)
+    assert records_office.list_instances() == []
+
