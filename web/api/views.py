@@ -14,7 +14,8 @@ from web.api.blueprint import bp
 from web.api.errors import ApiError
 from web.api.openapi import document
 from web.auth import public, role_required, staff_only
-from web.inbox.assignment import AssigneeRefused, eligible_assignee, hand_on, is_supervisor
+from web.inbox.assignment import (AssigneeRefused, claim_as_signed_in, eligible_assignee, hand_on, is_supervisor,
+                                  unclaim_as_signed_in)
 from web.access import ADMINISTRATOR, ANALYST
 
 MAX_LIMIT = 200
@@ -121,17 +122,14 @@ def task(task_id: int):
 @bp.post("/tasks/<int:task_id>/claim")
 @staff_only
 def claim_task(task_id: int):
-    staff = signed_in_staff()
-    return jsonify(as_json(process_engine().claim_task(task_id, actor=staff.username, roles=set(work_roles(staff)))))
+    """Claim the task, by the inbox's rule (`claim_refused`): work for one of the caller's roles."""
+    return jsonify(as_json(claim_as_signed_in(task_id)))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @staff_only
 def unclaim_task(task_id: int):
-    staff = signed_in_staff()
-    task = process_engine().unclaim_task(task_id, actor=staff.username, roles=set(work_roles(staff)),
-                                         administrator=is_supervisor(staff))
-    return jsonify(as_json(task))
+    return jsonify(as_json(unclaim_as_signed_in(task_id)))
 
 
 @bp.post("/tasks/<int:task_id>/assign")

@@ -6,11 +6,17 @@ city's register designates: `web.work_roles`); a supervisor may reassign any ope
 such person, or put it back in the shared inbox. The engine enforces the task's side (open,
 claimed by whom, the new assignee's role); this module finds the people who may be given it.
 
+Who may claim a task (issue 13): whoever may work it (`claim_refused`: it is work for one of their work
+roles, or for no role), supervisors included; a supervisor who sees everyone's tasks assigns the rest
+from the task page instead. The inbox's Claim buttons, its claim endpoint and the API's claim all ask
+`claim_refused`, so no button is offered that its endpoint refuses.
+
 Follow-up dates and saved filters are a person's own: every query here is by the signed-in
 account, so nobody sees or changes another's.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,7 +25,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from city.rules.business_calendar import city_day
-from engine import NotAllowed, TaskView, clock
+from engine import ClerkflowError, Conflict, NotAllowed, TaskView, clock
 from web.current import process_engine, signed_in_staff, work_roles
 from web.auth import staff_only
 from web.inbox.blueprint import bp
@@ -39,12 +45,63 @@ def is_supervisor(staff: StaffAccount | None) -> bool:
     return staff is not None and bool(staff.role_set & SUPERVISOR_ROLES)
 
 
+# ----------------------------------------------------------------------------- claiming and giving back
+
+def claim_refused(task: TaskView, roles: Collection[str], username: str) -> ClerkflowError | None:
+    """Why `username`, working under `roles` (their `work_roles`), may not claim `task`; None when they may.
+
+    The one rule of claiming, asked by every Claim button and every claim endpoint; the engine checks
+    the same again under the instance's lock (a claim made meanwhile is refused there)."""
+    if task.status != "open":
+        return Conflict(f'"{task.title}" was already {task.status}; there is nothing left to claim.')
+    if task.candidate_role and task.candidate_role not in roles:
+        return NotAllowed(f'"{task.title}" is work for the {task.candidate_role} role, which you do not hold; '
+                          "a supervisor can assign it to someone who does.")
+    if task.assignee and task.assignee != username:
+        return Conflict(f'"{task.title}" is already claimed by {task.assignee}.')
+    return None
+
+
+def may_claim(task: TaskView, roles: Collection[str], username: str) -> bool:
+    """Whether to offer Claim on `task`: nobody has claimed it and `claim_refused` has nothing against it."""
+    return not task.assignee and claim_refused(task, roles, username) is None
+
+
+def may_unclaim(task: TaskView, staff: StaffAccount) -> bool:
+    """Whether to offer Unclaim: the task is open and claimed, by the person or, when they supervise, by anyone."""
+    return task.status == "open" and bool(task.assignee) and (task.assignee == staff.username
+                                                              or is_supervisor(staff))
+
+
+def claim_as_signed_in(task_id: int) -> TaskView:
+    """Claim the task for the signed-in person, if `claim_refused` lets them; else raise its refusal."""
+    staff = signed_in_staff()
+    roles = work_roles(staff)
+    engine = process_engine()
+    refused = claim_refused(engine.get_task(task_id), roles, staff.username)
+    if refused is not None:
+        raise refused
+    return engine.claim_task(task_id, actor=staff.username, roles=set(roles))
+
+
+def unclaim_as_signed_in(task_id: int) -> TaskView:
+    """Give the task back to the shared inbox as the signed-in person (their claim, or any when they supervise)."""
+    staff = signed_in_staff()
+    engine = process_engine()
+    # Giving back a claim one may give back needs no role: a supervisor releases claims on any office's
+    # work, and a claimant whose role was taken away since must still be able to let the task go.
+    roles = None if may_unclaim(engine.get_task(task_id), staff) else set(work_roles(staff))
+    return engine.unclaim_task(task_id, actor=staff.username, roles=roles, administrator=is_supervisor(staff))
+
+
 # ----------------------------------------------------------------------------- delegating and reassigning
 
 @dataclass(frozen=True)
 class AssignmentChoices:
     """What the task page offers the signed-in person about who works a task."""
 
+    can_claim: bool                         # `may_claim`
+    can_unclaim: bool                       # `may_unclaim`
     can_delegate: bool                      # they claimed it
     can_reassign: bool                      # they supervise
     people: tuple[tuple[str, str], ...]     # (username, display name) who may be given it
@@ -68,13 +125,15 @@ def assignment_choices(task: TaskView) -> AssignmentChoices:
     if can_delegate or can_reassign:
         people = tuple((account.username, account.display_name) for account in eligible_staff(task)
                        if account.username != task.assignee)
-    return AssignmentChoices(can_delegate, can_reassign, people, follow_ups_on(staff.id, [task.task_id])
-                             .get(task.task_id))
+    return AssignmentChoices(may_claim(task, work_roles(staff), staff.username), may_unclaim(task, staff),
+                             can_delegate, can_reassign, people,
+                             follow_ups_on(staff.id, [task.task_id]).get(task.task_id))
 
 
 @bp.app_context_processor
 def assignment_helpers():
-    return {"task_assignment": assignment_choices, "is_supervisor": is_supervisor, "SHARED_INBOX": SHARED_INBOX}
+    return {"task_assignment": assignment_choices, "is_supervisor": is_supervisor, "SHARED_INBOX": SHARED_INBOX,
+            "may_claim": may_claim, "may_unclaim": may_unclaim}
 
 
 class AssigneeRefused(ValueError):

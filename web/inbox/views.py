@@ -13,7 +13,8 @@ from web.inbox.assignment import visible_task
 from web.auth import is_safe_local_path, staff_only
 from web.filestore import file_store, human_size
 from web.inbox.blueprint import bp
-from web.inbox.assignment import follow_ups_due, follow_ups_on, is_supervisor, saved_filters
+from web.inbox.assignment import (claim_as_signed_in, follow_ups_due, follow_ups_on, is_supervisor, saved_filters,
+                                  unclaim_as_signed_in)
 from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter, office_choices
 from web.inbox.form_files import kept_token, parse_file_reference, read_uploads
 from web.inbox.form_values import (Submission, choice_label, prefilled_values, read_submission, rearranged,
@@ -97,8 +98,7 @@ def complete(task_id: int):
 @bp.post("/tasks/<int:task_id>/claim")
 @staff_only
 def claim(task_id: int):
-    staff = signed_in_staff()
-    task = process_engine().claim_task(task_id, actor=staff.username, roles=set(work_roles(staff)))
+    task = claim_as_signed_in(task_id)
     flash(f'"{task.title}" is yours now.', "info")
     return _back_to(url_for(".task", task_id=task_id))
 
@@ -106,10 +106,7 @@ def claim(task_id: int):
 @bp.post("/tasks/<int:task_id>/unclaim")
 @staff_only
 def unclaim(task_id: int):
-    staff = signed_in_staff()
-    # A supervisor may release anyone's claim, as they may reassign anyone's task.
-    task = process_engine().unclaim_task(task_id, actor=staff.username, roles=set(work_roles(staff)),
-                                         administrator=is_supervisor(staff))
+    task = unclaim_as_signed_in(task_id)
     flash(f'"{task.title}" is back in the shared inbox.', "info")
     return _back_to(url_for(".index"))
 
