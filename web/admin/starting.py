@@ -108,6 +108,12 @@ def start_instance(process_key: str):
             try:
                 instance = engine.start_instance(process_key, data, actor=signed_in_staff().username,
                                                  business_key=business_key or None)
+            except FormInvalid as refused:     # text no database stores: beside its field where it has one
+                drawn = {field.name for field in fields}
+                problems = {name: message for name, message in submission.input_errors(refused.field_errors).items()
+                            if name in drawn}
+                if len(problems) < len(refused.field_errors):
+                    problems["data"] = str(refused)
             except ClerkflowError as refused:
                 problems["data"] = str(refused)
             else:

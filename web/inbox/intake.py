@@ -14,7 +14,7 @@ from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from city.rules.business_calendar import CITY_TIME_ZONE
-from engine import clock
+from engine import FormInvalid, clock
 from web.access import INTAKE_ROLES, may_enter_requests
 from web.auth import staff_only
 from web.current import city_data, process_engine, signed_in_staff, work_roles
@@ -53,8 +53,11 @@ def intake():
         field_errors[RECEIVED_AT_FIELD] = problem
     if field_errors:
         return _page(form, offices, typed, field_errors, status=422)
-    filed = file_request(read, received_at=received_at, received_via=channel, actor=staff.username,
-                         received_by=staff.username)
+    try:
+        filed = file_request(read, received_at=received_at, received_via=channel, actor=staff.username,
+                             received_by=staff.username)
+    except FormInvalid as refused:     # text no database stores (engine.require_plain_data): beside its field
+        return _page(form, offices, typed, refused.field_errors, status=422)
     session[RECEIPT_KEY] = {"token": filed.token, "instance_id": filed.instance.instance_id}
     return redirect(url_for(".intake_received"))
 
