@@ -7,6 +7,8 @@ neither ever shows a traceback. `status` is the HTTP status a web view should us
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -71,10 +73,51 @@ class MessageNotDeliverable(ClerkflowError):
 
 
 def require_plain_data(what: str, data: Any) -> None:
-    """Refuse data that cannot be stored: task data is JSON (SpiffWorkflow keeps it so), dates as ISO text."""
+    """Refuse data that cannot be stored: task data is JSON (SpiffWorkflow keeps it so), dates as ISO text,
+    and text holds no control character but tab and line breaks (`FormInvalid`, naming each field).
+
+    Every way in goes through here (the portal, task forms, the API, the command line), so a NUL byte
+    is refused with the same words on every database instead of failing PostgreSQL's insert."""
     try:
         json.dumps(data)
     except (TypeError, ValueError) as err:
         raise ClerkflowError(f"{what} cannot be stored: {err}. Give plain values (text, numbers, true/false, "
                              "lists, objects); write a date as ISO 8601 text, e.g. 2026-11-20T09:00:00-06:00.") from None
+    field_errors = dict(_unstorable_text(data, ""))
+    if field_errors:
+        named = ", ".join(f'"{field}"' for field in field_errors)
+        raise FormInvalid(f"{what} was not saved: {named} {'holds' if len(field_errors) == 1 else 'hold'} a "
+                          "character that cannot be stored (an invisible control character, such as the NUL "
+                          "byte). Remove it and send it again; tabs and line breaks are fine.", field_errors)
 
+
+# C0 control characters but tab, line feed and carriage return; and halves of surrogate pairs, which
+# are not text at all (JSON can spell them, "\ud800", and no database encodes them).
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _unstorable_text(data: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(field path, problem) for each text in `data` holding a character no database stores; a path is
+    dotted as form errors are ("search_hours.1.hours")."""
+    if isinstance(data, str):
+        found = _UNSTORABLE.search(data)
+        if found:
+            yield path or "(value)", _problem_with(found.group())
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            shown = _UNSTORABLE.sub("\ufffd", str(key))   # never repeat the character in the message
+            field = f"{path}.{shown}" if path else shown
+            if isinstance(key, str) and _UNSTORABLE.search(key):
+                yield field, "has a name holding a character that cannot be stored"
+            yield from _unstorable_text(value, field)
+    elif isinstance(data, (list, tuple)):
+        for index, value in enumerate(data):
+            yield from _unstorable_text(value, f"{path}.{index}" if path else str(index))
+
+
+def _problem_with(character: str) -> str:
+    code = f"U+{ord(character):04X}"
+    if "\ud800" <= character <= "\udfff":
+        return f"holds a broken character ({code}, half of a pair) that cannot be stored: remove it"
+    return (f"holds an invisible control character ({code}) that cannot be stored: remove it "
+            "(tabs and line breaks are fine)")

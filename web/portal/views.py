@@ -16,7 +16,7 @@ from typing import Any
 from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from engine import clock
+from engine import FormInvalid, clock
 from city.rules.business_calendar import CITY_TIME_ZONE
 from city.rules.fees import prepayment_outstanding
 from web.current import city_data, process_engine
@@ -84,7 +84,10 @@ def new_request():
         return _form_page(form, offices, read.typed, read.field_errors, status=422)
 
     _count_submission()
-    filed = file_request(read, received_at=clock.now(), received_via=ONLINE, actor=ACTOR)
+    try:
+        filed = file_request(read, received_at=clock.now(), received_via=ONLINE, actor=ACTOR)
+    except FormInvalid as refused:     # text no database stores (engine.require_plain_data): shown beside its field
+        return _form_page(form, offices, read.typed, refused.field_errors, status=422)
     session[RECEIPT_KEY] = {"token": filed.token, "instance_id": filed.instance.instance_id}
     return redirect(url_for(".received"))
 
