@@ -32,7 +32,7 @@ document.addEventListener("click", function (event) {
       var up = remove.cloneNode(true);
       up.value = "up:" + table + ":" + number;
       up.textContent = "Move up";
-      up.setAttribute("aria-label", remove.getAttribute("aria-label").replace(/^Remove (row \d+ of .*)$/, "Move $1 up"));
+      up.setAttribute("aria-label", remove.getAttribute("aria-label").replace(/^Remove /, "Move up "));
       remove.parentNode.insertBefore(up, remove);
     }
   }
