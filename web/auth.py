@@ -7,6 +7,8 @@ view who it is for. A failed sign-in says the same thing whatever was wrong, tak
 time, and is logged without the username or password. Failed sign-ins are counted (`web.throttle`):
 past `SIGN_IN_FAILURES_PER_ACCOUNT` for a username or `SIGN_IN_FAILURES_PER_ADDRESS` from one address
 within `SIGN_IN_WINDOW_MINUTES`, sign-in is refused with a 429 page without checking the password.
+An address that no page has is a 404 page for anyone, signed in or not: a mistyped public link does
+not send a member of the public to the staff sign-in.
 
 The REST API (`/api`, docs/api.md) also takes `Authorization: Bearer <token>`: a token of a staff
 account (`web.models_api`) acts with that account's roles. A request that sends a bearer token is
@@ -24,6 +26,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request,
                    session, url_for)
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from web.errors import wants_json
 from web.models import StaffAccount, db, normalize_username, password_hasher
@@ -98,6 +101,9 @@ def load_signed_in_staff() -> None:
 def refuse_strangers():
     if g.staff is not None or _is_static(request.endpoint):
         return None
+    if isinstance(request.routing_exception, NotFound):
+        # No page has this address: a 404 for anyone, so a mistyped public link is not a staff sign-in.
+        raise request.routing_exception
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, "clerkflow_public", False):
         return None

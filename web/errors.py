@@ -1,7 +1,8 @@
 """One place turns every failure of a request into a page (or JSON, when JSON was asked for).
 
 A `ClerkflowError` is something a person can act on: its message is shown with its status.
-HTTP errors (404, 403, ...) get a plain-words page. Anything unexpected is a 500 page with a
+HTTP errors (404, 403, ...) get a plain-words page; a 404 page sends staff back to their inbox and
+anyone else to the public home page. Anything unexpected is a 500 page with a
 reference id; the traceback is logged under that id and never shown.
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine import ClerkflowError, FormInvalid
@@ -25,6 +26,8 @@ PLAIN_WORDS = {
     413: ("Too large", ("The upload is larger than Clerkflow accepts, so nothing was saved. Go back and choose a "
                         "smaller file (or split it into several).")),
 }
+# A member of the public has no inbox: the home page explains how to ask for records.
+PUBLIC_NOT_FOUND = "There is no such page. Check the address, or start again from the home page."
 
 
 def init_errors(app: Flask) -> None:
@@ -52,6 +55,8 @@ def render_http_error(error: HTTPException):
     title, plain = PLAIN_WORDS.get(error.code, (error.name, error.description))
     if error.code == 413:
         plain = _too_large()
+    elif error.code == 404 and g.get("staff") is None:
+        plain = PUBLIC_NOT_FOUND
     # A view that aborts with its own description says something more useful than the generic text.
     message = error.description if error.description != type(error).description else plain
     if wants_json():

@@ -80,8 +80,9 @@ def test_every_api_route_is_401_json_when_signed_out(app, client, csrf_token):
             assert response.get_json()["error"]["code"] == "unauthorized", (rule, method)
 
 
-def test_unknown_address_is_not_revealed_to_strangers(client):
-    assert client.get("/no/such/page").headers["Location"].startswith("/login")
+def test_unknown_address_is_a_404_for_strangers_too(client):
+    # issue 13: a mistyped public link is the 404 page, not the staff sign-in (tests/web/test_not_found_pages.py)
+    assert client.get("/no/such/page").status_code == 404
 
 
 def test_signed_out_json_request_gets_401_not_a_redirect(client):
