@@ -6,19 +6,20 @@ use only what is imported here.
 from engine import clock
 from engine.api import ProcessEngine
 from engine.db import Database
-from engine.deploy import DiagramSource, source_with_forms
+from engine.deploy import DiagramSource, Problem, source_with_forms
 from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState,
                            MessageNotDeliverable, NotAllowed, NotFound)
-from engine.forms import form_validator, validate_submission
+from engine.forms import form_validator, schema_problem, validate_submission, with_task_data_options
 from engine.parsing import hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
 from engine.views import (AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
                           VariableChanges, VersionView)
 
 __all__ = [
-    "clock", "ProcessEngine", "Database", "DiagramSource", "INSTANCE_STATUSES", "TASK_STATUSES",
+    "clock", "ProcessEngine", "Database", "DiagramSource", "Problem", "INSTANCE_STATUSES", "TASK_STATUSES",
     "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
-    "NotAllowed", "NotFound", "form_validator", "validate_submission", "hardened_xml", "source_with_forms",
+    "NotAllowed", "NotFound", "form_validator", "schema_problem", "validate_submission", "with_task_data_options",
+    "hardened_xml", "source_with_forms",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges",
 ]

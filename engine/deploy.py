@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import validators
-from jsonschema.exceptions import SchemaError
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
@@ -29,7 +27,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
-from engine.forms import with_task_data_options
+from engine.forms import schema_problem
 from engine.parsing import ParsedProcess, parse_process
 from engine.sandbox import (RestrictedEnvironment, check_expression, check_script, known_names, names_assigned,
                             names_read)
@@ -156,13 +154,9 @@ def _check_forms(source: DiagramSource, problems: list[str]) -> dict[str, Any]:
             forms[name] = None
             continue
         if name.endswith(".schema.json") or not name.endswith(".ui.json"):
-            try:
-                # Choices taken from task data are checked as the empty list they may turn out to be.
-                checked = with_task_data_options(schema, {}) if isinstance(schema, dict) else schema
-                validators.validator_for(checked).check_schema(checked)
-            except SchemaError as err:
-                path = "/".join(str(part) for part in err.path) or "(top)"
-                problems.append(f"form {name}: not a valid JSON Schema at {path}: {err.message}")
+            problem = schema_problem(schema)
+            if problem:
+                problems.append(f"form {name}: not a valid JSON Schema {problem}")
                 forms[name] = None
                 continue
         forms[name] = schema

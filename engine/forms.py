@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from jsonschema import validators
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import SchemaError, ValidationError
 
 from engine.errors import FormInvalid
 
@@ -79,6 +79,17 @@ def _options(value: Any) -> list[dict[str, Any]]:
         return []
     return [{"const": option["value"], "title": str(option.get("label") or option["value"])}
             for option in value if isinstance(option, Mapping) and "value" in option]
+
+
+def schema_problem(schema: Any) -> str | None:
+    """Why a form is not a valid JSON Schema ("at properties/pages: ..."), or None when it is. Choices
+    taken from task data are checked as the empty list they may turn out to be."""
+    checked = with_task_data_options(schema, {}) if isinstance(schema, dict) else schema
+    try:
+        validators.validator_for(checked).check_schema(checked)
+    except SchemaError as err:
+        return f"at {'/'.join(str(part) for part in err.path) or '(top)'}: {err.message}"
+    return None
 
 
 def form_validator(schema: dict[str, Any]):

@@ -7,8 +7,9 @@ Without a UI schema: enum (or oneOf consts) -> select; boolean -> yes/no radios;
 -> number input (money when "format": "money" or "multipleOf": 0.01); string with format date
 -> date input; string with "format": "data-url" -> file upload; a string allowed to be longer
 than `LONG_TEXT` characters -> textarea; any other string -> text input; an array of objects ->
-a table of rows; an array whose items have choices -> checkboxes; an array of plain strings or
-numbers -> a list, one input per row. Rows of a table or list can be added, removed and moved.
+a table of rows; an array whose items have choices -> checkboxes; an array of files (items with
+"format": "data-url") -> one upload of several files; an array of plain strings or numbers -> a
+list, one input per row. Rows of a table or list can be added, removed and moved.
 Choices taken from the task's data (`options_from_task_data_var:`) arrive filled in by the
 engine (`ProcessEngine.form_schema`). Reading the browser's answer back is
 `web/inbox/form_values.py`'s job.
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from engine import with_task_data_options
 from web.filestore import ALLOWED_TYPES
 
 LONG_TEXT = 200
@@ -36,7 +38,8 @@ class FormField:
     label: str
     widget: str          # text, textarea, date, datetime, email, select, radio, integer, number, money, yes_no,
     #                      file, rows (an array of objects: `columns` are its sub-fields), list (an array of
-    #                      plain values: one column, `LIST_ITEM`), checkboxes (an array of choices), unsupported
+    #                      plain values: one column, `LIST_ITEM`), checkboxes (an array of choices), files (an
+    #                      array of file references: several uploads at once), unsupported
     required: bool
     help: str = ""
     choices: tuple[tuple[str, str, Any], ...] = ()   # (submitted text, label, value)
@@ -52,6 +55,8 @@ def fields_of(schema: Mapping[str, Any] | None, ui_schema: Mapping[str, Any] | N
     """One field per property of the schema, in "ui:order" (else the schema's) order."""
     if not schema:
         return []
+    # A form read from its file (not a task's) may name choices taken from task data: here it has none.
+    schema = with_task_data_options(dict(schema), {})
     ui_schema = ui_schema if isinstance(ui_schema, Mapping) else {}
     required = set(schema.get("required", ()))
     properties = schema.get("properties", {})
@@ -130,6 +135,8 @@ def _array_field(spec: dict[str, Any], ui: Mapping[str, Any], common: dict[str, 
     items_ui = ui.get("items") if isinstance(ui.get("items"), Mapping) else {}
     max_rows = min(int(spec.get("maxItems", MAX_ROWS)), MAX_ROWS)
     item_kind = _type_of(items)
+    if item_kind == "string" and (items_ui.get("ui:widget") == "file" or items.get("format") == "data-url"):
+        return FormField(widget="files", attributes={"accept": FILE_ACCEPT}, max_rows=max_rows, **common)
     if item_kind == "object":
         columns = tuple(column for column in fields_of(items, items_ui) if column.widget not in ("rows", "file"))
         return FormField(widget="rows", columns=columns, max_rows=max_rows, **common)

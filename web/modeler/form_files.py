@@ -13,10 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from jsonschema import validators
-from jsonschema.exceptions import SchemaError
 
-from engine import ClerkflowError, NotFound
+from engine import ClerkflowError, NotFound, schema_problem
 
 PROCESS_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 FORM_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.(schema|ui)\.json$")
@@ -77,12 +75,9 @@ def parse_form(file_name: str, text: str) -> dict[str, Any]:
     if not isinstance(form, dict):
         raise FormRefused(f"{file_name} was not saved: a form is a JSON object ({{...}}).")
     if file_name.endswith(".schema.json"):
-        try:
-            validators.validator_for(form).check_schema(form)
-        except SchemaError as err:
-            where = "/".join(str(part) for part in err.path) or "(top)"
-            raise FormRefused(f"{file_name} was not saved: it is not a valid JSON Schema at {where}: "
-                              f"{err.message}") from None
+        problem = schema_problem(form)
+        if problem:
+            raise FormRefused(f"{file_name} was not saved: it is not a valid JSON Schema {problem}")
     return form
 
 

@@ -26,6 +26,7 @@ from web.inbox.form_values import choice_label, prefilled_values
 from web.inbox.forms import fields_of
 from web.modeler.blueprint import bp
 from web.modeler.compare import compare_diagrams
+from web.modeler.renderable import form_problems
 from web.modeler.form_files import FormRefused, form_catalogue, forms_dir, parse_form, read_form, write_form
 
 # bpmn-js and its properties panel set style attributes as they draw: only the modeler's pages allow them.
@@ -120,7 +121,7 @@ def forms():
 @staff_only
 def validate():
     source = _posted_source()
-    problems = process_engine().check_source(source)
+    problems = process_engine().check_source(source) + form_problems(source)
     message = (f"{len(problems)} problem(s) to fix before deploying." if problems
                else "No problems found: this diagram can be deployed.")
     return jsonify({"ok": not problems, "message": message, "problems": [asdict(problem) for problem in problems]})
@@ -131,9 +132,11 @@ def validate():
 def deploy():
     source = _posted_source()
     try:
+        if form_problems(source):
+            raise DeployRefused("A form has a field the inbox cannot draw.")
         result = process_engine().deploy_source(source, actor=signed_in_staff().username)
     except DeployRefused:
-        problems = process_engine().check_source(source)
+        problems = process_engine().check_source(source) + form_problems(source)
         return jsonify({"ok": False, "message": f"Not deployed: {len(problems)} problem(s) to fix.",
                         "problems": [asdict(problem) for problem in problems]}), 422
     view = result.version

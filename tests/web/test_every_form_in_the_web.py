@@ -1,0 +1,237 @@
+"""Every user task of every process can be done from the inbox, on every path its gateway offers.
+
+Generated from the diagrams in processes/ and their forms in forms/: each form has an input for
+every field, and walks through the real task pages (the records request on the real diagram,
+filled as a clerk would fill it) take each outgoing flow of the gateway right after a user task.
+A walk answers only what its path needs; every other required field gets a plain value of its type.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from city.rules.business_calendar import CITY_TIME_ZONE
+from web.inbox.forms import fields_of
+from web.modeler.renderable import unrenderable_fields
+
+REPO = Path(__file__).parents[2]
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
+# Monday 23 November 2026, 10:00 in the city: a business day, the requests filed that morning.
+MONDAY = datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc)
+# Whoever works the walks holds every role the records request's lanes name.
+WALKER_ROLES = ("clerk", "city_clerk", "custodian", "custodian:city_clerk", "custodian:police", "city_attorney",
+                "finance", "records_manager")
+
+
+def _diagram(path: Path):
+    return etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+def _user_tasks():
+    """(process file, user task id, its form file, its UI form file) for every user task in processes/."""
+    found = []
+    for path in sorted((REPO / "processes").glob("*.bpmn")):
+        for task in _diagram(path).iterfind(".//bpmn:userTask", NS):
+            properties = {item.get("name"): item.get("value")
+                          for item in task.iterfind(".//spiffworkflow:property", NS)}
+            found.append((path.stem, task.get("id"), properties.get("formJsonSchemaFilename"),
+                          properties.get("formUiSchemaFilename")))
+    return found
+
+
+def _form(process: str, file_name: str | None):
+    if not file_name:
+        return None
+    for folder in (REPO / "forms" / process, REPO / "forms"):
+        if (folder / file_name).is_file():
+            return json.loads((folder / file_name).read_text())
+    raise AssertionError(f"form {file_name} of {process} is missing")
+
+
+@pytest.mark.parametrize("process, task_id, form_file, ui_file", _user_tasks(),
+                         ids=[f"{process}:{task}" for process, task, _, _ in _user_tasks()])
+def test_every_field_of_every_task_form_has_an_input(process, task_id, form_file, ui_file):
+    schema, ui_schema = _form(process, form_file), _form(process, ui_file)
+    if schema is None:
+        return      # a task with no form is done with one button
+    assert unrenderable_fields(schema, ui_schema) == []
+    shown = {form_field.name for form_field in fields_of(schema, ui_schema)}
+    assert shown == set(schema.get("properties", {}))
+
+
+def _branches_after_user_tasks():
+    """(process, user task, gateway, target) for each outgoing flow of a gateway right after a user task."""
+    branches = set()
+    for path in sorted((REPO / "processes").glob("*.bpmn")):
+        tree = _diagram(path)
+        flows = {flow.get("id"): flow for flow in tree.iterfind(".//bpmn:sequenceFlow", NS)}
+        gateways = {element.get("id"): element for element in tree.iter()
+                    if isinstance(element.tag, str) and element.tag.endswith("Gateway")}
+        for task in tree.iterfind(".//bpmn:userTask", NS):
+            for outgoing in task.iterfind("bpmn:outgoing", NS):
+                gateway = gateways.get(flows[outgoing.text].get("targetRef"))
+                if gateway is None or len(gateway.findall("bpmn:outgoing", NS)) < 2:
+                    continue
+                for leaving in gateway.iterfind("bpmn:outgoing", NS):
+                    branches.add((path.stem, task.get("id"), gateway.get("id"), flows[leaving.text].get("targetRef")))
+    return branches
+
+
+# -- walks through the records request's task pages ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Walk:
+    """Tasks done in order (bpmn id, what the clerk answers), and the elements the path must reach."""
+    steps: tuple[tuple[str, dict], ...]
+    reaches: frozenset[str]
+    start: dict = field(default_factory=dict)
+
+
+REVIEWED = ("review_request", {"holds_record": "true", "description_sufficient": "true"})
+ESTIMATED = ("estimate_fees", {"pages": "0"})
+NO_PRIVACY = ("check_personal_privacy", {"personal_information": "false"})
+WALKS = {
+    "grant": Walk((REVIEWED, ESTIMATED, NO_PRIVACY, ("decide_request", {"decision": "grant"}),
+                   ("prepare_records", {"delivery_method": "inspection"})),
+                  frozenset({"described_enough", "decision_merge", "fulfilment_merge", "late_prepayment_settled"})),
+    "deny with two grounds": Walk(
+        (REVIEWED, ESTIMATED, NO_PRIVACY,
+         ("decide_request", {"decision": "deny", "exemption_codes": ["45-221(a)(4)", "45-221(a)(30)"],
+                             "grounds_text": "Personnel files of named employees."}),
+         ("receive_denial_copy", {})),
+        frozenset({"denial_merge", "cite_exemptions", "copy_to_attorney"})),
+    "refused at once": Walk(
+        (("review_request", {"holds_record": "true", "description_sufficient": "true",
+                             "refuse_without_search": "true"}),
+         ("state_denial_grounds", {"exemption_codes": ["45-218(e)"], "grounds_text": "Forty thousand e-mails."})),
+        frozenset({"cite_exemptions"})),
+    "referred to the police": Walk(
+        (("review_request", {"holds_record": "false", "referral_office_key": "police"}),),
+        frozenset({"find_referred_custodian"})),
+    "privacy at stake": Walk(
+        (REVIEWED, ESTIMATED, ("check_personal_privacy", {"personal_information": "true",
+                                                         "privacy_reason": "Names of crime victims."})),
+        frozenset({"privacy_wait_split"})),
+    "prepayment demanded while preparing": Walk(
+        (REVIEWED, ESTIMATED, NO_PRIVACY, ("decide_request", {"decision": "grant"}),
+         ("prepare_records", {"delivery_method": "copies", "demand_prepayment_now": "true",
+                              "prepayment_now_amount": "12.50"})),
+        frozenset({"work_out_late_prepayment"})),
+}
+
+
+def test_the_walks_take_every_branch_after_a_records_request_task():
+    """Every gateway right after a user task of the records request has each of its branches walked."""
+    walked = set().union(*(walk.reaches for walk in WALKS.values()))
+    branches = {(task, gateway, target) for process, task, gateway, target in _branches_after_user_tasks()
+                if process == "records_request"}
+    # The branch back to review after the requester helps identify the record is one flow, not a choice.
+    missing = sorted((task, gateway, target) for task, gateway, target in branches if target not in walked)
+    assert missing == []
+
+
+@pytest.fixture
+def walker(app, client, login_as, process_engine, time_machine):
+    """Signed in with every role, the city's records office opened on the Monday of the walks."""
+    from records_office import open_records_office
+    time_machine.move_to(MONDAY)
+    open_records_office(process_engine)
+    return login_as(*WALKER_ROLES, username="walker")
+
+
+@pytest.mark.parametrize("name", list(WALKS))
+def test_a_records_request_can_be_walked_through_its_task_pages(name, walker, process_engine, csrf_token):
+    walk = WALKS[name]
+    received = MONDAY.astimezone(CITY_TIME_ZONE).isoformat()
+    instance = process_engine.start_instance("records_request", {
+        "requester_name": "Pat Doe", "requester_address": "12 Elm Street, Springfield KS 66000",
+        "records_description": "Personnel files of the parks department, 2025", "received_at": received,
+        "office_key": None,
+        **walk.start}, actor="clerk", tracking_prefix="R")
+    assert instance.incidents == ()
+    for bpmn_id, answers in walk.steps:
+        task = _open_task(process_engine, instance.instance_id, bpmn_id)
+        page = walker.get(f"/inbox/tasks/{task.task_id}")
+        assert page.status_code == 200
+        text = page.get_data(as_text=True)
+        fields = fields_of(process_engine.form_schema(task.task_id), process_engine.form_ui_schema(task.task_id))
+        for form_field in fields:
+            assert _has_input(text, form_field), f"{bpmn_id}: no input for {form_field.name}"
+        data = {**_plain_answers(fields, process_engine.form_schema(task.task_id)), **answers,
+                "csrf_token": csrf_token(walker, f"/inbox/tasks/{task.task_id}")}
+        done = walker.post(f"/inbox/tasks/{task.task_id}/complete", data=data)
+        assert done.status_code == 302, _errors_on(done.get_data(as_text=True))
+        assert process_engine.get_instance(instance.instance_id).status == "active"
+    diagram = process_engine.instance_diagram(instance.instance_id)
+    reached = {*diagram.completed, *diagram.active, *(bpmn_id for bpmn_id, _ in diagram.timers),
+               *(bpmn_id for bpmn_id, _ in diagram.messages)}
+    assert walk.reaches <= reached, sorted(walk.reaches - reached)
+
+
+def _open_task(engine, instance_id: int, bpmn_id: str):
+    tasks = {task.bpmn_id: task for task in engine.list_tasks(instance_id=instance_id)}
+    assert bpmn_id in tasks, f"{bpmn_id} is not open; open: {sorted(tasks)}"
+    return tasks[bpmn_id]
+
+
+def _has_input(page: str, form_field) -> bool:
+    if form_field.readonly:
+        return True
+    if form_field.widget in ("rows", "list"):
+        return all(f'name="{form_field.name}-0-{column.name}"' in page for column in form_field.columns)
+    return f'name="{form_field.name}"' in page
+
+
+def _plain_answers(fields, schema) -> dict:
+    """A plain value for each required field the walk leaves unanswered, as a browser sends it."""
+    required = set((schema or {}).get("required", ()))
+    answers: dict = {}
+    for form_field in fields:
+        if form_field.name not in required or form_field.readonly:
+            continue
+        if form_field.widget in ("select", "radio", "yes_no"):
+            answers[form_field.name] = "false" if form_field.widget == "yes_no" else form_field.choices[0][0]
+        elif form_field.widget == "checkboxes":
+            answers[form_field.name] = [form_field.choices[0][0]]
+        elif form_field.widget in ("integer", "number", "money"):
+            answers[form_field.name] = "0"
+        elif form_field.widget == "date":
+            answers[form_field.name] = MONDAY.astimezone(CITY_TIME_ZONE).date().isoformat()
+        elif form_field.widget in ("rows", "list"):
+            answers[f"{form_field.name}-rows"] = "0"
+        else:
+            answers[form_field.name] = "Walked through the inbox"
+    return answers
+
+
+def _errors_on(page: str) -> list[str]:
+    return [html.unescape(error) for error in re.findall(r'class="field-error"[^>]*>([^<]*)<', page)] \
+        + [html.unescape(alert) for alert in re.findall(r'role="alert">([^<]*)<', page)]
+
+
+def test_validate_and_deploy_refuse_a_form_the_inbox_cannot_draw(login_as, client, csrf_token, forms_copy,
+                                                                   process_engine):
+    login_as("analyst")
+    token = csrf_token(client, "/inbox")
+    review = forms_copy / "records_request" / "review_request.schema.json"
+    schema = json.loads(review.read_text())
+    schema["properties"]["shelf_marks"] = {"type": "array", "items": {"type": "array", "items": {"type": "string"}}}
+    review.write_text(json.dumps(schema))
+    body = json.dumps({"bpmn": (REPO / "processes" / "records_request.bpmn").read_text(), "file_name": "rr.bpmn"})
+    headers = {"X-CSRF-Token": token, "Accept": "application/json"}
+    checked = client.post("/modeler/validate", data=body, content_type="application/json", headers=headers)
+    messages = [problem["message"] for problem in checked.get_json()["problems"]]
+    assert checked.get_json()["ok"] is False
+    assert messages == ["form review_request.schema.json: the inbox has no input for field 'shelf_marks' (its type); "
+                        "use a string, number, boolean, choices, a list of those or a table of rows (docs/forms.md)"]
+    deployed = client.post("/modeler/deploy", data=body, content_type="application/json", headers=headers)
+    assert deployed.status_code == 422 and process_engine.versions("records_request") == []
