@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import abort, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine import FormInvalid, clock
@@ -32,13 +32,14 @@ from web.portal.blueprint import bp
 from web.portal.filing import (EMAIL_FIELD, ONLINE, file_request, offices_of, public_link, read_request,
                                request_form, token_hash)
 from web.portal.filing import PROCESS_KEY  # noqa: F401  (web.inbox.payments reads it here)
+from web.portal.receipt import kept_receipt, keep_receipt, receipt_minutes
 from web.throttle import attempts_within, client_address, count_attempt
 
 log = logging.getLogger(__name__)
 
 TRACKING_NUMBER_SHAPE = re.compile(r"^[A-Z]{1,5}-\d{4}-\d{1,10}$")
 ACTOR = "portal"
-RECEIPT_KEY = "portal_receipt"             # session: the new request's link, shown once
+RECEIPT_KEY = "portal_receipt"             # session: the new request's link, for a while (web.portal.receipt)
 SUBMISSIONS_PER_HOUR = 5                   # CLERKFLOW_PORTAL_SUBMISSIONS_PER_HOUR overrides
 LINK_REQUESTS_PER_HOUR = 5                 # CLERKFLOW_PORTAL_LINK_REQUESTS_PER_HOUR overrides
 # The letters a request keeps (docs/records-request.md, "What a request keeps"), as the requester reads them.
@@ -88,15 +89,16 @@ def new_request():
         filed = file_request(read, received_at=clock.now(), received_via=ONLINE, actor=ACTOR)
     except FormInvalid as refused:     # text no database stores (engine.require_plain_data): shown beside its field
         return _form_page(form, offices, read.typed, refused.field_errors, status=422)
-    session[RECEIPT_KEY] = {"token": filed.token, "instance_id": filed.instance.instance_id}
+    keep_receipt(RECEIPT_KEY, filed.token, filed.instance.instance_id)
     return redirect(url_for(".received"))
 
 
 @bp.get("/request/received")
 @public
 def received():
-    """The confirmation, once: the tracking number, the private link and the acknowledgement."""
-    receipt = session.pop(RECEIPT_KEY, None)
+    """The confirmation: the tracking number, the private link and the acknowledgement, again on reload in the
+    same browser for a while (web.portal.receipt)."""
+    receipt = kept_receipt(RECEIPT_KEY)
     if not receipt:
         return redirect(url_for("home"))
     access = db.session.scalars(select(RequesterAccess).where(
@@ -106,7 +108,8 @@ def received():
                            None)
     link = url_for(".status", token=receipt["token"], _external=True)
     return _private(render_template("portal/received.html", status=status, link=link,
-                                    acknowledgement=acknowledgement, emailed=bool(access.email)))
+                                    acknowledgement=acknowledgement, emailed=bool(access.email),
+                                    receipt_minutes=receipt_minutes()))
 
 
 # -- the private status page ---------------------------------------------------------------------
