@@ -23,7 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import clock, messages, queries, records, timers
 from engine.db import Database
 from engine.deploy import DiagramSource, Problem, check_source, checksum, read_diagram, start_events, validate
-from engine.derive import derive, instance_data
+from engine.derive import derive, instance_data, settled_incidents
 from engine.errors import ClerkflowError, Conflict, InvalidState, NotAllowed, NotFound, require_plain_data
 from engine.forms import validate_submission
 from engine.operators import NoOperators, Operators
@@ -349,18 +349,24 @@ class ProcessEngine(queries.Queries):
             record = self._locked_record(tx, incident.instance_id)
             if record.status == InstanceStatus.SUSPENDED:
                 raise InvalidState(f"Instance {record.instance_id} is suspended; resume it before retrying.")
+            if record.status in FINISHED:   # left open by an instance that ended before ending closed incidents
+                records.resolve_incidents(tx.connection, now=clock.now(), actor=actor, incident_id=incident_id)
+                records.audit(tx.connection, process_key=record.process_key, actor=actor, action="retry",
+                              now=clock.now(), instance_id=record.instance_id, bpmn_id=incident.bpmn_id,
+                              task_guid=incident.task_guid,
+                              detail=f"incident {incident_id} closed: the instance has ended "
+                                     f"({record.status.value}), nothing is left to run")
+                return self._view(tx, record)
             version = self._versions.get(tx.connection, record.process_version_id)
             workflow, stored = self._restore(tx, record, version)
             before = instance_data(workflow)
-            failed = find_task(workflow, incident.task_guid) if incident.task_guid else None
-            if data_patch and failed is not None:
-                failed.data.update(dict(data_patch))
             records.resolve_incidents(tx.connection, now=clock.now(), actor=actor, incident_id=incident_id)
-            failure = retry_failed_task(workflow, incident.task_guid)
+            stored = replace(stored, open_incidents=stored.open_incidents - {incident.task_guid})
+            failures = retry_failed_task(workflow, incident.task_guid, dict(data_patch or {}))
             self._save(tx, record, version, workflow, actor,
                        Step("retry", incident.bpmn_id, incident.task_guid, dict(data_patch or {}),
                             f"incident {incident_id}"),
-                       before=before, failure=failure, stored=stored)
+                       before=before, failures=failures, stored=stored)
             return self._view(tx, record)
 
     def suspend_instance(self, instance_id: int, *, actor: str, reason: str = "") -> InstanceView:
@@ -456,18 +462,24 @@ class ProcessEngine(queries.Queries):
     def _run_and_save(self, tx: Transaction, record: InstanceRecord, version: VersionInfo, workflow: BpmnWorkflow,
                       actor: str, step: Step, *, before: dict[str, Any], stored: Snapshot,
                       completed_task_guid: str | None = None, hops: int = 0) -> None:
-        failure = advance(workflow)
-        self._save(tx, record, version, workflow, actor, step, before=before, failure=failure, stored=stored,
+        failures = advance(workflow)
+        self._save(tx, record, version, workflow, actor, step, before=before, failures=failures, stored=stored,
                    completed_task_guid=completed_task_guid, hops=hops)
 
     def _save(self, tx: Transaction, record: InstanceRecord, version: VersionInfo, workflow: BpmnWorkflow,
-              actor: str, step: Step, *, before: dict[str, Any], failure: TaskFailure | None, stored: Snapshot,
+              actor: str, step: Step, *, before: dict[str, Any], failures: list[TaskFailure], stored: Snapshot,
               completed_task_guid: str | None = None, hops: int = 0) -> None:
-        """Write the state, derived rows and audit event; then route the messages the instance threw."""
+        """Write the state, derived rows, audit event and incidents; then route the messages the instance threw.
+
+        Each failure opens an incident (or refreshes the open one of its task). An open incident stays
+        open, and the instance `incident`, until it is retried or its task no longer runs (cancelled, or
+        the instance ended: then it is closed here)."""
         connection, now = tx.connection, clock.now()
         outgoing = workflow.get_events()
         derived = derive(workflow)
-        records.apply_derived(record, derived, now)
+        incidents = stored.open_incidents | {failure.task_guid for failure in failures}
+        settled = settled_incidents(workflow, incidents)
+        records.apply_derived(record, derived, now, incidents_open=bool(incidents - settled))
         state_json = state_to_json(workflow)
         if record.instance_id is None:
             records.insert_instance(connection, record, state_json)
@@ -480,12 +492,20 @@ class ProcessEngine(queries.Queries):
         records.audit(connection, process_key=record.process_key, actor=actor, action=step.action, now=now,
                       instance_id=record.instance_id, bpmn_id=step.bpmn_id, task_guid=step.task_guid,
                       changes=changes, detail=step.detail)
-        if failure is not None:
-            snapshot = replace(snapshot, has_incidents=True)
+        for failure in failures:
             incident_id = records.record_incident(connection, record, failure, version.file_name, now)
             records.audit(connection, process_key=record.process_key, actor=actor, action="incident", now=now,
                           instance_id=record.instance_id, bpmn_id=failure.bpmn_id, task_guid=failure.task_guid,
                           detail=f"incident {incident_id}: {failure.error_type}: {failure.error_message}")
+        if settled:
+            ended = "the instance ended" if derived.completed else "its step was cancelled"
+            for incident_id, bpmn_id, task_guid in records.resolve_incidents(
+                    connection, now=now, actor=actor, instance_id=record.instance_id, task_guids=settled):
+                records.audit(connection, process_key=record.process_key, actor=actor, action="incident", now=now,
+                              instance_id=record.instance_id, bpmn_id=bpmn_id, task_guid=task_guid,
+                              detail=f"incident {incident_id} closed: {ended}, nothing is left to retry")
+        snapshot = replace(snapshot, has_incidents=snapshot.has_incidents or bool(failures),
+                           open_incidents=frozenset(incidents - settled))
         tx.saved[record.instance_id] = (record, workflow, snapshot)
         for event in outgoing:
             if not isinstance(event.event_definition, MessageEventDefinition):

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import as_utc
+from engine.runtime import all_tasks, find_task, is_held
 
 TIMER_KINDS = {TimeDateEventDefinition: "date", DurationTimerEventDefinition: "duration",
                CycleTimerEventDefinition: "cycle"}
@@ -59,7 +60,7 @@ class Derived:
     open_tasks: list[OpenTask] = field(default_factory=list)
     timers: list[WaitingTimer] = field(default_factory=list)
     messages: list[WaitingMessage] = field(default_factory=list)
-    errored_task_guids: list[str] = field(default_factory=list)
+    errored_task_guids: list[str] = field(default_factory=list)   # failed and not retried, on any path
     completed: bool = False
 
 
@@ -105,8 +106,23 @@ def derive(workflow: BpmnWorkflow) -> Derived:
             candidate_role=_candidate_role(task, properties),
             form_file=properties.get("formJsonSchemaFilename"), ui_form_file=properties.get("formUiSchemaFilename"),
             due_at=due_at))
-    derived.errored_task_guids = [str(task.id) for task in tasks if task.state == TaskState.ERROR]
+    derived.errored_task_guids = [str(task.id) for task in tasks if task.state == TaskState.ERROR or is_held(task)]
     return derived
+
+
+def settled_incidents(workflow: BpmnWorkflow, task_guids: set[str]) -> set[str]:
+    """Of the tasks with an open incident, those it no longer stops: every one once the instance has
+    ended, else those cancelled since (an interrupting boundary event, a terminate end event, an
+    interrupting event subprocess) or no longer in the workflow. A failed task that is still there
+    keeps its incident, whatever the other paths do."""
+    if workflow.is_completed():
+        return set(task_guids)
+    settled = set()
+    for guid in task_guids:
+        task = find_task(workflow, guid) if guid else None
+        if guid and (task is None or task.state == TaskState.CANCELLED):
+            settled.add(guid)
+    return settled
 
 
 def _candidate_role(task, properties: dict[str, str]) -> str | None:
@@ -125,14 +141,6 @@ def _instant(value: Any) -> datetime | None:
         return as_utc(datetime.fromisoformat(value))
     except ValueError:
         return None
-
-
-def all_tasks(workflow: BpmnWorkflow) -> list:
-    """Every task of the workflow and its subprocesses, in creation order (cheaper than get_tasks)."""
-    tasks = list(workflow.tasks.values())
-    for subprocess in workflow.subprocesses.values():
-        tasks.extend(subprocess.tasks.values())
-    return tasks
 
 
 def timer_due_at(kind: str, value: Any) -> datetime | None:

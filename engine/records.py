@@ -9,6 +9,7 @@ diffs in memory instead of reading the rows back.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,12 +53,13 @@ class InstanceRecord:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The derived rows of one instance as stored: open task due dates, timers, subscriptions."""
+    """The derived rows of one instance as stored: open task due dates, timers, subscriptions, incidents."""
 
     tasks: dict[str, datetime | None]
     timers: frozenset[tuple[str, datetime]]
     subscriptions: frozenset[tuple[str, str]]
     has_incidents: bool = False   # ever, open or resolved: whether a view must look them up
+    open_incidents: frozenset[str] = frozenset()   # task guids of the open incidents ("": no task known)
 
 
 EMPTY = Snapshot({}, frozenset(), frozenset())
@@ -105,9 +107,10 @@ def load_snapshot(connection: Connection, instance_id: int) -> Snapshot:
         TIMER.c.instance_id == instance_id)).all())
     subscriptions = frozenset(connection.execute(select(SUBSCRIPTION.c.task_guid, SUBSCRIPTION.c.correlation_key)
                                                  .where(SUBSCRIPTION.c.instance_id == instance_id)).all())
-    has_incidents = connection.execute(select(INCIDENT.c.id).where(INCIDENT.c.instance_id == instance_id)
-                                       .limit(1)).first() is not None
-    return Snapshot(tasks, timers, subscriptions, has_incidents)
+    incidents = connection.execute(select(INCIDENT.c.task_guid, INCIDENT.c.status)
+                                   .where(INCIDENT.c.instance_id == instance_id)).all()
+    open_incidents = frozenset(guid for guid, status in incidents if status == IncidentStatus.OPEN)
+    return Snapshot(tasks, timers, subscriptions, bool(incidents), open_incidents)
 
 
 def insert_instance(connection: Connection, record: InstanceRecord, state_json: str) -> None:
@@ -133,10 +136,15 @@ def update_instance(connection: Connection, record: InstanceRecord, state_json: 
     record.lock_version += 1
 
 
-def apply_derived(record: InstanceRecord, derived: Derived, now: datetime) -> None:
-    """The instance's status and summary fields, as the derived rows say."""
+def apply_derived(record: InstanceRecord, derived: Derived, now: datetime, *,
+                  incidents_open: bool = False) -> None:
+    """The instance's status and summary fields, as the derived rows say.
+
+    An instance with a failed task or an open incident is `incident` whatever its other paths do
+    (they may still have work open); only ending it settles that."""
     if record.status not in FINISHED + (InstanceStatus.SUSPENDED,):
-        record.status = InstanceStatus.INCIDENT if derived.errored_task_guids else InstanceStatus.ACTIVE
+        failed = bool(derived.errored_task_guids) or incidents_open
+        record.status = InstanceStatus.INCIDENT if failed else InstanceStatus.ACTIVE
         if derived.completed:
             record.status, record.ended_at = InstanceStatus.COMPLETED, now
     record.current_steps = ", ".join(task.title for task in derived.open_tasks)[:500]
@@ -189,7 +197,7 @@ def write_derived(connection: Connection, record: InstanceRecord, derived: Deriv
             "message_name": waiting[pair].message_name, "correlation_key": pair[1],
             "correlation_properties": waiting[pair].correlation_properties}
             for pair in subscriptions - stored.subscriptions])
-    return Snapshot(tasks, timers, subscriptions, stored.has_incidents)
+    return Snapshot(tasks, timers, subscriptions, stored.has_incidents, stored.open_incidents)
 
 
 def clear_waiting(connection: Connection, record: InstanceRecord, now: datetime, actor: str) -> None:
@@ -252,10 +260,15 @@ def has_open_incident(connection: Connection, instance_id: int) -> bool:
 
 
 def resolve_incidents(connection: Connection, *, now: datetime, actor: str, instance_id: int | None = None,
-                      incident_id: int | None = None) -> None:
+                      incident_id: int | None = None, task_guids: Collection[str] | None = None) -> list[Any]:
+    """Mark open incidents resolved (of an instance, one incident, or an instance's tasks); returns
+    (id, bpmn_id, task_guid) of each."""
     statement = update(INCIDENT).where(INCIDENT.c.status == IncidentStatus.OPEN)
     if instance_id is not None:
         statement = statement.where(INCIDENT.c.instance_id == instance_id)
     if incident_id is not None:
         statement = statement.where(INCIDENT.c.id == incident_id)
-    connection.execute(statement.values(status=IncidentStatus.RESOLVED, resolved_at=now, resolved_by=actor))
+    if task_guids is not None:
+        statement = statement.where(INCIDENT.c.task_guid.in_(sorted(task_guids)))
+    statement = statement.values(status=IncidentStatus.RESOLVED, resolved_at=now, resolved_by=actor)
+    return connection.execute(statement.returning(INCIDENT.c.id, INCIDENT.c.bpmn_id, INCIDENT.c.task_guid)).all()

@@ -2,19 +2,31 @@
 
 A failing script, expression or service task does not raise out of the engine: the task is
 left in ERROR with the data it saw, and `advance` reports it so the caller records an
-incident. Service tasks call the operators the engine was handed (`engine.operators`).
+incident. The failure stops only its own path: the other paths of a parallel or inclusive
+gateway, an event subprocess or a subprocess run on until they wait, as in Camunda, where an
+incident holds one token and the rest of the instance goes on.
+
+SpiffWorkflow leaves in ERROR only a task that failed while it ran. One that failed while it was
+being made ready (a timer or boundary timer whose value is not a date or duration, a multi-instance
+cardinality) would stay waiting and fail again whenever any other task completes, so it is held:
+marked `FAILED_WHILE_WAITING` and put back to FUTURE, where nothing looks at it until a retry.
+Service tasks call the operators the engine was handed (`engine.operators`).
 """
 from __future__ import annotations
 
 import copy
 import json
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
@@ -45,26 +57,72 @@ def make_script_engine(operators: Operators, time_limit: float,
     return RestrictedScriptEngine(time_limit=time_limit, call_service=call_service)
 
 
-def advance(workflow: BpmnWorkflow) -> TaskFailure | None:
-    """Run every automatic step until the workflow waits; report the first task that fails."""
-    try:
-        workflow.refresh_timers()   # a due timer becomes ready here; do_engine_steps only refreshes at its end
-        workflow.do_engine_steps()
-    except Exception as err:   # any failure inside a diagram becomes an incident, never a crash
-        return _failure_from(workflow, err)
-    return None
+# internal_data key of a task held after failing while it was made ready (the state it failed in)
+FAILED_WHILE_WAITING = "clerkflow_failed_while_waiting"
+# A step stops collecting failures after this many (each one stops a path; more is a diagram in trouble).
+MAX_FAILURES_PER_STEP = 20
 
 
-def retry_failed_task(workflow: BpmnWorkflow, task_guid: str) -> TaskFailure | None:
-    """Put a failed task back to READY and run again (after the cause was fixed)."""
-    task = find_task(workflow, task_guid)
-    if task is not None and task.state == TaskState.ERROR:
+def advance(workflow: BpmnWorkflow, *, first: Callable[[], None] | None = None) -> list[TaskFailure]:
+    """Run every automatic step until the workflow waits; report each task that failed on the way.
+
+    A failed task stops its own path only: the others run on. `first` is run before the steps, under
+    the same failure handling (a retried timer evaluates its expression again there)."""
+    failures: list[TaskFailure] = []
+    while True:
+        try:
+            if first is not None:
+                first, run_first = None, first
+                run_first()
+            if failures:   # what the failure interrupted: SpiffWorkflow refreshes waiting tasks after each completion
+                workflow.update_waiting_tasks()
+            workflow.refresh_timers()   # a due timer becomes ready here; do_engine_steps only refreshes at its end
+            workflow.do_engine_steps()
+            if not _cancel_moot_holds(workflow):
+                return failures
+        except Exception as err:   # any failure inside a diagram becomes an incident, never a crash
+            task = _failing_task(err)
+            failure = _failure_from(task, err)
+            if any(seen.task_guid == failure.task_guid for seen in failures):
+                return failures   # it failed again in this step: holding it did not take it out of the way
+            failures.append(failure)
+            # Go on with the other paths only if this one can no longer run (else the same failure repeats).
+            if task is None or not _hold(task) or len(failures) >= MAX_FAILURES_PER_STEP:
+                return failures
+
+
+def retry_failed_task(workflow: BpmnWorkflow, task_guid: str,
+                      data_patch: dict[str, Any] | None = None) -> list[TaskFailure]:
+    """Put a failed task back where it failed, with its data corrected by `data_patch`, and run again."""
+    task = find_task(workflow, task_guid)   # None: a failure no task was found for; just run on
+    if task is not None and data_patch:
+        task.data.update(data_patch)
+    if task is None:
+        return advance(workflow)
+    held = task.internal_data.pop(FAILED_WHILE_WAITING, None)
+    if task.state == TaskState.ERROR:
         task._set_state(TaskState.READY)
-    elif task is not None and task.state in (TaskState.WAITING, TaskState.FUTURE):
-        # A timer whose expression failed: have it evaluated again.
+    elif held is not None or task.state in (TaskState.WAITING, TaskState.FUTURE):
+        # Failed while being made ready (a timer's value, a cardinality): make it ready again. That
+        # takes its data from its parent again, so the correction goes there too.
+        if data_patch and task.parent is not None:
+            task.parent.data.update(data_patch)
         task.internal_data.pop("event_value", None)
-        task.task_spec._update(task)
+        return advance(workflow, first=lambda: task.task_spec._update(task))
     return advance(workflow)
+
+
+def is_held(task) -> bool:
+    """Whether a task failed while it was made ready and waits for a retry (not yet finished otherwise)."""
+    return FAILED_WHILE_WAITING in task.internal_data and not task.has_state(TaskState.FINISHED_MASK)
+
+
+def all_tasks(workflow: BpmnWorkflow) -> list:
+    """Every task of the workflow and its subprocesses, in creation order (cheaper than get_tasks)."""
+    tasks = list(workflow.tasks.values())
+    for subprocess in workflow.subprocesses.values():
+        tasks.extend(subprocess.tasks.values())
+    return tasks
 
 
 def find_task(workflow: BpmnWorkflow, task_guid: str):
@@ -75,19 +133,78 @@ def find_task(workflow: BpmnWorkflow, task_guid: str):
         return None
 
 
-def _failure_from(workflow: BpmnWorkflow, err: Exception) -> TaskFailure:
+def _failing_task(err: Exception):
+    """The task a failure belongs to: the one SpiffWorkflow names, else the innermost task it was working on.
+
+    Errors raised outside a script (a timer value that is not a date) carry no task; the library's own
+    frames name the task they work on `my_task`."""
     task = getattr(err, "task", None)
+    if isinstance(task, Task):
+        return task
+    working_on = [frame.f_locals.get("my_task") for frame, _line in traceback.walk_tb(err.__traceback__)]
+    working_on = [task for task in working_on if isinstance(task, Task)]
+    return working_on[-1] if working_on else None
+
+
+def _hold(task) -> bool:
+    """Take a failed task out of the way of the other paths; False when it cannot be (it already finished)."""
+    if task.state == TaskState.ERROR:
+        return True
+    if not task.has_state(TaskState.NOT_FINISHED_MASK) or task.state == TaskState.STARTED:
+        return False   # finished, or a running subprocess: nothing to hold, its path stays stopped
+    task.internal_data[FAILED_WHILE_WAITING] = TaskState.get_name(task.state)
+    task.workflow.top_workflow.event_manager.remove_task(task)
+    task._set_state(TaskState.FUTURE)
+    parent = task.parent
+    if parent is not None and parent.state == TaskState.COMPLETED:
+        # The parent was completing and updating its children in turn: update the ones after this task.
+        siblings = parent.children
+        for sibling in siblings[siblings.index(task) + 1:]:
+            if sibling.has_state(TaskState.FUTURE | TaskState.PREDICTED_MASK) and not is_held(sibling):
+                sibling.task_spec._update(sibling)
+    return True
+
+
+def _cancel_moot_holds(workflow: BpmnWorkflow) -> bool:
+    """Cancel each held boundary event whose activity has finished, as SpiffWorkflow cancels the waiting
+    ones (it passes over a held one); True if any was, so that the steps run again."""
+    moot = [task for task in all_tasks(workflow) if FAILED_WHILE_WAITING in task.internal_data
+            and isinstance(task.task_spec, BoundaryEvent) and is_held(task) and _activity_finished(task)]
+    for task in moot:
+        task.cancel()
+    return bool(moot)
+
+
+def _activity_finished(boundary_event) -> bool:
+    activity = [task for task in boundary_event.parent.children if not isinstance(task.task_spec, BoundaryEvent)]
+    return any(task.has_state(TaskState.FINISHED_MASK) for task in activity)
+
+
+def _failure_from(task, err: Exception) -> TaskFailure:
     original = getattr(err, "exception", None) or err
     message = _message_of(err)
-    if task is None:
-        errored = workflow.get_tasks(state=TaskState.ERROR)
-        task = errored[-1] if errored else None
+    definition = getattr(task.task_spec, "event_definition", None) if task is not None else None
+    if isinstance(definition, TimerEventDefinition) and not isinstance(err, WorkflowException):
+        message = _timer_value_message(task, definition, message)
     if task is None:
         return TaskFailure("", "", "workflow", type(original).__name__, message, {})
     spec = task.task_spec
     return TaskFailure(str(task.id), getattr(spec, "bpmn_id", None) or spec.name,
                        getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name,
                        type(original).__name__, message, _json_safe(copy.deepcopy(task.data)))
+
+
+def _timer_value_message(task, definition: TimerEventDefinition, message: str) -> str:
+    """What a timer whose value could not be read was given (the library's own words name no value)."""
+    value = task.internal_data.get("event_value")
+    if value is None:
+        try:
+            value = task.workflow.script_engine.evaluate(task, definition.expression)
+        except Exception:   # the expression itself failing is reported as such, never here
+            return message
+    return (f"the timer {definition.expression.strip()} is {value!r}, which is not ISO 8601 text of the timer's "
+            f"type (a date-time such as 2026-12-01T09:00:00-06:00, a duration such as P45D, a cycle such as "
+            f"R3/PT1H): {message}")
 
 
 def _message_of(err: Exception) -> str:
