@@ -52,6 +52,24 @@ def route_request(office_key: str | None, register: Mapping[str, Mapping[str, ob
     }
 
 
+def office_choices(
+    register: Mapping[str, Mapping[str, object]], except_office_key: str | None = None
+) -> list[dict[str, str]]:
+    """The offices a request may be referred to, as a form's choices: [{"value": key, "label": name}], by name.
+
+    The register holds the city's active offices (an inactive office takes no requests); the office
+    that has the request (`except_office_key`) is left out, since a referral passes it to another.
+    A form names this list with SpiffArena's convention (`"anyOf": ["options_from_task_data_var:<variable>"]`),
+    so only an office the register holds can be picked (K.S.A. 45-218(c))."""
+    leaving = (except_office_key or "").strip().lower()
+    choices = [
+        {"value": key, "label": str(entry.get("name") or key)}
+        for key, entry in register.items()
+        if isinstance(entry, Mapping) and key.lower() != leaving
+    ]
+    return sorted(choices, key=lambda choice: choice["label"].lower())
+
+
 def is_open(
     hours: Mapping[str, object],
     moment: datetime,
@@ -202,6 +220,18 @@ def _route_request_operator(
     *, custodian_register: Mapping[str, Mapping[str, object]], office_key: str | None = None
 ) -> dict[str, str]:
     return route_request(office_key, custodian_register)
+
+
+@operator(
+    "custodians.office_choices",
+    "The city's offices a request may be referred to, as choices for a form (value: the office key, label: its name).",
+    Parameter("except_office_key", "string", False, "the office that has the request now, left out of the choices"),
+    settings=_REGISTER,
+)
+def _office_choices_operator(
+    *, custodian_register: Mapping[str, Mapping[str, object]], except_office_key: str | None = None
+) -> list[dict[str, str]]:
+    return office_choices(custodian_register, except_office_key)
 
 
 @operator(
