@@ -217,10 +217,11 @@ class ProcessEngine(queries.Queries):
                                         task.title)
             before = instance_data(workflow)
             ready.data.update(clean)
-            ready.run()
+            # Run under the failure handling: a step after the task that cannot be made ready (a timer
+            # with a bad date) is an incident on that step, not an error that loses the person's answer.
             self._run_and_save(tx, record, version, workflow, actor,
                                Step("complete", task.bpmn_id, task.task_guid, clean),
-                               before=before, stored=stored, completed_task_guid=task.task_guid)
+                               before=before, stored=stored, completed_task_guid=task.task_guid, first=ready.run)
             return self._view(tx, record)
 
     # -- messages -----------------------------------------------------------------------------
@@ -461,8 +462,9 @@ class ProcessEngine(queries.Queries):
 
     def _run_and_save(self, tx: Transaction, record: InstanceRecord, version: VersionInfo, workflow: BpmnWorkflow,
                       actor: str, step: Step, *, before: dict[str, Any], stored: Snapshot,
-                      completed_task_guid: str | None = None, hops: int = 0) -> None:
-        failures = advance(workflow)
+                      completed_task_guid: str | None = None, hops: int = 0,
+                      first: Callable[[], None] | None = None) -> None:
+        failures = advance(workflow, first=first)
         self._save(tx, record, version, workflow, actor, step, before=before, failures=failures, stored=stored,
                    completed_task_guid=completed_task_guid, hops=hops)
 

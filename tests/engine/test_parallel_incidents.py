@@ -228,3 +228,18 @@ def test_error_in_an_event_subprocess_shows_the_instance_as_incident_and_the_mai
     assert (resumed.status, resumed.current_steps) == ("active", ("Review the request",))
     review = open_task(engine, started.instance_id, "review_request")
     assert engine.complete_task(review.task_id, {}, actor="clerk").status == "completed"
+
+
+def test_a_step_after_a_task_that_cannot_be_made_ready_keeps_the_answer_and_stops_there(engine, deploy,
+                                                                                        time_machine):
+    time_machine.move_to(FRIDAY_9AM)
+    deploy("review_then_wait")
+    instance = engine.start_instance("review_then_wait", {"hearing_text": "next Tuesday"}, actor="clerk")
+    review = open_task(engine, instance.instance_id, "review_request")
+    view = engine.complete_task(review.task_id, {"note": "Seen."}, actor="clerk")
+    assert view.status == "incident"
+    [incident] = [each for each in view.incidents if each.status == "open"]
+    assert incident.bpmn_id == "hearing_day" and "next Tuesday" in incident.error_message
+    assert engine.get_task(review.task_id).status == "completed"
+    engine.retry_incident(incident.incident_id, actor="admin", data_patch={"hearing_on": NEXT_WEEK})
+    assert [timer.bpmn_id for timer in engine.pending_timers(instance_id=instance.instance_id)] == ["hearing_day"]
