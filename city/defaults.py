@@ -6,6 +6,8 @@ them against the statute before the letters go out.
 """
 from __future__ import annotations
 
+from city.rules.letters import LETTERHEAD
+
 # Art. 6 appoints these official custodians; the City Clerk also keeps every record not assigned elsewhere.
 DEFAULT_OFFICES = (
     ("city_clerk", "City Clerk's Office", "City Clerk"),
@@ -54,7 +56,8 @@ DEFAULT_EXEMPTIONS = tuple((code, f"K.S.A. {code}", summary) for code, summary i
                   "the custodian has reason to believe are meant to disrupt other essential functions of the city."),
 ))
 
-_SIGNATURE = "\n\n{custodian_name}\n{office_name}\n"
+# Every letter is signed with the city's name and postal address from its letterhead (below).
+_SIGNATURE = "\n\n{custodian_name}\n{office_name}\n{city_name}\n{city_address}\n"
 # 003, Art. 6: the City Clerk is also the city's Local Freedom of Information Officer, whom a requester may
 # ask for help with a request; the acknowledgement and the referral say so.
 _FREEDOM_OF_INFORMATION_OFFICER = (
@@ -63,6 +66,11 @@ _FREEDOM_OF_INFORMATION_OFFICER = (
 # Placeholders are filled by `letters.render` from the values the diagram passes; it writes dates,
 # times and money out for the reader ("Wednesday 25 November 2026, 11:59 PM", "$31.50").
 DEFAULT_LETTERS = {
+    # The letterhead: not a letter but the city's name (its subject) and postal address (its body, a line each),
+    # which `letters.render` puts in every letter as {city_name} and {city_address} and web/letter_pdf.py at
+    # the head of every PDF. It lives with the letters so that the administrator sets it where the letters are
+    # edited, with the same change log. The bracketed defaults show on every letter until it is set.
+    LETTERHEAD: ("[the city's name]", "[the city's postal address]"),
     "acknowledgement": (
         "Your records request {tracking_number} has been received",
         "Dear {requester_name},\n\n"

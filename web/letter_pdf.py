@@ -1,8 +1,8 @@
 """A letter as PDF: what a requester prints or files, and what staff attach (issue 5, "Letters and mail").
 
 The letter is the `{letter, subject, text}` the process kept from the city's letter templates
-(city/rules/letters.py); this module only lays it out: the letterhead (city, office,
-address), the date, the request's tracking number, the subject, the text paragraph by paragraph,
+(city/rules/letters.py); this module only lays it out: the letterhead (the city's name and
+address from the city's "letterhead" template, and the office), the date, the request's tracking number, the subject, the text paragraph by paragraph,
 and "Page n of m" at the foot of every page. It uses fpdf2 with its built-in Helvetica, so
 installing Clerkflow needs no system libraries and no font files. Those fonts know only
 Latin-1, so characters outside it are spelled the nearest Latin-1 way (curly quotes become
@@ -17,6 +17,10 @@ from datetime import date
 from typing import Any
 
 from fpdf import FPDF
+
+from city.defaults import DEFAULT_LETTERS
+from city.rules.letters import LETTERHEAD, letterhead_values
+from web.current import city_data
 
 FONT = "Helvetica"
 GREY = (90, 90, 90)
@@ -147,10 +151,24 @@ def file_name(reference: str | None, number: int, letter_name: str) -> str:
     return f"{safe[:120]}.pdf"
 
 
-def letterhead_from(config: Mapping[str, Any], office: str | None) -> Letterhead:
-    """The letterhead from the app's settings (CLERKFLOW_LETTERHEAD_CITY, CLERKFLOW_LETTERHEAD_ADDRESS, lines
-    split at ";" or a line break) and the office that holds the request (the City Clerk's when unknown)."""
-    address = str(config.get("LETTERHEAD_ADDRESS") or "").replace(";", "\n")
-    return Letterhead(city=str(config.get("LETTERHEAD_CITY") or "").strip(),
+def letterhead_from(config: Mapping[str, Any], office: str | None,
+                    letter_templates: Mapping[str, Mapping[str, str]] | None = None) -> Letterhead:
+    """The letterhead: the city's name and postal address the administrator sets (the "letterhead" among the
+    letter templates, Settings > Letter templates: the same words `letters.render` signs every letter with),
+    and the office that holds the request (the City Clerk's when unknown).
+
+    `letter_templates` is the city data's (the app's city data when not given). While the letterhead still
+    holds its bracketed default, the app's settings CLERKFLOW_LETTERHEAD_CITY and CLERKFLOW_LETTERHEAD_ADDRESS
+    (lines split at ";" or a line break), where an installation set them, stand in."""
+    if letter_templates is None:
+        letter_templates = city_data()().get("letter_templates", {})
+    city = letterhead_values(letter_templates)
+    default_name, default_address = DEFAULT_LETTERS[LETTERHEAD]
+    if config.get("LETTERHEAD_CITY") and city.get("city_name", default_name) == default_name:
+        city["city_name"] = str(config["LETTERHEAD_CITY"])
+    if config.get("LETTERHEAD_ADDRESS") and city.get("city_address", default_address) == default_address:
+        city["city_address"] = str(config["LETTERHEAD_ADDRESS"]).replace(";", "\n")
+    return Letterhead(city=city.get("city_name", "").strip(),
                       office=(office or "City Clerk's Office").strip(),
-                      address_lines=tuple(line.strip() for line in address.splitlines() if line.strip()))
+                      address_lines=tuple(line.strip() for line in city.get("city_address", "").splitlines()
+                                          if line.strip()))

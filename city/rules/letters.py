@@ -6,6 +6,10 @@ and "{x:>10}" are refused, so a template edited by an administrator can reach no
 the values it is given. A name without a value shows as "[missing: name]" rather than
 failing the step, so the custodian sees the gap before the letter goes out.
 
+Every letter carries the city's name and postal address, {city_name} and {city_address}, from the
+"letterhead" the city keeps among its letter templates (its subject the name, its body the address);
+a value the diagram passes under those names wins.
+
 Values are shown as a requester reads them: a date and time (or its ISO text) in city
 time, "Wednesday 25 November 2026, 11:59 PM"; a day, "Wednesday 25 November 2026"; a
 Decimal, or text of digits with two decimals as operators return money, "$31.50"; true
@@ -24,6 +28,7 @@ from city.rules.business_calendar import CITY_TIME_ZONE
 from city.rules.registry import OperatorArgumentError, OperatorError, Parameter, operator
 
 CENT = Decimal("0.01")
+LETTERHEAD = "letterhead"                  # the template holding the city's name (subject) and address (body)
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_NAMES = (
@@ -152,5 +157,14 @@ def _render_operator(
         isinstance(template.get(part), str) for part in ("subject", "body")
     ):
         raise OperatorError(f'the letter template "{name}" needs a "subject" and a "body"')
-    values = values or {}
+    values = {**letterhead_values(letter_templates), **(values or {})}
     return {"letter": name, "subject": render(template["subject"], values), "text": render(template["body"], values)}
+
+
+def letterhead_values(letter_templates: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """{city_name, city_address} from the city's letterhead; empty when the city keeps none."""
+    letterhead = letter_templates.get(LETTERHEAD)
+    if not isinstance(letterhead, Mapping):
+        return {}
+    address = "\n".join(line.strip() for line in str(letterhead.get("body") or "").splitlines() if line.strip())
+    return {"city_name": str(letterhead.get("subject") or "").strip(), "city_address": address}

@@ -41,7 +41,7 @@ def test_seed_defaults_adds_the_six_art_6_offices_a_schedule_exemptions_and_lett
     with database.write() as session:
         again = citydata.seed_defaults(session)
     assert first == {"offices": 6, "fee_schedules": 1, "exemptions": len(citydata.DEFAULT_EXEMPTIONS),
-                     "letter_templates": 8}
+                     "letter_templates": 9}                    # eight letters and the letterhead
     assert again == {"offices": 0, "fee_schedules": 0, "exemptions": 0, "letter_templates": 0}
     settings = CityData(database)()
     assert list(settings["custodian_register"]) == ["city_attorney", "city_clerk", "city_treasurer", "fire",
@@ -54,7 +54,7 @@ def test_seed_defaults_adds_the_six_art_6_offices_a_schedule_exemptions_and_lett
     assert "45-218(e)" in settings["exemptions"]
     assert set(settings["letter_templates"]) == {
         "acknowledgement", "fee_estimate", "prepayment_demand", "privacy_notice", "delay_explanation", "denial",
-        "statement_of_grounds", "referral"}
+        "statement_of_grounds", "referral", "letterhead"}
 
 
 def test_seed_defaults_keeps_what_an_administrator_changed(seeded):
@@ -187,7 +187,7 @@ def test_every_change_is_recorded_with_who_when_before_and_after(seeded, friday_
             "court_clerk", FRIDAY_9AM + timedelta(hours=1), "municipal_court", "changed")
         assert latest.before["hours"]["tue"] == [["08:00", "17:00"]]
         assert latest.after["hours"]["tue"] == [] and latest.after["hours"]["wed"][1] == ["13:00", "17:00"]
-    assert seeded_count == 6 + 1 + len(citydata.DEFAULT_EXEMPTIONS) + 8   # seeding is recorded too
+    assert seeded_count == 6 + 1 + len(citydata.DEFAULT_EXEMPTIONS) + len(citydata.DEFAULT_LETTERS)   # seeding too
 
 
 @pytest.mark.parametrize("hours", [
@@ -211,7 +211,10 @@ def test_letter_templates_take_plain_placeholders_only(seeded, body):
 def test_default_letters_use_plain_placeholders_and_the_denial_goes_to_the_city_attorney():
     for name, (subject, body) in citydata.DEFAULT_LETTERS.items():
         names = citydata.template_placeholders(subject) | citydata.template_placeholders(body)
-        assert {"tracking_number", "requester_name"} <= names, name
+        if name == "letterhead":             # the city's name and address: plain words
+            assert names == set()
+            continue
+        assert {"tracking_number", "requester_name", "city_name", "city_address"} <= names, name
     assert "cc: City Attorney" in citydata.DEFAULT_LETTERS["denial"][1]
     assert {"delay_reason", "available_place", "available_at"} <= citydata.template_placeholders(
         citydata.DEFAULT_LETTERS["delay_explanation"][1])

@@ -279,7 +279,7 @@ def test_bad_placeholder_is_refused_beside_the_body_with_the_text_kept(admin, po
     page = text_of(response)
     assert response.status_code == 400 and message in page
     assert f"{body}</textarea>" in page and 'value="Request {tracking_number}"' in page
-    assert [action for _, _, action, _, _ in changes(office, "letter_template")] == ["added"] * 8   # the seeds
+    assert [action for _, _, action, _, _ in changes(office, "letter_template")] == ["added"] * 9   # the seeds
 
 
 def test_the_placeholders_offered_are_the_ones_the_diagram_passes():

@@ -8,13 +8,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from city.citydata import (CityDataRefused, list_exemptions, list_letter_templates, set_exemption,
                              set_letter_template, template_placeholders)
-from city.rules.letters import render
+from city.rules.letters import LETTERHEAD, letterhead_values, render
 from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, read_city
 from web.auth import role_required
 from web.access import ADMINISTRATOR
 
 EVERY_LETTER = ("tracking_number", "requester_name", "office_name", "custodian_name")
+# What `letters.render` adds to every letter from the city's letterhead (the template "letterhead").
+FROM_THE_LETTERHEAD = ("city_name", "city_address")
+LETTERHEAD_MISSING = {"subject": "Enter the city's name, as it heads a letter.",
+                      "body": "Enter the city's postal address, a line each."}
 # What processes/records_request.bpmn passes to `letters.render` for each letter, besides EVERY_LETTER
 # (tests/web/test_admin_settings.py checks this against the diagram).
 LETTER_PLACEHOLDERS = {
@@ -43,16 +47,19 @@ SAMPLE_REQUEST = {
 
 
 def allowed_placeholders(letter: str) -> tuple[str, ...] | None:
-    """The names a letter may use; None for a letter the diagrams do not write (anything plain goes)."""
+    """The names a letter may use; None for a letter the diagrams do not write (anything plain goes); none for
+    the letterhead, which is plain words."""
+    if letter == LETTERHEAD:
+        return ()
     extra = LETTER_PLACEHOLDERS.get(letter)
-    return None if extra is None else EVERY_LETTER + extra
+    return None if extra is None else EVERY_LETTER + FROM_THE_LETTERHEAD + extra
 
 
 def _check_placeholders(letter: str, values: dict[str, str], errors: dict[str, str]) -> None:
     allowed = allowed_placeholders(letter)
     for part in ("subject", "body"):
         if not values[part].strip():
-            errors[part] = f"A letter needs a {part}."
+            errors[part] = LETTERHEAD_MISSING[part] if letter == LETTERHEAD else f"A letter needs a {part}."
             continue
         try:
             names = template_placeholders(values[part])
@@ -69,13 +76,17 @@ def _check_placeholders(letter: str, values: dict[str, str], errors: dict[str, s
 @bp.get("/settings/letters")
 @role_required(ADMINISTRATOR)
 def settings_letters():
-    return render_template("admin/settings/letters.html", letters=read_city(list_letter_templates))
+    letters = read_city(list_letter_templates)
+    return render_template("admin/settings/letters.html", letterhead=next((row for row in letters
+                                                                          if row.name == LETTERHEAD), None),
+                           letters=[row for row in letters if row.name != LETTERHEAD])
 
 
 @bp.route("/settings/letters/<name>", methods=["GET", "POST"])
 @role_required(ADMINISTRATOR)
 def settings_letter(name: str):
-    letter = next((row for row in read_city(list_letter_templates) if row.name == name), None)
+    templates = read_city(list_letter_templates)
+    letter = next((row for row in templates if row.name == name), None)
     if letter is None:
         abort(404, description=f'There is no letter template "{name}".')
     errors: dict[str, str] = {}
@@ -87,15 +98,21 @@ def settings_letter(name: str):
             refused = change_city(set_letter_template, name, actor=actor(), subject=values["subject"].strip(),
                                   body=values["body"])
             if refused is None:
-                flash(f'The letter "{name}" is saved; letters written from now on use it.', "info")
+                flash("The city's name and address are saved; letters written from now on, and every PDF, carry "
+                      "them." if name == LETTERHEAD else
+                      f'The letter "{name}" is saved; letters written from now on use it.', "info")
                 return redirect(url_for(".settings_letter", name=name))
             errors["body"] = refused
         if errors:
             flash("Nothing was saved: correct the fields marked below.", "error")
-    preview = None if errors else {part: render(values[part], SAMPLE_REQUEST) for part in ("subject", "body")}
+    # The sample request as the city's own letterhead signs it (the one being edited, when it is the letterhead).
+    kept = {row.name: {"subject": row.subject, "body": row.body} for row in templates}
+    sample = {**SAMPLE_REQUEST, **letterhead_values({**kept, **({LETTERHEAD: values} if name == LETTERHEAD else {})})}
+    preview = None if errors or name == LETTERHEAD else {
+        part: render(values[part], sample) for part in ("subject", "body")}
     return render_template("admin/settings/letter.html", letter=letter, values=values, errors=errors,
-                           preview=preview, allowed=allowed_placeholders(name),
-                           sample=SAMPLE_REQUEST), 400 if errors else 200
+                           preview=preview, allowed=allowed_placeholders(name), is_letterhead=name == LETTERHEAD,
+                           sample=sample), 400 if errors else 200
 
 
 @bp.route("/settings/exemptions", methods=["GET", "POST"])
