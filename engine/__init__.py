@@ -12,6 +12,7 @@ from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid,
 from engine.forms import form_validator, schema_problem, validate_submission, with_task_data_options
 from engine.parsing import hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
+from engine.start_needs import StartNeeds, missing_variables
 from engine.views import (AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
                           VariableChanges, VersionView)
 
@@ -19,7 +20,7 @@ __all__ = [
     "clock", "ProcessEngine", "Database", "DiagramSource", "Problem", "INSTANCE_STATUSES", "TASK_STATUSES",
     "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
     "NotAllowed", "NotFound", "form_validator", "schema_problem", "validate_submission", "with_task_data_options",
-    "hardened_xml", "source_with_forms",
+    "hardened_xml", "source_with_forms", "StartNeeds", "missing_variables",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges",
 ]

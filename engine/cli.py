@@ -30,6 +30,7 @@ from engine.config import database_url, instance_dir
 from engine.db import Database
 from engine.migrate import Schema
 from engine.errors import ClerkflowError, FormInvalid
+from engine.start_needs import missing_variables
 from engine.models import IncidentStatus, InstanceStatus, TaskStatus
 from engine.cli_output import (INCIDENT_COLUMNS, INSTANCE_COLUMNS, TASK_COLUMNS, TIMER_COLUMNS,
                                VERSION_COLUMNS, as_json, emit, print_instance, print_table)
@@ -264,6 +265,13 @@ def versions(console: Console, options: argparse.Namespace) -> None:
 
 def start(console: Console, options: argparse.Namespace) -> None:
     data = submitted_data(options)
+    missing = missing_variables(console.engine.start_needs(options.process_key), data,
+                                numbered=options.tracking_prefix is not None)
+    if missing and not options.anyway:
+        names = ", ".join(missing)
+        raise OptionInvalid(f"{options.process_key} reads {names} at its start, before anything sets "
+                         f"{'them' if len(missing) > 1 else 'it'}: give {names} in --data (or --anyway to start it "
+                         "without, and repair the incident it stops at)")
     view = console.engine.start_instance(options.process_key, data, actor=actor_of(options),
                                          business_key=options.business_key, tracking_prefix=options.tracking_prefix)
     emit(options, view, print_instance)
@@ -395,6 +403,8 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
     numbering.add_argument("--business-key", metavar="KEY", help="e.g. the request's tracking number")
     numbering.add_argument("--tracking-prefix", metavar="PREFIX",
                            help="number the instance PREFIX-<year>-<sequence>, e.g. R for a records request")
+    sub.add_argument("--anyway", action="store_true",
+                     help="start even without the variables the process reads at its start (it stops at an incident)")
 
     sub = command("instances", instances, "list process instances, most recently changed first", [as_json])
     sub.add_argument("--status", choices=[status.value for status in InstanceStatus])

@@ -17,6 +17,7 @@ from engine.records import INCIDENT, INSTANCE, SUBSCRIPTION, TASK, TIMER, Instan
 from engine.versions import VERSION
 from engine.errors import ClerkflowError, NotFound
 from engine.forms import task_data_options, with_task_data_options
+from engine.start_needs import StartNeeds, start_needs
 from SpiffWorkflow.util.task import TaskState
 
 from engine.models import (AuditEvent, HumanTask, Incident, IncidentStatus, InstanceStatus, MessageSubscription,
@@ -234,6 +235,15 @@ class Queries:
         with self.database.read() as session:
             version = latest_version(session, process_key)
             return (version.forms or {}).get(form_file) if version is not None else None
+
+    def start_needs(self, process_key: str) -> StartNeeds:
+        """What starting the latest version of `process_key` by hand must give (its start form, and the
+        variables its first automatic steps read before anything sets them)."""
+        with self.database.read() as session:
+            version = latest_version(session, process_key)
+            if version is None:
+                raise NotFound(f'No process "{process_key}" is deployed.')
+            return start_needs(version.bpmn_xml, process_key)
 
     def form_schema(self, task_id: int) -> dict[str, Any] | None:
         """The JSON Schema of a task's form, from the version the task's instance runs on, with any

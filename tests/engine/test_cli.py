@@ -157,3 +157,13 @@ def test_start_numbers_a_request_with_a_tracking_prefix(database_url, monkeypatc
     import json
     started = json.loads(capsys.readouterr().out)
     assert started["business_key"].startswith("R-") and started["business_key"].endswith("-00001")
+
+
+def test_start_without_what_the_process_reads_at_its_start_is_refused_naming_it(clerkflow, friday_9am):
+    assert clerkflow("deploy", REQUEST_SHAPED, "--forms", FORMS)[0] == 0
+    status, out, err = clerkflow("start", "request_shaped")
+    assert status == EXIT_REFUSED and out == ""
+    assert "request_shaped reads received_at at its start" in err and "give received_at in --data" in err
+    assert json.loads(clerkflow("instances", "--json")[1]) == []
+    status, out, _ = clerkflow("start", "request_shaped", "--anyway", "--json")
+    assert status == 0 and json.loads(out)["status"] == "incident"

@@ -4,7 +4,7 @@ administrator starts a process that has no other way in. The engine audits the s
 administrator's name.
 
 The start gets every variable its start event needs, or is refused naming the missing ones
-(`web.admin.start_needs`, issue 13): the start event's form, drawn as the inbox draws a task's and checked
+(`ProcessEngine.start_needs`, issue 13): the start event's form, drawn as the inbox draws a task's and checked
 against its JSON Schema, and the variables the first automatic steps read before anything sets them,
 typed as a JSON object. A records request is not started here: the staff intake page files it as the portal
 does (tracking number, the requester's status link, the acknowledgement).
@@ -16,10 +16,9 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from engine import ClerkflowError, FormInvalid, form_validator, validate_submission
+from engine import ClerkflowError, FormInvalid, StartNeeds, form_validator, missing_variables, validate_submission
 from web.access import ADMINISTRATOR
 from web.admin.blueprint import bp
-from web.admin.start_needs import StartNeeds, start_needs
 from web.auth import role_required
 from web.current import process_engine, signed_in_staff
 from web.inbox.form_values import choice_label, prefilled_values, read_submission
@@ -64,7 +63,7 @@ def missing_start_data(needs: StartNeeds, schema: dict[str, Any] | None, data: d
         if name in on_form and name not in data:
             problems.setdefault(name, "is needed: the process reads it at its start")
     messages = [] if form_drawn else [f"{name} {message}" for name, message in problems.items()]
-    missing = [name for name in needs.variables if name not in data and name not in problems]
+    missing = [name for name in missing_variables(needs, data) if name not in problems]
     if missing:
         messages.append(f"The process reads {_names(missing)} at its start, before anything sets "
                         f"{'them' if len(missing) > 1 else 'it'}: give {_names(missing)} in the start data.")
@@ -90,7 +89,7 @@ def start_instance(process_key: str):
     if process_key == RECORDS_REQUEST:      # numbered and given a status link only through the filing path
         return render_template("admin/start_instance.html", version=latest, intake=True), \
             422 if request.method == "POST" else 200
-    needs = start_needs(engine.version_diagram(process_key, latest.version)[1], process_key)
+    needs = engine.start_needs(process_key)
     schema = engine.latest_form(process_key, needs.form_file) if needs.form_file else None
     fields = fields_of(schema, engine.latest_form(process_key, needs.ui_form_file) if needs.ui_form_file else None)
     fields = fields if drawable(fields) else []

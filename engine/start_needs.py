@@ -6,7 +6,8 @@ without `tracking_number` failed at "Acknowledge the request", issue 13). The re
 simple and errs towards asking for less: it follows the one path from the start event through script
 tasks, service tasks and plain tasks, up to the first step that waits for someone or something, or the
 first branch; a name only called (`now()`) or only used through an attribute (`items.append`) counts
-as a helper, not a variable. Pure: no Flask, no database, so the engine can take it over one day.
+as a helper, not a variable. Pure: no database; `ProcessEngine.start_needs` reads it from the latest
+version, and the web's "Start an instance" page and the command line's `start` both ask it.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from engine import hardened_xml
+from engine.parsing import hardened_xml
 
 FORM_PROPERTY, UI_FORM_PROPERTY = "formJsonSchemaFilename", "formUiSchemaFilename"
 # Steps that run by themselves straight after the start, whose reads need the start data.
@@ -122,3 +123,9 @@ def _extension_texts(step: etree._Element, kind: str) -> list[str]:
 
 def _kind(element: etree._Element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def missing_variables(needs: StartNeeds, data: dict, *, numbered: bool = False) -> list[str]:
+    """The variables `needs` names that `data` lacks (`tracking_number` comes with a numbered start)."""
+    given = set(data) | ({"tracking_number"} if numbered else set())
+    return [name for name in needs.variables if name not in given]
