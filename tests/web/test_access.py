@@ -9,7 +9,8 @@ from werkzeug.routing import Rule
 
 # The public portal (issue 5) is open to anyone: "/" (endpoint home) and the portal.* pages.
 OPEN_ENDPOINTS = {"auth.login", "health.healthz", "static", "home", "portal.new_request", "portal.received",
-                  "portal.status", "portal.letter", "portal.letter_pdf", "portal.lost_link", "api.openapi"}
+                  "portal.status", "portal.letter", "portal.letter_pdf", "portal.lost_link", "portal.released_record",
+                  "portal.answer", "portal.withdraw", "api.openapi"}
 # The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
 API_PREFIX = "api."
 SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",

@@ -169,7 +169,8 @@ def portal_today(engine):
 
 
 PORTAL_ENDPOINTS = {"home", "portal.new_request", "portal.received", "portal.status", "portal.letter",
-                    "portal.letter_pdf", "portal.lost_link"}
+                    "portal.letter_pdf", "portal.lost_link", "portal.released_record", "portal.answer",
+                    "portal.withdraw"}
 
 
 def test_only_the_portal_pages_are_open_to_strangers(app, client):

@@ -63,7 +63,7 @@ def read_submission(fields: list[FormField], form: Mapping[str, str],
     earlier = earlier or {}
     submission = Submission()
     for form_field in fields:
-        if form_field.widget in ("unsupported", "file"):
+        if form_field.widget in ("unsupported", "file", "files"):
             continue
         if form_field.readonly:
             if earlier.get(form_field.name) is not None:
@@ -207,7 +207,7 @@ def shown_value(form_field: FormField, value: Any) -> Any:
     if form_field.widget == "list":
         items = value if isinstance(value, list) else []
         return [{LIST_ITEM: shown_value(form_field.columns[0], item)} for item in items]
-    if form_field.widget == "checkboxes":
+    if form_field.widget in ("checkboxes", "files"):
         return [as_text(item) for item in value] if isinstance(value, list) else []
     if form_field.widget == "money" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return f"{Decimal(str(value)).quantize(CENT):f}"

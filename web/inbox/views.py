@@ -16,13 +16,13 @@ from web.inbox.blueprint import bp
 from web.inbox.assignment import (claim_as_signed_in, follow_ups_due, follow_ups_on, is_supervisor, saved_filters,
                                   unclaim_as_signed_in)
 from web.inbox.filters import DUE_CHOICES, PAGE_SIZE, SORT_CHOICES, InboxFilter, office_choices
-from web.inbox.form_files import kept_token, parse_file_reference, read_uploads
+from web.inbox.form_files import attach_form_files, kept_files_of, read_uploads
 from web.inbox.form_values import (Submission, choice_label, prefilled_values, read_submission, rearranged,
                                     with_blank_rows)
 from web.inbox.forms import FILE_ACCEPT, TABLE_WIDGETS, fields_of
 from web.inbox.history import deadline, history, latest_values, shown
 from city.defaults import DEFAULT_OFFICE_KEYS
-from web.models_notes import COMMENT_MAX_CHARACTERS, add_form_files, attachments_of, comments_on
+from web.models_notes import COMMENT_MAX_CHARACTERS, attachments_of, comments_on
 
 
 @bp.get("")
@@ -90,7 +90,7 @@ def complete(task_id: int):
     except FormInvalid as invalid:
         return _task_page(task, submission, field_errors=submission.input_errors(invalid.field_errors),
                           message=invalid.user_message, status=422)
-    add_form_files(task.instance_id, _form_files(fields, submission.values), staff.username)
+    attach_form_files(task.instance_id, fields, submission.values, staff.username)
     flash(f'Done: "{task.title}".', "info")
     return redirect(url_for(".index"))
 
@@ -136,9 +136,7 @@ def _task_page(task: TaskView, submission: Submission | None = None, *, field_er
     tables = {form_field.name for form_field in fields if form_field.widget in TABLE_WIDGETS}
     other_errors = {name: error for name, error in field_errors.items()
                     if name not in names and name.partition("-")[0] not in tables}
-    kept_files = {form_field.name: (stored, kept_token(values[form_field.name], task.task_id))
-                  for form_field in fields if form_field.widget == "file"
-                  and (stored := parse_file_reference(values.get(form_field.name)))}
+    kept_files = kept_files_of(fields, values, task.task_id)
     entries, letters = history(trail)
     return render_template("inbox/task.html", task=task, instance=instance, fields=fields, values=values,
                            may_complete=_may_complete(task),
@@ -162,13 +160,8 @@ def _form_fields(task: TaskView):
 
 def _upload_errors(fields, submission: Submission) -> dict[str, str]:
     """Only the refused files: "Add a row" is no time to report half-typed values."""
-    files = {form_field.name for form_field in fields if form_field.widget == "file"}
+    files = {form_field.name for form_field in fields if form_field.widget in ("file", "files")}
     return {name: error for name, error in submission.errors.items() if name in files}
-
-
-def _form_files(fields, values) -> dict:
-    return {form_field.name: stored for form_field in fields if form_field.widget == "file"
-            and (stored := parse_file_reference(values.get(form_field.name)))}
 
 
 def _city_closures():

@@ -116,7 +116,8 @@ def _queue_for_event(session: Session, target: tuple[int, str, str], changes: di
         queued += queue(session, kind="letter", dedupe_key=letter_key(instance_id, variable, letter_subject, text),
                         recipient=email, subject=subject, body=body, instance_id=instance_id, now=now)
     if changes.get("provided_on"):
-        subject, body = messages.records_provided_mail(tracking_number, str(changes["provided_on"]))
+        subject, body = messages.records_provided_mail(tracking_number, str(changes["provided_on"]),
+                                                       released=len(changes.get("released_records") or []))
         queued += queue(session, kind="letter", dedupe_key=f"provided:{instance_id}", recipient=email,
                         subject=subject, body=body, instance_id=instance_id, now=now)
     return queued

@@ -51,11 +51,26 @@ def receipt_mail(tracking_number: str) -> tuple[str, str]:
     return subject, body
 
 
-def records_provided_mail(tracking_number: str, provided_on: str) -> tuple[str, str]:
+def records_provided_mail(tracking_number: str, provided_on: str, released: int = 0) -> tuple[str, str]:
+    """The records were provided; `released` of them online, to download from the status page."""
     subject = f"The records of your request {tracking_number} were provided"
     when = f" on {provided_on}" if provided_on else ""
-    body = (f"The records you asked for in request {tracking_number} were provided{when}. Your private status "
-            f"page shows the request and any balance still due.\n\n-- \n{NO_REPLY}\n")
+    online = (f"\n\nWe released {released} record{'s' if released != 1 else ''} to you online: download "
+              f"{'them' if released != 1 else 'it'} from your private status page, with the link we sent you "
+              "when you filed the request. Only someone holding that link can download them."
+              if released else "")
+    body = (f"The records you asked for in request {tracking_number} were provided{when}.{online}\n\nYour private "
+            f"status page shows the request and any balance still due.\n\n-- \n{NO_REPLY}\n")
+    return subject, body
+
+
+def question_mail(tracking_number: str, question: str, lost_link: str) -> tuple[str, str]:
+    """The office asks the requester a question; the answer goes on the status page, not by reply."""
+    subject = f"A question about your records request {tracking_number}"
+    body = (f"The office working on your records request {tracking_number} asks:\n\n{question.rstrip()}\n\n"
+            "Please answer on your private status page, with the link we sent you when you filed the request. "
+            f"Lost the link? Ask for a new one at {lost_link}\n\nThe deadline for acting on your request keeps "
+            f"running while we wait for your answer.\n\n-- \n{NO_REPLY}\n")
     return subject, body
 
 

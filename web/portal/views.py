@@ -21,13 +21,16 @@ from city.rules.business_calendar import CITY_TIME_ZONE
 from city.rules.fees import prepayment_outstanding
 from web.current import city_data, process_engine
 from web.auth import public
+from web.filestore import human_size
 from web.models import db
 from web.letter_pdf import Letterhead, file_name, letterhead_from, render_letter_pdf
 from web.mail import messages as mail_messages
 from web.mail import queue as queue_mail
 from web.mail import valid_email_address
 from web.mail.outbox import same_address
+from web.models_correspondence import MESSAGE_MAX_CHARACTERS, WITHDRAWN, RequesterMessage, messages_on, open_question
 from web.models_portal import RequesterAccess
+from web.portal.correspondence import Released, may_withdraw, released_records, requester_words
 from web.portal.blueprint import bp
 from web.portal.filing import (EMAIL_FIELD, ONLINE, file_request, offices_of, public_link, read_request,
                                request_form, token_hash)
@@ -117,8 +120,15 @@ def received():
 @bp.get("/status/<token>")
 @public
 def status(token: str):
-    access = _access_for(token)
-    return _private(render_template("portal/status.html", status=_status_of(access), token=token))
+    return status_page(token, _access_for(token))
+
+
+def status_page(token: str, access: RequesterAccess, *, answer_text: str = "", answer_error: str | None = None,
+                status: int = 200):
+    """The status page; with `answer_error`, the answer form as the requester left it."""
+    return _private(render_template("portal/status.html", status=_status_of(access), token=token,
+                                    answer_text=answer_text, answer_error=answer_error,
+                                    message_limit=MESSAGE_MAX_CHARACTERS, human_size=human_size)), status
 
 
 @bp.get("/status/<token>/letters/<int:number>.txt")
@@ -221,11 +231,15 @@ class RequestStatus:
     received_at: datetime
     due_at: datetime | None
     office_name: str | None
-    state: str                     # open, closed, stopped
+    state: str                     # open, closed, stopped, withdrawn
     waiting: str | None            # what the request waits for from the requester, in words
     amount_due: Decimal | None
     timeline: tuple[Event, ...]
     letters: tuple[Letter, ...]
+    released: tuple[Released, ...] = ()           # records released online, to download
+    messages: tuple[RequesterMessage, ...] = ()   # the office's questions and the requester's answers
+    question: RequesterMessage | None = None      # the question waiting for an answer
+    may_withdraw: bool = False
 
 
 def _status_of(access: RequesterAccess) -> RequestStatus:
@@ -258,17 +272,29 @@ def _status_of(access: RequesterAccess) -> RequestStatus:
             timeline.append(Event(event.at, f"We recorded your payment; paid so far: {_money(changes['prepaid'])}"))
         if changes.get("provided_on"):
             timeline.append(Event(event.at, "The records were provided"))
+    released = released_records(trail)
+    if released:
+        timeline.append(Event(released[0].released_at, f"{len(released)} record(s) released for you to download"))
+    messages = messages_on(access.instance_id)
+    timeline.extend(Event(message.written_at, requester_words(message)) for message in messages)
+    timeline.sort(key=lambda event: event.at)
     waiting, amount_due = _waiting(engine, instance, data)
+    question = open_question(access.instance_id) if instance.status in ("active", "incident", "suspended") else None
+    if question is not None:
+        waiting = waiting or "Waiting for your answer to our question"
     if waiting:
         timeline.append(Event(clock.now(), waiting))
     if instance.status == "completed":
         timeline.append(Event(instance.ended_at or instance.updated_at, "Your request is closed"))
     state = {"completed": "closed", "terminated": "stopped"}.get(instance.status, "open")
+    if state == "stopped" and any(message.kind == WITHDRAWN for message in messages):
+        state = "withdrawn"
     received = _moment(data.get("received_at")) or instance.started_at
     due = _moment(data.get("response_due_at")) or min(
         (task.due_at for task in instance.open_tasks if task.due_at), default=None)
     return RequestStatus(access.tracking_number, received, due, data.get("office_name"), state, waiting, amount_due,
-                         tuple(timeline), tuple(letters))
+                         tuple(timeline), tuple(letters), tuple(released), tuple(messages), question,
+                         may_withdraw(instance, data))
 
 
 def request_status(instance_id: int, tracking_number: str) -> RequestStatus:
