@@ -8,7 +8,7 @@ from engine.api import ProcessEngine
 from engine.db import Database
 from engine.deploy import DiagramSource, Problem, source_with_forms
 from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState,
-                           MessageNotDeliverable, NotAllowed, NotFound)
+                           MessageNotDeliverable, NotAllowed, NotFound, text_problem)
 from engine.forms import form_validator, schema_problem, validate_submission, with_task_data_options
 from engine.parsing import hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
@@ -20,7 +20,7 @@ __all__ = [
     "clock", "ProcessEngine", "Database", "DiagramSource", "Problem", "INSTANCE_STATUSES", "TASK_STATUSES",
     "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
     "NotAllowed", "NotFound", "form_validator", "schema_problem", "validate_submission", "with_task_data_options",
-    "hardened_xml", "source_with_forms", "StartNeeds", "missing_variables",
+    "hardened_xml", "source_with_forms", "StartNeeds", "missing_variables", "text_problem",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges",
 ]

@@ -380,6 +380,7 @@ class ProcessEngine(queries.Queries):
         return self._set_status(instance_id, actor, "terminate", reason)
 
     def _set_status(self, instance_id: int, actor: str, action: str, reason: str) -> InstanceView:
+        require_plain_data(f"The reason to {action} instance {instance_id}", {"reason": reason})
         with self._writing() as tx:
             record = self._locked_record(tx, instance_id)
             now = clock.now()

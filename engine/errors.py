@@ -115,6 +115,17 @@ def _unstorable_text(data: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _unstorable_text(value, f"{path}.{index}" if path else str(index))
 
 
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be stored, in plain words ("holds an invisible control character ..."), or None."""
+    found = _UNSTORABLE.search(text)
+    return _problem_with(found.group()) if found else None
+
+
+def without_unstorable(text: str) -> str:
+    """`text` with every character no database stores taken out (for a search, which stores nothing)."""
+    return _UNSTORABLE.sub("", text)
+
+
 def _problem_with(character: str) -> str:
     code = f"U+{ord(character):04X}"
     if "\ud800" <= character <= "\udfff":

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine import clock, records
 from engine.records import INCIDENT, INSTANCE, SUBSCRIPTION, TASK, TIMER, InstanceRecord
 from engine.versions import VERSION
-from engine.errors import ClerkflowError, NotFound
+from engine.errors import ClerkflowError, NotFound, without_unstorable
 from engine.forms import task_data_options, with_task_data_options
 from engine.start_needs import StartNeeds, start_needs
 from SpiffWorkflow.util.task import TaskState
@@ -138,6 +138,7 @@ def _owners(roles: set[str], also_assigned_to: str | None, among_roles: Collecti
 
 
 def _like_pattern(text: str) -> str:
+    text = without_unstorable(text)    # no stored text holds one, and PostgreSQL refuses a NUL in a query
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 

@@ -114,3 +114,27 @@ def test_the_engine_refuses_them_on_every_way_in(office, data, field):
     assert list(refused.value.field_errors) == [field]
     assert "\x00" not in refused.value.user_message
     assert office.list_instances() == []
+
+
+def test_a_nul_in_the_inbox_search_finds_nothing_odd_and_answers_the_page(client, login_as, review):
+    login_as("records_clerk", review.candidate_role)
+    response = client.get("/inbox?q=R-2026%00")
+    assert response.status_code == 200
+    assert review.business_key in response.get_data(as_text=True)
+
+
+def test_a_nul_in_a_staff_comment_is_refused_and_the_comment_kept(client, login_as, post_form, review):
+    login_as("records_clerk", review.candidate_role)
+    task_path = f"/inbox/tasks/{review.task_id}"
+    response = post_form(client, f"{task_path}/comments", {"comment": "Called\x00 the requester"}, token_from=task_path)
+    page = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert f"The comment was not added: it {REFUSED}" in page and "Called" in page
+    assert "No comments yet." in page
+
+
+def test_a_nul_in_a_reason_to_suspend_is_refused(process_engine, review):
+    with pytest.raises(FormInvalid) as refused:
+        process_engine.suspend_instance(review.instance_id, actor="admin", reason="Waiting\x00 for counsel")
+    assert set(refused.value.field_errors) == {"reason"}
+    assert process_engine.get_instance(review.instance_id).status == "active"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, send_file, url_for
 
-from engine import NotFound
+from engine import NotFound, text_problem
 
 from web.current import signed_in_staff
 from web.inbox.assignment import visible_task
@@ -87,6 +87,8 @@ def comment_problem(text: str) -> str | None:
     """What is wrong with a comment, in plain words (None: nothing)."""
     if not text.strip():
         return "Write the comment first; an empty comment was not added."
+    if text_problem(text):
+        return f"The comment was not added: it {text_problem(text)}. Your text is kept below."
     if len(text.strip()) > COMMENT_MAX_CHARACTERS:
         return (f"A comment may be at most {COMMENT_MAX_CHARACTERS} characters; this one has {len(text.strip())}. "
                 "Shorten it or split it into two comments. Your text is kept below.")
