@@ -139,3 +139,89 @@ def test_the_city_clerk_enters_a_counter_request_and_works_it_to_the_end(person)
     clerk.shot("26-city-clerk-provides-the-records")
     complete_task(clerk, "Provide the records")
     expect(row_of(clerk.page, tracking_number)).to_have_count(0)
+
+
+def test_a_partial_grant_releases_records_online_and_the_requester_downloads_them(person, tmp_path):
+    requester, custodian = person("requester"), person("custodian")
+    tracking_number, status_link = file_on_the_portal(requester, "Council minutes of 2026, without closed sessions")
+    released = [tmp_path / "minutes-january.pdf", tmp_path / "minutes-february.pdf"]
+    for number, path in enumerate(released):
+        path.write_bytes(b"%PDF-1.4\n% council minutes " + str(number).encode() + b"\n%%EOF\n")
+
+    sign_in(custodian, "custodian")
+    review(custodian, tracking_number)
+    complete_task(custodian, "Review the request")
+    task = open_task(custodian, tracking_number, "Estimate the fees")
+    task.get_by_label(re.compile("^Pages to copy")).fill("0")
+    complete_task(custodian, "Estimate the fees")
+    task = open_task(custodian, tracking_number, "Check personal privacy")
+    answer(task, "Personal information at stake", "No")
+    complete_task(custodian, "Check personal privacy")
+    task = open_task(custodian, tracking_number, "Decide the request")
+    task.get_by_label(re.compile("^Decision")).select_option("partial")
+    tick_ground(task, "45-221(a)(2)")
+    task.get_by_label(re.compile("^Grounds in your words")).fill("The minutes of closed sessions are withheld.")
+    complete_task(custodian, "Decide the request")
+    task = open_task(custodian, tracking_number, "Prepare the records")
+    task.get_by_label(re.compile("^How the requester gets the records")).select_option("copies")
+    complete_task(custodian, "Prepare the records")
+    task = open_task(custodian, tracking_number, "Provide the records")
+    task.get_by_label(re.compile("^Provided on")).fill(CITY_TODAY)
+    task.get_by_label(re.compile("^Supervised by")).fill("Morgan Custodian")
+    task.get_by_label(re.compile("^Records released online")).set_input_files([str(path) for path in released])
+    custodian.audit()
+    custodian.shot("27-task-release-records-online")
+    complete_task(custodian, "Provide the records")
+
+    status = requester.go(status_link)
+    expect(status.locator("article.letter").filter(has_text="K.S.A. 45-221(a)(2)")).to_have_count(1)
+    link = status.get_by_role("link", name="Download minutes-january.pdf")
+    requester.audit()
+    requester.shot("28-status-released-records")
+    with status.expect_download() as download_info:
+        link.click()
+    assert download_info.value.suggested_filename == "minutes-january.pdf"
+    served = status.request.get(link.get_attribute("href"))
+    assert served.ok and served.body() == released[0].read_bytes()
+
+
+def test_the_office_asks_the_requester_and_the_answer_reaches_the_task(person):
+    requester, custodian = person("requester"), person("custodian")
+    tracking_number, status_link = file_on_the_portal(requester, "The permits for the house on Elm Street")
+
+    sign_in(custodian, "custodian")
+    task = open_task(custodian, tracking_number, "Review the request")
+    task.get_by_label("Ask the requester").fill("Which house number on Elm Street, and which years?")
+    task.get_by_role("button", name="Ask the requester").click()
+    custodian.audit()
+
+    status = requester.go(status_link)
+    expect(status.get_by_text("Which house number on Elm Street, and which years?")).to_be_visible()
+    status.get_by_label("Your answer to the office's question").fill("Number 12, from 2020 to 2026.")
+    requester.shot("29-status-answer-a-question")
+    status.get_by_role("button", name="Send my answer").click()
+    expect(status.get_by_text("Number 12, from 2020 to 2026.")).to_be_visible()
+    requester.audit()
+
+    task = open_task(custodian, tracking_number, "Review the request")
+    expect(task.locator("#correspondence")).to_contain_text("The requester answered")
+    expect(task.locator("#correspondence")).to_contain_text("Number 12, from 2020 to 2026.")
+    custodian.shot("30-task-the-requesters-answer")
+
+
+def test_a_requester_withdraws_a_request_and_the_office_stops_work_on_it(person):
+    requester, custodian = person("requester"), person("custodian")
+    tracking_number, status_link = file_on_the_portal(requester, "Police reports of the Main Street accident")
+
+    status = requester.go(status_link)
+    status.get_by_role("link", name="Withdraw my request").click()
+    requester.audit()
+    status.get_by_label(f"I withdraw my request {tracking_number}").check()
+    requester.shot("31-withdraw-a-request")
+    status.get_by_role("button", name="Withdraw my request").click()
+    expect(status.get_by_text(re.compile("[Ww]ithdrawn"))).not_to_have_count(0)
+    requester.audit()
+    requester.shot("32-status-withdrawn")
+
+    inbox = sign_in(custodian, "custodian")
+    expect(row_of(inbox, tracking_number)).to_have_count(0)
