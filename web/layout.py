@@ -1,4 +1,5 @@
-"""What every page shares: the signed-in person, dates in the clerk's format, safe headers."""
+"""What every page shares: the signed-in person, times and money in the city's one format (web/formatting.py),
+safe headers."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,6 +10,7 @@ from engine import clock
 from city.rules.business_calendar import CITY_TIME_ZONE
 from web.auth import staff_only
 from web.access import ADMINISTRATOR
+from web.formatting import register_filters
 from web.navigation import links_for
 
 # No inline scripts or styles anywhere, so the policy can be strict.
@@ -20,8 +22,7 @@ def init_layout(app: Flask) -> None:
     app.add_url_rule("/", "home", home)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.filters["when"] = when
-    app.jinja_env.filters["day"] = day
+    register_filters(app)   # when, day, money: one way on every page (web/formatting.py)
     app.jinja_env.filters["city_input"] = city_input
     app.jinja_env.globals["ADMINISTRATOR"] = ADMINISTRATOR
     app.jinja_env.globals["nav_links"] = links_for
@@ -32,19 +33,6 @@ def init_layout(app: Flask) -> None:
 @staff_only
 def home():
     return redirect(url_for("inbox.index"))
-
-
-def when(moment: datetime | None) -> str:
-    """A date and time as the city reads it, minute precision, with its zone ("2026-11-25 23:59 CST").
-
-    Staff work in the city's time: a deadline at the end of Wednesday reads Wednesday 23:59, not
-    Thursday 05:59 UTC. The database keeps UTC; only what is shown changes."""
-    return "" if moment is None else f"{clock.as_utc(moment).astimezone(CITY_TIME_ZONE):%Y-%m-%d %H:%M %Z}"
-
-
-def day(moment: datetime | None) -> str:
-    """The city's calendar day of `moment` ("2026-11-25")."""
-    return "" if moment is None else f"{clock.as_utc(moment).astimezone(CITY_TIME_ZONE):%Y-%m-%d}"
 
 
 def city_input(moment: datetime | None) -> str:

@@ -101,7 +101,7 @@ def test_a_request_goes_from_the_portal_to_the_released_records(person):
 
     # The requester's status page shows what is due.
     status = requester.go(status_link)
-    expect(status.locator("p.notice")).to_have_text("Waiting for your prepayment of 30.00.")
+    expect(status.locator("p.notice")).to_have_text("Waiting for your prepayment of $30.00.")
     expect(status.locator("dl.facts")).to_contain_text("Amount due")
     expect(status.locator("dl.facts")).to_contain_text("30.00")
     requester.shot("08-status-amount-due")
@@ -117,7 +117,7 @@ def test_a_request_goes_from_the_portal_to_the_released_records(person):
     payment.get_by_label(re.compile("^Paid by")).select_option(label="Check")
     clerk.shot("09-record-a-payment")
     payment.get_by_role("button", name="Record the payment").click()
-    expect(payment.get_by_text(f"Payment of 30.00 (check) recorded for {tracking_number}.")).to_be_visible()
+    expect(payment.get_by_text(f"Payment of $30.00 (check) recorded for {tracking_number}.")).to_be_visible()
     clerk.shot("10-payment-recorded")
 
     # The custodian finishes the request: privacy, decision, preparing and providing the records.

@@ -29,8 +29,8 @@ def test_issuing_a_float_replaces_the_one_in_force_and_keeps_it_in_history(admin
         in text_of(response)
     assert floats(office) == [(Decimal("50.00"), "admin", False), (Decimal("75.50"), "admin", True)]
     page = words_of(response)
-    assert "Police Department $75.50 2026-11-23 09:00 CST by admin Take back" in page   # in force (Monday 09:00)
-    assert "Police Department $50.00 2026-11-23 09:00 CST by admin 2026-11-23 09:00 CST by admin" in page  # history
+    assert "Police Department $75.50 Nov 23, 2026, 9:00 AM CST by admin Take back" in page   # in force (Monday 09:00)
+    assert "Police Department $50.00 Nov 23, 2026, 9:00 AM CST by admin Nov 23, 2026, 9:00 AM CST by admin" in page  # history
     assert [(actor, subject, action) for actor, subject, action, _, _ in changes(office, "cash_float")] == [
         ("admin", "police", "changed"), ("admin", "police", "added")]
 

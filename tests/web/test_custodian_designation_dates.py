@@ -45,7 +45,7 @@ def test_a_past_first_day_is_refused_unless_it_records_a_designation_made_earlie
     response = designate(admin, post, since=LAST_WEEK.isoformat(), recorded_late="yes", follow_redirects=True)
     assert f"jo is entered in the register from {LAST_WEEK}, recorded late on {TODAY}." in text_of(response)
     assert register(office) == [("jo", LAST_WEEK, None)]
-    assert "2026-11-23 09:00 CST (recorded late)" in words_of(response)
+    assert "Nov 23, 2026, 9:00 AM CST (recorded late)" in words_of(response)
     assert city_data_of(office)()["custodian_register"]["police"]["designated"] == ["jo"]
 
 

@@ -21,7 +21,7 @@ def test_custodian_sees_review_request_with_its_request_and_due_date(login_as, c
     page = client.get("/inbox").get_data(as_text=True)
     assert "Review request" in page
     assert "R-2026-0142" in page and "Request-shaped test process" in page
-    assert "2026-11-25 23:59 CST" in page
+    assert "Nov 25, 2026, 11:59 PM CST" in page
     assert "unclaimed" in page
     assert "(overdue)" not in page and 'class="overdue-row"' not in page
 

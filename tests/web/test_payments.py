@@ -64,7 +64,7 @@ def test_clerk_sees_the_amount_due_before_recording(client, login_as, awaiting_p
     login_as("clerk")
     page = client.get(f"/inbox/payments?tracking_number={number.lower()}").get_data(as_text=True)
     assert f"Request <span class=\"reference\">{number}</span>" in page
-    assert "<strong>30.00</strong>" in page
+    assert "<strong>$30.00</strong>" in page
     assert 'name="amount" value="30.00"' in page           # the amount due is offered
     assert "Record the payment" in page
 
@@ -75,7 +75,7 @@ def test_paying_the_prepayment_in_full_moves_the_request_on(client, login_as, po
     response = record(client, post_form, {"tracking_number": number, "amount": "30.00", "method": "check"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"Payment of 30.00 (check) recorded for {number}." in page
+    assert f"Payment of $30.00 (check) recorded for {number}." in page
     assert open_steps(city, instance_id) == {"check_personal_privacy"}
     assert [(payment["amount"], payment["method"]) for payment in payments_of(city, instance_id)] == [("30.00", "check")]
     assert any(event.actor == "clerk" and "payment_received" in (event.detail or "")
@@ -89,7 +89,7 @@ def test_partial_payment_leaves_the_rest_due(client, login_as, post_form, city, 
     login_as("finance")
     record(client, post_form, {"tracking_number": number, "amount": "$12.50", "method": "cash"})
     page = client.get(f"/inbox/payments?tracking_number={number}").get_data(as_text=True)
-    assert "<strong>17.50</strong>" in page
+    assert "<strong>$17.50</strong>" in page
     assert open_steps(city, instance_id) == set()         # still waiting for the rest
 
 

@@ -103,12 +103,12 @@ def test_status_shows_the_prepayment_awaited(client, portal, file_request):
     portal.complete_task(estimate.task_id, {"search_hours": [{"employee": "Jo Records", "hours": 2}],
                                             "pages": 70}, actor="custodian")
     text = client.get(status_path).get_data(as_text=True)
-    assert "Waiting for your prepayment of 47.50" in text
+    assert "Waiting for your prepayment of $47.50" in text
     assert "We sent you an estimate of the fees" in text and "We asked for a prepayment" in text
     portal.deliver_message("payment_received", {"tracking_number": tracking_number}, {"amount": "20.00"},
                            actor="cashier")
     text = client.get(status_path).get_data(as_text=True)
-    assert "paid so far: 20.00" in text and "Waiting for your prepayment of 27.50" in text
+    assert "paid so far: $20.00" in text and "Waiting for your prepayment of $27.50" in text
 
 
 def test_wrong_token_is_not_found(client, portal, file_request):

@@ -7,7 +7,8 @@ workflow's own data, SpiffWorkflow's registry writes it as {"typename": "datetim
 (`DefaultRegistry` in SpiffWorkflow/bpmn/serializer/helpers/registry.py); that form is read too.
 
 `readable(data)` is for reading only: a copy in which every date is a `ShownDate`, shown in city time
-(America/Chicago, like the city's letters and deadlines) as "Nov 20, 2026, 9:00 AM CST"; a date and time
+(America/Chicago, like the city's letters and deadlines) as "Nov 20, 2026, 9:00 AM CST" (web/formatting.py, as on every
+page); a date and time
 stored without its zone is shown as typed, "(no time zone)", never guessed into city time. The page keeps
 the data as stored (JSON, ISO text) beside it, because that is what the retry form takes back.
 """
@@ -15,13 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from engine import clock
-from city.rules.business_calendar import CITY_TIME_ZONE
+from web.formatting import day, when
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAY = r"\d{4}-\d{2}-\d{2}"
 _DATE_TIME = re.compile(_DAY + r"[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?")
 _DATE = re.compile(_DAY)
@@ -48,36 +47,13 @@ def readable(value: Any) -> Any:
     return value
 
 
-def city_time(moment: datetime) -> str:
-    """An instant in city time, minute precision: "Nov 20, 2026, 9:00 AM CST" (a naive one is taken as UTC)."""
-    local = clock.as_utc(moment).astimezone(CITY_TIME_ZONE)
-    return f"{_day_and_time(local)} {local:%Z}"
-
-
-def _without_zone(moment: datetime) -> str:
-    """A date and time typed without its zone, as typed: converting it would guess where it was typed
-    (the operators refuse such a value, so it is often what an incident is about)."""
-    return f"{_day_and_time(moment)} (no time zone)"
-
-
-def _day_and_time(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{calendar_day(moment.date())}, {hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
-
-
-def calendar_day(day: date) -> str:
-    """A calendar day, which has no time zone: "Nov 20, 2026"."""
-    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
-
-
 def _shown_text(text: str) -> ShownDate | None:
     try:
-        if _DATE_TIME.fullmatch(text):
-            if _DATE_TIME.fullmatch(text).group(3) is None:      # no offset
-                return ShownDate(text, _without_zone(datetime.fromisoformat(text)))
-            return ShownDate(text, city_time(clock.parse_instant(text)))
+        if _DATE_TIME.fullmatch(text):   # without an offset: as typed, "(no time zone)"
+            shown = when(text)
+            return ShownDate(text, shown) if shown != text else None
         if _DATE.fullmatch(text):
-            return ShownDate(text, calendar_day(date.fromisoformat(text)))
+            return ShownDate(text, day(date.fromisoformat(text)))
     except ValueError:   # shaped like a date but not one ("2026-13-45"): the text as it is
         return None
     return None

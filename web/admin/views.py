@@ -20,7 +20,8 @@ from web.admin.blueprint import bp
 from web.admin.instance_data import readable
 from web.access import MONITORING_ROLES
 from web.auth import role_required, staff_only
-from web.layout import CONTENT_SECURITY_POLICY, from_city_input, when
+from web.formatting import when
+from web.layout import CONTENT_SECURITY_POLICY, from_city_input
 from web.inbox.assignment import SHARED_INBOX, AssigneeRefused, eligible_assignee, eligible_staff, hand_on
 from city.rules.roles import CITY_CLERK, RECORDS_MANAGER
 from web.access import ADMINISTRATOR

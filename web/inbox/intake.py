@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from city.rules.business_calendar import CITY_TIME_ZONE
 from engine import FormInvalid, clock
 from web.access import INTAKE_ROLES, may_enter_requests
 from web.auth import staff_only
 from web.current import city_data, process_engine, signed_in_staff, work_roles
 from web.inbox.blueprint import bp
+from web.formatting import when
 from web.layout import city_input, from_city_input
 from web.models import db
 from web.models_portal import RequesterAccess
@@ -101,7 +101,7 @@ def _received_at(typed: str, now: datetime) -> tuple[datetime | None, str | None
         return None, "Enter the day and time received as a date and time, like 2026-11-20 09:30."
     if moment > now:
         return None, (f"The day and time received cannot be in the future: it is now "
-                      f"{now.astimezone(CITY_TIME_ZONE):%Y-%m-%d %H:%M} in the city. Enter when the request "
+                      f"{when(now)} in the city. Enter when the request "
                       "reached the office.")
     if moment < now - OLDEST_RECEIPT:
         return None, "The day received is more than a year ago: check the year."

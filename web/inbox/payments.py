@@ -21,6 +21,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from engine import InstanceView, MessageNotDeliverable
 from web.current import process_engine, signed_in_staff, work_roles
 from web.auth import staff_only
+from web.formatting import money
 from web.inbox.blueprint import bp
 from city.rules.roles import CITY_CLERK, CLERK, CUSTODIAN, FINANCE
 from web.access import ADMINISTRATOR
@@ -99,7 +100,7 @@ def record_payment():
     except MessageNotDeliverable:   # someone else's payment or a change of the request got there first
         return _page(typed, found=found, problem=_not_waiting(tracking_number), status=409)
     log.info("payment of %s recorded for %s by staff account %s", f"{amount:.2f}", tracking_number, staff.id)
-    flash(f"Payment of {amount:.2f} ({dict(METHODS)[typed['method']].lower()}) recorded for {tracking_number}.",
+    flash(f"Payment of {money(amount)} ({dict(METHODS)[typed['method']].lower()}) recorded for {tracking_number}.",
           "info")
     return redirect(url_for(".payment", tracking_number=tracking_number))
 

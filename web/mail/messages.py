@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from city.rules.business_calendar import CITY_TIME_ZONE
+from web.formatting import when
 
 NO_REPLY = ("Please do not reply to this e-mail. For help with your request, call or visit the City Clerk's "
             "office and give your tracking number.")
@@ -75,7 +75,7 @@ def question_mail(tracking_number: str, question: str, lost_link: str) -> tuple[
 
 
 def city_moment(moment: datetime | None) -> str:
-    return "" if moment is None else f"{moment.astimezone(CITY_TIME_ZONE):%A %-d %B %Y, %H:%M}"
+    return when(moment)
 
 
 def task_line(task) -> str:

@@ -21,6 +21,7 @@ from city.rules.business_calendar import CITY_TIME_ZONE
 from city.rules.fees import prepayment_outstanding
 from web.current import city_data, process_engine
 from web.auth import public
+from web.formatting import money
 from web.filestore import human_size
 from web.models import db
 from web.letter_pdf import Letterhead, file_name, letterhead_from, render_letter_pdf
@@ -269,7 +270,7 @@ def _status_of(access: RequesterAccess) -> RequestStatus:
                                   str(value.get("subject", "")), str(value["text"]), event.at))
             timeline.append(Event(event.at, label))
         if "prepaid" in changes and event.action != "start" and _money(changes["prepaid"]):
-            timeline.append(Event(event.at, f"We recorded your payment; paid so far: {_money(changes['prepaid'])}"))
+            timeline.append(Event(event.at, f"We recorded your payment; paid so far: {money(changes['prepaid'])}"))
         if changes.get("provided_on"):
             timeline.append(Event(event.at, "The records were provided"))
     released = released_records(trail)
@@ -311,12 +312,12 @@ def _waiting(engine, instance, data: dict[str, Any]) -> tuple[str | None, Decima
         demand = data.get("prepayment") or {"due": data.get("prepayment_due")}  # older diagrams kept one variable
         due = prepayment_outstanding(_money(demand.get("due")) or Decimal("0"), _money(data.get("prepaid")) or Decimal("0"))
         if due > 0:
-            return f"Waiting for your prepayment of {due:.2f}", due
+            return f"Waiting for your prepayment of {money(due)}", due
         return "Waiting for your prepayment", None
     if any(task.bpmn_id == "collect_balance" for task in instance.open_tasks):
         balance = _money((data.get("settlement") or {}).get("balance_due"))
         if balance:
-            return f"Waiting for you to pay the balance of {balance:.2f}", balance
+            return f"Waiting for you to pay the balance of {money(balance)}", balance
     return None, None
 
 
@@ -384,15 +385,3 @@ def _money(value: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return amount if amount.is_finite() else None
-
-
-@bp.app_template_filter("city_day")
-def city_day(moment: datetime | None) -> str:
-    """A day as the city reads it: "Friday 27 November 2026"."""
-    return "" if moment is None else f"{moment.astimezone(CITY_TIME_ZONE):%A %-d %B %Y}"
-
-
-@bp.app_template_filter("city_time")
-def city_time(moment: datetime | None) -> str:
-    """A moment in city time: "Friday 27 November 2026, 23:59"."""
-    return "" if moment is None else f"{moment.astimezone(CITY_TIME_ZONE):%A %-d %B %Y, %H:%M}"
