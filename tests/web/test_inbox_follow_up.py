@@ -48,7 +48,7 @@ def test_person_sets_a_follow_up_date_and_sees_it_on_the_task_and_in_the_inbox(l
     assert 'You will see &#34;Review request&#34; under &#34;Follow-up due&#34; from 2026-11-20.' in page
     assert 'name="follow_up_on" type="date" value="2026-11-20"' in page
     inbox = client.get("/inbox").get_data(as_text=True)
-    assert '<time datetime="2026-11-20">2026-11-20</time>' in inbox
+    assert '<time datetime="2026-11-20">Nov 20, 2026</time>' in inbox
     assert "(due)" not in inbox
 
 

@@ -20,7 +20,8 @@ from web.inbox.form_files import attach_form_files, kept_files_of, read_uploads
 from web.inbox.form_values import (Submission, choice_label, prefilled_values, read_submission, rearranged,
                                     with_blank_rows)
 from web.inbox.forms import FILE_ACCEPT, TABLE_WIDGETS, fields_of
-from web.inbox.history import deadline, history, latest_values, shown
+from web.inbox.history import (deadline, history, process_words, request_summary, shown, task_values,
+                               who_asked_for_what)
 from city.defaults import DEFAULT_OFFICE_KEYS
 from web.models_notes import COMMENT_MAX_CHARACTERS, attachments_of, comments_on
 
@@ -56,6 +57,7 @@ def index():
                            processes=processes, has_next=has_next, pages=pages, total=total, offices=offices,
                            supervisor=supervisor, follow_up_count=follow_up_count, today=city_day(now),
                            follow_ups=follow_ups_on(staff.id, [task.task_id for task in tasks]),
+                           asked=who_asked_for_what(engine, {task.instance_id for task in tasks}),
                            saved=saved_filters(staff.id))
 
 
@@ -73,7 +75,7 @@ def complete(task_id: int):
     engine = process_engine()
     task = visible_task(task_id)
     fields = _form_fields(task)
-    earlier = latest_values(engine.audit_trail(task.instance_id), {form_field.name for form_field in fields})
+    earlier = task_values(engine, task, engine.audit_trail(task.instance_id), {form_field.name for form_field in fields})
     submission = read_submission(fields, request.form, earlier)
     read_uploads(fields, request.files, request.form, task_id, file_store(), submission)
     table = request.form.get("add_row")
@@ -130,15 +132,17 @@ def _task_page(task: TaskView, submission: Submission | None = None, *, field_er
     field_errors = field_errors or {}
     names = {form_field.name for form_field in fields}
     if submission is None:
-        values = prefilled_values(fields, latest_values(trail, names))
+        values = prefilled_values(fields, task_values(engine, task, trail, names))
     else:
         values = {form_field.name: submission.typed.get(form_field.name, "") for form_field in fields}
     tables = {form_field.name for form_field in fields if form_field.widget in TABLE_WIDGETS}
     other_errors = {name: error for name, error in field_errors.items()
                     if name not in names and name.partition("-")[0] not in tables}
     kept_files = kept_files_of(fields, values, task.task_id)
-    entries, letters = history(trail)
+    words = process_words(engine, instance.process_key)
+    entries, letters = history(trail, words)
     return render_template("inbox/task.html", task=task, instance=instance, fields=fields, values=values,
+                           summary=request_summary(trail, words, instance.business_key),
                            may_complete=_may_complete(task),
                            field_errors=field_errors, other_errors=other_errors, message=message,
                            kept_files=kept_files, choice_label=choice_label,
