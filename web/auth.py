@@ -8,7 +8,7 @@ time, and is logged without the username or password. Failed sign-ins are counte
 past `SIGN_IN_FAILURES_PER_ACCOUNT` for a username or `SIGN_IN_FAILURES_PER_ADDRESS` from one address
 within `SIGN_IN_WINDOW_MINUTES`, sign-in is refused with a 429 page without checking the password.
 An address that no page has is a 404 page for anyone, signed in or not: a mistyped public link does
-not send a member of the public to the staff sign-in.
+not send a member of the public to the staff sign-in (under /api, a stranger still gets the API's 401).
 
 The REST API (`/api`, docs/api.md) also takes `Authorization: Bearer <token>`: a token of a staff
 account (`web.models_api`) acts with that account's roles. A request that sends a bearer token is
@@ -101,8 +101,9 @@ def load_signed_in_staff() -> None:
 def refuse_strangers():
     if g.staff is not None or _is_static(request.endpoint):
         return None
-    if isinstance(request.routing_exception, NotFound):
+    if isinstance(request.routing_exception, NotFound) and not is_api_request():
         # No page has this address: a 404 for anyone, so a mistyped public link is not a staff sign-in.
+        # (The API keeps answering a stranger 401 at any address under /api: it has no public pages.)
         raise request.routing_exception
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, "clerkflow_public", False):

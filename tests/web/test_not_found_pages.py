@@ -57,5 +57,6 @@ def test_the_public_pages_still_open_for_a_stranger(client):
     assert client.get("/healthz").status_code in (200, 503)
 
 
-def test_an_unknown_api_address_is_a_404_not_a_401(client):
-    assert client.get("/api/no/such/thing").status_code == 404
+def test_the_api_still_answers_a_stranger_401_at_any_address(client):
+    # The API has no public pages: tests/web/test_api.py keeps a stranger's unknown /api address a 401.
+    assert client.get("/api/no/such/thing").status_code == 401

@@ -17,7 +17,7 @@ from test_admin_settings import MONDAY_9AM, text_of, words_of
 # The Settings pages' fixtures: the seeded city on a Monday morning, an administrator signed in, a POST with a token.
 office, admin, post = settings_pages.office, settings_pages.admin, settings_pages.post
 PAGE = "/admin/settings/changes"
-SEEDED = 29      # six offices, the default fee schedule, fourteen exemptions and eight letters, by "setup"
+SEEDED = 30      # six offices, the default fee schedule, fourteen exemptions, eight letters and the letterhead
 
 
 def closures_by(engine, actor: str, count: int, first=date(2027, 1, 4), *, now=None):
