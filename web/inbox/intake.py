@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from engine import FormInvalid, clock
@@ -24,9 +24,10 @@ from web.models import db
 from web.models_portal import RequesterAccess
 from web.portal.filing import (CHANNEL_LABELS, RECEIPT_CHANNELS, file_request, offices_of, read_request,
                                request_form, status_link)
+from web.portal.receipt import keep_receipt, kept_receipt, receipt_minutes
 from web.portal.views import request_status
 
-RECEIPT_KEY = "intake_receipt"             # session: the new request's link, shown once
+RECEIPT_KEY = "intake_receipt"             # session: the new request's link, for a while
 CHANNEL_FIELD, RECEIVED_AT_FIELD = "received_via", "received_at"
 # A receipt older than this is more likely a mistyped year than a letter found in a drawer.
 OLDEST_RECEIPT = timedelta(days=366)
@@ -58,16 +59,17 @@ def intake():
                              received_by=staff.username)
     except FormInvalid as refused:     # text no database stores (engine.require_plain_data): beside its field
         return _page(form, offices, typed, refused.field_errors, status=422)
-    session[RECEIPT_KEY] = {"token": filed.token, "instance_id": filed.instance.instance_id}
+    keep_receipt(RECEIPT_KEY, filed.token, filed.instance.instance_id)
     return redirect(url_for(".intake_received"))
 
 
 @bp.get("/intake/received")
 @staff_only
 def intake_received():
-    """The request just entered, once: its tracking number and the private link to give the requester."""
+    """The request just entered: its tracking number and the private link to give the requester, shown
+    again on a reload for as long as the portal's confirmation is (`web.portal.receipt`)."""
     _intake_staff()
-    receipt = session.pop(RECEIPT_KEY, None)
+    receipt = kept_receipt(RECEIPT_KEY)
     if not receipt:
         return redirect(url_for(".intake"))
     access = db.session.scalars(select(RequesterAccess).where(
@@ -79,7 +81,7 @@ def intake_received():
     return render_template("inbox/intake_received.html", status=status, link=status_link(receipt["token"]),
                            email=access.email, acknowledgement=acknowledgement,
                            channel=CHANNEL_LABELS.get(started.changes.get(CHANNEL_FIELD), ""),
-                           taken_by=signed_in_staff().display_name)
+                           taken_by=signed_in_staff().display_name, receipt_minutes=receipt_minutes())
 
 
 def _intake_staff():
@@ -111,4 +113,4 @@ def _received_at(typed: str, now: datetime) -> tuple[datetime | None, str | None
 def _page(form, offices, values, field_errors, *, status: int = 200):
     return render_template("inbox/intake.html", form=form, offices=offices, values=values,
                            field_errors=field_errors, channels=RECEIPT_CHANNELS,
-                           taken_by=signed_in_staff().display_name), status
+                           taken_by=signed_in_staff().display_name, receipt_minutes=receipt_minutes()), status
