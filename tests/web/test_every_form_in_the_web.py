@@ -1,8 +1,8 @@
 """Every user task of every process can be done from the inbox, on every path its gateway offers.
 
 Generated from the diagrams in processes/ and their forms in forms/: each form has an input for
-every field, and walks through the real task pages (the records request on the real diagram,
-filled as a clerk would fill it) take each outgoing flow of the gateway right after a user task.
+every field, and walks through the real task pages (the real diagrams, filled as a clerk would
+fill them) take each outgoing flow of the gateway right after a user task, in every process.
 A walk answers only what its path needs; every other required field gets a plain value of its type.
 """
 from __future__ import annotations
@@ -90,15 +90,28 @@ def _branches_after_user_tasks():
 
 @dataclass(frozen=True)
 class Walk:
-    """Tasks done in order (bpmn id, what the clerk answers), and the elements the path must reach."""
-    steps: tuple[tuple[str, dict], ...]
+    """Tasks done in order (bpmn id, what the clerk answers) or a moment the clock moves to ("@", when:
+    the timers due by then fire), and the elements the path must reach."""
+    steps: tuple[tuple, ...]
     reaches: frozenset[str]
+    process: str = "records_request"
     start: dict = field(default_factory=dict)
 
 
 REVIEWED = ("review_request", {"holds_record": "true", "description_sufficient": "true"})
 ESTIMATED = ("estimate_fees", {"pages": "0"})
 NO_PRIVACY = ("check_personal_privacy", {"personal_information": "false"})
+REQUEST = {"requester_name": "Pat Doe", "requester_address": "12 Elm Street, Springfield KS 66000",
+           "records_description": "Personnel files of the parks department, 2025", "office_key": None}
+REMOVAL = {"requester_name": "Pat Doe", "record_description": "Accident report 2026-1187, original",
+           "office_key": "police", "purpose": "Certified copy at the county courthouse"}
+PERMITTED = ("decide_on_removal", {"permission": "granted", "promised_return_at": "2026-11-24T17:00:00-06:00",
+                                   "return_place": "Police records counter", "removal_conditions": "None",
+                                   "permission_granted_by": "Chief Lee"})
+OVERDUE = ("@", datetime(2026, 11, 24, 23, 0, 1, tzinfo=timezone.utc))
+RETURNED = ("confirm_return", {"returned_at": "2026-11-26T11:30:00-06:00", "returned_to_place": "Police records",
+                               "returned_to_promised_place": "true", "returned_complete": "true",
+                               "return_received_by": "Chief Lee"})
 WALKS = {
     "grant": Walk((REVIEWED, ESTIMATED, NO_PRIVACY, ("decide_request", {"decision": "grant"}),
                    ("prepare_records", {"delivery_method": "inspection"})),
@@ -126,39 +139,59 @@ WALKS = {
          ("prepare_records", {"delivery_method": "copies", "demand_prepayment_now": "true",
                               "prepayment_now_amount": "12.50"})),
         frozenset({"work_out_late_prepayment"})),
+    "removal refused": Walk(
+        (("decide_on_removal", {"permission": "refused", "refusal_reason": "The original stays in the office."}),),
+        frozenset({"removal_refused"}), process="record_removal"),
+    "removal overdue and referred": Walk(
+        (PERMITTED, OVERDUE, ("handle_overdue_return", {"overdue_notes": "Called; no answer.",
+                                                        "refer_to_city_attorney": "true",
+                                                        "referral_note": "Original not returned."}), RETURNED),
+        frozenset({"write_permission", "overdue_referred"}), process="record_removal"),
+    "removal overdue, noted only": Walk(
+        (PERMITTED, OVERDUE, ("handle_overdue_return", {"overdue_notes": "Returned the next morning.",
+                                                        "refer_to_city_attorney": "false"})),
+        frozenset({"overdue_noted"}), process="record_removal"),
 }
+STARTS = {"records_request": (REQUEST, "R"), "record_removal": (REMOVAL, None)}
 
 
-def test_the_walks_take_every_branch_after_a_records_request_task():
-    """Every gateway right after a user task of the records request has each of its branches walked."""
-    walked = set().union(*(walk.reaches for walk in WALKS.values()))
-    branches = {(task, gateway, target) for process, task, gateway, target in _branches_after_user_tasks()
-                if process == "records_request"}
-    # The branch back to review after the requester helps identify the record is one flow, not a choice.
-    missing = sorted((task, gateway, target) for task, gateway, target in branches if target not in walked)
+def test_the_walks_take_every_branch_after_a_user_task():
+    """Every gateway right after a user task has each of its branches walked, in every process."""
+    walked = {(walk.process, element) for walk in WALKS.values() for element in walk.reaches}
+    missing = sorted((process, task, gateway, target) for process, task, gateway, target in _branches_after_user_tasks()
+                     if (process, target) not in walked)
     assert missing == []
 
 
 @pytest.fixture
 def walker(app, client, login_as, process_engine, time_machine):
-    """Signed in with every role, the city's records office opened on the Monday of the walks."""
+    """Signed in with every role, the city's records office opened on the Monday of the walks (the records
+    request and the removal of a record deployed)."""
     from records_office import open_records_office
     time_machine.move_to(MONDAY)
     open_records_office(process_engine)
+    process_engine.deploy_file(REPO / "processes" / "record_removal.bpmn", REPO / "forms", actor="analyst")
     return login_as(*WALKER_ROLES, username="walker")
 
 
 @pytest.mark.parametrize("name", list(WALKS))
-def test_a_records_request_can_be_walked_through_its_task_pages(name, walker, process_engine, csrf_token):
+def test_a_process_can_be_walked_through_its_task_pages(name, walker, process_engine, csrf_token, time_machine,
+                                                        staff_password):
     walk = WALKS[name]
+    start, prefix = STARTS[walk.process]
     received = MONDAY.astimezone(CITY_TIME_ZONE).isoformat()
-    instance = process_engine.start_instance("records_request", {
-        "requester_name": "Pat Doe", "requester_address": "12 Elm Street, Springfield KS 66000",
-        "records_description": "Personnel files of the parks department, 2025", "received_at": received,
-        "office_key": None,
-        **walk.start}, actor="clerk", tracking_prefix="R")
+    instance = process_engine.start_instance(walk.process, {**start, "received_at": received, **walk.start},
+                                             actor="clerk", tracking_prefix=prefix)
     assert instance.incidents == ()
     for bpmn_id, answers in walk.steps:
+        if bpmn_id == "@":
+            time_machine.move_to(answers)
+            assert process_engine.fire_due_timers() >= 1
+            # A day later the sign-in has lapsed: the walker signs in again, as a clerk would.
+            signed_in = walker.post("/login", data={"username": "walker", "password": staff_password,
+                                                    "csrf_token": csrf_token(walker)})
+            assert signed_in.status_code == 302
+            continue
         task = _open_task(process_engine, instance.instance_id, bpmn_id)
         page = walker.get(f"/inbox/tasks/{task.task_id}")
         assert page.status_code == 200
@@ -170,7 +203,7 @@ def test_a_records_request_can_be_walked_through_its_task_pages(name, walker, pr
                 "csrf_token": csrf_token(walker, f"/inbox/tasks/{task.task_id}")}
         done = walker.post(f"/inbox/tasks/{task.task_id}/complete", data=data)
         assert done.status_code == 302, _errors_on(done.get_data(as_text=True))
-        assert process_engine.get_instance(instance.instance_id).status == "active"
+        assert process_engine.get_instance(instance.instance_id).status in ("active", "completed")
     diagram = process_engine.instance_diagram(instance.instance_id)
     reached = {*diagram.completed, *diagram.active, *(bpmn_id for bpmn_id, _ in diagram.timers),
                *(bpmn_id for bpmn_id, _ in diagram.messages)}
