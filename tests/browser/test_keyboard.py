@@ -1,5 +1,6 @@
 """The keyboard alone is enough (Section 508, WCAG 2.1.1 and 2.4.7): a member of the public files a request,
-and a custodian signs in and claims a task, with Tab, typing and Enter only. Every element the Tab key
+and a custodian signs in and claims a task, with Tab, typing and Enter only; an analyst creates a task from
+the modeler's palette and appends an end event from its context pad (issue 13). Every element the Tab key
 reaches shows where the focus is, and every page is checked with axe-core."""
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ _FOCUSED = """(target) => {
 }"""
 
 
-def tab_to(page, *, selector: str | None = None, text: str | None = None, row: str | None = None) -> None:
-    """Press Tab until the element wanted has the focus; each element passed on the way must show its focus."""
+def tab_to(page, *, selector: str | None = None, text: str | None = None, row: str | None = None,
+           key: str = "Tab") -> None:
+    """Press Tab (or `key`, "Shift+Tab") until the element wanted has the focus; each element passed on the
+    way must show its focus."""
     target = {"selector": selector, "text": text, "row": row}
     for _ in range(MOST_TABS):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
         focused = page.evaluate(_FOCUSED, target)
         assert focused["visible"], f"no visible focus on {focused['describe']}"
         if focused["matches"]:
@@ -89,3 +92,41 @@ def test_a_custodian_signs_in_and_claims_a_task_with_the_keyboard_alone(person, 
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Review the request", level=1)).to_be_visible()
     custodian.audit()
+
+
+_TASKS = """() => window.clerkflowModeler.get("elementRegistry")
+    .filter((element) => element.type === "bpmn:Task").map((element) => element.id)"""
+_SELECTED = """() => window.clerkflowModeler.get("selection").get().map((element) => [element.id, element.type])"""
+
+
+def test_an_analyst_creates_a_task_from_the_palette_with_the_keyboard(person):
+    from test_records_request_walk import sign_in
+
+    analyst = person("analyst")
+    sign_in(analyst, "analyst")
+    page = analyst.page
+    page.goto("/modeler/records_request/1")
+    page.wait_for_selector("body[data-modeler-ready=true]")
+    analyst.audit()
+    tasks_before = page.evaluate(_TASKS)
+
+    tab_to(page, selector=".djs-palette .entry[data-action='create.task']")
+    expect(page.get_by_role("button", name="Create task", exact=True)).to_be_focused()
+    page.keyboard.press("Enter")
+
+    new_tasks = [bpmn_id for bpmn_id in page.evaluate(_TASKS) if bpmn_id not in tasks_before]
+    assert len(new_tasks) == 1, new_tasks
+    assert page.evaluate(_SELECTED) == [[new_tasks[0], "bpmn:Task"]]
+    panel = page.locator("#modeler-properties")
+    expect(panel.get_by_label("ID", exact=True)).to_have_value(new_tasks[0])   # the panel shows the new task
+
+    # the new task's context pad comes before the palette in the Tab order: append an end event after it
+    expect(page.get_by_role("button", name="Create task", exact=True)).to_be_focused()
+    tab_to(page, selector=".djs-context-pad .entry[data-action='append.end-event']", key="Shift+Tab")
+    expect(page.get_by_role("button", name="Append end event")).to_be_focused()
+    page.keyboard.press("Enter")
+    selected = page.evaluate(_SELECTED)
+    assert [kind for _, kind in selected] == ["bpmn:EndEvent"]
+    assert page.evaluate("""([task, end]) => window.clerkflowModeler.get("elementRegistry").get(task)
+        .outgoing.some((flow) => flow.target.id === end)""", [new_tasks[0], selected[0][0]])
+    analyst.audit()

@@ -2,10 +2,12 @@
 // descriptor and the Clerkflow group; validate and deploy through the server; each problem links to its
 // element. Bundled by web/assets/build.mjs into web/static/vendor/modeler/modeler.js. The page passes
 // its URLs in <script type="application/json" id="modeler-settings"> (the CSP allows no inline script).
+// The palette and the context pad work with the keyboard too (keyboard-access.js).
 import BpmnModeler from "bpmn-js/lib/Modeler";
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js-properties-panel";
 import spiffworkflow from "./spiffworkflow.json";
 import { clerkflowModule } from "./clerkflow-properties.js";
+import { keyboardAccessModule } from "./keyboard-access.js";
 
 const settings = JSON.parse(document.getElementById("modeler-settings").textContent);
 const status = document.getElementById("modeler-status");
@@ -30,7 +32,8 @@ async function main() {
   const modeler = new BpmnModeler({
     container: "#modeler-canvas",
     propertiesPanel: { parent: "#modeler-properties" },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, clerkflowModule(catalogue)],
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, clerkflowModule(catalogue),
+      keyboardAccessModule],
     moddleExtensions: { spiffworkflow },
   });
   window.clerkflowModeler = modeler;    // the browser tests read and save the diagram through it
