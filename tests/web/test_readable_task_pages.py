@@ -96,7 +96,7 @@ def test_the_decision_is_chosen_by_its_words_and_the_estimate_shows_its_lines(cl
     summary = words_of(section(page, "request-summary-heading"))
     assert "Fee estimate" in summary and "Total $47.50" in summary
     assert "$37.50" in summary and "$10.00" in summary              # the search and copy lines
-    assert "Prepaid $47.50" in summary
+    assert "Prepaid $47.50" in summary and "Balance due" not in summary     # prepaid in full
 
 
 def test_times_and_amounts_are_written_one_way_in_city_time(client, login_as, city):
@@ -122,6 +122,8 @@ def test_the_history_says_what_happened_in_words(client, login_as, city):
     assert "Completed (Review the request)" in told
     assert "This office holds the record Yes" in told
     assert "Employee: Jo Records, Hours: 2.5" in told
+    assert "Message received (Payment received) by cashier" in told
+    assert "Readily available" not in told       # the estimate form's defaults are not what the review recorded
     assert f"Received {RECEIVED}" in told and "How it came By mail" in told
     for name in RAW_NAMES:
         assert name not in told, name

@@ -10,6 +10,7 @@ web/portal/filing.py). Money and times are written as on every page (web/formatt
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,6 +38,7 @@ BILL_TITLES = {"estimate_invoice": "Fee estimate", "invoice": "Fees charged"}
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
 FORM_PROPERTIES = ("formJsonSchemaFilename", "formUiSchemaFilename")
+MESSAGE_DETAIL = re.compile(r"received ([a-z][a-z0-9_]*)")   # the engine's detail of a message delivered
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class ProcessWords:
     step_names: dict[str, str]
     start_fields: tuple[FormField, ...]
     fields: dict[str, FormField]
+    step_fields: dict[str, tuple[FormField, ...]] = field(default_factory=dict)   # the form of each user task
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,9 @@ def is_letter(name: str, value: Any) -> bool:
 def history(trail: Iterable, words: ProcessWords | None = None) -> tuple[list[HistoryEntry], list[Letter]]:
     """(entries, letters): each audit event with what it recorded in words, and every letter in the changes.
 
-    An entry says what a form field or the intake recorded, with the field's title; what a step computed
-    on the way (routing, fee arithmetic, choices) is left to the administrator's instance page."""
+    The start says what the start form and the intake recorded; a completed task, what its form recorded;
+    each with the field's title. What a step computed on the way (routing, fee arithmetic, choices, the
+    defaults the diagram gives the next form) is left to the administrator's instance page."""
     words = words or ProcessWords({}, (), {})
     trail = list(trail)
     labels = option_labels(trail)
@@ -130,14 +134,30 @@ def history(trail: Iterable, words: ProcessWords | None = None) -> tuple[list[Hi
                                       str(value["text"])))
             else:
                 plain[name] = value
-        said = tuple((words.fields[name].label, in_words(words.fields[name], value, labels))
-                     if name in words.fields else (intake[name], intake_words(name, value))
-                     for name, value in plain.items()
-                     if value is not None and value != "" and (name in words.fields or name in intake))
-        step = words.step_names.get(event.bpmn_id or "") or _humane(event.bpmn_id)
+        asked = _asked_by(event, words)
+        said = tuple((label, answer) for label, answer in (
+            (asked[name].label, in_words(asked[name], value, labels)) if name in asked
+            else (intake[name], intake_words(name, value))
+            for name, value in plain.items() if name in asked or (event.action == "start" and name in intake))
+            if answer)
+        step, detail = words.step_names.get(event.bpmn_id or "") or _humane(event.bpmn_id), event.detail or ""
+        if event.action == "message" and (message := MESSAGE_DETAIL.fullmatch(detail)):
+            step, detail = step or _humane(message.group(1)), ""     # "received payment_received": Payment received
         entries.append(HistoryEntry(event.at, event.actor, ACTIONS.get(event.action, event.action.capitalize()),
-                                    step, plain, event.detail or "", said))
+                                    step, plain, detail, said))
     return entries, letters
+
+
+def _asked_by(event, words: ProcessWords) -> dict[str, FormField]:
+    """The form fields whose answers an audit event records: the start form's at the start, the task's own
+    form when it is completed (every form of the process when the diagram names none for it)."""
+    if event.action == "start":
+        return {form_field.name: form_field for form_field in words.start_fields}
+    if event.action == "complete":
+        if event.bpmn_id in words.step_fields:
+            return {form_field.name: form_field for form_field in words.step_fields[event.bpmn_id]}
+        return dict(words.fields)
+    return {}
 
 
 def task_values(engine, task, trail: Iterable, names: Collection[str]) -> dict[str, Any]:
@@ -205,6 +225,7 @@ def _words(engine, process_key: str, version: int, checksum: str) -> ProcessWord
         names: dict[str, str] = {}
         start: list[FormField] = []
         fields: dict[str, FormField] = {}
+        step_fields: dict[str, tuple[FormField, ...]] = {}
         for element in root.iter():
             bpmn_id, name = element.get("id"), element.get("name")
             if bpmn_id and name and isinstance(element.tag, str) and element.tag.startswith(BPMN):
@@ -217,11 +238,13 @@ def _words(engine, process_key: str, version: int, checksum: str) -> ProcessWord
             form_fields = fields_of(form, ui)
             if element.tag == f"{BPMN}startEvent" and not start:
                 start = [form_field for form_field in form_fields if not form_field.hidden]
+            elif bpmn_id:
+                step_fields[bpmn_id] = tuple(form_field for form_field in form_fields if not form_field.hidden)
             for form_field in form_fields:
                 fields.setdefault(form_field.name, form_field)
         if len(_WORDS) >= _WORDS_KEPT:
             _WORDS.clear()
-        _WORDS[key] = ProcessWords(names, tuple(start), fields)
+        _WORDS[key] = ProcessWords(names, tuple(start), fields, step_fields)
     return _WORDS[key]
 
 
@@ -339,7 +362,7 @@ def _money_facts(trail: list, data: Mapping[str, Any]) -> tuple[tuple[str, str],
     settled = None
     for event in trail:
         for value in (event.changes or {}).values():
-            if isinstance(value, Mapping) and "balance_due" in value and "refund_due" in value:
+            if isinstance(value, Mapping) and "balance_due" in value and "refund_due" in value and "lines" not in value:
                 settled = value
     if settled is not None:
         if _positive(settled.get("balance_due")):
