@@ -268,3 +268,16 @@ def test_validate_and_deploy_refuse_a_form_the_inbox_cannot_draw(login_as, clien
                         "use a string, number, boolean, choices, a list of those or a table of rows (docs/forms.md)"]
     deployed = client.post("/modeler/deploy", data=body, content_type="application/json", headers=headers)
     assert deployed.status_code == 422 and process_engine.versions("records_request") == []
+
+
+@pytest.mark.parametrize("process, task_id, form_file, ui_file", _user_tasks(),
+                         ids=[f"{process}:{task}" for process, task, _, _ in _user_tasks()])
+def test_every_choice_of_every_task_form_is_shown_by_its_label(process, task_id, form_file, ui_file):
+    """A clerk reads "Grant in full", never the stored value "grant" or "account_credit"."""
+    schema = _form(process, form_file)
+    if schema is None:
+        return
+    bare = [form_field.name for form_field in fields_of(schema, _form(process, ui_file))
+            for submitted, label, _ in form_field.choices
+            if form_field.widget in ("select", "radio", "checkboxes") and label == submitted]
+    assert bare == []
