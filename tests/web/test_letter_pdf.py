@@ -64,7 +64,8 @@ def test_characters_the_font_lacks_are_spelled_the_nearest_way():
 
 def test_requester_downloads_their_letter_as_pdf(client, portal, csrf_token):
     tracking_number, status_path = filed(client, csrf_token)
-    assert 'letters/1.pdf">Download as PDF' in client.get(status_path).get_data(as_text=True)
+    page = client.get(status_path).get_data(as_text=True)
+    assert re.search(r'letters/1.pdf" aria-label="Download as PDF: [^"]+">Download as PDF', page)
     response = client.get(f"{status_path}/letters/1.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"

@@ -200,8 +200,10 @@ def test_request_form_asks_for_an_email_address_but_does_not_require_it(client, 
 def test_status_page_offers_each_letter_as_pdf_and_as_text(client, portal, file_request):
     _, status_path, _ = filed(client, file_request)
     page = client.get(status_path).get_data(as_text=True)
-    assert f'href="{status_path}/letters/1.pdf">Download as PDF' in page
-    assert f'href="{status_path}/letters/1.txt">as text' in page
+    # Each link names the letter it fetches, as the page lists several.
+    assert re.search(f'href="{status_path}/letters/1.pdf" aria-label="Download as PDF: Your records request '
+                     r'R-\d{4}-\d{5} has been received">Download as PDF', page)
+    assert re.search(f'href="{status_path}/letters/1.txt" aria-label="as text: Your records request', page)
 
 
 
