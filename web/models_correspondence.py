@@ -64,6 +64,14 @@ def messages_on(instance_id: int) -> list[RequesterMessage]:
                                    .order_by(RequesterMessage.written_at, RequesterMessage.id)))
 
 
+def withdrawn_among(instance_ids: list[int]) -> set[int]:
+    """Which of these requests their requester withdrew (the instance list and page say so beside "terminated")."""
+    if not instance_ids:
+        return set()
+    return set(db.session.scalars(db.select(RequesterMessage.instance_id).where(
+        RequesterMessage.instance_id.in_(instance_ids), RequesterMessage.kind == WITHDRAWN)))
+
+
 def open_question(instance_id: int) -> RequesterMessage | None:
     """The latest question not answered yet, if any."""
     messages = messages_on(instance_id)

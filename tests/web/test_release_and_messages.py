@@ -119,7 +119,8 @@ def test_question_asked_on_the_task_is_answered_on_the_status_page(office, clien
     assert office.get_instance(review.instance_id).open_tasks[0].bpmn_id == "review_request"   # the clock runs on
 
 
-def test_withdrawn_request_ends_and_leaves_the_inbox(office, client, file_online, login_as, csrf_token, app):
+def test_withdrawn_request_ends_and_leaves_the_inbox(office, client, file_online, login_as, csrf_token, app,
+                                                     make_staff, staff_password):
     tracking_number, status_path = file_online()
     review = task_of(office, tracking_number, "review_request")
     requester = app.test_client()
@@ -141,6 +142,14 @@ def test_withdrawn_request_ends_and_leaves_the_inbox(office, client, file_online
     assert tracking_number not in plain(client.get("/inbox"))
     page = plain(client.get(f"/inbox/tasks/{review.task_id}"))
     assert "Withdrawn by the requester on" in page
+
+    # An administrator sees why it was terminated, in the list and on the instance page.
+    admin = app.test_client()
+    make_staff("ada", "administrator")
+    admin.post("/login", data={"username": "ada", "password": staff_password, "csrf_token": csrf_token(admin)})
+    listed = plain(admin.get("/admin/instances?status=terminated"))
+    assert tracking_number in listed and 'terminated</span> <span class="muted">withdrawn by the requester' in listed
+    assert "withdrawn by the requester" in plain(admin.get(f"/admin/instances/{review.instance_id}"))
 
 
 def test_withdrawal_after_a_prepayment_gives_the_custodian_the_refund(office, file_online, csrf_token, app):

@@ -21,6 +21,7 @@ from web.admin.instance_data import readable
 from web.access import MONITORING_ROLES
 from web.auth import role_required, staff_only
 from web.formatting import when
+from web.models_correspondence import withdrawn_among
 from web.layout import CONTENT_SECURITY_POLICY, from_city_input
 from web.inbox.assignment import SHARED_INBOX, AssigneeRefused, eligible_assignee, eligible_staff, hand_on
 from city.rules.roles import CITY_CLERK, RECORDS_MANAGER
@@ -139,6 +140,7 @@ def instances():
     total = sum(counts[value] for value in ("active", "incident", "suspended", "completed", "terminated"))
     shown_total = counts[chosen["status"]] if chosen["status"] else total
     return render_template("admin/instances.html", instances=listed[:PAGE_SIZE], has_more=len(listed) > PAGE_SIZE,
+                           withdrawn=withdrawn_among([instance.instance_id for instance in listed[:PAGE_SIZE]]),
                            page=page, pages=max(1, -(-shown_total // PAGE_SIZE)), chosen=chosen, statuses=STATUSES,
                            counts=counts, total=total,
                            process_keys=sorted({version.process_key for version in engine.versions()}))
@@ -167,7 +169,8 @@ def instance(instance_id: int):
         incidents=[(incident, shown(incident.data_seen)) for incident in found.incidents],
         audit_trail=[(event, shown(event.changes)) for event in engine.audit_trail(instance_id)],
         timers=engine.pending_timers(instance_id=instance_id), subscriptions=engine.subscriptions(instance_id=instance_id),
-        may_act=may_act(), masked=not sees_personal_data(), SHARED_INBOX=SHARED_INBOX)
+        may_act=may_act(), masked=not sees_personal_data(), SHARED_INBOX=SHARED_INBOX,
+        withdrawn=withdrawn_among([instance_id]))
     return _with_diagram_styles(response)
 
 
