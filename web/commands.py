@@ -20,15 +20,19 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from city.citydata import seed_defaults
+from city.citydata import list_letter_templates, seed_defaults, set_letter_template
+from city.defaults import DEFAULT_LETTERS
+from city.rules.letters import LETTERHEAD
 from city.cli import add_city_commands
-from city.office import open_engine_at
+from city.office import city_data_of, open_engine_at
 from engine import cli, clock
 from migrations import SCHEMA, upgrade
 
 MAIL_EVERY_SECONDS = 30
 log = logging.getLogger("clerkflow.mail")
 
+# The demo city signs its letters; a city's own name and address replace it on Settings, Letter templates.
+DEMO_CITY = ("City of Springfield (demo)", "City Hall, 100 Main Street\nSpringfield, KS 66000")
 DEMO_REQUESTS = (
     {"requester_name": "Pat Doe", "requester_address": "12 Elm Street",
      "records_description": "Council minutes, January 2026", "office_key": "city_clerk"},
@@ -79,11 +83,30 @@ def setup(console: cli.Console, options: argparse.Namespace) -> None:
             state = "deployed" if result.created else "unchanged:"
             print(f"{state} {result.version.process_key} version {result.version.version}")
     if options.no_demo:
+        with console.engine.database.read() as session:
+            if letterhead_unset(session):
+                print("Letters are signed \"[the city's name]\" until an administrator sets the city's name and "
+                      "address (Settings, Letter templates, Letterhead).")
         return
+    with console.engine.database.write() as session:
+        ensure_demo_letterhead(session)
+    city_data_of(console.engine).invalidate()
     accounts = ensure_demo_accounts(console.url)
     started = ensure_demo_requests(console.engine)
     print(f"demo accounts: {', '.join(username for username, _ in accounts)}; "
           f"demo requests started now: {started}")
+
+
+def letterhead_unset(session) -> bool:
+    """Whether the city's letterhead still holds the bracketed defaults every letter would show."""
+    row = next((row for row in list_letter_templates(session) if row.name == LETTERHEAD), None)
+    return row is None or (row.subject, row.body) == DEFAULT_LETTERS[LETTERHEAD]
+
+
+def ensure_demo_letterhead(session) -> None:
+    """The demo city's name and address on its letters, where the administrator has set none."""
+    if letterhead_unset(session):
+        set_letter_template(session, LETTERHEAD, actor="setup", subject=DEMO_CITY[0], body=DEMO_CITY[1])
 
 
 def ensure_demo_accounts(url: str) -> list[tuple[str, tuple[str, ...]]]:

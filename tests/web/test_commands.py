@@ -14,6 +14,9 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
     requests = engine.list_instances(process_key="records_request")
     assert sorted(request.business_key[-5:] for request in requests) == ["00001", "00002", "00003"]
     assert all(request.status == "active" for request in requests)
+    letters = [event.changes["acknowledgement_letter"]["text"] for event in engine.audit_trail(requests[0].instance_id)
+               if "acknowledgement_letter" in event.changes]
+    assert letters[0].rstrip().endswith("City of Springfield (demo)\nCity Hall, 100 Main Street\nSpringfield, KS 66000")
     [review] = engine.list_tasks(instance_id=requests[0].instance_id)
     engine.complete_task(review.task_id, {"holds_record": False, "referral_office_key": "city_treasurer"},
                          actor="custodian")
@@ -29,5 +32,6 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
 def test_setup_without_demo_adds_no_accounts_or_requests(database_url, monkeypatch, capsys, engine):
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["setup", "--no-demo", "--processes", str(REPO / "processes"), "--forms", str(REPO / "forms")]) == 0
-    assert "demo" not in capsys.readouterr().out
-    assert engine.list_instances() == []
+    out = capsys.readouterr().out
+    assert "demo" not in out and engine.list_instances() == []
+    assert 'Letters are signed "[the city\'s name]" until an administrator sets the city\'s name and address' in out
