@@ -22,7 +22,7 @@ from web.models import StaffAccount, db
 DEMO_ROLES = {username: roles for username, _, roles in DEMO_ACCOUNTS}
 FORM = re.compile(r'<form method="post" action="/inbox/tasks/(\d+)/(claim|unclaim)"[^>]*>(.*?)</form>', re.S)
 ACCESSIBLE_NAME = re.compile(r'<button [^>]*aria-label="([^"]*)"')
-TASK_LINK = re.compile(r'<a href="/inbox/tasks/(\d+)">')
+TASK_LINK = re.compile(r'<a href="/inbox/tasks/(\d+)"[ >]')
 ASSIGN_LINK = re.compile(r'<a href="/inbox/tasks/(\d+)#assignee" aria-label="([^"]*)">Assign</a>')
 
 
