@@ -1,4 +1,5 @@
-"""The REST API's table: the tokens integrations send as `Authorization: Bearer <token>`.
+"""The REST API's tables: the tokens integrations send as `Authorization: Bearer <token>`, and the
+answers kept for an `Idempotency-Key` (see web/api/idempotency.py).
 
 A token belongs to one staff account and acts with that account's roles. Only the sha256 (hex)
 of the token is stored: the raw token is shown once, when it is made, and cannot be rebuilt
@@ -10,7 +11,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine import clock
@@ -40,6 +41,28 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:   # never the hash
         return f"<ApiToken {self.id} {self.name!r}>"
+
+
+class ApiIdempotency(db.Model):
+    """One POST an account made with an `Idempotency-Key`: what it was (method, path, sha256 of the body) and,
+    once it has run, the answer it got (status and JSON body), kept 24 hours so that a retry gets that answer
+    again instead of running twice. `status` is None while the first request is still running."""
+
+    __tablename__ = "api_idempotency"
+    __table_args__ = (UniqueConstraint("account_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("staff_account.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(255))
+    body_hash: Mapped[str] = mapped_column(SHA256_HEX)
+    status: Mapped[int | None] = mapped_column(default=None)
+    response_body: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+
+    def __repr__(self) -> str:
+        return f"<ApiIdempotency {self.id} {self.method} {self.path} {self.status}>"
 
 
 def hash_token(raw_token: str) -> str:
