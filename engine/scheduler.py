@@ -13,6 +13,13 @@ Outer layers may hand `run_scheduler` periodic jobs of their own (`PeriodicJob`:
 mail). The leading scheduler runs each every so many seconds in a thread of its own, one run at
 a time, so a slow job never holds up the lease; a job that fails is logged by its error's class
 and runs again at its next turn. The engine knows nothing of what the jobs do.
+
+Start-up on SQLite (issue 14): APScheduler creates its job table in a deferred transaction,
+which SQLite refuses at once ("database is locked", no busy wait) while the web app writes. So
+the table is created first in one of our write transactions (BEGIN IMMEDIATE, which waits its
+turn), and a start that still meets a locked or unreachable database is tried again with
+backoff rather than ending the process. Each round of the leader renews the lease row, so
+`expires_at - LEASE_SECONDS` is its heartbeat (`last_round`, read by the web app's /healthz).
 """
 from __future__ import annotations
 
@@ -36,7 +43,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from engine import clock, timers
 from engine.api import ProcessEngine
@@ -54,6 +61,9 @@ TIMER_JOB_PREFIX = "timer-"
 FIRE_AFTER_DUE = timedelta(seconds=1)   # SpiffWorkflow fires strictly after the due instant
 FIRE_BATCH = 500
 MAX_STANDBY_POLL = 5.0                  # seconds between looks at the lease while standing by
+LEASE_SECONDS = 30.0                    # how long a lease lasts; the leader renews it every third
+SWEEP_SECONDS = 30.0
+START_BACKOFF = (1, 2, 4, 8, 15, 30)    # seconds between tries to start (the last one repeats)
 
 _leading: TimerScheduler | None = None   # the scheduler that holds the lease in this process
 
@@ -126,12 +136,42 @@ def release_lease(database: Database, me: str, now: datetime) -> None:
             row.expires_at = now
 
 
+@dataclass(frozen=True)
+class LeaseState:
+    """What the lease row says about the leading scheduler (for health checks)."""
+
+    holder: str
+    expires_at: datetime
+    last_round: datetime       # when the holder last renewed it: each of its rounds does
+
+
+def lease_state(database: Database, lease_seconds: float = LEASE_SECONDS) -> LeaseState | None:
+    """The lease as last written, or None when no scheduler has ever run on this database."""
+    with database.read() as session:
+        row = session.get(SchedulerLease, LEASE_NAME)
+        if row is None:
+            return None
+        expires_at = clock.as_utc(row.expires_at)
+        return LeaseState(row.holder, expires_at, expires_at - timedelta(seconds=lease_seconds))
+
+
+def ensure_job_table(database: Database) -> None:
+    """Create APScheduler's job table, if missing, in a write transaction that waits for other writers.
+
+    APScheduler would create it in a deferred transaction, which SQLite refuses without waiting
+    while another connection writes; BEGIN IMMEDIATE (Database.write_connection) queues instead."""
+    table = SQLAlchemyJobStore(engine=database.engine, tablename=JOB_TABLE).jobs_t
+    with database.write_connection() as connection:
+        table.create(connection, checkfirst=True)
+
+
 # -- the scheduler --------------------------------------------------------------------------------
 
 class TimerScheduler:
     """One process's scheduler: stands by, or holds the lease and keeps jobs in step with timers."""
 
-    def __init__(self, engine: ProcessEngine, *, sweep_seconds: float = 30, lease_seconds: float = 30,
+    def __init__(self, engine: ProcessEngine, *, sweep_seconds: float = SWEEP_SECONDS,
+                 lease_seconds: float = LEASE_SECONDS,
                  holder: str | None = None, scheduler_class: type[BaseScheduler] = BackgroundScheduler):
         self.engine = engine
         self.sweep_seconds = sweep_seconds
@@ -149,7 +189,8 @@ class TimerScheduler:
             timezone=timezone.utc)
 
     def start(self) -> None:
-        """Open the job store (creating its table) without running jobs until the lease is won."""
+        """Open the job store (its table created first, see ensure_job_table) without running jobs until the lease is won."""
+        ensure_job_table(self.engine.database)
         self.apscheduler.start(paused=True)
 
     def holds_lease(self) -> bool:
@@ -340,19 +381,22 @@ class _PeriodicRunner:
 
 # -- the command -------------------------------------------------------------------------------
 
-def run_scheduler(engine: ProcessEngine, *, sweep_seconds: float = 30, lease_seconds: float = 30,
+def run_scheduler(engine: ProcessEngine, *, sweep_seconds: float = SWEEP_SECONDS, lease_seconds: float = LEASE_SECONDS,
                   stop_event: threading.Event | None = None, periodic: Sequence[PeriodicJob] = ()) -> None:
     """Run the timer scheduler (`clerkflow scheduler`) on `engine` until `stop_event` is set, SIGINT or SIGTERM.
 
-    The database must be migrated; its connections are closed on the way out. At least one tick runs, so a stop_event set beforehand
-    still catches up on overdue timers (if the lease is free) before shutting down. `periodic`
-    jobs run while this scheduler holds the lease (see the module docstring)."""
+    The database must be migrated; its connections are closed on the way out. A start that finds the
+    database locked or unreachable is tried again (START_BACKOFF) until it works or the stop comes.
+    At least one tick runs, so a stop_event set beforehand still catches up on overdue timers (if
+    the lease is free) before shutting down. `periodic` jobs run while this scheduler holds the
+    lease (see the module docstring)."""
     stop = stop_event or threading.Event()
     timer_scheduler = TimerScheduler(engine, sweep_seconds=sweep_seconds, lease_seconds=lease_seconds)
     runners = [_PeriodicRunner(job) for job in periodic]
     previous_handlers = _stop_on_signals(stop)
     try:
-        timer_scheduler.start()
+        if not _start_with_retry(timer_scheduler, stop):
+            return
         log.info("scheduler %s started on %s", timer_scheduler.holder,
                  engine.database.engine.url.render_as_string(hide_password=True))
         while True:
@@ -371,6 +415,27 @@ def run_scheduler(engine: ProcessEngine, *, sweep_seconds: float = 30, lease_sec
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
         engine.database.dispose()
         log.info("scheduler %s stopped", timer_scheduler.holder)
+
+
+def _start_with_retry(timer_scheduler: TimerScheduler, stop: threading.Event) -> bool:
+    """Start, trying again with backoff while the database is locked or unreachable; False if stopped first."""
+    attempt = 0
+    while True:
+        try:
+            timer_scheduler.start()
+            return True
+        except OperationalError as err:
+            attempt += 1
+            delay = START_BACKOFF[min(attempt, len(START_BACKOFF)) - 1]
+            log.warning("scheduler %s could not start: %s (try %d); trying again in %s s", timer_scheduler.holder,
+                        _start_failure(err), attempt, delay)
+        if stop.wait(delay):
+            return False
+
+
+def _start_failure(err: OperationalError) -> str:
+    """Why a start failed, in words free of SQL parameters: SQLite's lock message, else the error's class."""
+    return "the database is locked" if "locked" in str(err.orig).lower() else type(err.orig).__name__
 
 
 def _stop_on_signals(stop: threading.Event) -> dict:
