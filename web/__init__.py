@@ -20,7 +20,7 @@ __all__ = ["create_app", "ENGINE_EXTENSION", "CITY_DATA_EXTENSION"]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    from web import account, admin, api, auth, csrf, errors, health, inbox, layout, modeler, portal
+    from web import account, admin, api, auth, csrf, errors, health, https, id_bounds, inbox, layout, modeler, portal
     from web.api import limits as api_limits
     from web.config import configure
     from web.demo import register_demo_command
@@ -36,11 +36,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions[CITY_DATA_EXTENSION] = CityData(database)
     app.extensions[ENGINE_EXTENSION] = open_engine(database, city_settings=app.extensions[CITY_DATA_EXTENSION])
 
+    https.init_https(app)        # Secure session cookie and HSTS when served over HTTPS
     csrf.init_csrf(app)
     auth.init_auth(app)          # after CSRF: a forged POST is refused before anything else looks at it
     api_limits.init_limits(app)  # after sign-in: a call is counted against the account making it
     layout.init_layout(app)
     errors.init_errors(app)
+    id_bounds.init_id_bounds(app)   # before any route: `<int:...>` stops at the largest row id
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(inbox.bp)
