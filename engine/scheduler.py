@@ -155,6 +155,12 @@ def lease_state(database: Database, lease_seconds: float = LEASE_SECONDS) -> Lea
         return LeaseState(row.holder, expires_at, expires_at - timedelta(seconds=lease_seconds))
 
 
+def oldest_overdue_timer(database: Database, now: datetime) -> datetime | None:
+    """The due time of the oldest timer that should have fired by `now` (suspended instances' wait), or None."""
+    due = timers.due_timers(database, now - FIRE_AFTER_DUE, 1)
+    return due[0].due_at if due else None
+
+
 def ensure_job_table(database: Database) -> None:
     """Create APScheduler's job table, if missing, in a write transaction that waits for other writers.
 

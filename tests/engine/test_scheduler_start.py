@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError
 
 from city.office import open_engine_at
-from engine.scheduler import JOB_TABLE, TimerScheduler, ensure_job_table, run_scheduler
+from engine.scheduler import JOB_TABLE, TimerScheduler, ensure_job_table, lease_state, run_scheduler
 
 HOLD_SECONDS = 1.5   # how long the web app's write lasts in the scenario
 
@@ -119,3 +120,21 @@ def test_run_scheduler_stopped_while_waiting_to_start_ends_quietly(database_url,
     stop = threading.Event()
     stop.set()
     run_scheduler(engine, stop_event=stop)       # returns instead of trying for ever
+
+
+def test_each_round_of_the_leader_is_its_heartbeat(database_url, time_machine):
+    monday_9am = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+    time_machine.move_to(monday_9am, tick=False)
+    engine = open_engine_at(database_url)
+    assert lease_state(engine.database) is None   # no scheduler has run here yet
+    timer_scheduler = TimerScheduler(engine)
+    timer_scheduler.start()
+    try:
+        timer_scheduler.tick()
+        time_machine.shift(timedelta(seconds=10))
+        timer_scheduler.tick()
+        state = lease_state(engine.database)
+        assert (state.holder, state.last_round) == (timer_scheduler.holder, monday_9am + timedelta(seconds=10))
+    finally:
+        timer_scheduler.shutdown()
+        engine.database.dispose()
