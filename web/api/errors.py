@@ -2,28 +2,32 @@
 
 The blueprint's handlers take precedence over the app's pages (`web.errors`) for every request
 routed to the API, including refusals raised before the view (CSRF, roles). Addresses under /api
-that match no route get the same JSON for 404 and 405; every other address keeps its page.
+that match no route reach them through the app's handlers (`web.errors`): JSON 404, or 405 with
+`Allow`, for anyone signed in or holding a valid token, 401 for a stranger; a POST there is answered
+so too, never with the CSRF refusal, since nothing could have run. A database out of reach is 503
+with `Retry-After` (`web.errors.render_database_failure`).
 """
 from __future__ import annotations
 
 import logging
 import uuid
 
-from flask import jsonify, request, session
+from flask import g, jsonify, request, session
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from werkzeug.exceptions import HTTPException
 
 from engine import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, MessageNotDeliverable,
                            NotAllowed, NotFound)
 from web import errors as pages
 from web.api.blueprint import bp
-from web.auth import SESSION_KEY, to_sign_in, is_api_request
+from web.auth import SESSION_KEY, load_signed_in_staff, to_sign_in
 from web.csrf import CsrfRefused
 
 log = logging.getLogger(__name__)
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests",
-         500: "internal_error"}
+         500: "internal_error", 503: "database_unavailable"}
 ERROR_CODES = ((FormInvalid, "form_invalid"), (MessageNotDeliverable, "message_not_deliverable"),
                (InvalidState, "invalid_state"), (Conflict, "conflict"), (NotAllowed, "forbidden"),
                (NotFound, "not_found"), (DeployRefused, "deploy_refused"), (CsrfRefused, "csrf_refused"))
@@ -48,6 +52,11 @@ def error_response(status: int, code: str, message: str, *, fields: dict | None 
 
 @bp.errorhandler(ClerkflowError)
 def clerkflow_error(error: ClerkflowError):
+    if isinstance(error, CsrfRefused) and request.routing_exception is not None:
+        # No route takes this address (or this method): nothing could have run, so say that (404, or 405
+        # with Allow) to whoever the credentials name, and 401 to a stranger, as for a GET.
+        load_signed_in_staff()
+        return http_error(request.routing_exception) if g.staff is not None else to_sign_in()
     if isinstance(error, CsrfRefused) and session.get(SESSION_KEY) is None:
         # Refused before anyone looked at credentials: a caller with neither a token nor a session needs to
         # hear that it must authenticate (401), not that a form expired. Nothing ran either way.
@@ -72,6 +81,12 @@ def http_error(error: HTTPException):
     return response
 
 
+@bp.errorhandler(DBAPIError)
+@bp.errorhandler(DisconnectionError)
+def database_failure(error: Exception):
+    return pages.render_database_failure(error)
+
+
 @bp.errorhandler(Exception)
 def unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
@@ -80,12 +95,3 @@ def unexpected_error(error: Exception):
     log.error("unexpected error (reference %s) on %s %s", reference, request.method, request.path, exc_info=error)
     return error_response(500, "internal_error", "Something went wrong on our side. If it happens again, tell the "
                           f"administrator the reference {reference}.", reference=reference)
-
-
-@bp.app_errorhandler(404)
-@bp.app_errorhandler(405)
-def unrouted(error: HTTPException):
-    """An address under /api that matches no route (or not with this method): JSON, like the rest of the API."""
-    if is_api_request():
-        return http_error(error)
-    return pages.render_http_error(error)

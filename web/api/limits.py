@@ -6,15 +6,20 @@ Flask-Limiter does the counting (fixed windows, standard headers). Its default s
 worker's memory, so with several workers each counts its own share; `CLERKFLOW_RATELIMIT_STORAGE_URI`
 (e.g. `redis://localhost:6379`) makes them count together (docs/api.md). The pages are not limited
 here: sign-in and the portal count their own attempts (`web.throttle`).
+
+Flask-Limiter writes `Retry-After` on every answer it counts; a client reading it on a 200 would
+wait for nothing, so it stays only on 429 (and on the 503 of a database out of reach, with the
+seconds `web.errors` chose).
 """
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 
 from web.api.blueprint import bp
 
 DEFAULT_API_RATE = "600 per minute"
+RETRY_STATUSES = (429, 503)
 LIMITER_EXTENSION = "clerkflow_api_limiter"
 
 
@@ -32,6 +37,16 @@ def init_limits(app: Flask) -> None:
     """After sign-in is set up, so the account is known when a call is counted."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.after_request(retry_after_only_when_refused)   # before the limiter's: after_request runs last first
     limiter = Limiter(key_func=api_caller, app=app, default_limits=[])
     limiter.limit(api_rate, key_func=api_caller)(bp)
     app.extensions[LIMITER_EXTENSION] = limiter
+
+
+def retry_after_only_when_refused(response: Response) -> Response:
+    """`Retry-After` on a 429 (the limiter's) and a 503 (the one its handler set); on nothing else."""
+    if response.status_code == 503 and g.get("retry_after") is not None:
+        response.headers["Retry-After"] = str(g.retry_after)
+    elif response.status_code not in RETRY_STATUSES:
+        response.headers.pop("Retry-After", None)
+    return response

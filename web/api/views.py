@@ -123,13 +123,15 @@ def task(task_id: int):
 @staff_only
 def claim_task(task_id: int):
     """Claim the task, by the inbox's rule (`claim_refused`): work for one of the caller's roles."""
-    return jsonify(as_json(claim_as_signed_in(task_id)))
+    claim_as_signed_in(task_id)
+    return _task_as_now(task_id)
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 @staff_only
 def unclaim_task(task_id: int):
-    return jsonify(as_json(unclaim_as_signed_in(task_id)))
+    unclaim_as_signed_in(task_id)
+    return _task_as_now(task_id)
 
 
 @bp.post("/tasks/<int:task_id>/assign")
@@ -154,7 +156,8 @@ def assign_task(task_id: int):
     elif not is_supervisor(signed_in_staff()):
         raise ApiError("Only a supervisor can put a task back in the shared inbox; use unclaim for your own.",
                        status=403, code="forbidden")
-    return jsonify(as_json(hand_on(task, account)))
+    hand_on(task, account)
+    return _task_as_now(task_id)
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -183,8 +186,10 @@ def deliver_message():
             problems[key] = "Must be a JSON object."
     if problems:
         raise ApiError("The message could not be delivered as sent.", status=422, fields=problems)
+    staff = signed_in_staff()
+    # Who may send it and what its payload must be: the engine's message rules (the city's, city.message_rules).
     receivers = process_engine().deliver_message(name.strip(), body.get("correlation") or {}, body.get("payload") or {},
-                                                 actor=signed_in_staff().username)
+                                                 actor=staff.username, roles=set(work_roles(staff)))
     return jsonify(instance_ids=list(receivers))
 
 
@@ -217,6 +222,11 @@ def retry_incident(incident_id: int):
 
 
 # ----------------------------------------------------------------------------- helpers
+
+def _task_as_now(task_id: int):
+    """The task as GET /api/tasks lists it (with its business key and instance title), after a change."""
+    return jsonify(as_json(process_engine().get_task(task_id)))
+
 
 def as_json(value: Any) -> Any:
     """A frozen engine view (or anything inside one) as JSON-ready data: date-times in ISO 8601, UTC."""
