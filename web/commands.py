@@ -3,7 +3,7 @@
 `clerkflow setup` migrates the database, deploys every diagram in `processes/` (with the
 forms in `forms/`) and adds the demo accounts and demo requests; running it again keeps
 what is there. `clerkflow run` serves the web app and runs the timer scheduler beside it
-as a child process: one Ctrl-C stops both. `clerkflow serve` is the web app alone (start
+as a child process, started again (with backoff) whenever it exits: one Ctrl-C stops both. `clerkflow serve` is the web app alone (start
 the scheduler once elsewhere with `clerkflow scheduler`). The scheduler also runs the mail
 (dispatch and send, every 30 seconds); `clerkflow mail send` does one round by hand, `mail
 status` counts the outbox and `mail retry` queues failed mail again (docs/mail.md).
@@ -17,6 +17,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,7 +32,10 @@ from engine import cli, clock
 from migrations import SCHEMA, upgrade
 
 MAIL_EVERY_SECONDS = 30
+SCHEDULER_RESTART_BACKOFF = (1, 2, 5, 10, 30, 60)   # seconds before each new start; the last one repeats
+SCHEDULER_STEADY_SECONDS = 300                      # a scheduler that ran this long starts the backoff afresh
 log = logging.getLogger("clerkflow.mail")
+run_log = logging.getLogger("clerkflow.run")
 
 # The demo city signs its letters; a city's own name and address replace it on Settings, Letter templates.
 DEMO_CITY = ("City of Springfield (demo)", "City Hall, 100 Main Street\nSpringfield, KS 66000")
@@ -256,19 +262,58 @@ def run(console: cli.Console, options: argparse.Namespace) -> None:
     signal.signal(signal.SIGTERM, _stop)
     _print_demo_logins()
     environment = {**os.environ, "DATABASE_URL": console.url}
-    scheduler = subprocess.Popen([sys.executable, "-m", "web.commands", "scheduler"], env=environment)
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=supervise_scheduler, name="clerkflow-scheduler-watch", daemon=True,
+        args=(lambda: subprocess.Popen([sys.executable, "-m", "web.commands", "scheduler"], env=environment), stop))
+    watcher.start()
     try:
         serve(console, options)
     except KeyboardInterrupt:
         pass
     finally:
-        if scheduler.poll() is None:
-            scheduler.send_signal(signal.SIGTERM)
-            try:
-                scheduler.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                scheduler.kill()
+        stop.set()
+        watcher.join(timeout=20)
         print("Clerkflow stopped (web and scheduler).", flush=True)
+
+
+def supervise_scheduler(start_child: Callable[[], subprocess.Popen], stop: threading.Event, *,
+                        backoff: Sequence[float] = SCHEDULER_RESTART_BACKOFF, poll_seconds: float = 1.0,
+                        steady_seconds: float = SCHEDULER_STEADY_SECONDS) -> int:
+    """Keep the scheduler child `start_child()` makes running until `stop` is set; returns how often it restarted.
+
+    A child that exits is started again after the next wait of `backoff` (the waits start over
+    once a child has run `steady_seconds`), with one log line each time; on `stop` the child
+    gets SIGTERM (a kill after 15 s). Issue 14: a scheduler that died left timers and mail
+    stopped with nothing to say so."""
+    restarts = failures = 0
+    child = start_child()
+    while True:
+        started = time.monotonic()
+        while child.poll() is None:
+            if stop.wait(poll_seconds):
+                _end_scheduler(child)
+                return restarts
+        ran = time.monotonic() - started
+        failures = 0 if ran >= steady_seconds else failures
+        delay = backoff[min(failures, len(backoff) - 1)]
+        failures += 1
+        if stop.wait(delay):   # stopping (Ctrl-C reaches the child too): no restart, no line
+            return restarts
+        restarts += 1
+        run_log.warning("the scheduler exited (status %s) after %d s; starting it again (restart %d, after %s s)",
+                        child.returncode, ran, restarts, delay)
+        child = start_child()
+
+
+def _end_scheduler(child: subprocess.Popen) -> None:
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def _print_demo_logins() -> None:
