@@ -21,7 +21,12 @@ DEFAULTS: dict[str, Any] = {
     "ENV": "development",                       # CLERKFLOW_ENV=production refuses to run without a secret key
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,             # CLERKFLOW_SESSION_COOKIE_SECURE=true behind HTTPS
+    # None: the session cookie is Secure exactly when the request came over HTTPS (directly, or through a trusted
+    # proxy's X-Forwarded-Proto), so plain-HTTP localhost still signs in. true/false forces it (web/https.py).
+    "SESSION_COOKIE_SECURE": None,
+    # Strict-Transport-Security on HTTPS answers only: seconds (0: not sent), and whether it covers subdomains.
+    "HSTS_MAX_AGE": 365 * 24 * 60 * 60,
+    "HSTS_INCLUDE_SUBDOMAINS": False,
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     # File store (web/filestore.py): CLERKFLOW_FILES_DIR (default: files/ in the instance folder) and the
     # largest file kept. A whole upload may be a little larger than one file, for the form's other fields.
@@ -42,11 +47,12 @@ DEFAULTS: dict[str, Any] = {
     # The letterhead of letters as PDF (web/letter_pdf.py): the city's name and postal address.
     "LETTERHEAD_CITY": "",
     "LETTERHEAD_ADDRESS": "",                   # lines separated by "\n" or ";"
-    # Failed sign-ins (web/auth.py) allowed in SIGN_IN_WINDOW_MINUTES, for one username and from one address;
-    # past either, sign-in is refused (no password checked) until the oldest failure leaves the window.
+    # Failed sign-ins allowed in SIGN_IN_WINDOW_MINUTES, for one username and from one address; what happens past
+    # them is web.throttle.sign_in_wait. An address an account signed in from stays known for SIGN_IN_KNOWN_ADDRESS_DAYS.
     "SIGN_IN_FAILURES_PER_ACCOUNT": 10,
     "SIGN_IN_FAILURES_PER_ADDRESS": 30,
     "SIGN_IN_WINDOW_MINUTES": 15,
+    "SIGN_IN_KNOWN_ADDRESS_DAYS": 90,
 }
 SECRET_KEY_FILE = "secret_key"
 
