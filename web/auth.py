@@ -4,9 +4,12 @@ Every page needs a signed-in, active staff account except the ones marked `@publ
 health check) and static files: `refuse_strangers` enforces that for every request, so a view
 that forgets its decorator is still closed. `@staff_only` and `@role_required(...)` say on each
 view who it is for. A failed sign-in says the same thing whatever was wrong, takes the same
-time, and is logged without the username or password. Failed sign-ins are counted (`web.throttle`):
-past `SIGN_IN_FAILURES_PER_ACCOUNT` for a username or `SIGN_IN_FAILURES_PER_ADDRESS` from one address
-within `SIGN_IN_WINDOW_MINUTES`, sign-in is refused with a 429 page without checking the password.
+time, and is logged without the username or password. Failed sign-ins are counted and slow down whoever
+is guessing, never the owner of the account at the addresses they sign in from (`web.throttle.sign_in_wait`):
+a refused attempt gets a 429 page without the password being checked.
+
+A session carries its account's `session_epoch` from sign-in; when the account's number moves on (sign-out,
+a new password, deactivation) every session of it ends on its next request, a copied cookie included.
 An address that no page has is a 404 page for anyone, signed in or not: a mistyped public link does
 not send a member of the public to the staff sign-in (under /api, a stranger still gets the API's 401).
 
@@ -18,7 +21,6 @@ judged by the token alone (never by the session cookie too), and a stranger to t
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from functools import cache, wraps
 from secrets import token_urlsafe
 from urllib.parse import urlsplit
@@ -30,17 +32,17 @@ from werkzeug.exceptions import NotFound
 
 from web.errors import wants_json
 from web.models import StaffAccount, db, normalize_username, password_hasher
-from web.throttle import attempts_within, client_address, count_attempt
+from web.throttle import count_sign_in_failure, remember_sign_in, sign_in_wait
 from web.models_api import account_for_token
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "staff_account_id"
+SESSION_EPOCH_KEY = "staff_session_epoch"
 SIGN_IN_REFUSED = "That username and password do not match an active staff account."
-TOO_MANY_FAILURES = ("Too many failed sign-ins for this username or from this connection: wait {minutes} minutes and "
-                     "try again, or ask an administrator to set a new password.")
-FAILED_SIGN_IN, FAILED_SIGN_IN_FROM = "failed_sign_in", "failed_sign_in_from"
+TOO_MANY_FAILURES = ("Too many failed sign-ins for this username from this connection: wait {wait} and try again, "
+                     "or ask an administrator to set a new password.")
 API_PREFIX = "/api"
 BEARER = "bearer"
 
@@ -92,10 +94,16 @@ def load_signed_in_staff() -> None:
     if account_id is None or _is_static(request.endpoint):
         return
     account = db.session.get(StaffAccount, account_id)
-    if account is None or not account.active:   # removed or deactivated since signing in
-        session.clear()
+    if account is None or not account.active or session.get(SESSION_EPOCH_KEY) != account.session_epoch:
+        session.clear()     # removed, deactivated, signed out elsewhere or given a new password since signing in
         return
     g.staff = account
+
+
+def keep_this_session(account: StaffAccount) -> None:
+    """After `account` ended its sessions by its own hand (a new password), the browser that did it stays signed in."""
+    if session.get(SESSION_KEY) == account.id:
+        session[SESSION_EPOCH_KEY] = account.session_epoch
 
 
 def refuse_strangers():
@@ -120,19 +128,22 @@ def login():
     username = ""
     if request.method == "POST":
         username = normalize_username(request.form.get("username", ""))
-        if _too_many_failures(username):
+        wait = sign_in_wait(username, current_app.config) if username else None
+        if wait is not None:
             log.info("sign-in refused: too many failures")
-            flash(TOO_MANY_FAILURES.format(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"]), "error")
+            flash(TOO_MANY_FAILURES.format(wait=_in_words(wait)), "error")
             return render_template("auth/login.html", username=username, next_page=next_page), 429
         account = _account_if_password_matches(username, request.form.get("password", ""))
         if account is not None:
+            remember_sign_in(account, current_app.config)
             session.clear()                 # a fresh session (and CSRF token) for the signed-in person
             session[SESSION_KEY] = account.id
+            session[SESSION_EPOCH_KEY] = account.session_epoch
             session.permanent = True
             log.info("staff account %s signed in", account.id)
             return redirect(_safe_next(next_page))
         log.info("sign-in refused")
-        _count_failure(username)
+        count_sign_in_failure(username)
         flash(SIGN_IN_REFUSED, "error")
     return render_template("auth/login.html", username=username, next_page=next_page)
 
@@ -140,23 +151,20 @@ def login():
 @bp.post("/logout")
 @staff_only
 def logout():
+    g.staff.end_sessions()          # a copy of this cookie, and the account's other sessions, end too
+    db.session.commit()
+    log.info("staff account %s signed out", g.staff.id)
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
 
-def _too_many_failures(username: str) -> bool:
-    """Guessing passwords is slowed down: by username (one account) and by address (many accounts)."""
-    config = current_app.config
-    window = timedelta(minutes=int(config["SIGN_IN_WINDOW_MINUTES"]))
-    return (attempts_within(FAILED_SIGN_IN, username, window) >= int(config["SIGN_IN_FAILURES_PER_ACCOUNT"])
-            or attempts_within(FAILED_SIGN_IN_FROM, client_address(), window)
-            >= int(config["SIGN_IN_FAILURES_PER_ADDRESS"]))
-
-
-def _count_failure(username: str) -> None:
-    count_attempt(FAILED_SIGN_IN, username)
-    count_attempt(FAILED_SIGN_IN_FROM, client_address())
+def _in_words(wait) -> str:
+    seconds = max(1, -int(-wait.total_seconds() // 1))
+    if seconds < 60:
+        return "a second" if seconds == 1 else f"{seconds} seconds"
+    minutes = -(-seconds // 60)
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def _account_if_password_matches(username: str, password: str) -> StaffAccount | None:

@@ -1,4 +1,4 @@
-"""The web app's own tables: the staff who sign in and the roles they hold.
+"""The web app's own tables: the staff who sign in, the roles they hold and the addresses they signed in from.
 
 Roles are the slugs of BPMN lane names (lane "City Clerk" -> role "city_clerk"), so a task's
 candidate role and a person's roles meet without a mapping table. The tables share the
@@ -12,7 +12,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash
@@ -50,6 +50,9 @@ class StaffAccount(db.Model):
     # Where task notifications go, and how (docs/mail.md): immediate, digest (daily) or none.
     email: Mapped[str | None] = mapped_column(String(320), default=None)
     notify: Mapped[str] = mapped_column(String(20), default="immediate", server_default="immediate")
+    # The generation of this account's sessions (docs/operations.md, "Sessions"): a session carries the number it
+    # was signed in under and ends as soon as the account's number moves on (sign-out, new password, deactivation).
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -62,7 +65,13 @@ class StaffAccount(db.Model):
         self.roles = ",".join(sorted({role.strip() for role in roles if role.strip()}))
 
     def set_password(self, password: str) -> None:
+        """A new password ends every session signed in with the old one."""
         self.password_hash = password_hasher.hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session of this account, in every browser, ends on its next request."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def check_password(self, password: str) -> bool:
         """True when `password` is this account's. An active account whose hash is an old werkzeug
@@ -86,7 +95,7 @@ class StaffAccount(db.Model):
         return matches
 
     def _rehash(self, password: str) -> None:
-        self.set_password(password)
+        self.password_hash = password_hasher.hash(password)   # the same password: sessions go on
         try:
             db.session.commit()
         except SQLAlchemyError:       # the sign-in still succeeds; the next one tries again
@@ -95,6 +104,19 @@ class StaffAccount(db.Model):
 
     def __repr__(self) -> str:   # never the hash
         return f"<StaffAccount {self.id} {self.username!r}>"
+
+
+class StaffSignInAddress(db.Model):
+    """An address an account signed in from successfully (an HMAC of it, web.throttle): failed sign-ins by
+    others slow that account down elsewhere, never from here."""
+
+    __tablename__ = "staff_sign_in_address"
+    __table_args__ = (UniqueConstraint("staff_account_id", "address_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_account_id: Mapped[int] = mapped_column(ForeignKey("staff_account.id"), index=True)
+    address_key: Mapped[str] = mapped_column(String(64))
+    last_signed_in_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 def normalize_username(username: str) -> str:

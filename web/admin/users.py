@@ -4,7 +4,9 @@ password, deactivate and reactivate (issue 5, "Sign-in and roles"; docs/administ
 Every route needs the administrator role and every form carries the session's CSRF token (checked
 for every POST by `web.csrf`). A form with mistakes is shown again with everything typed kept
 (except passwords) and a message next to each mistake. No change may leave the app without an
-active administrator, so the last one cannot lock themself (or anyone else) out.
+active administrator, so the last one cannot lock themself (or anyone else) out. A new password and
+deactivation end every session of the account at once (its `session_epoch`, web/auth.py); an administrator
+setting their own password stays signed in in the browser that did it.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from sqlalchemy import func, select
 from web.current import city_data, signed_in_staff
 from web.admin.blueprint import bp
 from web.admin.account_changes import account_facts, record_account_change
-from web.auth import role_required
+from web.auth import keep_this_session, role_required
 from web.mail import valid_email_address
 from city.defaults import DEFAULT_OFFICE_KEYS
 from city.rules.roles import custodian_role
@@ -218,9 +220,10 @@ def reset_password(user_id: int):
     if errors:
         flash("The password was not changed: correct the fields marked below.", "error")
         return _user_page(account, password_errors=errors)
-    account.set_password(password)
+    account.set_password(password)          # ends every session of the account
     record_account_change(account, "password", None)
     db.session.commit()
+    keep_this_session(account)
     log.info("password of staff account %s reset by staff account %s", account.id, signed_in_staff().id)
     flash(f'The password of "{account.username}" is changed. Give it to {account.display_name} in person or '
           "another safe way.", "info")
@@ -248,6 +251,8 @@ def _set_active(account: StaffAccount, active: bool):
         return redirect(url_for(".user", user_id=account.id))
     before = account_facts(account)
     account.active = active
+    if not active:
+        account.end_sessions()              # a copied cookie stays dead after a reactivation too
     record_account_change(account, "reactivated" if active else "deactivated", before)
     db.session.commit()
     log.info("staff account %s %s by staff account %s", account.id, "reactivated" if active else "deactivated",
