@@ -1,5 +1,6 @@
-"""The records office opened on a database: the engine with the city's operators, and the city data
-(offices, fee schedules, closures, exemptions, letters) those operators read.
+"""The records office opened on a database: the engine with the city's operators and message rules (who may
+deliver which message, city.message_rules), and the city data (offices, fee schedules, closures, exemptions,
+letters) those operators read.
 
 Whoever runs Clerkflow for the city (the web app, the command line, the scheduler, the tests) opens
 the engine here; the engine itself knows no city.
@@ -10,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from city.citydata import CityData
+from city.message_rules import CityMessageRules
 from city.operators import CityOperators
 from engine import Database, ProcessEngine
 from engine.config import database_url, normalize_url
@@ -18,8 +20,10 @@ from engine.config import database_url, normalize_url
 def open_engine(database: Database, *, city_settings: Callable[[], Mapping[str, Any]] | None = None,
                 **options: Any) -> ProcessEngine:
     """The engine whose service tasks call the city's operators with `city_settings()` (by default the
-    city data stored in `database`, as `CityData` reads it); `options` go to ProcessEngine."""
-    return ProcessEngine(database, operators=CityOperators(city_settings or CityData(database)), **options)
+    city data stored in `database`, as `CityData` reads it), and whose messages from outside follow the
+    city's message rules; `options` go to ProcessEngine."""
+    return ProcessEngine(database, operators=CityOperators(city_settings or CityData(database)),
+                         message_rules=CityMessageRules(), **options)
 
 
 def open_engine_at(url: str | None = None, **options: Any) -> ProcessEngine:

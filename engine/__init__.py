@@ -10,6 +10,7 @@ from engine.deploy import DiagramSource, Problem, source_with_forms
 from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState,
                            MessageNotDeliverable, NotAllowed, NotFound, text_problem)
 from engine.forms import form_validator, schema_problem, validate_submission, with_task_data_options
+from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.parsing import hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
 from engine.start_needs import StartNeeds, missing_variables
@@ -20,7 +21,8 @@ __all__ = [
     "clock", "ProcessEngine", "Database", "DiagramSource", "Problem", "INSTANCE_STATUSES", "TASK_STATUSES",
     "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
     "NotAllowed", "NotFound", "form_validator", "schema_problem", "validate_submission", "with_task_data_options",
-    "hardened_xml", "source_with_forms", "StartNeeds", "missing_variables", "text_problem",
+    "hardened_xml", "source_with_forms", "AnyMessage", "MessageRules", "Sender",
+    "StartNeeds", "missing_variables", "text_problem",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges",
 ]

@@ -26,6 +26,7 @@ from engine.deploy import DiagramSource, Problem, check_source, checksum, read_d
 from engine.derive import derive, instance_data, settled_incidents
 from engine.errors import ClerkflowError, Conflict, InvalidState, NotAllowed, NotFound, require_plain_data
 from engine.forms import validate_submission
+from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.operators import NoOperators, Operators
 from engine.models import IncidentStatus, InstanceStatus, ProcessVersion, TaskStatus
 from engine.parsing import ParsedProcess, parse_process
@@ -55,10 +56,13 @@ class ProcessEngine(queries.Queries):
     """Deploys diagrams and runs their instances on one database."""
 
     def __init__(self, database: Database, *, operators: Operators | None = None,
+                 message_rules: MessageRules | None = None,
                  script_time_limit: float = 2.0, warm_cache_size: int = DEFAULT_WARM_CACHE_SIZE):
-        """`operators`: what service tasks may call (the city's: city.office.open_engine hands them in)."""
+        """`operators`: what service tasks may call; `message_rules`: who may deliver which message from outside,
+        with what payload (the city's: city.office.open_engine hands both in)."""
         self.database = database
         self.operators = operators or NoOperators()
+        self.message_rules = message_rules or AnyMessage()
         self._local = threading.local()
         self._versions = VersionCache()
         self._warm = WarmWorkflows(warm_cache_size)
@@ -227,22 +231,36 @@ class ProcessEngine(queries.Queries):
     # -- messages -----------------------------------------------------------------------------
 
     def deliver_message(self, message_name: str, correlation: Mapping[str, Any] | None = None,
-                        payload: Mapping[str, Any] | None = None, *, actor: str) -> list[int]:
-        """Deliver a message to the instances waiting for it (or start the process it starts).
+                        payload: Mapping[str, Any] | None = None, *, actor: str,
+                        roles: set[str] | frozenset[str] | None = None) -> list[int]:
+        """Deliver a message to the instances waiting for it (or start the process it starts), as `actor`
+        working under `roles`; `roles=None` is a trusted operator on the server (the command line).
 
+        The engine's message rules decide first (engine.message_rules): NotAllowed when this sender may not
+        send it (to a receiving instance), FormInvalid naming the field when the payload fails them.
         Returns the ids of the instances that received it."""
         messages.check_payload(message_name, correlation, payload)
         require_plain_data("The message", [correlation, payload])
+        sender = Sender(actor, None if roles is None else frozenset(roles))
+        self._refuse_unless_allowed(message_name, sender, None)
+        cleaned = self.message_rules.clean_payload(message_name, dict(payload or {}))
         # The correlation values travel in the message too: the receiving diagram reads them from it.
-        payload = {**(correlation or {}), **(payload or {})}
+        payload = {**(correlation or {}), **cleaned}
         with self._writing() as tx:
-            receivers = self._route(tx, message_name, dict(correlation or {}), payload, actor, 0)
+            receivers = self._route(tx, message_name, dict(correlation or {}), payload, actor, 0, sender=sender)
             if not receivers:
                 raise messages.no_receiver(message_name, correlation or {})
             return receivers
 
+    def _refuse_unless_allowed(self, message_name: str, sender: Sender, receiver: Mapping[str, Any] | None) -> None:
+        reason = self.message_rules.refusal(message_name, sender, receiver)
+        if reason:
+            raise NotAllowed(reason)
+
     def _route(self, tx: Transaction, message_name: str, correlation: dict[str, Any], payload: dict[str, Any],
-               actor: str, hops: int) -> list[int]:
+               actor: str, hops: int, *, sender: Sender | None = None) -> list[int]:
+        """`sender`: who delivered the message from outside (asked about for each receiver); None when an
+        instance threw it."""
         if hops > MAX_MESSAGE_HOPS:
             raise ClerkflowError(f'Message "{message_name}" bounced between instances more than '
                                  f"{MAX_MESSAGE_HOPS} times; check the diagrams for a loop.")
@@ -254,6 +272,8 @@ class ProcessEngine(queries.Queries):
             version = self._versions.get(tx.connection, record.process_version_id)
             workflow, stored = self._restore(tx, record, version)
             before = instance_data(workflow)
+            if sender is not None:
+                self._refuse_unless_allowed(message_name, sender, before)
             if not messages.send_to_waiting_task(workflow, task_guid, payload):
                 continue
             self._run_and_save(tx, record, version, workflow, actor,

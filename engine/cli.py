@@ -321,6 +321,8 @@ def complete(console: Console, options: argparse.Namespace) -> None:
 
 
 def message(console: Console, options: argparse.Namespace) -> None:
+    """Deliver a message as a trusted operator on the server (trusted like the database itself): no roles are
+    asked, but the payload still goes through the engine's message rules (a payment's amount, for example)."""
     correlation = json_object(options.correlation, "--correlation") if options.correlation else None
     payload = json_object(options.payload, "--payload") if options.payload else None
     receivers = console.engine.deliver_message(options.name, correlation, payload, actor=actor_of(options))
@@ -431,7 +433,8 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
     sub = command("complete", complete, "complete a task with its form data", [as_json, acting, data])
     sub.add_argument("task_id", type=int, metavar="TASK_ID")
 
-    sub = command("message", message, "deliver a message to the instances waiting for it", [as_json, acting])
+    sub = command("message", message, "deliver a message to the instances waiting for it (as a trusted operator: "
+                  "no roles asked, the payload checked by the message rules)", [as_json, acting])
     sub.add_argument("name", metavar="NAME")
     sub.add_argument("--correlation", metavar="JSON", help="""correlation values, e.g. '{"request_id": "R-1"}'""")
     sub.add_argument("--payload", metavar="JSON", help="the message's data as a JSON object")

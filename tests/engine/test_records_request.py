@@ -429,7 +429,7 @@ def test_partial_payments_add_up_before_the_search_starts(engine):
     pay(engine, instance_id, 7.5)
     data = data_of(engine, instance_id)
     assert data["prepaid"] == "30.00"
-    assert [p["amount"] for p in data["payments"]] == ["10", "12.5", "7.5"]
+    assert [p["amount"] for p in data["payments"]] == ["10.00", "12.50", "7.50"]   # in cents, as the rules clean them
     assert set(open_tasks(engine, instance_id)) == {"check_personal_privacy"}
 
 
@@ -487,7 +487,7 @@ def test_custodian_may_demand_prepayment_when_preparing_the_records(engine):
 
     data = data_of(engine, instance_id)
     assert data["prepaid"] == "25.00"
-    assert [p["amount"] for p in data["payments"]] == ["10", "12.50", "2.5"]
+    assert [p["amount"] for p in data["payments"]] == ["10.00", "12.50", "2.50"]
     assert data["settlement"] == {"balance_due": "0.00", "refund_due": "0.00"}
     assert set(open_tasks(engine, instance_id)) == {"provide_records"}
     assert waiting_for(engine, instance_id) == set()

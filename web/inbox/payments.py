@@ -5,42 +5,39 @@ A records request that asked for a prepayment waits at "Payment received" for th
 (docs/records-request.md, "Messages"). This page finds the request by its tracking number,
 shows what the requester's status page shows as due, and delivers the message.
 
-Who may record a payment: clerks, the City Clerk, finance, administrators and the records
-custodians (role `custodian`, any office). A custodian of one office only (`custodian:police`)
-records payments for that office's requests: fees are paid to the custodian of the records.
+Who may record a payment, and what an amount must be, is the city's message rules' to say
+(`city.message_rules`), the one place the API and the command line go through too: this page asks
+them what to show, and the engine asks them again when the message is delivered.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from engine import InstanceView, MessageNotDeliverable
+from city.message_rules import PAYMENT_METHODS, PAYMENT_RECEIVED as MESSAGE
+from engine import FormInvalid, InstanceView, MessageNotDeliverable, NotAllowed, Sender
 from web.current import process_engine, signed_in_staff, work_roles
 from web.auth import staff_only
 from web.formatting import money
 from web.inbox.blueprint import bp
-from city.rules.roles import CITY_CLERK, CLERK, CUSTODIAN, FINANCE
-from web.access import ADMINISTRATOR
 from web.portal.views import PROCESS_KEY, RequestStatus, request_status
 
 log = logging.getLogger(__name__)
 
-MESSAGE = "payment_received"
-PAYMENT_ROLES = frozenset({CLERK, CITY_CLERK, FINANCE, ADMINISTRATOR, CUSTODIAN})
-OFFICE_CUSTODIAN_PREFIX = f"{CUSTODIAN}:"
-METHODS = (("cash", "Cash"), ("check", "Check"), ("card", "Card"), ("money_order", "Money order"))
-LARGEST_PAYMENT = Decimal("100000.00")
+# What the page offers (the API may also leave the method out: the request then records "paid").
+METHODS = tuple((key, PAYMENT_METHODS[key]) for key in ("cash", "check", "card", "money_order"))
 TRACKING_NUMBER_LENGTH = 20
 WORKING = ("active", "incident")     # an incident on another path does not stop a payment; a suspension does
 
 
-def may_record_payments(roles) -> bool:
-    """Whether someone holding `roles` sees the page (the navigation asks this too)."""
-    return bool(PAYMENT_ROLES & set(roles)) or any(role.startswith(OFFICE_CUSTODIAN_PREFIX) for role in roles)
+def payments_refusal(staff, roles: frozenset[str], receiver: dict[str, Any] | None = None) -> str | None:
+    """Why this person may not record payments (for the request whose data is `receiver`), by the rules the
+    engine enforces when the message is delivered; None when they may."""
+    return process_engine().message_rules.refusal(MESSAGE, Sender(staff.username, roles), receiver)
 
 
 @bp.app_context_processor
@@ -48,7 +45,7 @@ def payment_link() -> dict[str, bool]:
     """`shows_payments`: whether the navigation offers "Record a payment": by the roles the person works
     under, so a record custodian designated in the register (and holding no payment role) sees it too."""
     staff = g.get("staff")
-    return {"shows_payments": staff is not None and may_record_payments(work_roles(staff))}
+    return {"shows_payments": staff is not None and payments_refusal(staff, work_roles(staff)) is None}
 
 
 @dataclass(frozen=True)
@@ -83,9 +80,12 @@ def record_payment():
     errors: dict[str, str] = {}
     if not tracking_number:
         errors["tracking_number"] = "Tracking number is needed (for example R-2026-00042)."
-    amount, amount_error = _amount(typed["amount"])
-    if amount_error:
-        errors["amount"] = amount_error
+    # "$1,250.00" as typed on a receipt; whether it is a payment the rules say (city.message_rules).
+    payment = {"amount": typed["amount"].replace(",", "").removeprefix("$").strip()}
+    try:
+        payment = process_engine().message_rules.clean_payload(MESSAGE, payment)
+    except FormInvalid as invalid:
+        errors.update(invalid.field_errors)
     if typed["method"] not in dict(METHODS):
         errors["method"] = "Method: choose how the requester paid."
     found, problem = _find(tracking_number, roles) if tracking_number else (None, None)
@@ -93,12 +93,17 @@ def record_payment():
         return _page(typed, found=found, problem=problem, errors=errors, status=422)
     if not found.waiting_for_payment:
         return _page(typed, found=found, problem=_not_waiting(tracking_number), status=409)
+    amount = Decimal(payment["amount"])
     try:
         process_engine().deliver_message(MESSAGE, {"tracking_number": tracking_number},
-                                         {"amount": f"{amount:.2f}", "method": typed["method"]},
-                                         actor=staff.username)
+                                         {"amount": payment["amount"], "method": typed["method"]},
+                                         actor=staff.username, roles=roles)
     except MessageNotDeliverable:   # someone else's payment or a change of the request got there first
         return _page(typed, found=found, problem=_not_waiting(tracking_number), status=409)
+    except NotAllowed as refused:   # the request moved to another office since it was found
+        return _page(typed, found=None, problem=refused.user_message, status=403)
+    except FormInvalid as invalid:
+        return _page(typed, found=found, problem=None, errors=invalid.field_errors, status=422)
     log.info("payment of %s recorded for %s by staff account %s", f"{amount:.2f}", tracking_number, staff.id)
     flash(f"Payment of {money(amount)} ({dict(METHODS)[typed['method']].lower()}) recorded for {tracking_number}.",
           "info")
@@ -106,10 +111,11 @@ def record_payment():
 
 
 def _payment_roles() -> frozenset[str]:
-    roles = work_roles(signed_in_staff())
-    if not may_record_payments(roles):
-        abort(403, description="Recording payments is for clerks, the City Clerk, finance, records custodians and "
-                               "administrators. Ask an administrator if you need it.")
+    staff = signed_in_staff()
+    roles = work_roles(staff)
+    refusal = payments_refusal(staff, roles)
+    if refusal:
+        abort(403, description=refusal)
     return roles
 
 
@@ -122,19 +128,13 @@ def _find(tracking_number: str, roles: frozenset[str]) -> tuple[FoundRequest | N
     if not matches:
         return None, unknown
     instance = engine.get_instance(matches[0].instance_id)
-    if not _may_record_for(instance, roles):
+    office = {"custodian_role": _latest(engine.audit_trail(instance.instance_id), "custodian_role")}
+    if payments_refusal(signed_in_staff(), roles, office):
         return None, unknown      # an office custodian learns nothing of another office's requests
     status = request_status(instance.instance_id, tracking_number)
     waiting = any(subscription.message_name == MESSAGE
                   for subscription in engine.subscriptions(instance_id=instance.instance_id))
     return FoundRequest(instance, status, waiting and instance.status in WORKING), None
-
-
-def _may_record_for(instance: InstanceView, roles: frozenset[str]) -> bool:
-    if PAYMENT_ROLES & roles:
-        return True
-    office_role = _latest(process_engine().audit_trail(instance.instance_id), "custodian_role")
-    return office_role is not None and office_role in roles
 
 
 def _latest(trail, name: str) -> Any:
@@ -146,25 +146,6 @@ def _not_waiting(tracking_number: str) -> str:
     return (f"Request {tracking_number} is not waiting for a payment, so nothing was recorded. A prepayment can be "
             "recorded only after the requester was asked for one; a balance due at the end is recorded by the "
             "custodian in the task \"Collect the balance\".")
-
-
-def _amount(text: str) -> tuple[Decimal | None, str | None]:
-    cleaned = text.replace(",", "").removeprefix("$").strip()
-    if not cleaned:
-        return None, "Amount is needed."
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        return None, "Amount must be a sum of money, such as 30.00."
-    if not amount.is_finite():
-        return None, "Amount must be a sum of money, such as 30.00."
-    if amount <= 0:
-        return None, "Amount must be more than 0.00."
-    if amount != amount.quantize(Decimal("0.01")):
-        return None, "Amount can have at most two decimals (cents)."
-    if amount > LARGEST_PAYMENT:
-        return None, f"Amount must be at most {LARGEST_PAYMENT:,.2f}."
-    return amount.quantize(Decimal("0.01")), None
 
 
 def _tracking_number(text: str) -> str:

@@ -1,0 +1,106 @@
+"""Who may deliver which of the city's messages from outside, and what a message's payload must be.
+
+The engine asks these rules (`engine.message_rules.MessageRules`) for every message delivered from outside,
+whoever delivers it: the payments page, the API (POST /api/messages) and the command line (`clerkflow
+message`, a trusted operator on the server: no roles asked, the payload still checked). This is the one
+place that says it; the payments page asks here too, to decide what it shows.
+
+`payment_received` (a payment for a records request waiting at "Payment received"):
+- who: clerks, the City Clerk, finance, records custodians of any office (`custodian`) and the software's
+  administrators, for every request; a custodian of one office (`custodian:police`, designated ones
+  included) for that office's requests only (fees are paid to the custodian of the records);
+- amount: required, text such as "30.00" (a JSON number is read as Python writes it): more than 0.00,
+  digits with at most two decimals (no "1e3", "NaN", sign or thousands separator), at most
+  `LARGEST_PAYMENT`; it travels as "30.00";
+- method: optional, one of `PAYMENT_METHODS` (the diagram records "paid" when none is given).
+
+Messages not named here are open to any staff account, as the diagrams' other messages always were.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from city.rules.roles import CITY_CLERK, CLERK, CUSTODIAN, FINANCE, office_of_custodian_role
+from engine import FormInvalid, Sender
+
+PAYMENT_RECEIVED = "payment_received"
+# The software's administrator role (web.access.ADMINISTRATOR; a test keeps the two alike): acts for every office.
+ADMINISTRATOR = "administrator"
+PAYMENT_ROLES = frozenset({CLERK, CITY_CLERK, FINANCE, CUSTODIAN, ADMINISTRATOR})
+# The largest payment recorded at once (docs/inbox.md "Recording a payment", docs/api.md): more is a typing slip.
+LARGEST_PAYMENT = Decimal("100000.00")
+CENT = Decimal("0.01")
+PAYMENT_METHODS = {"cash": "Cash", "check": "Check", "card": "Card", "money_order": "Money order",
+                   "paid": "Paid (how is not said)"}
+PLAIN_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
+NOT_MONEY = "Amount must be a sum of money, such as 30.00."
+
+
+def may_record_payments(roles: Iterable[str]) -> bool:
+    """Whether someone holding `roles` records payments for at least some requests (every office, or their own)."""
+    roles = frozenset(roles)
+    return bool(PAYMENT_ROLES & roles) or any(office_of_custodian_role(role) for role in roles)
+
+
+def may_record_payment_for(roles: Iterable[str], receiver: Mapping[str, Any]) -> bool:
+    """Whether someone holding `roles` records payments for the request whose data is `receiver`."""
+    roles = frozenset(roles)
+    office_role = receiver.get("custodian_role")
+    return bool(PAYMENT_ROLES & roles) or (isinstance(office_role, str) and office_role in roles)
+
+
+def payment_amount(value: Any) -> Decimal:
+    """The amount of a payment as Decimal with cents; raises ValueError saying what is wrong with it."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError('Amount must be a sum of money written as text, such as "30.00".')
+    text = str(value).strip()    # a JSON number as Python writes it: 12.5 is "12.5", 1e20 is "1e+20" (refused)
+    if not text:
+        raise ValueError("Amount is needed.")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(NOT_MONEY) from None
+    if not amount.is_finite():
+        raise ValueError(NOT_MONEY)
+    if amount <= 0:
+        raise ValueError("Amount must be more than 0.00.")
+    if not PLAIN_AMOUNT.fullmatch(text):
+        raise ValueError(NOT_MONEY + " Write it in digits, with a point before the cents.")
+    if amount != amount.quantize(CENT):
+        raise ValueError("Amount can have at most two decimals (cents).")
+    if amount > LARGEST_PAYMENT:
+        raise ValueError(f"Amount must be at most {LARGEST_PAYMENT:,.2f}.")
+    return amount.quantize(CENT)
+
+
+class CityMessageRules:
+    """The city's `engine.message_rules.MessageRules`."""
+
+    def refusal(self, message_name: str, sender: Sender, receiver: Mapping[str, Any] | None) -> str | None:
+        if message_name != PAYMENT_RECEIVED or sender.roles is None:
+            return None
+        if receiver is None and not may_record_payments(sender.roles):
+            return ("Recording payments is for clerks, the City Clerk, finance, records custodians and "
+                    "administrators. Ask an administrator if you need it.")
+        if receiver is not None and not may_record_payment_for(sender.roles, receiver):
+            return ("You record payments only for your office's requests: this request is another office's. "
+                    "Its custodian, a clerk or finance records its payments.")
+        return None
+
+    def clean_payload(self, message_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        if message_name != PAYMENT_RECEIVED:
+            return dict(payload)
+        cleaned, problems = dict(payload), {}
+        try:
+            cleaned["amount"] = f"{payment_amount(payload.get('amount', '')):.2f}"
+        except ValueError as wrong:
+            problems["amount"] = str(wrong)
+        method = payload.get("method", "paid")
+        if not isinstance(method, str) or method not in PAYMENT_METHODS:
+            problems["method"] = f"Method must be one of: {', '.join(PAYMENT_METHODS)}."
+        if problems:
+            raise FormInvalid("The payment was not recorded: " + " ".join(problems.values()), problems)
+        return cleaned
