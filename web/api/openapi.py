@@ -8,7 +8,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from web.id_bounds import MAX_ROW_ID
+
 VERSION = "1.0.0"
+
+
+_ROW_ID = {"type": "integer", "minimum": 0, "maximum": MAX_ROW_ID}     # no id column goes further
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -35,7 +40,7 @@ def _paged(name: str) -> dict[str, Any]:
 
 def _path_id(name: str, what: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "description": f"The {what}'s id.",
-            "schema": {"type": "integer"}}
+            "schema": dict(_ROW_ID)}
 
 
 def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -51,10 +56,11 @@ _ERROR_RESPONSES = {
     422: ("Unprocessable", "The data does not satisfy the form or the call; `fields` says what is wrong where."),
     429: ("TooManyRequests", "Too many requests; wait and try again."),
     500: ("InternalError", "Something went wrong on the server; `reference` identifies it in the log."),
+    503: ("DatabaseUnavailable", "The database cannot be reached just now; try again after `Retry-After` seconds."),
 }
-_COMMON = (401, 429, 500)
+_COMMON = (401, 429, 500, 503)
 _LIMIT = _query("limit", "At most this many (1 to 200, default 50).", {"type": "integer", "minimum": 1, "maximum": 200})
-_OFFSET = _query("offset", "Skip this many.", {"type": "integer", "minimum": 0})
+_OFFSET = _query("offset", "Skip this many.", {"type": "integer", "minimum": 0, "maximum": MAX_ROW_ID})
 _INSTANCE_ID = _path_id("instance_id", "process instance")
 _TASK_ID = _path_id("task_id", "task")
 _INCIDENT_ID = _path_id("incident_id", "incident")
@@ -194,7 +200,7 @@ PATHS: dict[str, Any] = {
         "parameters": [_query("status", "Task status (default open).", {"type": "string", "enum": [
                            "open", "completed", "cancelled"]}),
                        _query("mine", "Only tasks assigned to the caller.", {"type": "boolean"}),
-                       _query("instance_id", "Only this instance's tasks.", {"type": "integer"}),
+                       _query("instance_id", "Only this instance's tasks.", _ROW_ID),
                        _LIMIT, _OFFSET],
         "responses": {"200": _ok("A page of tasks, oldest first.", _paged("Task")), **_errors(400, *_COMMON)}}},
     "/api/tasks/{task_id}": {"get": {
@@ -267,13 +273,13 @@ PATHS: dict[str, Any] = {
                       **_errors(400, 404, 409, 422, *_COMMON)}}},
     "/api/timers": {"get": {
         "operationId": "timers", "summary": "Waiting timers, soonest first.", "description": _OVERSEER,
-        "parameters": [_query("instance_id", "Only this instance's timers.", {"type": "integer"}), _LIMIT],
+        "parameters": [_query("instance_id", "Only this instance's timers.", _ROW_ID), _LIMIT],
         "responses": {"200": _ok("The timers.", _items("Timer")), **_errors(400, 403, *_COMMON)}}},
     "/api/incidents": {"get": {
         "operationId": "incidents", "summary": "Incidents, newest first.", "description": _OVERSEER,
         "parameters": [_query("status", "open (default), resolved or all.", {"type": "string", "enum": [
                            "open", "resolved", "all"]}),
-                       _query("instance_id", "Only this instance's incidents.", {"type": "integer"}), _LIMIT],
+                       _query("instance_id", "Only this instance's incidents.", _ROW_ID), _LIMIT],
         "responses": {"200": _ok("The incidents.", _items("Incident")), **_errors(400, 403, *_COMMON)}}},
     "/api/incidents/{incident_id}/retry": {"post": {
         "operationId": "retry_incident", "summary": "Run the failed task again.", "description": _ADMIN,
