@@ -266,11 +266,16 @@ PATHS: dict[str, Any] = {
                       **_errors(403, 404, *_COMMON)}}},
     "/api/messages": {"post": {
         "operationId": "deliver_message", "summary": "Deliver a message to the instances waiting for it.",
+        "description": "As the account, with its roles: the city's message rules decide who may send which message "
+                       "(403) and check its payload (422 naming the field). payment_received: clerks, the City "
+                       "Clerk, finance, records custodians and administrators (an office's custodian for its "
+                       "requests only); amount as text such as \"30.00\", more than 0.00, at most two decimals, "
+                       "at most 100,000.00 (docs/api.md).",
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Message")}}},
         "responses": {"200": _ok("The instances that received it.", {
                           "type": "object", "properties": {"instance_ids": {"type": "array",
                                                                             "items": {"type": "integer"}}}}),
-                      **_errors(400, 404, 409, 422, *_COMMON)}}},
+                      **_errors(400, 403, 404, 409, 422, *_COMMON)}}},
     "/api/timers": {"get": {
         "operationId": "timers", "summary": "Waiting timers, soonest first.", "description": _OVERSEER,
         "parameters": [_query("instance_id", "Only this instance's timers.", _ROW_ID), _LIMIT],
@@ -297,6 +302,20 @@ for _action, _summary in (("suspend", "Suspend the instance."), ("resume", "Resu
         "parameters": [_INSTANCE_ID], "requestBody": _REASON_BODY,
         "responses": {"200": _ok("The instance, changed.", _ref("Instance")),
                       **_errors(400, 403, 404, 409, 422, *_COMMON)}}}
+
+# Every POST takes an Idempotency-Key (docs/api.md "Retrying a POST safely", web/api/idempotency.py).
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "A key the client makes for this one request (a UUID, say), kept 24 hours for the account: a retry "
+                   "with the same key and the same request gets the first answer again (header Idempotent-Replayed: "
+                   "true) without running twice; the same key on a different request is 422 "
+                   "(idempotency_key_reused), and while the first still runs 409 (idempotency_key_in_progress).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"}}
+for _path_item in PATHS.values():
+    if "post" in _path_item:
+        _post = _path_item["post"]
+        _post["parameters"] = [*_post.get("parameters", []), _IDEMPOTENCY_KEY]
+        _post["responses"] = {**_post["responses"], **_errors(400, 409, 422)}
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",

@@ -11,6 +11,7 @@ from engine import INSTANCE_STATUSES, TASK_STATUSES, clock
 from web.current import process_engine, signed_in_staff, work_roles
 from web.inbox.assignment import visible_task
 from web.api.blueprint import bp
+from web.api import idempotency  # noqa: F401  (Idempotency-Key on every POST of the blueprint)
 from web.api.errors import ApiError
 from web.api.openapi import document
 from web.auth import public, role_required, staff_only
