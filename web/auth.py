@@ -31,6 +31,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from web.errors import wants_json
+from web.paths import is_api_request
 from web.models import StaffAccount, db, normalize_username, password_hasher
 from web.throttle import count_sign_in_failure, remember_sign_in, sign_in_wait
 from web.models_api import account_for_token
@@ -43,7 +44,6 @@ SESSION_EPOCH_KEY = "staff_session_epoch"
 SIGN_IN_REFUSED = "That username and password do not match an active staff account."
 TOO_MANY_FAILURES = ("Too many failed sign-ins for this username from this connection: wait {wait} and try again, "
                      "or ask an administrator to set a new password.")
-API_PREFIX = "/api"
 BEARER = "bearer"
 
 
@@ -188,11 +188,6 @@ def _spend_as_much_as_a_real_check(password: str) -> None:
         password_hasher.verify(_stand_in_hash(), password)
     except Exception:   # argon2 says "mismatch" by raising; that is the expected outcome here
         pass
-
-
-def is_api_request() -> bool:
-    """True for every address under /api (a route of the API blueprint or not)."""
-    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
 
 
 def bearer_token() -> str | None:

@@ -14,6 +14,7 @@ import logging
 import sqlite3
 import threading
 import uuid
+from typing import Protocol
 
 from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
 from sqlalchemy import event
@@ -23,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine import ClerkflowError, FormInvalid
 from web.filestore import human_size
+from web.paths import is_api_request
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +58,28 @@ def init_errors(app: Flask) -> None:
         event.listen(Engine, "engine_connect", _note_database_used)
 
 
-def is_api_request() -> bool:
-    from web.auth import is_api_request as under_api    # web.auth reads this module's `wants_json`
-    return under_api()
+class ApiAnswers(Protocol):
+    """How the API answers an error under /api (`web.api.errors`): JSON in its one shape, never a page."""
+
+    def clerkflow_error(self, error: ClerkflowError): ...
+    def http_error(self, error: HTTPException): ...
+    def unexpected_error(self, error: Exception): ...
+    def error_response(self, status: int, code: str, message: str): ...
 
 
-def _api_errors():
-    from web.api import errors as api_errors    # web.api builds on these pages; imported when first needed
-    return api_errors
+_api_answers: list[ApiAnswers] = []
+
+
+def answer_under_api_with(answers: ApiAnswers) -> None:
+    """Errors at an address under /api that is none of the API's routes are answered by `answers`; the API
+    registers itself here, so this module, which the API builds on, never imports it."""
+    _api_answers[:] = [answers]
+
+
+def _api_errors() -> ApiAnswers:
+    if not _api_answers:
+        raise RuntimeError("the API has not registered its error answers (web.api not imported)")
+    return _api_answers[0]
 
 
 def wants_json() -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
-from web.auth import is_api_request
+from web.paths import is_api_request
 
 MAX_ROW_ID = 2**31 - 1
 # The numbers that reach a query: paging (API and pages) and the id filters (query string and admin forms).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from types import SimpleNamespace
 
 from flask import g, jsonify, request, session
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -95,3 +96,9 @@ def unexpected_error(error: Exception):
     log.error("unexpected error (reference %s) on %s %s", reference, request.method, request.path, exc_info=error)
     return error_response(500, "internal_error", "Something went wrong on our side. If it happens again, tell the "
                           f"administrator the reference {reference}.", reference=reference)
+
+
+# Errors at an address under /api that is none of these routes reach the app's handlers (web.errors),
+# which answer them with these.
+pages.answer_under_api_with(SimpleNamespace(clerkflow_error=clerkflow_error, http_error=http_error,
+                                            unexpected_error=unexpected_error, error_response=error_response))
