@@ -23,12 +23,10 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from city.rules.roles import CITY_CLERK, CLERK, CUSTODIAN, FINANCE, office_of_custodian_role
+from city.rules.roles import ADMINISTRATOR, CITY_CLERK, CLERK, CUSTODIAN, FINANCE, office_of_custodian_role
 from engine import FormInvalid, Sender
 
 PAYMENT_RECEIVED = "payment_received"
-# The software's administrator role (web.access.ADMINISTRATOR; a test keeps the two alike): acts for every office.
-ADMINISTRATOR = "administrator"
 PAYMENT_ROLES = frozenset({CLERK, CITY_CLERK, FINANCE, CUSTODIAN, ADMINISTRATOR})
 # The largest payment recorded at once (docs/inbox.md "Recording a payment", docs/api.md): more is a typing slip.
 LARGEST_PAYMENT = Decimal("100000.00")

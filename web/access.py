@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from city.rules.roles import (CITY_CLERK, CITY_ROLE_DESCRIPTIONS, CLERK, CUSTODIAN, FINANCE, RECORDS_MANAGER,
-                              office_of_custodian_role)
+from city.rules.roles import (ADMINISTRATOR, ANALYST, CITY_CLERK, CITY_ROLE_DESCRIPTIONS, CLERK, CUSTODIAN, FINANCE,
+                              RECORDS_MANAGER, office_of_custodian_role)
 
-# The software's own roles; the city's are in city.rules.roles.
-ADMINISTRATOR = "administrator"
-ANALYST = "analyst"
 ROLES = (*CITY_ROLE_DESCRIPTIONS, ANALYST, ADMINISTRATOR)
 # What each role is for, as the administrator's user pages show it (issue 5, "Sign-in and roles").
 ROLE_DESCRIPTIONS = {

@@ -16,8 +16,11 @@ RECORDS_MANAGER = "records_manager"
 IT_OPEN_DATA_COORDINATOR = "it_open_data_coordinator"
 OPEN_DATA_OFFICER = "open_data_officer"
 FINANCE = "finance"
-# The city's roles, as the administrator's user pages describe them. The software's own roles
-# (administrator, analyst) are the web app's (`web.access`).
+# The software's own roles: the administrator acts for every office (the city's rules, such as who may
+# record a payment, name it); the analyst reads and models. `web.access` describes them for the user pages.
+ADMINISTRATOR = "administrator"
+ANALYST = "analyst"
+# The city's roles, as the administrator's user pages describe them.
 CITY_ROLE_DESCRIPTIONS = {
     CLERK: "Clerk: works the clerk's office inbox",
     CITY_CLERK: "City clerk: the official records custodian of the city",

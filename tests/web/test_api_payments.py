@@ -8,9 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from city.message_rules import ADMINISTRATOR as CITY_RULES_ADMINISTRATOR
 from records_office import open_records_office
-from web.access import ADMINISTRATOR
 from web.api import create_api_token
 from web.models import StaffAccount, db
 
@@ -110,7 +108,3 @@ def test_an_unknown_method_is_422_naming_the_field(client, city, token_for):
     instance_id, number = awaiting_prepayment(city)
     response = pay(client, token_for("clerk"), number, "5.00", method="barter")
     assert response.status_code == 422 and list(response.get_json()["error"]["fields"]) == ["method"]
-
-
-def test_the_city_rules_name_the_administrator_as_the_web_app_does():
-    assert CITY_RULES_ADMINISTRATOR == ADMINISTRATOR

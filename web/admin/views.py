@@ -15,7 +15,7 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 
 from engine import ClerkflowError
 from city.rules.business_calendar import city_midnight
-from web.current import process_engine, signed_in_staff
+from web.current import process_engine, signed_in_staff, work_roles
 from web.admin.blueprint import bp
 from web.admin.instance_data import readable
 from web.access import MONITORING_ROLES
@@ -299,7 +299,9 @@ def deliver_message():
         flash(f"The message was not delivered. {problem or payload_problem}", "error")
         return back
     try:
-        receivers = process_engine().deliver_message(name, correlation, payload, actor=signed_in_staff().username)
+        staff = signed_in_staff()
+        receivers = process_engine().deliver_message(name, correlation, payload, actor=staff.username,
+                                                     roles=set(work_roles(staff)))
     except ClerkflowError as refused:
         flash(str(refused), "error")
         return back
