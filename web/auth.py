@@ -45,6 +45,10 @@ SIGN_IN_REFUSED = "That username and password do not match an active staff accou
 TOO_MANY_FAILURES = ("Too many failed sign-ins for this username from this connection: wait {wait} and try again, "
                      "or ask an administrator to set a new password.")
 BEARER = "bearer"
+# Who a view is for, recorded on it by the decorators below (`view.clerkflow_roles`): ANY_STAFF, or the
+# frozenset of roles `role_required` names. A view that narrows further inside (per office, per method)
+# says so where it does; tests/web/test_access_matrix.py reads these and requests every route as every role.
+ANY_STAFF = "any staff"
 
 
 def public(view):
@@ -60,6 +64,7 @@ def staff_only(view):
         if g.get("staff") is None:
             return to_sign_in()
         return view(*args, **kwargs)
+    wrapped.__dict__.setdefault("clerkflow_roles", ANY_STAFF)    # role_required's narrower set, copied by wraps
     return wrapped
 
 
@@ -72,6 +77,7 @@ def role_required(*roles: str):
                 abort(403, description=f"This page is for the {' or '.join(roles)} role. Ask an administrator "
                                        "if you need it.")
             return view(*args, **kwargs)
+        wrapped.clerkflow_roles = frozenset(roles)
         return staff_only(wrapped)
     return decorate
 
