@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine.api import ProcessEngine
+from engine.audit_chain import verify
 from engine.config import database_url, instance_dir
 from engine.db import Database
 from engine.migrate import Schema
@@ -360,6 +361,22 @@ def change_status(console: Console, options: argparse.Namespace) -> None:
     emit(options, view, lambda v: print(f"instance {v.instance_id} is now {v.status}"))
 
 
+def audit_verify(console: Console, options: argparse.Namespace) -> int:
+    """Check the audit trail's hash chains; exit 2 when a link or a head is broken (docs/reliability.md)."""
+    with console.engine.database.read() as session:
+        result = verify(session.connection(), instance_id=options.instance)
+    if options.json:
+        print(as_json({"intact": result.intact, "events": result.events, "chains": result.chains,
+                       "breaks": [dataclasses.asdict(broken) for broken in result.breaks]}))
+    elif result.intact:
+        print(f"audit trail intact: {result.events} events in {result.chains} chains")
+    else:
+        for broken in result.breaks:
+            print(broken)
+        print(f"audit trail broken: {len(result.breaks)} problem(s) in {result.events} events", file=sys.stderr)
+    return EXIT_OK if result.intact else EXIT_REFUSED
+
+
 def scheduler(console: Console, options: argparse.Namespace) -> None:
     from engine.scheduler import run_scheduler   # imported only here: it pulls in APScheduler
 
@@ -457,6 +474,13 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
         sub = command(name, change_status, summary, [as_json, acting])
         sub.add_argument("instance_id", type=int, metavar="ID")
         sub.add_argument("--reason", default="", help="recorded in the audit trail")
+
+    audit = command("audit", None, "the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_action", required=True, metavar="ACTION")
+    sub = audit_commands.add_parser("verify", parents=[as_json],
+                                    help="check that no audit event was changed or removed (exit 2 if one was)")
+    sub.add_argument("--instance", type=int, metavar="ID", help="only this instance's events")
+    sub.set_defaults(run=audit_verify)
 
     command("scheduler", scheduler, "run the timer scheduler until Ctrl-C or SIGTERM"
             ).set_defaults(periodic=command_line.periodic)

@@ -89,6 +89,8 @@ class ProcessInstance(Base):
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)   # +1 on every write (engine.records)
+    # The chain_hash of the instance's latest audit event (engine.audit_chain): removing it is found too.
+    audit_head: Mapped[str | None] = mapped_column(String(64))
     state_json: Mapped[str] = mapped_column(Text, deferred=True)
 
 
@@ -181,6 +183,7 @@ REPORT_FACT_WHERE = {
               + " OR ".join(f"json_extract(changes, '$.{key}') IS NOT NULL" for key in REPORT_FACT_KEYS) + "))",
     "postgresql": "(" + " OR ".join(f"(changes ->> '{key}') IS NOT NULL" for key in REPORT_FACT_KEYS) + ")"}
 COMPLETED_WHERE = "action = 'complete'"
+PROCESS_CHAIN_WHERE = "instance_id IS NULL"
 
 
 class AuditEvent(Base):
@@ -192,6 +195,9 @@ class AuditEvent(Base):
               sqlite_where=text(COMPLETED_WHERE), postgresql_where=text(COMPLETED_WHERE)),
         Index("ix_audit_event_report_fact", "instance_id", "id", sqlite_where=text(REPORT_FACT_WHERE["sqlite"]),
               postgresql_where=text(REPORT_FACT_WHERE["postgresql"])),
+        # The head of a deploy chain (engine.audit_chain): only the few events of no instance are in it.
+        Index("ix_audit_event_process_chain", "process_key", "id",
+              sqlite_where=text(PROCESS_CHAIN_WHERE), postgresql_where=text(PROCESS_CHAIN_WHERE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,6 +210,9 @@ class AuditEvent(Base):
     task_guid: Mapped[str | None] = mapped_column(String(36))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     detail: Mapped[str] = mapped_column(Text, default="")
+    # sha256 over the previous event's chain_hash in its chain and this event's fields (engine.audit_chain);
+    # '' (the default migration 0019 added it with) never verifies
+    chain_hash: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 class TrackingSequence(Base):

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from engine import audit_chain
 from engine.derive import Derived
 from engine.errors import Conflict
 from engine.models import (AuditEvent, HumanTask, Incident, IncidentStatus, InstanceStatus, MessageSubscription,
@@ -74,6 +75,7 @@ _UPDATE_INSTANCE = (update(INSTANCE)
                     .values(status=bindparam("status"), current_steps=bindparam("current_steps"),
                             next_due_at=bindparam("next_due_at"), updated_at=bindparam("updated_at"),
                             ended_at=bindparam("ended_at"), lock_version=bindparam("b_version") + 1))
+_MOVE_AUDIT_HEAD = update(INSTANCE).where(INSTANCE.c.id == bindparam("b_id")).values(audit_head=bindparam("audit_head"))
 _CLOSE_TASK = (update(TASK).where(TASK.c.task_guid == bindparam("b_guid"), TASK.c.status == TaskStatus.OPEN)
                .values(status=bindparam("status"), completed_at=bindparam("completed_at"),
                        completed_by=bindparam("completed_by")))
@@ -231,9 +233,17 @@ def set_assignee(connection: Connection, task_id: int, assignee: str | None) -> 
 def audit(connection: Connection, *, process_key: str, actor: str, action: str, now: datetime,
           instance_id: int | None = None, bpmn_id: str | None = None, task_guid: str | None = None,
           changes: dict[str, Any] | None = None, detail: str = "") -> None:
-    connection.execute(_INSERT_AUDIT, {
-        "instance_id": instance_id, "process_key": process_key, "at": now, "actor": actor, "action": action,
-        "bpmn_id": bpmn_id, "task_guid": task_guid, "changes": json_safe(changes or {}), "detail": detail[:2000]})
+    """Append one event to its chain (engine.audit_chain); an instance's head moves in the same transaction.
+
+    The caller holds the instance's lock (or, for a deploy, has flushed the new version row)."""
+    event = {"instance_id": instance_id, "process_key": process_key, "at": now, "actor": actor, "action": action,
+             "bpmn_id": bpmn_id, "task_guid": task_guid, "changes": json_safe(changes or {}),
+             "detail": detail[:2000]}
+    event["chain_hash"] = audit_chain.link(
+        audit_chain.chain_before(connection, instance_id=instance_id, process_key=process_key), event)
+    connection.execute(_INSERT_AUDIT, event)
+    if instance_id is not None:
+        connection.execute(_MOVE_AUDIT_HEAD, {"b_id": instance_id, "audit_head": event["chain_hash"]})
 
 
 def record_incident(connection: Connection, record: InstanceRecord, failure: TaskFailure, file_name: str,
