@@ -8,7 +8,9 @@ a file and two web workers storing the same bytes at once both succeed. The stor
 who uploaded what, under which file name, lives in the database (`web/models_notes.py`).
 
 A file is accepted when its extension is on the allow-list AND its first bytes are what that
-extension promises (a `.pdf` must start `%PDF-`), so a renamed program is refused.
+extension promises (a `.pdf` must start `%PDF-`), so a renamed program is refused. An office document
+is checked by the names in its zip directory alone; no entry is ever decompressed, so a zip bomb is kept
+as the bytes it came as and never expanded (tests/web/test_hostile_uploads.py).
 """
 from __future__ import annotations
 
@@ -77,6 +79,8 @@ class FileStore:
         content = stream if isinstance(stream, bytes) else stream.read(self.max_bytes + 1)
         if not content:
             raise FileRefused(f'"{name}" is empty; choose the file again.' if name else "Choose a file to upload.")
+        if not name:   # the name was only folders ("../../") or control characters
+            raise FileRefused("The file has no name Clerkflow can keep; rename it and upload it again.")
         if len(content) > self.max_bytes:
             raise FileRefused(f'"{name}" is larger than the {human_size(self.max_bytes)} a file may be.')
         content_type = accepted_type(name, content)
@@ -172,11 +176,20 @@ def _zip_names(content: bytes) -> set[str]:
         return set()
 
 
+MAX_FILENAME_CHARACTERS = 255      # request_attachment.filename
+
+
 def clean_filename(filename: str | None) -> str:
-    """The file's own name without any folder a browser sent, control characters or surrounding spaces."""
+    """The file's own name without any folder a browser sent, control characters or surrounding spaces,
+    shortened to 255 characters with its extension kept (so a long name still says what the file is)."""
     name = re.split(r"[\\/]", filename or "")[-1]
     name = "".join(character for character in name if ord(character) >= 32 and character != "\x7f").strip()
-    return name[:255]
+    if name in (".", ".."):
+        return ""
+    if len(name) <= MAX_FILENAME_CHARACTERS:
+        return name
+    extension = Path(name).suffix[:16]
+    return name[:MAX_FILENAME_CHARACTERS - len(extension)].rstrip() + extension
 
 
 def human_size(size: int) -> str:
