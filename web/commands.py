@@ -6,7 +6,9 @@ what is there. `clerkflow run` serves the web app and runs the timer scheduler b
 as a child process, started again (with backoff) whenever it exits: one Ctrl-C stops both. `clerkflow serve` is the web app alone (start
 the scheduler once elsewhere with `clerkflow scheduler`). The scheduler also runs the mail
 (dispatch and send, every 30 seconds); `clerkflow mail send` does one round by hand, `mail
-status` counts the outbox and `mail retry` queues failed mail again (docs/mail.md).
+status` counts the outbox and `mail retry` queues failed mail again (docs/mail.md). `clerkflow backup DIR`
+copies the database and the file store while the app runs; `clerkflow restore DIR --into FOLDER` makes a new
+instance folder from it (web/backup.py, docs/operations.md "Backup and restore").
 """
 from __future__ import annotations
 
@@ -70,6 +72,13 @@ def add_web_commands(command_line: cli.CommandLine) -> None:
         sub.add_argument("--port", type=int, default=int(os.environ.get("CLERKFLOW_PORT", "5000")))
         sub.add_argument("--threads", type=int, default=8)
     command_line.periodic.append(mail_job)
+    backup_parser = command_line.add("backup", backup, "copy the database and the file store into a new folder, "
+                                     "while the app runs")
+    backup_parser.add_argument("destination", metavar="DEST_DIR")
+    restore_parser = command_line.add("restore", restore, "make a new instance folder from a SQLite backup")
+    restore_parser.add_argument("backup_dir", metavar="BACKUP_DIR")
+    restore_parser.add_argument("--into", required=True, metavar="INSTANCE_DIR",
+                                help="a new folder; run Clerkflow on it with CLERKFLOW_INSTANCE_DIR")
     mail_parser = command_line.add("mail", None, "the outbox of letters and task notices (docs/mail.md)")
     mail_parser.description = "Mail to requesters and staff, through the outbox."
     mail_actions = mail_parser.add_subparsers(dest="mail_action", required=True, metavar="ACTION")
@@ -197,6 +206,25 @@ def mail_send(console: cli.Console, options: argparse.Namespace) -> None:
         print(f"not sent: no mail server is set (Settings, Mail, or CLERKFLOW_SMTP_HOST); {delivery.waiting} mail(s) wait in the outbox")
     else:
         print(f"sent: {delivery.sent}; to be tried again: {delivery.retrying}; failed: {delivery.failed}")
+
+
+def backup(console: cli.Console, options: argparse.Namespace) -> None:
+    from web.backup import back_up
+    from web.filestore import file_store
+
+    with _web_app(console.url) as app:
+        files_dir, instance_folder = file_store().root, Path(app.instance_path)
+    manifest = back_up(console.url, files_dir, Path(options.destination), instance_dir=instance_folder)
+    print(f"backed up {manifest.database}: {manifest.instances if manifest.instances is not None else 'all'} "
+          f"instances, {manifest.files} files, into {options.destination} (manifest.json lists their sha256)")
+
+
+def restore(console: cli.Console, options: argparse.Namespace) -> None:
+    from web.backup import restore as restore_into
+
+    manifest = restore_into(Path(options.backup_dir), Path(options.into))
+    print(f"restored the backup of {manifest.created_at}: {manifest.instances} instances, {manifest.files} files, "
+          f"into {options.into}; start Clerkflow with CLERKFLOW_INSTANCE_DIR={options.into} (and DATABASE_URL unset)")
 
 
 def mail_status(console: cli.Console, options: argparse.Namespace) -> None:
