@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,14 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
+
+# SpiffWorkflow attaches a task's whole data (the requester's name, address, evidence) to every record
+# of its "spiff.task" logger, and its INFO lines narrate each state change, whenever that logger has no
+# level of its own. Give it one, unless the operator chose one (docs/reliability.md, "Hostile input and
+# personal data").
+for _spiff_logger in ("spiff.task", "spiff.workflow"):
+    if logging.getLogger(_spiff_logger).level == logging.NOTSET:
+        logging.getLogger(_spiff_logger).setLevel(logging.WARNING)
 from engine.operators import Operators, StepContext
 from engine.sandbox import RestrictedScriptEngine
 
