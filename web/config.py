@@ -68,8 +68,11 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = database_url()
     url = app.config["DATABASE_URL"]
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    # hide_parameters: a database error's message (logged with a 500's traceback) never carries the values
+    # of the statement, which may be a requester's name, address or e-mail address (docs/reliability.md).
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
-                          {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {"pool_pre_ping": True})
+                          {"connect_args": {"timeout": 30}, "hide_parameters": True} if url.startswith("sqlite")
+                          else {"pool_pre_ping": True, "hide_parameters": True})
     app.config["SECRET_KEY"] = _secret_key(app)
 
 

@@ -15,10 +15,14 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from records_office import STATUS_LINK, TRACKING
 from tests.web.test_mail import free_port
+from web import ENGINE_EXTENSION
 from web.mail import run_mail
+from web.models import db
 
 NAME = "Zebulon Quixotic-Farnsworth"
 ADDRESS = "4417 Marigold Terrace, Wichita KS 67299"
@@ -173,3 +177,15 @@ def test_a_full_request_leaves_no_personal_data_in_the_logs(app, client, portal,
     assert texts, "nothing was logged at all: the capture is not working"
     leaks = [text for text in texts for value in (*PERSONAL, *FRAGMENTS) if value.lower() in text.lower()]
     assert leaks == []
+
+
+
+def test_a_failing_statement_does_not_put_its_values_in_the_error_logged(app):
+    """An unexpected database error is logged with its traceback (a 500 with a reference id); the statement's
+    values, which may be a requester's, are hidden from its message, on the web app's database and the engine's."""
+    with app.app_context():
+        with pytest.raises(DBAPIError) as failed:
+            db.session.execute(text("INSERT INTO no_such_table VALUES (:requester_name)"), {"requester_name": NAME})
+        db.session.rollback()
+    assert NAME not in str(failed.value) and "hidden" in str(failed.value)
+    assert app.extensions[ENGINE_EXTENSION].database.engine.hide_parameters
