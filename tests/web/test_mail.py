@@ -475,3 +475,29 @@ def test_a_new_address_brings_notices_of_new_tasks_not_of_older_ones(client, por
     assert [subject for subject in subjects if subject.startswith("New task")] == [
         f"New task: Review the request ({newer})"]
     assert not any(older in subject for subject in subjects)
+
+
+class RefusingMailbox(Mailbox):
+    """A server that refuses the requester's address (550: no such mailbox)."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 no such mailbox"
+
+
+def test_an_address_the_server_refuses_fails_after_its_one_try_and_says_so(client, portal, file_request, mail_app,
+                                                                          process_engine, smtp_port, caplog):
+    from web.mail.sending import send_due
+    from web.mail.settings import MailSettings
+    controller = Controller(RefusingMailbox(), hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        file_request(email=REQUESTER)
+        with mail_app.app_context():
+            from web.mail.dispatch import queue_requester_mail
+            queue_requester_mail(db.session, MONDAY_9AM, process_engine)
+            delivery = send_due(db.session, MailSettings.from_config(mail_app.config), MONDAY_9AM)
+            [row] = db.session.scalars(select(MailOutbox)).all()
+            assert (delivery.failed, row.status, row.attempts) == (1, "failed", 1)
+    finally:
+        controller.stop()
+    assert f"mail {row.id} failed for good after 1 tries" in caplog.text

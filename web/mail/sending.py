@@ -103,6 +103,7 @@ def send_due(session: Session, settings: MailSettings, now: datetime, *, batch: 
             try:
                 connection.send_message(build_message(row, settings, now))
             except smtplib.SMTPRecipientsRefused as err:      # the address itself is refused: trying again won't help
+                row.attempts += 1
                 _give_up(row, err)
                 failed += 1
             except smtplib.SMTPServerDisconnected as err:
