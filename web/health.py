@@ -11,6 +11,9 @@ first `clerkflow run`) answers 200 with `"last_round_seconds_ago": null`; an ove
 turns it to 503. And an app configured without a scheduler (`CLERKFLOW_SCHEDULER=none`: timers
 fired from cron with `clerkflow timers fire`, say) reports the numbers, says `"expected": false`
 and answers 200. docs/reliability.md, "Scheduler faults".
+
+`/healthz/web` is the web worker's own check for a load balancer: it answers and reaches the
+database, whatever the scheduler does.
 """
 from __future__ import annotations
 
@@ -18,11 +21,13 @@ import logging
 from datetime import timedelta
 
 from flask import Blueprint, current_app
+from sqlalchemy import text
 
 from engine import clock
 from engine.scheduler import SWEEP_SECONDS, lease_state, oldest_overdue_timer
 from web.auth import public
 from web.current import process_engine
+from web.errors import DATABASE_RETRY_AFTER, OUTAGE, database_unreachable
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -40,9 +45,8 @@ def healthz():
     try:
         lease = lease_state(database)
         overdue_since = oldest_overdue_timer(database, now)
-    except Exception:
-        log.exception("health check: the database did not answer")
-        return {"status": "unavailable"}, 503
+    except Exception as error:   # noqa: BLE001 - whatever failed, the answer is "unavailable"
+        return _unavailable(error)
     expected = str(current_app.config.get("SCHEDULER", "")).lower() != NO_SCHEDULER
     last_round = None if lease is None else now - lease.last_round
     overdue = None if overdue_since is None else now - overdue_since
@@ -60,6 +64,30 @@ def healthz():
         body["problems"] = problems
         return body, 503
     return body
+
+
+@bp.get("/healthz/web")
+@public
+def healthz_web():
+    """Whether this web process can serve pages: it answers and reaches the database. For a load balancer
+    choosing web workers; timers and the scheduler are /healthz's (a dead scheduler is no reason to stop
+    sending people to a worker that serves pages)."""
+    try:
+        with process_engine().database.read() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as error:   # noqa: BLE001
+        return _unavailable(error)
+    OUTAGE.ended()
+    return {"status": "ok"}
+
+
+def _unavailable(error: Exception):
+    """503, logged once per outage (web.errors.OUTAGE), not a traceback per poll."""
+    if database_unreachable(error):
+        OUTAGE.began(error)
+    else:
+        log.error("health check: the database did not answer (%s)", type(error).__name__)
+    return {"status": "unavailable"}, 503, {"Retry-After": str(DATABASE_RETRY_AFTER)}
 
 
 def _seconds(delta: timedelta | None) -> int | None:

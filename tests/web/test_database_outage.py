@@ -93,3 +93,19 @@ def test_a_mistake_in_a_statement_is_still_a_500_not_an_outage(login_as, client,
     monkeypatch.setattr(process_engine, "list_tasks", broken)
     assert client.get("/inbox").status_code == 500
     assert errors.OUTAGE.down is False
+
+
+def test_the_web_workers_health_check_ignores_the_scheduler_and_logs_an_outage_once(client, outage, caplog):
+    # No scheduler has ever run here and a timer could be overdue: /healthz/web is about serving pages.
+    assert client.get("/healthz/web").get_json() == {"status": "ok"}
+    outage()
+    with caplog.at_level(logging.INFO):
+        answers = [client.get(path) for path in ("/healthz/web", "/healthz", "/healthz/web")]
+        assert [answer.status_code for answer in answers] == [503, 503, 503]
+        assert all(answer.headers["Retry-After"] == "30" for answer in answers)
+        outage.end()
+        assert client.get("/healthz/web").status_code == 200
+    messages = [record.getMessage() for record in caplog.records if record.name == "web.errors"]
+    assert len([message for message in messages if "cannot be reached" in message]) == 1
+    assert len([message for message in messages if "reachable again" in message]) == 1
+    assert not any(record.exc_info for record in caplog.records)
