@@ -363,6 +363,8 @@ def change_status(console: Console, options: argparse.Namespace) -> None:
 
 def audit_verify(console: Console, options: argparse.Namespace) -> int:
     """Check the audit trail's hash chains; exit 2 when a link or a head is broken (docs/reliability.md)."""
+    if options.instance is not None:
+        console.engine.get_instance(options.instance)     # NotFound (exit 2) for an instance that never was
     with console.engine.database.read() as session:
         result = verify(session.connection(), instance_id=options.instance)
     if options.json:

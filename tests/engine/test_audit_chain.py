@@ -141,3 +141,9 @@ def test_audit_verify_exits_0_when_intact_and_2_naming_the_event_when_not(clerkf
     assert status == EXIT_REFUSED
     assert json.loads(out)["breaks"] == [{"chain": f"instance {instance_id}", "event_id": started,
                                           "problem": f"event {started} was changed or an event before it was removed"}]
+
+
+def test_audit_verify_of_an_instance_that_never_was_is_refused(clerkflow):
+    status, out, err = clerkflow("audit", "verify", "--instance", "4242")
+    assert (status, out) == (EXIT_REFUSED, "")
+    assert "4242" in err and "intact" not in err
