@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from city.rules.roles import ADMINISTRATOR, CITY_CLERK, CLERK, CUSTODIAN, FINANCE, office_of_custodian_role
+from city.rules.roles import (ADMINISTRATOR, CITY_ATTORNEY, CITY_CLERK, CLERK, CUSTODIAN, FINANCE,
+                              office_of_custodian_role)
 from engine import FormInvalid, Sender
 
 PAYMENT_RECEIVED = "payment_received"
@@ -50,6 +51,19 @@ def may_record_payment_for(roles: Iterable[str], receiver: Mapping[str, Any]) ->
     return bool(PAYMENT_ROLES & roles) or (isinstance(office_role, str) and office_role in roles)
 
 
+def _recorder_refusal(message_name: str, roles: frozenset[str], receiver: Mapping[str, Any] | None) -> str | None:
+    """Refusal of a message recording something that happened outside (a court order, a written ask)."""
+    if RECORDERS[message_name] & roles:
+        return None
+    office_role = (receiver or {}).get("custodian_role")
+    if receiver is None and any(office_of_custodian_role(role) for role in roles):
+        return None
+    if receiver is not None and isinstance(office_role, str) and office_role in roles:
+        return None
+    return (f'"{message_name}" is recorded by the request\'s custodian, a clerk or the City Clerk'
+            f'{", or the City Attorney" if CITY_ATTORNEY in RECORDERS[message_name] else ""}. Ask one of them.')
+
+
 def payment_amount(value: Any) -> Decimal:
     """The amount of a payment as Decimal with cents; raises ValueError saying what is wrong with it."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -74,11 +88,29 @@ def payment_amount(value: Any) -> Decimal:
     return amount.quantize(CENT)
 
 
+# Messages the city's diagrams send each other: a person sends one only to repair an instance.
+PROCESS_MESSAGES = frozenset({"deadline_watch_ended", "request_acted_on", "request_rerouted", "transmittal_due"})
+# What happened outside, recorded for a request by the staff who learn of it (besides the request's own
+# custodian): a court's order on a record (K.S.A. 45-222), the requester's written ask for the grounds of a
+# denial (K.S.A. 45-218(d)).
+RECORDERS = {
+    "court_order": frozenset({CITY_ATTORNEY, CITY_CLERK, CLERK, CUSTODIAN, ADMINISTRATOR}),
+    "statement_requested": frozenset({CITY_CLERK, CLERK, CUSTODIAN, ADMINISTRATOR}),
+}
+
+
 class CityMessageRules:
     """The city's `engine.message_rules.MessageRules`."""
 
     def refusal(self, message_name: str, sender: Sender, receiver: Mapping[str, Any] | None) -> str | None:
-        if message_name != PAYMENT_RECEIVED or sender.roles is None:
+        if sender.roles is None:
+            return None
+        if message_name in PROCESS_MESSAGES and ADMINISTRATOR not in sender.roles:
+            return (f'"{message_name}" is sent by the process itself; only an administrator sends it by hand, '
+                    "to repair an instance.")
+        if message_name in RECORDERS:
+            return _recorder_refusal(message_name, sender.roles, receiver)
+        if message_name != PAYMENT_RECEIVED:
             return None
         if receiver is None and not may_record_payments(sender.roles):
             return ("Recording payments is for clerks, the City Clerk, finance, records custodians and "

@@ -153,7 +153,22 @@ def test_who_records_a_payment_for_which_request(roles, receiver, allowed):
     assert (refusal is None) == allowed
 
 
-def test_the_city_rules_leave_other_messages_and_trusted_operators_alone():
-    assert CITY.refusal("court_order", Sender("ann", frozenset({"analyst"})), None) is None
+def test_the_city_rules_leave_trusted_operators_and_other_payloads_alone():
+    assert CITY.refusal("request_acted_on", Sender("ops", None), None) is None
     assert CITY.clean_payload("court_order", {"amount": "lots"}) == {"amount": "lots"}
     assert CITY.refusal("payment_received", Sender("ops", None), {"custodian_role": "custodian:police"}) is None
+
+
+@pytest.mark.parametrize("message, roles, receiver, allowed", [
+    ("request_acted_on", {"clerk"}, None, False), ("transmittal_due", {"city_clerk", "finance"}, None, False),
+    ("deadline_watch_ended", {"administrator"}, None, True),
+    ("court_order", {"city_attorney"}, None, True), ("court_order", {"analyst"}, None, False),
+    ("court_order", {"custodian:police"}, {"custodian_role": "custodian:police"}, True),
+    ("court_order", {"custodian:police"}, {"custodian_role": "custodian:fire"}, False),
+    ("statement_requested", {"clerk"}, None, True), ("statement_requested", {"city_attorney"}, None, False),
+    ("statement_requested", {"finance"}, {"custodian_role": "custodian:police"}, False)])
+def test_who_may_send_the_other_messages_of_the_records_request(message, roles, receiver, allowed):
+    """A message the process sends itself only by an administrator's repair; a court order or a written ask for
+    the grounds recorded by the staff who learn of it, or the request's own custodian."""
+    refusal = CITY.refusal(message, Sender("someone", frozenset(roles)), receiver)
+    assert (refusal is None) == allowed
