@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -301,15 +302,19 @@ def located_problems(refusal: DeployRefused) -> list[Problem]:
 
 
 def source_with_forms(file_name: str, bpmn: bytes, forms_dir: Path | None,
-                      database: Database | None = None) -> DiagramSource:
+                      database: Database | None = None, extra_forms: Mapping[str, bytes] | None = None) -> DiagramSource:
     """An uploaded diagram with the forms it names read as `read_diagram` reads them; a diagram that
-    does not parse comes back without forms (deploying or checking it then says why). With `database`,
-    a form found in neither folder is taken from an earlier version of the process (`with_stored_forms`)."""
+    does not parse comes back without forms (deploying or checking it then says why). `extra_forms`
+    (keyed as a path under `forms_dir`: `<process>/<file>` or `<file>`) win over the folder's files.
+    With `database`, a form found in none of them is taken from an earlier version of the process
+    (`with_stored_forms`)."""
     try:
         parsed = parse_process(file_name, bpmn)
     except DeployRefused:
         return DiagramSource(file_name, bpmn, {})
-    forms = {form_file: _find_form(forms_dir, parsed.process_key, form_file)
+    extra = extra_forms or {}
+    forms = {form_file: extra.get(f"{parsed.process_key}/{form_file}", extra.get(form_file))
+             or _find_form(forms_dir, parsed.process_key, form_file)
              for form_file in sorted(form_files_named(parsed))}
     if database is not None and None in forms.values():
         forms = with_stored_forms(forms, stored_forms(database, parsed.process_key))

@@ -2,6 +2,7 @@
 the migrations, the tests) names them in one place: staff accounts, the portal's requests and links, API
 tokens, inbox follow-ups and saved filters, comments and attachments, the mail outbox, the requester's
 correspondence and downloads."""
-from web import models, models_api, models_correspondence, models_inbox, models_mail, models_notes, models_portal
+from web import models, models_api, models_correspondence, models_forms, models_inbox, models_mail, models_notes, models_portal
 
-TABLE_MODULES = (models, models_api, models_correspondence, models_inbox, models_mail, models_notes, models_portal)
+TABLE_MODULES = (models, models_api, models_correspondence, models_forms, models_inbox, models_mail, models_notes,
+                 models_portal)

@@ -1,6 +1,7 @@
 """The modeler's server side (issue 6): versions with who and when, a version's BPMN, validation with
 located problems, deploying a new version (analysts and administrators only), comparing versions,
-the operator and form catalogues, and the form editor (saving checks the schema, never leaves forms/).
+the operator and form catalogues, and the form editor (saving checks the schema and keeps a draft in the
+database: it writes nothing, in forms/ or anywhere else).
 The round trip: every diagram in processes/ read and written by bpmn-moddle with our spiffworkflow
 descriptor (what the modeler does on open and save) loses nothing and deploys."""
 from __future__ import annotations
@@ -171,11 +172,15 @@ def test_saving_a_form_checks_it_is_a_json_schema(login_as, client, forms_copy, 
     path = "/modeler/forms/records_request/review_request.schema.json"
     refused = post_form(client, path, {"schema": '{"type": "objekt"}'}, token_from=path)
     assert refused.status_code == 422 and "not a valid JSON Schema" in refused.get_data(as_text=True)
-    assert "objekt" not in (forms_copy / "records_request" / "review_request.schema.json").read_text()
+    installed = (forms_copy / "records_request" / "review_request.schema.json").read_text()
+    assert "objekt" not in installed
+    assert "as installed" in client.get(path).get_data(as_text=True)          # the refused text kept nowhere
     schema = '{"type": "object", "properties": {"note": {"type": "string"}}}'
     saved = post_form(client, path, {"schema": schema}, token_from=path)
     assert saved.status_code == 302
-    assert json.loads((forms_copy / "records_request" / "review_request.schema.json").read_text()) == json.loads(schema)
+    assert (forms_copy / "records_request" / "review_request.schema.json").read_text() == installed
+    page = client.get(path).get_data(as_text=True)
+    assert "the draft saved by analyst" in page and "&#34;note&#34;" in page
 
 
 def test_only_analysts_and_administrators_save_forms(login_as, client, forms_copy, post_form):
@@ -185,6 +190,7 @@ def test_only_analysts_and_administrators_save_forms(login_as, client, forms_cop
     response = post_form(client, path, {"schema": '{"type": "object"}'}, token_from=path)
     assert response.status_code == 403
     assert (forms_copy / "records_request" / "review_request.schema.json").read_text() == before
+    assert "as installed" in client.get(path).get_data(as_text=True)          # no draft was kept either
 
 
 @pytest.mark.parametrize("path", ["/modeler/forms/records_request/..%2Fx.schema.json",

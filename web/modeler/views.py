@@ -3,7 +3,7 @@
 Every signed-in member of staff may look: the processes and their versions, a version in the
 modeler, its BPMN, a comparison of two versions, the operators and forms, a form with its preview,
 and the deploy validation of a diagram. Only analysts and administrators deploy a new version or
-save a form. The modeler page's script (web/assets/modeler, bundled into web/static/vendor/modeler)
+save a form (a draft in the database: the web app never writes into forms/) or discard its draft. The modeler page's script (web/assets/modeler, bundled into web/static/vendor/modeler)
 posts JSON with the session's CSRF token in the X-CSRF-Token header.
 """
 from __future__ import annotations
@@ -27,7 +27,9 @@ from web.inbox.forms import fields_of
 from web.modeler.blueprint import bp
 from web.modeler.compare import compare_diagrams
 from web.modeler.renderable import form_problems
-from web.modeler.form_files import FormRefused, form_catalogue, forms_dir, parse_form, read_form, write_form
+from web.modeler.form_files import (FormRefused, current_form, drafts_for_source, form_catalogue, forms_dir, parse_form,
+                                    read_form, read_installed, save_form)
+from web.models_forms import discard_draft, draft_changes
 
 # bpmn-js and its properties panel set style attributes as they draw: only the modeler's pages allow them.
 MODELER_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
@@ -120,17 +122,17 @@ def forms():
 @bp.post("/validate")
 @staff_only
 def validate():
-    source = _posted_source()
+    source, taken = _posted_source()
     problems = process_engine().check_source(source) + form_problems(source)
     message = (f"{len(problems)} problem(s) to fix before deploying." if problems
-               else "No problems found: this diagram can be deployed.")
+               else "No problems found: this diagram can be deployed.") + _drafts_said(taken)
     return jsonify({"ok": not problems, "message": message, "problems": [asdict(problem) for problem in problems]})
 
 
 @bp.post("/deploy")
 @role_required(*DEPLOYERS)
 def deploy():
-    source = _posted_source()
+    source, taken = _posted_source()
     try:
         if form_problems(source):
             raise DeployRefused("A form has a field the inbox cannot draw.")
@@ -141,7 +143,7 @@ def deploy():
                         "problems": [asdict(problem) for problem in problems]}), 422
     view = result.version
     message = (f"Deployed as version {view.version} of {view.process_key}." if result.created
-               else f"Nothing changed since version {view.version}: no new version was made.")
+               else f"Nothing changed since version {view.version}: no new version was made.") + _drafts_said(taken)
     return jsonify({"ok": True, "created": result.created, "message": message, "version": view.version,
                     "process_key": view.process_key, "problems": [],
                     "version_url": url_for(".diagram", process_key=view.process_key, version=view.version)})
@@ -150,7 +152,8 @@ def deploy():
 @bp.route("/forms/<process>/<file_name>", methods=["GET", "POST"])
 @staff_only
 def form(process: str, file_name: str):
-    text = read_form(process, file_name)
+    found = current_form(process, file_name)
+    text = found.text if found is not None else None
     error = None
     status = 200
     if request.method == "POST":
@@ -158,24 +161,35 @@ def form(process: str, file_name: str):
             abort(403, description="Only analysts and administrators may change a form.")
         text = request.form.get("schema", "")
         try:
-            write_form(process, file_name, text)
+            save_form(process, file_name, text, actor=signed_in_staff().username)
         except FormRefused as refusal:
             error, status = refusal.user_message, refusal.status
         else:
-            flash(f"Saved forms/{process}/{file_name}. Deploy the diagram again for new instances to use it.", "success")
+            flash(f"Saved forms/{process}/{file_name} as a draft (in the database: no file is written). Validate "
+                  "and deploy in the modeler take it; deploy the diagram again for new instances to use it.", "success")
             return redirect(url_for(".form", process=process, file_name=file_name))
     new_file = text is None
     if new_file:
         text = '{\n  "type": "object",\n  "properties": {}\n}\n' if file_name.endswith(".schema.json") else "{}\n"
     return render_template("modeler/form.html", process=process, file_name=file_name, text=text, error=error,
-                           new_file=new_file, may_deploy=may_deploy(), preview=_preview(process, file_name, text),
-                           ui_file=_ui_partner(process, file_name)), status
+                           new_file=new_file, found=found, installed=read_installed(process, file_name) is not None,
+                           changes=draft_changes(process, file_name), may_deploy=may_deploy(),
+                           preview=_preview(process, file_name, text), ui_file=_ui_partner(process, file_name)), status
+
+
+@bp.post("/forms/<process>/<file_name>/discard")
+@role_required(*DEPLOYERS)
+def form_discard(process: str, file_name: str):
+    read_installed(process, file_name)       # refuses a name outside forms/
+    if discard_draft(process, file_name, actor=signed_in_staff().username):
+        flash(f"Discarded the draft of {process}/{file_name}.", "success")
+    return redirect(url_for(".form", process=process, file_name=file_name))
 
 
 @bp.post("/forms/<process>/<file_name>/preview")
 @staff_only
 def form_preview(process: str, file_name: str):
-    read_form(process, file_name)            # refuses a name outside forms/
+    read_installed(process, file_name)       # refuses a name outside forms/
     return _preview(process, file_name, request.form.get("schema", ""))
 
 
@@ -209,12 +223,24 @@ def _ui_partner(process: str, file_name: str) -> str | None:
 
 
 def _posted_source():
+    """The posted diagram with its forms (the drafts of its process over forms/), and the names of the
+    forms taken from drafts."""
     body = request.get_json(silent=True) or {}
     xml = body.get("bpmn") if isinstance(body.get("bpmn"), str) else request.form.get("bpmn", "")
     file_name = PurePath(str(body.get("file_name") or request.form.get("file_name") or "diagram.bpmn")).name
     if not file_name.endswith(".bpmn"):
         file_name += ".bpmn"
-    return source_with_forms(file_name, (xml or "").encode("utf-8"), forms_dir(), process_engine().database)
+    drafts = drafts_for_source()
+    source = source_with_forms(file_name, (xml or "").encode("utf-8"), forms_dir(), process_engine().database,
+                               extra_forms=drafts)
+    taken = sorted(name for name, content in source.forms.items()
+                   if content is not None and any(key.endswith("/" + name) and draft == content
+                                                  for key, draft in drafts.items()))
+    return source, taken
+
+
+def _drafts_said(taken: list[str]) -> str:
+    return f" Forms taken from drafts saved in the forms editor: {', '.join(taken)}." if taken else ""
 
 
 def _wants_json() -> bool:
