@@ -8,7 +8,7 @@ import pytest
 from werkzeug.routing import Rule
 
 # The public portal (issue 5) is open to anyone: "/" (endpoint home) and the portal.* pages.
-OPEN_ENDPOINTS = {"auth.login", "health.healthz", "static", "home", "portal.new_request", "portal.received",
+OPEN_ENDPOINTS = {"auth.login", "health.healthz", "health.healthz_web", "static", "home", "portal.new_request", "portal.received",
                   "portal.status", "portal.letter", "portal.letter_pdf", "portal.lost_link", "portal.released_record",
                   "portal.answer", "portal.withdraw", "api.openapi"}
 # The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
@@ -95,6 +95,7 @@ def test_signed_out_json_request_gets_401_not_a_redirect(client):
 def test_sign_in_page_health_check_and_stylesheet_are_open(client):
     assert client.get("/login").status_code == 200
     assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz/web").status_code == 200
     with client.get("/static/clerkflow.css") as stylesheet:   # a file response: close it
         assert stylesheet.status_code == 200
 

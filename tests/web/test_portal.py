@@ -179,7 +179,7 @@ def test_only_the_portal_pages_are_open_to_strangers(app, client):
     for endpoint in PORTAL_ENDPOINTS:
         assert getattr(app.view_functions[endpoint], "clerkflow_public", False), endpoint
     closed = [rule for rule in app.url_map.iter_rules()
-              if rule.endpoint not in PORTAL_ENDPOINTS | {"auth.login", "health.healthz", "static"}
+              if rule.endpoint not in PORTAL_ENDPOINTS | {"auth.login", "health.healthz", "health.healthz_web", "static"}
               and not rule.endpoint.startswith("api.")   # the REST API answers strangers 401 (test_api.py)
               and "GET" in rule.methods]
     assert {"inbox.index", "inbox.task", "admin.instances"} <= {rule.endpoint for rule in closed}
