@@ -142,6 +142,7 @@ class Tally:
     def __init__(self):
         self.lock = threading.Lock()
         self.counts: Counter = Counter()
+        self.notes: dict[str, str] = {}
 
     def add(self, name: str, amount: int = 1) -> None:
         with self.lock:
@@ -207,6 +208,11 @@ class Client(threading.Thread):
                 if sends == 1:
                     life.answer_lost.discard("start")
                 break
+            if answer.status_code == 409:        # "Someone got there first": nothing filed; a person sends it again
+                self.tally.add("start refused 409")
+                self.tally.notes.setdefault("start 409", " ".join(re.sub(r"<[^>]+>", " ", answer.text).split())[:600])
+                time.sleep(0.3)
+                continue
             if answer.status_code >= 500 or answer.status_code == 400:   # 400: the CSRF page of a dead session
                 self.tally.add("start retried")
                 time.sleep(0.3)
@@ -492,6 +498,9 @@ def main(argv=None) -> int:
     print(f"total     {sum(counts[f'{s} attempted'] for s in steps):>10}"
           f"{sum(counts[f'{s} acknowledged'] for s in steps):>14}{sum(counts[f'{s} retried'] for s in steps):>9}")
     print(f"answers replayed from an Idempotency-Key: {counts['answers replayed']}")
+    print(f"starts refused 409 (sent again): {counts['start refused 409']}")
+    for name, text in tally.notes.items():
+        print(f"  first {name}: {text}")
     print(f"kills: {len(comebacks)}; back (GET /api/processes 200) after "
           + ", ".join(f"{seconds:.1f}" for seconds in comebacks) + " s")
     print(f"instances: {figures['instances']}, all load: {figures['load_failures'] == 0} "
