@@ -25,17 +25,26 @@ def next_tracking_number(connection: Connection, prefix: str, now: datetime) -> 
     if not PREFIX.match(prefix or ""):
         raise ClerkflowError(f'A tracking prefix is one to ten capital letters, not "{prefix}".')
     year = now.astimezone(CITY_TIME).year
-    number = connection.execute(
-        update(SEQUENCE).where(SEQUENCE.c.prefix == prefix, SEQUENCE.c.year == year)
-        .values(last=SEQUENCE.c.last + 1).returning(SEQUENCE.c.last)).scalar()
+    number = _take_next(connection, prefix, year)
     if number is None:
         try:
             with connection.begin_nested():
                 connection.execute(insert(SEQUENCE).values(prefix=prefix, year=year, last=1))
-        except IntegrityError:   # another start took the year's first number at the same moment
-            raise Conflict("Two requests were numbered at the same moment; try again.") from None
-        number = 1
+            number = 1
+        except IntegrityError:
+            # Another start took the year's first number at the same moment and has committed it (the unique
+            # index waited for it): the row is there now, so take the next one.
+            number = _take_next(connection, prefix, year)
+            if number is None:
+                raise Conflict("Two requests were numbered at the same moment; try again.") from None
     return f"{prefix}-{year}-{number:05d}"
+
+
+def _take_next(connection: Connection, prefix: str, year: int) -> int | None:
+    """The year's next number, or None when the year has no sequence row yet."""
+    return connection.execute(
+        update(SEQUENCE).where(SEQUENCE.c.prefix == prefix, SEQUENCE.c.year == year)
+        .values(last=SEQUENCE.c.last + 1).returning(SEQUENCE.c.last)).scalar()
 
 
 def last_tracking_number(connection: Connection, prefix: str, year: int) -> int:

@@ -21,6 +21,24 @@ def test_requests_are_numbered_in_sequence_per_city_year(engine, deploy, time_ma
     assert changes["tracking_number"] == "R-2026-00001"   # the diagram and its letters can use it
 
 
+def test_two_starts_numbering_the_years_first_request_at_once_both_get_a_number(engine, deploy, monkeypatch,
+                                                                                 time_machine):
+    """On PostgreSQL two starts may both find no sequence row for the year and both insert it; the one whose
+    insert meets the other's committed row takes the next number instead of refusing the requester."""
+    from engine import tracking
+    deploy("routed")
+    time_machine.move_to(datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc), tick=False)
+    first = engine.start_instance("routed", {}, actor="clerk", tracking_prefix="R")
+    take_next, seen = tracking._take_next, []
+
+    def as_if_the_row_was_not_there_yet(connection, prefix, year):
+        seen.append(prefix)
+        return None if len(seen) == 1 else take_next(connection, prefix, year)
+    monkeypatch.setattr(tracking, "_take_next", as_if_the_row_was_not_there_yet)
+    second = engine.start_instance("routed", {}, actor="clerk", tracking_prefix="R")
+    assert (first.business_key, second.business_key, len(seen)) == ("R-2026-00001", "R-2026-00002", 2)
+
+
 def test_tracking_prefix_must_be_capital_letters(engine, deploy):
     deploy("routed")
     with pytest.raises(ClerkflowError, match="capital letters"):
