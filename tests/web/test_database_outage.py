@@ -10,19 +10,23 @@ from sqlalchemy.pool import Pool
 
 from tests.web.test_api import assert_error, bearer, token_for  # noqa: F401  (fixture)
 from web import errors
+from web.models import db
 
 UNAVAILABLE = "The records system cannot reach its database just now."
 
 
 @pytest.fixture
-def outage(monkeypatch):
-    """Call it to make every new database connection fail as an unreachable SQLite file does; `.end()` ends it."""
+def outage(monkeypatch, app):
+    """Call it to make every new database connection fail as an unreachable database does (the driver's own
+    OperationalError: SQLite's "unable to open database file", or PostgreSQL's); `.end()` ends it."""
     connect = Pool.connect
+    with app.app_context():
+        driver = db.engine.dialect.dbapi
 
     class Outage:
         def __call__(self):
             def refuse(_pool):
-                raise sqlite3.OperationalError("unable to open database file")
+                raise driver.OperationalError("unable to open database file")
             monkeypatch.setattr(Pool, "connect", refuse)
 
         def end(self):
