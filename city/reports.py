@@ -36,14 +36,14 @@ from sqlalchemy import Text, case, column, func, or_, select, text, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement, FromClause
 
-from engine import clock
+from engine import ENDED_STATUSES, INSTANCE_STATUSES, clock
 from engine.models import COMPLETED_WHERE, REPORT_FACT_KEYS, REPORT_FACT_WHERE, AuditEvent, ProcessInstance
 from city.models import FeeAssessment, FeeCollection, FeeTransmittal, Office
 from city.rules.roles import office_of_custodian_role
 from city.rules.business_calendar import city_day, is_business_day
 
 RECORDS_REQUEST = "records_request"
-OPEN_STATUSES = ("active", "incident", "suspended")
+OPEN_STATUSES = tuple(status for status in INSTANCE_STATUSES if status not in ENDED_STATUSES)
 STATUTORY_BUSINESS_DAYS = 3
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")

@@ -14,7 +14,7 @@ from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.parsing import hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
 from engine.start_needs import StartNeeds, missing_variables
-from engine.views import (AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
+from engine.views import (ENDED_STATUSES, AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
                           VariableChanges, VersionView)
 
 __all__ = [
@@ -24,5 +24,5 @@ __all__ = [
     "hardened_xml", "source_with_forms", "AnyMessage", "MessageRules", "Sender",
     "StartNeeds", "missing_variables", "text_problem",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
-    "VersionView", "VariableChanges",
+    "VersionView", "VariableChanges", "ENDED_STATUSES",
 ]

@@ -100,6 +100,10 @@ class VariableChanges:
     changes: dict[str, Any]
 
 
+# The statuses of an instance that has ended; every other one (active, incident, suspended) is still running.
+ENDED_STATUSES = ("completed", "terminated")
+
+
 @dataclass(frozen=True)
 class InstanceView:
     instance_id: int
@@ -117,6 +121,11 @@ class InstanceView:
     lock_version: int
     open_tasks: tuple[TaskView, ...] = field(default=())
     incidents: tuple[IncidentView, ...] = field(default=())
+
+    @property
+    def running(self) -> bool:
+        """Not ended: active, stopped at an incident, or suspended."""
+        return self.status not in ENDED_STATUSES
 
 
 @dataclass(frozen=True)

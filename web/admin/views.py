@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 
-from engine import ClerkflowError
+from engine import INSTANCE_STATUSES, ClerkflowError
 from city.rules.business_calendar import city_midnight
 from web.current import process_engine, signed_in_staff, work_roles
 from web.admin.blueprint import bp
@@ -137,7 +137,7 @@ def instances():
     listed = engine.list_instances(status=chosen["status"], limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
                                    **chosen["engine"])
     counts = engine.count_instances(**chosen["engine"])
-    total = sum(counts[value] for value in ("active", "incident", "suspended", "completed", "terminated"))
+    total = sum(counts[value] for value in INSTANCE_STATUSES)
     shown_total = counts[chosen["status"]] if chosen["status"] else total
     return render_template("admin/instances.html", instances=listed[:PAGE_SIZE], has_more=len(listed) > PAGE_SIZE,
                            withdrawn=withdrawn_among([instance.instance_id for instance in listed[:PAGE_SIZE]]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from engine import INSTANCE_STATUSES
 from web.id_bounds import MAX_ROW_ID
 
 VERSION = "1.0.0"
@@ -141,7 +142,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"instance_id": {"type": "integer"}, "process_key": {"type": "string"},
                        "version": {"type": "integer"}, "business_key": _NULLABLE_STRING, "title": {"type": "string"},
                        "status": {"type": "string",
-                                  "enum": ["active", "incident", "suspended", "completed", "terminated"]},
+                                  "enum": list(INSTANCE_STATUSES)},
                        "current_steps": {"type": "array", "items": {"type": "string"}},
                        "next_due_at": _NULLABLE_DATE_TIME, "started_by": {"type": "string"},
                        "started_at": _DATE_TIME, "updated_at": _DATE_TIME, "ended_at": _NULLABLE_DATE_TIME,
@@ -179,8 +180,8 @@ PATHS: dict[str, Any] = {
     "/api/instances": {"get": {
         "operationId": "instances", "summary": "Process instances, most recently changed first.",
         "description": _OVERSEER,
-        "parameters": [_query("status", "Only instances in this status.", {"type": "string", "enum": [
-                           "active", "incident", "suspended", "completed", "terminated"]}),
+        "parameters": [_query("status", "Only instances in this status.", {"type": "string",
+                                                                      "enum": list(INSTANCE_STATUSES)}),
                        _query("process", "Only this process key.", {"type": "string"}),
                        _query("business_key", "Only this business key (tracking number).", {"type": "string"}),
                        _LIMIT, _OFFSET],

@@ -72,7 +72,7 @@ def ask(task_id: int):
     problem = message_problem(text)
     if access is None:
         problem = "This request has no status page, so the requester cannot read a question there: call or write."
-    elif process_engine().get_instance(task.instance_id).status not in ("active", "incident", "suspended"):
+    elif not process_engine().get_instance(task.instance_id).running:
         problem = "This request has ended; there is nothing left to ask about."
     if problem:
         return _task_page(task, notes_error=problem.replace("Write your answer first.", "Write your question first."),

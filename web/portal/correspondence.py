@@ -70,8 +70,7 @@ def released_records(trail) -> list[Released]:
 
 def may_withdraw(instance, data: dict[str, Any]) -> bool:
     """Whether the requester may still withdraw: the request is open and not yet settled, provided or denied."""
-    return instance.status in ("active", "incident", "suspended") and not any(data.get(name)
-                                                                                 for name in SETTLED_VARIABLES)
+    return instance.running and not any(data.get(name) for name in SETTLED_VARIABLES)
 
 
 def message_problem(text: str) -> str | None:

@@ -280,7 +280,7 @@ def _status_of(access: RequesterAccess) -> RequestStatus:
     timeline.extend(Event(message.written_at, requester_words(message)) for message in messages)
     timeline.sort(key=lambda event: event.at)
     waiting, amount_due = _waiting(engine, instance, data)
-    question = open_question(access.instance_id) if instance.status in ("active", "incident", "suspended") else None
+    question = open_question(access.instance_id) if instance.running else None
     if question is not None:
         waiting = waiting or "Waiting for your answer to our question"
     if waiting:
@@ -305,7 +305,7 @@ def request_status(instance_id: int, tracking_number: str) -> RequestStatus:
 
 def _waiting(engine, instance, data: dict[str, Any]) -> tuple[str | None, Decimal | None]:
     """What the request waits for from the requester (a prepayment, a balance), and how much."""
-    if instance.status not in ("active", "incident", "suspended"):
+    if not instance.running:
         return None, None
     if any(subscription.message_name == "payment_received"
            for subscription in engine.subscriptions(instance_id=instance.instance_id)):
