@@ -38,6 +38,19 @@ def review(visit, tracking_number: str, *, refuse: bool = False):
     return task
 
 
+def to_the_decision(visit, tracking_number: str):
+    """Review (held here, described enough), estimate nothing to pay (inspection only), no privacy concern:
+    the request waits at "Decide the request"."""
+    review(visit, tracking_number)
+    complete_task(visit, "Review the request")
+    task = open_task(visit, tracking_number, "Estimate the fees")
+    task.get_by_label(re.compile("^Pages to copy")).fill("0")
+    complete_task(visit, "Estimate the fees")
+    task = open_task(visit, tracking_number, "Check personal privacy")
+    answer(task, "Personal information at stake", "No")
+    complete_task(visit, "Check personal privacy")
+
+
 def tick_ground(task, code: str):
     task.get_by_role("group", name=re.compile("^Grounds")).get_by_label(
         re.compile(r"K\.S\.A\. " + re.escape(code) + " —")).check()
@@ -48,14 +61,7 @@ def test_a_full_denial_cites_two_grounds_and_copies_the_city_attorney(person):
     tracking_number, status_link = file_on_the_portal(requester, "Personnel files of the parks staff, 2025")
 
     sign_in(custodian, "custodian")
-    review(custodian, tracking_number)
-    complete_task(custodian, "Review the request")
-    task = open_task(custodian, tracking_number, "Estimate the fees")
-    task.get_by_label(re.compile("^Pages to copy")).fill("0")
-    complete_task(custodian, "Estimate the fees")
-    task = open_task(custodian, tracking_number, "Check personal privacy")
-    answer(task, "Personal information at stake", "No")
-    complete_task(custodian, "Check personal privacy")
+    to_the_decision(custodian, tracking_number)
 
     task = open_task(custodian, tracking_number, "Decide the request")
     task.get_by_label(re.compile("^Decision")).select_option("deny")
@@ -119,14 +125,7 @@ def test_the_city_clerk_enters_a_counter_request_and_works_it_to_the_end(person)
     row = row_of(inbox, tracking_number)
     row.get_by_role("button", name=f"Claim {tracking_number}").click()
     expect(inbox.get_by_text('"Review the request" is yours now.')).to_be_visible()
-    review(clerk, tracking_number)
-    complete_task(clerk, "Review the request")
-    task = open_task(clerk, tracking_number, "Estimate the fees")
-    task.get_by_label(re.compile("^Pages to copy")).fill("0")     # inspection only: nothing to pay
-    complete_task(clerk, "Estimate the fees")
-    task = open_task(clerk, tracking_number, "Check personal privacy")
-    answer(task, "Personal information at stake", "No")
-    complete_task(clerk, "Check personal privacy")
+    to_the_decision(clerk, tracking_number)
     task = open_task(clerk, tracking_number, "Decide the request")
     task.get_by_label(re.compile("^Decision")).select_option("grant")
     complete_task(clerk, "Decide the request")
@@ -149,14 +148,7 @@ def test_a_partial_grant_releases_records_online_and_the_requester_downloads_the
         path.write_bytes(b"%PDF-1.4\n% council minutes " + str(number).encode() + b"\n%%EOF\n")
 
     sign_in(custodian, "custodian")
-    review(custodian, tracking_number)
-    complete_task(custodian, "Review the request")
-    task = open_task(custodian, tracking_number, "Estimate the fees")
-    task.get_by_label(re.compile("^Pages to copy")).fill("0")
-    complete_task(custodian, "Estimate the fees")
-    task = open_task(custodian, tracking_number, "Check personal privacy")
-    answer(task, "Personal information at stake", "No")
-    complete_task(custodian, "Check personal privacy")
+    to_the_decision(custodian, tracking_number)
     task = open_task(custodian, tracking_number, "Decide the request")
     task.get_by_label(re.compile("^Decision")).select_option("partial")
     tick_ground(task, "45-221(a)(2)")

@@ -7,7 +7,6 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import delete, select, update
 
 from engine.audit_chain import verify
@@ -107,20 +106,6 @@ def test_events_after_a_verified_run_keep_the_chain(engine, database, deploy, ti
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 
-
-@pytest.fixture
-def clerkflow(database_url, monkeypatch, tmp_path, capsys):
-    from web.commands import main
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("CLERKFLOW_ACTOR", "alice")
-    monkeypatch.setenv("CLERKFLOW_INSTANCE_DIR", str(tmp_path / "instance"))
-    capsys.readouterr()
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        status = main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-    return run
 
 
 def test_audit_verify_exits_0_when_intact_and_2_naming_the_event_when_not(clerkflow, database, friday_9am):
