@@ -233,6 +233,7 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime]
+    renewed_at: Mapped[datetime | None] = mapped_column(default=None)   # the holder's heartbeat
 
 
 @event.listens_for(AuditEvent, "before_update")

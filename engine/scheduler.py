@@ -18,8 +18,8 @@ Start-up on SQLite (issue 14): APScheduler creates its job table in a deferred t
 which SQLite refuses at once ("database is locked", no busy wait) while the web app writes. So
 the table is created first in one of our write transactions (BEGIN IMMEDIATE, which waits its
 turn), and a start that still meets a locked or unreachable database is tried again with
-backoff rather than ending the process. Each round of the leader renews the lease row, so
-`expires_at - LEASE_SECONDS` is its heartbeat (`last_round`, read by the web app's /healthz).
+backoff rather than ending the process. Each round of the leader renews the lease row and writes
+`renewed_at`, its heartbeat (`last_round`, read by the web app's /healthz).
 """
 from __future__ import annotations
 
@@ -120,9 +120,9 @@ def claim_lease(database: Database, me: str, now: datetime, seconds: float) -> t
                 return False, row.holder, row.expires_at
             expires_at = now + timedelta(seconds=seconds)
             if row is None:
-                session.add(SchedulerLease(name=LEASE_NAME, holder=me, expires_at=expires_at))
+                session.add(SchedulerLease(name=LEASE_NAME, holder=me, expires_at=expires_at, renewed_at=now))
             else:
-                row.holder, row.expires_at = me, expires_at
+                row.holder, row.expires_at, row.renewed_at = me, expires_at, now
             return True, me, expires_at
     except IntegrityError:   # another scheduler inserted the first lease row at the same moment
         return False, "another scheduler", now
@@ -152,7 +152,9 @@ def lease_state(database: Database, lease_seconds: float = LEASE_SECONDS) -> Lea
         if row is None:
             return None
         expires_at = clock.as_utc(row.expires_at)
-        return LeaseState(row.holder, expires_at, expires_at - timedelta(seconds=lease_seconds))
+        renewed_at = clock.as_utc(row.renewed_at) if row.renewed_at is not None else None
+        # A lease row written before renewed_at existed: its holder renewed it lease_seconds before it expires.
+        return LeaseState(row.holder, expires_at, renewed_at or expires_at - timedelta(seconds=lease_seconds))
 
 
 def oldest_overdue_timer(database: Database, now: datetime) -> datetime | None:

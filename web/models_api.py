@@ -46,7 +46,8 @@ class ApiToken(db.Model):
 class ApiIdempotency(db.Model):
     """One POST an account made with an `Idempotency-Key`: what it was (method, path, sha256 of the body) and,
     once it has run, the answer it got (status and JSON body), kept 24 hours so that a retry gets that answer
-    again instead of running twice. `status` is None while the first request is still running."""
+    again instead of running twice. `status` is None while the first request is still running (or if it
+    died before answering: `applied_at` then says whether its effect was committed)."""
 
     __tablename__ = "api_idempotency"
     __table_args__ = (UniqueConstraint("account_id", "idempotency_key"),)
@@ -60,6 +61,10 @@ class ApiIdempotency(db.Model):
     status: Mapped[int | None] = mapped_column(default=None)
     response_body: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    # The request holding the key (a random token; a retry that takes over a dead request's key writes its
+    # own) and when its effect was committed: written in the same transaction as the effect.
+    holder: Mapped[str | None] = mapped_column(String(32), default=None)
+    applied_at: Mapped[datetime | None] = mapped_column(default=None)
 
     def __repr__(self) -> str:
         return f"<ApiIdempotency {self.id} {self.method} {self.path} {self.status}>"

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.models import PendingTimer, SchedulerLease
-from engine.scheduler import LEASE_SECONDS, LEASE_NAME
+from engine.models import PendingTimer
+from engine.scheduler import LEASE_SECONDS, claim_lease, release_lease
 from web import ENGINE_EXTENSION
 
 MONDAY_9AM = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
@@ -24,11 +24,9 @@ def database(app):
     return app.extensions[ENGINE_EXTENSION].database
 
 
-def scheduler_round_at(database, when: datetime) -> None:
+def scheduler_round_at(database, when: datetime, lease_seconds: float = LEASE_SECONDS) -> None:
     """The lease as the leading scheduler's round at `when` leaves it."""
-    with database.write() as session:
-        session.merge(SchedulerLease(name=LEASE_NAME, holder=HOLDER,
-                                     expires_at=when + timedelta(seconds=LEASE_SECONDS)))
+    assert claim_lease(database, HOLDER, when, lease_seconds)[0]
 
 
 def timer_due_at(database, due_at: datetime) -> None:
@@ -46,6 +44,19 @@ def test_recent_round_and_no_overdue_timer_is_ok(client, database, clock):
         "status": "ok",
         "scheduler": {"expected": True, "last_round_seconds_ago": 7, "holder": HOLDER},
         "oldest_overdue_timer_seconds": None}
+
+
+def test_the_heartbeat_is_the_last_renewal_whatever_lease_the_scheduler_was_given(client, database, clock):
+    """A scheduler started with a five-minute lease that renewed it 7 s ago is 7 s ago, not "in the future"."""
+    scheduler_round_at(database, MONDAY_9AM - timedelta(seconds=7), lease_seconds=300)
+    assert client.get("/healthz").get_json()["scheduler"]["last_round_seconds_ago"] == 7
+
+
+def test_a_released_lease_still_says_when_its_last_round_was(client, database, clock):
+    scheduler_round_at(database, MONDAY_9AM - timedelta(minutes=2))
+    release_lease(database, HOLDER, MONDAY_9AM - timedelta(minutes=1))
+    body = client.get("/healthz").get_json()
+    assert body["scheduler"]["last_round_seconds_ago"] == 120
 
 
 def test_stale_heartbeat_is_503(client, database, clock):
