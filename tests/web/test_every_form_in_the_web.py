@@ -145,12 +145,18 @@ WALKS = {
     "removal overdue and referred": Walk(
         (PERMITTED, OVERDUE, ("handle_overdue_return", {"overdue_notes": "Called; no answer.",
                                                         "refer_to_city_attorney": "true",
-                                                        "referral_note": "Original not returned."}), RETURNED),
-        frozenset({"write_permission", "overdue_referred"}), process="record_removal"),
+                                                        "referral_note": "Original not returned."}), RETURNED,
+         ("review_removal_referral", {"referral_outcome": "warning_given", "referral_outcome_note": "Letter sent."})),
+        frozenset({"write_permission", "review_removal_referral", "referral_reviewed"}), process="record_removal"),
     "removal overdue, noted only": Walk(
         (PERMITTED, OVERDUE, ("handle_overdue_return", {"overdue_notes": "Returned the next morning.",
                                                         "refer_to_city_attorney": "false"})),
         frozenset({"overdue_noted"}), process="record_removal"),
+    "removal returned elsewhere": Walk(
+        (PERMITTED, ("confirm_return", {**RETURNED[1], "returned_at": "2026-11-24T16:00:00-06:00",
+                                        "returned_to_promised_place": "false"}),
+         ("follow_up_return", {"follow_up_notes": "Left at City Hall.", "refer_to_city_attorney": "false"})),
+        frozenset({"follow_up_return", "overdue_noted"}), process="record_removal"),
 }
 STARTS = {"records_request": (REQUEST, "R"), "record_removal": (REMOVAL, None)}
 
