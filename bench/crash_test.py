@@ -65,7 +65,9 @@ PAYMENTS = ("10.00", "7.50")          # of an estimate of 30.00: the request kee
 REST = "12.50"
 REVIEW = {"holds_record": True, "description_sufficient": True}
 ESTIMATE = {"search_hours": [{"employee": "Jo", "hours": 2}], "pages": 0}   # 2 h x 15.00 = 30.00: prepay
-STUCK_AFTER = 60.0      # seconds of "in progress" after which a key counts as stuck
+# The server hands a dead request's key to its retry after two minutes (web.api.idempotency.LEASE); a key
+# "in progress" for longer than that and a margin is stuck.
+STUCK_AFTER = 180.0
 
 
 def free_port() -> int:
@@ -262,8 +264,15 @@ class Client(threading.Thread):
                 if answer.headers.get("Idempotent-Replayed") == "true":
                     self.tally.add("answers replayed")
                 return True
-            if answer is not None and answer.status_code == 409 and \
-                    answer.json()["error"]["code"] == "idempotency_key_in_progress":
+            code = _error_code(answer)
+            if code == "idempotency_key_answer_lost":   # carried out before a kill; the server says so
+                life.acknowledged.add(step)
+                self.tally.add(f"{step} acknowledged")
+                self.tally.add("answers lost after the effect, told so")
+                return True
+            if code == "conflict":     # a slow first request lost its key to this retry's earlier attempt
+                pass
+            elif code == "idempotency_key_in_progress":
                 in_progress_since = in_progress_since or time.monotonic()
                 if time.monotonic() - in_progress_since > STUCK_AFTER:
                     life.stuck.add(step)
@@ -276,6 +285,15 @@ class Client(threading.Thread):
                 life.answer_lost.add(step)
             self.tally.add(f"{step} retried")
             time.sleep(0.3)
+
+
+def _error_code(answer) -> str | None:
+    if answer is None or answer.status_code != 409:
+        return None
+    try:
+        return answer.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 # -- set-up ----------------------------------------------------------------------------------------

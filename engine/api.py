@@ -9,13 +9,15 @@ derived rows only (`engine.queries`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -68,6 +70,22 @@ class ProcessEngine(queries.Queries):
         self._warm = WarmWorkflows(warm_cache_size)
         self._script_engine = make_script_engine(self.operators, script_time_limit,
                                                  connection=lambda: self._local.transaction.connection)
+
+    @contextmanager
+    def alongside_each_commit(self, write: Callable[[Connection], None]) -> Iterator[None]:
+        """While the block runs, every call of this thread that writes runs `write(connection)` in its
+        transaction just before it commits: the caller's own record of what the call did commits with the
+        call's effect or not at all (the web API's Idempotency-Key). `write` may raise to refuse the commit;
+        the call then changes nothing and its caller gets that error."""
+        writes = self._local.__dict__.setdefault("alongside", [])
+        writes.append(write)
+        try:
+            yield
+        finally:
+            writes.remove(write)
+
+    def _writes_alongside(self) -> tuple[Callable[[Connection], None], ...]:
+        return tuple(getattr(self._local, "alongside", ()))
 
     # -- deploying --------------------------------------------------------------------------
 

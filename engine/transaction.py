@@ -46,6 +46,16 @@ class Transaction:
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            try:
+                for write in self.engine._writes_alongside():
+                    write(self.connection)
+            except BaseException as refused:     # the caller's own write refused the commit: roll back
+                self._finish(type(refused), refused, refused.__traceback__)
+                raise
+        return self._finish(exc_type, exc, tb)
+
+    def _finish(self, exc_type, exc, tb):
         self.engine._local.transaction = None
         warm = self.engine._warm
         try:

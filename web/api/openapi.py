@@ -310,7 +310,9 @@ _IDEMPOTENCY_KEY = {
     "description": "A key the client makes for this one request (a UUID, say), kept 24 hours for the account: a retry "
                    "with the same key and the same request gets the first answer again (header Idempotent-Replayed: "
                    "true) without running twice; the same key on a different request is 422 "
-                   "(idempotency_key_reused), and while the first still runs 409 (idempotency_key_in_progress).",
+                   "(idempotency_key_reused), and while the first still runs 409 (idempotency_key_in_progress). A "
+                   "retry of a request that died before committing runs it after two minutes; of one that died "
+                   "after, is 409 (idempotency_key_answer_lost) and runs nothing.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"}}
 for _path_item in PATHS.values():
     if "post" in _path_item:
