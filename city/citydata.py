@@ -37,11 +37,10 @@ from city.models import (CashFloat, CityClosure, CityDataChange, CustodianDesign
                                 FeeScheduleRow, LetterTemplate, Office)
 from city.rules.business_calendar import city_day
 from city.defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
-from city.rules.fees import DEFAULT_FEE_SCHEDULE, FEE_AMOUNT_NAMES, FeeSchedule, schedule_in_force
+from city.rules.fees import DEFAULT_FEE_SCHEDULE, FEE_AMOUNT_NAMES, FeeSchedule, cents, in_cents, schedule_in_force
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OFFICE_HOURS = {day: ([["08:00", "17:00"]] if day not in ("sat", "sun") else []) for day in WEEKDAYS}
-CENT = Decimal("0.01")
 SCHEDULE_AMOUNTS = FEE_AMOUNT_NAMES
 # The article's amounts; the accident report copy fee (left to resolution) is 5.00 until the city sets one.
 DEFAULT_SCHEDULE_AMOUNTS = {name: getattr(DEFAULT_FEE_SCHEDULE, name) for name in SCHEDULE_AMOUNTS}
@@ -596,11 +595,11 @@ def _money(name: str, amount: Decimal | str | int) -> Decimal:
         value = Decimal(str(amount).strip())
     except InvalidOperation:
         raise CityDataRefused(f'{name} must be an amount such as "0.25", not {amount!r}.') from None
-    if not value.is_finite() or value < 0 or value != value.quantize(CENT):
+    if not in_cents(value) or value < 0:
         raise CityDataRefused(f"{name} must be zero or more, in dollars and cents, not {amount}.")
     if value > MONEY_MAX:
         raise CityDataRefused(f"{name} must be at most {MONEY_MAX}, not {amount}.")
-    return value.quantize(CENT)
+    return cents(value)
 
 
 def _actor(username: str) -> None:

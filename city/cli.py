@@ -30,12 +30,10 @@ from city.ledger import fee_audit_report
 from city.models import (CashFloat, CityClosure, CustodianDesignation, Exemption, FeeScheduleRow,
                                 LetterTemplate, Office)
 from city.rules.business_calendar import CITY_TIME_ZONE, city_day
-from city.rules.fees import FEE_AMOUNTS
+from city.rules.fees import FEE_AMOUNTS, ZERO, cents, in_cents, money_text
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal("100000000")   # the columns are Numeric(10, 2)
-ZERO = Decimal("0.00")
 
 
 # -- reading options ----------------------------------------------------------------------------
@@ -55,13 +53,13 @@ def parse_amount(text: str, option: str) -> Decimal:
     """Dollars and cents as text ("0.30"), zero or more; `OptionInvalid` naming the option otherwise."""
     try:
         value = Decimal(text.strip())
-        usable = value.is_finite() and ZERO <= value < MONEY_LIMIT and value == value.quantize(CENT)
+        usable = in_cents(value) and ZERO <= value < MONEY_LIMIT
     except (InvalidOperation, ValueError):
         usable = False
     if not usable:
         raise OptionInvalid(f'{option} "{text}" is not an amount: give dollars and cents, zero or more, '
                             "such as 0.30.")
-    return value.quantize(CENT)
+    return cents(value)
 
 
 def read_text_file(name: str, option: str) -> str:
@@ -407,7 +405,7 @@ def _money(text: str | None) -> Decimal:
 def report_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Sums of the rows' amounts (money as text, as the ledger gives it)."""
     def total(name: str) -> str:
-        return str(sum((_money(row[name]) for row in rows), ZERO).quantize(CENT))
+        return money_text(sum((_money(row[name]) for row in rows), ZERO))
     return {"requests": len(rows), "collections": sum(len(row["collections"]) for row in rows),
             **{name: total(name) for name in ("charged", "waived_amount", "paid", "billed", "outstanding")},
             "without_assessment": [row["tracking_number"] for row in rows if row["charged"] is None]}

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from city.citydata import DEFAULT_SCHEDULE_AMOUNTS, city_today
 from city.models import CashFloat, FeeAssessment, FeeCollection, FeeScheduleRow, FeeTransmittal, Office
+from city.rules.fees import ZERO, cents, money_text
 from city.rules.registry import OperatorArgumentError, Parameter
 
 ASSESSMENT = FeeAssessment.__table__
@@ -39,8 +40,6 @@ TRANSMITTAL = FeeTransmittal.__table__
 SCHEDULE = FeeScheduleRow.__table__
 OFFICE = Office.__table__
 CASH_FLOAT = CashFloat.__table__
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 METHODS = ("paid", "billed")   # paid: money the custodian now holds; billed: to the requester's city account
 SAME_REQUESTER_WINDOW = timedelta(hours=24)
 
@@ -101,7 +100,7 @@ def requester_locating_cost_24h(connection: Connection, now: datetime, *, reques
         .order_by(ASSESSMENT.c.assessed_at, ASSESSMENT.c.id)).all()
     # A request estimated twice counts once, at its latest estimate.
     latest = {number: cost for number, cost in rows}
-    return _text(sum(latest.values(), ZERO))
+    return money_text(sum(latest.values(), ZERO))
 
 
 @host_operator(
@@ -135,9 +134,10 @@ def record_assessment(connection: Connection, now: datetime, *, tracking_number:
     expected = amounts["inspection_fee"] + amounts["copy_fee"] + amounts["mailing_fee"] - amounts["waived_amount"]
     if amounts["total"] != expected:
         raise OperatorArgumentError(
-            f"total {_text(amounts['total'])} does not equal inspection {_text(amounts['inspection_fee'])} + copies "
-            f"{_text(amounts['copy_fee'])} + mailing {_text(amounts['mailing_fee'])} - waived "
-            f"{_text(amounts['waived_amount'])} = {_text(expected)}", "total")
+            f"total {money_text(amounts['total'])} does not equal inspection "
+            f"{money_text(amounts['inspection_fee'])} + copies {money_text(amounts['copy_fee'])} + mailing "
+            f"{money_text(amounts['mailing_fee'])} - waived {money_text(amounts['waived_amount'])} = "
+            f"{money_text(expected)}", "total")
     _known_office(connection, office_key)
     assessment_id = connection.execute(insert(ASSESSMENT).returning(ASSESSMENT.c.id), {
         "tracking_number": _tracking(tracking_number), "instance_id": instance_id,
@@ -167,7 +167,7 @@ def record_collection(connection: Connection, now: datetime, *, tracking_number:
     throw `transmittal_due`."""
     amount = _amount("amount", amount)
     if amount <= 0:
-        raise OperatorArgumentError(f"amount must be more than zero, not {_text(amount)}", "amount")
+        raise OperatorArgumentError(f"amount must be more than zero, not {money_text(amount)}", "amount")
     if method not in METHODS:
         raise OperatorArgumentError(f'method must be "paid" or "billed", not "{method}"', "method")
     _known_office(connection, office_key)
@@ -178,7 +178,7 @@ def record_collection(connection: Connection, now: datetime, *, tracking_number:
     balance = office_balance(connection, office_key)
     threshold = transmit_above(connection, now)
     before = balance - amount if method == "paid" else balance
-    return {"collection_id": collection_id, "office_balance": _text(balance),
+    return {"collection_id": collection_id, "office_balance": money_text(balance),
             "transmittal_due": balance > threshold, "newly_due": before <= threshold < balance}
 
 
@@ -187,7 +187,7 @@ def office_balance(connection: Connection, office_key: str) -> Decimal:
     total = connection.execute(select(func.sum(COLLECTION.c.amount)).where(
         COLLECTION.c.office_key == office_key, COLLECTION.c.method == "paid",
         COLLECTION.c.transmittal_id.is_(None))).scalar()
-    return _cents(total or ZERO)
+    return cents(total or ZERO)
 
 
 def office_cash(connection: Connection, office_key: str) -> dict[str, str]:
@@ -197,11 +197,11 @@ def office_cash(connection: Connection, office_key: str) -> dict[str, str]:
     fees not yet transmitted; billed fees are not cash). Only the fees are ever transmitted: the
     float stays in the drawer until the City Clerk takes it back."""
     _known_office(connection, office_key)
-    change_money = _cents(connection.execute(select(CASH_FLOAT.c.amount).where(
+    change_money = cents(connection.execute(select(CASH_FLOAT.c.amount).where(
         CASH_FLOAT.c.office_key == office_key, CASH_FLOAT.c.returned_at.is_(None))).scalar() or ZERO)
     fees_held = office_balance(connection, office_key)
-    return {"float": _text(change_money), "fees_held": _text(fees_held),
-            "total_on_hand": _text(change_money + fees_held)}
+    return {"float": money_text(change_money), "fees_held": money_text(fees_held),
+            "total_on_hand": money_text(change_money + fees_held)}
 
 
 def transmit_above(connection: Connection, now: datetime) -> Decimal:
@@ -209,7 +209,7 @@ def transmit_above(connection: Connection, now: datetime) -> Decimal:
     amount = connection.execute(select(SCHEDULE.c.transmit_above)
                                 .where(SCHEDULE.c.effective_from <= city_today(now))
                                 .order_by(SCHEDULE.c.effective_from.desc()).limit(1)).scalar()
-    return _cents(amount if amount is not None else DEFAULT_SCHEDULE_AMOUNTS["transmit_above"])
+    return cents(amount if amount is not None else DEFAULT_SCHEDULE_AMOUNTS["transmit_above"])
 
 
 @host_operator("ledger.office_balances",
@@ -221,9 +221,9 @@ def office_balances(connection: Connection, now: datetime) -> list[dict[str, Any
         select(COLLECTION.c.office_key, func.sum(COLLECTION.c.amount), func.min(COLLECTION.c.collected_at))
         .where(COLLECTION.c.method == "paid", COLLECTION.c.transmittal_id.is_(None))
         .group_by(COLLECTION.c.office_key).order_by(COLLECTION.c.office_key)).all()
-    return [{"office_key": office_key, "balance": _text(balance), "transmittal_due": _cents(balance) > threshold,
+    return [{"office_key": office_key, "balance": money_text(balance), "transmittal_due": cents(balance) > threshold,
              "held_since": _instant(held_since)}
-            for office_key, balance, held_since in rows if balance and _cents(balance) > 0]
+            for office_key, balance, held_since in rows if balance and cents(balance) > 0]
 
 
 # -- transmittals ------------------------------------------------------------------------------
@@ -247,13 +247,13 @@ def record_transmittal(connection: Connection, now: datetime, *, office_key: str
     connection.execute(update(COLLECTION).where(
         COLLECTION.c.office_key == office_key, COLLECTION.c.method == "paid", COLLECTION.c.transmittal_id.is_(None))
         .values(transmittal_id=transmittal_id))
-    amount = _cents(connection.execute(select(func.sum(COLLECTION.c.amount))
+    amount = cents(connection.execute(select(func.sum(COLLECTION.c.amount))
                                        .where(COLLECTION.c.transmittal_id == transmittal_id)).scalar() or ZERO)
     if amount == 0:
         connection.execute(delete(TRANSMITTAL).where(TRANSMITTAL.c.id == transmittal_id))
-        return {"transmittal_id": None, "amount": _text(ZERO)}
+        return {"transmittal_id": None, "amount": money_text(ZERO)}
     connection.execute(update(TRANSMITTAL).where(TRANSMITTAL.c.id == transmittal_id).values(amount=amount))
-    return {"transmittal_id": transmittal_id, "amount": _text(amount)}
+    return {"transmittal_id": transmittal_id, "amount": money_text(amount)}
 
 
 @host_operator(
@@ -317,8 +317,8 @@ def fee_audit_report(connection: Connection, since: datetime, until: datetime,
 
 def _audit_row(tracking_number: str, assessed: list[Any], collected: list[Any]) -> dict[str, Any]:
     latest = assessed[-1] if assessed else None
-    paid = sum((_cents(row.amount) for row in collected if row.method == "paid"), ZERO)
-    billed = sum((_cents(row.amount) for row in collected if row.method == "billed"), ZERO)
+    paid = sum((cents(row.amount) for row in collected if row.method == "paid"), ZERO)
+    billed = sum((cents(row.amount) for row in collected if row.method == "billed"), ZERO)
     fees = ("locating_cost", "inspection_fee", "copy_fee", "mailing_fee", "waived_amount")
     return {
         "tracking_number": tracking_number,
@@ -328,16 +328,16 @@ def _audit_row(tracking_number: str, assessed: list[Any], collected: list[Any]) 
         "assessed_at": _instant(latest.assessed_at) if latest else None,
         "schedule_effective_from": latest.schedule_effective_from.isoformat()
         if latest and latest.schedule_effective_from else None,
-        **{name: _text(getattr(latest, name)) if latest else None for name in fees},
+        **{name: money_text(getattr(latest, name)) if latest else None for name in fees},
         "waiver_reason": latest.waiver_reason if latest else "",
         "reassessed": max(len(assessed) - 1, 0),
-        "charged": _text(latest.total) if latest else None,
+        "charged": money_text(latest.total) if latest else None,
         "collections": [{"collection_id": row.id, "collected_at": _instant(row.collected_at),
-                         "amount": _text(row.amount), "method": row.method, "collected_by": row.collected_by,
+                         "amount": money_text(row.amount), "method": row.method, "collected_by": row.collected_by,
                          "office_key": row.office_key, "transmittal_id": row.transmittal_id} for row in collected],
-        "paid": _text(paid),
-        "billed": _text(billed),
-        "outstanding": _text(_cents(latest.total) - paid - billed) if latest else None,
+        "paid": money_text(paid),
+        "billed": money_text(billed),
+        "outstanding": money_text(cents(latest.total) - paid - billed) if latest else None,
     }
 
 
@@ -356,19 +356,10 @@ def _tracking(tracking_number: str) -> str:
 
 
 def _amount(name: str, value: Decimal) -> Decimal:
-    amount = _cents(value)
+    amount = cents(value)
     if amount < 0:
-        raise OperatorArgumentError(f"{name} cannot be negative ({_text(amount)})", name)
+        raise OperatorArgumentError(f"{name} cannot be negative ({money_text(amount)})", name)
     return amount
-
-
-def _cents(value: Decimal | int | float) -> Decimal:
-    # SQLite hands back sums as floats; str() keeps 0.3 from becoming 0.299999...
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _text(value: Decimal) -> str:
-    return str(_cents(value))
 
 
 def _instant(moment: datetime | None) -> str | None:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from city.rules.fees import cents, in_cents, money_text
 from city.rules.roles import (ADMINISTRATOR, CITY_ATTORNEY, CITY_CLERK, CLERK, CUSTODIAN, FINANCE,
                               office_of_custodian_role)
 from engine import FormInvalid, Sender
@@ -31,7 +32,6 @@ PAYMENT_RECEIVED = "payment_received"
 PAYMENT_ROLES = frozenset({CLERK, CITY_CLERK, FINANCE, CUSTODIAN, ADMINISTRATOR})
 # The largest payment recorded at once (docs/inbox.md "Recording a payment", docs/api.md): more is a typing slip.
 LARGEST_PAYMENT = Decimal("100000.00")
-CENT = Decimal("0.01")
 PAYMENT_METHODS = {"cash": "Cash", "check": "Check", "card": "Card", "money_order": "Money order",
                    "paid": "Paid (how is not said)"}
 PLAIN_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -81,11 +81,11 @@ def payment_amount(value: Any) -> Decimal:
         raise ValueError("Amount must be more than 0.00.")
     if not PLAIN_AMOUNT.fullmatch(text):
         raise ValueError(NOT_MONEY + " Write it in digits, with a point before the cents.")
-    if amount != amount.quantize(CENT):
+    if not in_cents(amount):
         raise ValueError("Amount can have at most two decimals (cents).")
     if amount > LARGEST_PAYMENT:
         raise ValueError(f"Amount must be at most {LARGEST_PAYMENT:,.2f}.")
-    return amount.quantize(CENT)
+    return cents(amount)
 
 
 # Messages the city's diagrams send each other: a person sends one only to repair an instance.
@@ -125,7 +125,7 @@ class CityMessageRules:
             return dict(payload)
         cleaned, problems = dict(payload), {}
         try:
-            cleaned["amount"] = f"{payment_amount(payload.get('amount', '')):.2f}"
+            cleaned["amount"] = money_text(payment_amount(payload.get('amount', '')))
         except ValueError as wrong:
             problems["amount"] = str(wrong)
         method = payload.get("method", "paid")

@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import Text, case, column, func, or_, select, text, true
@@ -39,6 +39,7 @@ from sqlalchemy.sql.expression import ColumnElement, FromClause
 from engine import ENDED_STATUSES, INSTANCE_STATUSES, clock
 from engine.models import COMPLETED_WHERE, REPORT_FACT_KEYS, REPORT_FACT_WHERE, AuditEvent, ProcessInstance
 from city.models import FeeAssessment, FeeCollection, FeeTransmittal, Office
+from city.rules.fees import cents
 from city.rules.roles import office_of_custodian_role
 from city.rules.business_calendar import city_day, is_business_day
 
@@ -46,7 +47,6 @@ RECORDS_REQUEST = "records_request"
 OPEN_STATUSES = tuple(status for status in INSTANCE_STATUSES if status not in ENDED_STATUSES)
 STATUTORY_BUSINESS_DAYS = 3
 ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -352,18 +352,13 @@ def fees_per_month(connection: Connection, since: datetime, until: datetime,
         collected = collected.where(FeeCollection.office_key == office_key)
         transmitted = transmitted.where(FeeTransmittal.office_key == office_key)
     for office, assessed_at, total in connection.execute(charged).all():
-        sums[(month_of(city_day(assessed_at)), office)][0] += _cents(total)
+        sums[(month_of(city_day(assessed_at)), office)][0] += cents(total)
     for office, collected_at, amount, method in connection.execute(collected).all():
-        sums[(month_of(city_day(collected_at)), office)][1 if method == "paid" else 2] += _cents(amount)
+        sums[(month_of(city_day(collected_at)), office)][1 if method == "paid" else 2] += cents(amount)
     for office, transmitted_at, amount in connection.execute(transmitted).all():
-        sums[(month_of(city_day(transmitted_at)), office)][3] += Decimal(str(amount))
-    return [FeeMonthRow(month, office, *(value.quantize(CENT) for value in values))
+        sums[(month_of(city_day(transmitted_at)), office)][3] += cents(amount)
+    return [FeeMonthRow(month, office, *values)
             for (month, office), values in sorted(sums.items())]
-
-
-def _cents(amount: Any) -> Decimal:
-    """A ledger amount as the fee audit report writes it (SQLite hands back floats; str() keeps 0.30 exact)."""
-    return Decimal(str(amount)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def months_in(since: datetime, until: datetime) -> list[date]:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.fees import dollars
 from engine import clock
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-CENT = Decimal("0.01")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?")
 
@@ -66,8 +66,7 @@ def money(amount: Decimal | int | float | str | None) -> str:
         return str(amount)
     if not value.is_finite():
         return str(amount)
-    cents = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    return f"{'-' if cents < 0 else ''}${abs(cents):,.2f}"
+    return dollars(value)
 
 
 def is_moment_text(text: Any) -> bool:

@@ -2,7 +2,13 @@
 
 Every amount is a city setting (a `FeeSchedule` with its effective date) that the caller
 passes in, so an old request is always explained by the schedule in force when it was
-estimated. Amounts are `Decimal`, rounded to the cent half up.
+estimated. Amounts are `Decimal`.
+
+Money is rounded by one rule, `cents`: half up to the cent, once, on the exact amount. The
+estimate, the invoice, the ledger, the reports, the letters and the pages all round through it,
+so they agree to the cent: 2 employees x 0.333 h at 15.00 is 9.99 everywhere (9.99 exact is
+rounded once), never 5.00 + 5.00 (each employee's 4.995 rounded on its own). Where a sum is
+shown line by line, `cents_by_line` gives each line its share of the rounded sum.
 
 The operators that BPMN service tasks call (`fees.fee_estimate`, `fees.invoice`, ...) are in
 `city.rules.fee_operators`.
@@ -19,6 +25,46 @@ from city.rules.registry import OperatorArgumentError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+
+def cents(amount: Decimal | float | str) -> Decimal:
+    """The one rounding rule for money (Art. 6 fees): half up to the cent, once, on the exact amount.
+
+    A float (SQLite hands back sums as floats) or text is read through str(), so 0.3 stays 0.3.
+    """
+    exact = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
+    return exact.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_text(amount: Decimal | float | str) -> str:
+    """Money as operators, the ledger and task data keep it: text with two decimals, "9.99"."""
+    return str(cents(amount))
+
+
+def dollars(amount: Decimal) -> str:
+    """Money as a letter or a page writes it: "$9.99", "$1,250.00", "-$3.00"."""
+    rounded = cents(amount)
+    return f"{'-' if rounded < 0 else ''}${abs(rounded):,.2f}"
+
+
+def in_cents(amount: Decimal) -> bool:
+    """Whether an amount someone typed is whole cents ("9.99", not "9.995"): money is never rounded on entry."""
+    return amount.is_finite() and amount == cents(amount)
+
+
+def cents_by_line(exact_amounts: Iterable[Decimal]) -> list[Decimal]:
+    """Each line's share of the rounded sum: the running total rounded, less the running total before it.
+
+    The shares add up to `cents(sum(exact_amounts))`, so an itemized bill totals what the
+    estimate says: 4.995 + 4.995 is shown as 5.00 + 4.99 = 9.99.
+    """
+    shares: list[Decimal] = []
+    running, before = Decimal(0), ZERO
+    for amount in exact_amounts:
+        running += amount
+        shares.append(cents(running) - before)
+        before = cents(running)
+    return shares
 
 
 @dataclass(frozen=True)
@@ -154,7 +200,7 @@ def inspection_fee(
     # Summed, so a search split into small requests within 24 hours is not free for it.
     if locating_cost + same_requester_24h_cost < schedule.free_below:
         return ZERO
-    return _cents(max(locating_cost, schedule.minimum_search_fee))
+    return cents(max(locating_cost, schedule.minimum_search_fee))
 
 
 def copy_fee(
@@ -179,7 +225,7 @@ def copy_fee(
         _not_negative("actual_cost", actual_cost)
     if free_distribution or handling_costs_more:
         return ZERO
-    return _cents(
+    return cents(
         pages * schedule.copy_fee_per_page
         + accident_reports * schedule.accident_report_copy_fee
         + (actual_cost or 0)
@@ -226,7 +272,7 @@ def fee_estimate(
         handling_costs_more=handling_costs_more,
         actual_cost=actual_cost,
     )
-    locating_cost = _cents(staff_hours * schedule.search_rate_per_hour)
+    locating_cost = cents(staff_hours * schedule.search_rate_per_hour)
     if denied or official_duty:
         # No fee of any kind on a denial, nor to city staff acting for the city.
         return FeeEstimate(
@@ -239,9 +285,9 @@ def fee_estimate(
             schedule_effective_from=schedule.effective_from,
             locating_cost=locating_cost,
         )
-    mailing = _cents(mailing_fee)
+    mailing = cents(mailing_fee)
     subtotal = inspection + copies + mailing
-    waived = min(_cents(waived_amount), subtotal)
+    waived = min(cents(waived_amount), subtotal)
     total = subtotal - waived
     over_threshold = total > schedule.prepayment_threshold
     return FeeEstimate(
@@ -267,7 +313,7 @@ def settle_prepayment(total: Decimal, prepaid: Decimal) -> Settlement:
     """
     _not_negative("total", total)
     _not_negative("prepaid", prepaid)
-    difference = _cents(total) - _cents(prepaid)
+    difference = cents(total) - cents(prepaid)
     return Settlement(balance_due=max(difference, ZERO), refund_due=max(-difference, ZERO))
 
 
@@ -289,8 +335,8 @@ def prepayment_demand(
     _not_negative("estimate_total", estimate_total)
     _not_negative("amount_asked", amount_asked)
     _not_negative("already_prepaid", already_prepaid)
-    prepaid = _cents(already_prepaid)
-    asked = _cents(amount_asked if amount_asked > 0 else estimate_total)
+    prepaid = cents(already_prepaid)
+    asked = cents(amount_asked if amount_asked > 0 else estimate_total)
     if not (required or custodian_demands) or asked <= 0:
         return PrepaymentDemand(demanded=False, asked=ZERO, due=prepaid)
     return PrepaymentDemand(demanded=True, asked=asked, due=prepaid + asked)
@@ -298,7 +344,7 @@ def prepayment_demand(
 
 def prepayment_outstanding(due: Decimal, prepaid: Decimal) -> Decimal:
     """What the requester still has to prepay before the request goes on (never below nothing)."""
-    return max(_cents(due) - _cents(prepaid), ZERO)
+    return max(cents(due) - cents(prepaid), ZERO)
 
 
 def transmittal_due(amount_held: Decimal, schedule: FeeSchedule) -> bool:
@@ -306,7 +352,7 @@ def transmittal_due(amount_held: Decimal, schedule: FeeSchedule) -> bool:
 
     The change float the City Clerk provides is not fee money and is not counted here.
     """
-    return _cents(amount_held) > schedule.transmit_above
+    return cents(amount_held) > schedule.transmit_above
 
 
 def invoice(
@@ -334,7 +380,8 @@ def invoice(
     or to city staff on official duty; no inspection fee for a record readily available,
     nor while the same requester's locating cost over 24 hours stays under `free_below`;
     otherwise the minimum search fee per request. Each line's amount is its quantity times
-    its rate, to the cent, and the total is the sum of the lines.
+    its rate, to the cent; the search lines share out the search time's charge rounded once
+    (`cents_by_line`), so the total, the sum of the lines, is the estimate's to the cent.
     """
     searches = _search_entries(search_hours)
     _not_negative("pages", pages)
@@ -376,7 +423,7 @@ def invoice(
         lines.append(_line("Mailing and handling", Decimal(1), mailing_fee))
 
     subtotal = sum((line.amount for line in lines), ZERO)
-    waived = min(_cents(waived_amount), subtotal)
+    waived = min(cents(waived_amount), subtotal)
     reason = waiver_reason.strip() if waived else ""
     if waived:
         lines.append(InvoiceLine(f"Reduced in the public interest: {reason}", Decimal(1), -waived, -waived))
@@ -389,7 +436,7 @@ def _invoice(lines: list[InvoiceLine], prepaid: Decimal, schedule: FeeSchedule, 
     return Invoice(
         lines=tuple(lines),
         total=total,
-        prepaid=_cents(prepaid),
+        prepaid=cents(prepaid),
         balance_due=settlement.balance_due,
         refund_due=settlement.refund_due,
         schedule_effective_from=schedule.effective_from,
@@ -412,8 +459,11 @@ def _search_lines(
         item = f"Record search: locating cost under {schedule.free_below} within 24 hours, no fee"
         return [InvoiceLine(item, hours, ZERO, ZERO)]
     rate = schedule.search_rate_per_hour
-    lines = [_line(f"Record search: {name}", entry_hours, rate) for name, entry_hours in searches]
-    charged = sum((line.amount for line in lines), ZERO)
+    # Rounded once over all the search time, as the estimate rounds it, then shared out by line.
+    shares = cents_by_line(entry_hours * rate for _, entry_hours in searches)
+    lines = [InvoiceLine(f"Record search: {name}", entry_hours, cents(rate), share)
+             for (name, entry_hours), share in zip(searches, shares)]
+    charged = sum(shares, ZERO)
     if charged < schedule.minimum_search_fee:
         shortfall = schedule.minimum_search_fee - charged
         item = f"Minimum search fee ({schedule.minimum_search_fee} a request)"
@@ -452,7 +502,7 @@ def _hours(value: object) -> Decimal | None:
 
 
 def _line(item: str, quantity: Decimal, rate: Decimal) -> InvoiceLine:
-    return InvoiceLine(item, quantity, _cents(rate), _cents(quantity * rate))
+    return InvoiceLine(item, quantity, cents(rate), cents(quantity * rate))
 
 
 def _check_waiver(waived_amount: Decimal, waiver_reason: str) -> None:
@@ -464,8 +514,6 @@ def _check_waiver(waived_amount: Decimal, waiver_reason: str) -> None:
         )
 
 
-def _cents(amount: Decimal | int) -> Decimal:
-    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _not_negative(name: str, amount: Decimal | int) -> None:

@@ -22,12 +22,12 @@ import re
 import string
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from city.rules.business_calendar import CITY_TIME_ZONE
+from city.rules.fees import dollars
 from city.rules.registry import OperatorArgumentError, OperatorError, Parameter, operator
 
-CENT = Decimal("0.01")
 LETTERHEAD = "letterhead"                  # the template holding the city's name (subject) and address (body)
 
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -122,8 +122,7 @@ def _text(text: str) -> str:
 def _money(amount: Decimal) -> str:
     if not amount.is_finite():
         return str(amount)
-    cents = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    return f"{'-' if cents < 0 else ''}${abs(cents):,.2f}"
+    return dollars(amount)
 
 
 def _day(day: date) -> str:

@@ -13,9 +13,8 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
-CENT = Decimal("0.01")
 
 PARAMETER_TYPES = ("string", "integer", "decimal", "boolean", "date", "datetime", "list", "object")
 
@@ -134,11 +133,14 @@ def describe_operators() -> list[dict[str, object]]:
 
 
 def to_json(value: object) -> object:
-    """Turn an operator's result into values `json.dumps` accepts; money keeps two decimals."""
+    """Turn an operator's result into values `json.dumps` accepts.
+
+    Money is written as the operator rounded it: the one rounding rule is `city.rules.fees.cents`
+    (which imports this module), and a fee operator returns its amounts through it."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Decimal):
-        return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+        return format(value, "f")
     if isinstance(value, (date, datetime)):  # datetime is a date: both are ISO strings
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

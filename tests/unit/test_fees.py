@@ -12,6 +12,8 @@ from city.rules.fees import (
     FeeEstimate,
     FeeSchedule,
     Settlement,
+    cents,
+    cents_by_line,
     copy_fee,
     fee_estimate,
     inspection_fee,
@@ -456,6 +458,35 @@ def test_invoice_total_agrees_with_the_estimate(staff_hours, pages, options):
     estimate = fee_estimate(D(staff_hours), pages, SCHEDULE, **options)
     bill = invoice([{"employee": "A. Clerk", "hours": staff_hours}], pages, SCHEDULE, **options)
     assert bill.total == estimate.total
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [["0.333", "0.333"], ["0.333", "0.333", "0.333"], ["0.0333", "0.0333", "0.7"], ["1.001", "0.667", "0.0011"]],
+)
+def test_invoice_of_several_employees_totals_the_estimate_to_the_cent(hours):
+    # One rounding rule: the search time is charged rounded once, as the estimate rounds it, and the
+    # employees' lines share that amount out, so they add up to it.
+    bill = invoice([{"employee": f"Employee {n}", "hours": h} for n, h in enumerate(hours)], 0, SCHEDULE)
+    estimate = fee_estimate(sum(map(D, hours), D("0")), 0, SCHEDULE)
+    assert bill.total == estimate.total == sum((line.amount for line in bill.lines), D("0"))
+
+
+def test_two_employees_a_third_of_an_hour_each_cost_9_99_not_10():
+    bill = invoice([{"employee": "A. Clerk", "hours": "0.333"}, {"employee": "B. Deputy", "hours": "0.333"}], 0,
+                   SCHEDULE)
+    assert [line.amount for line in bill.lines] == [D("5.00"), D("4.99")]
+    assert bill.total == fee_estimate(D("0.666"), 0, SCHEDULE).total == D("9.99")
+
+
+@pytest.mark.parametrize(("exact", "shares"), [
+    (["4.995", "4.995"], ["5.00", "4.99"]),
+    (["0.004", "0.004", "0.004"], ["0.00", "0.01", "0.00"]),
+    (["1.10", "2.20"], ["1.10", "2.20"]),
+])
+def test_lines_share_out_the_sum_rounded_once(exact, shares):
+    assert cents_by_line(map(D, exact)) == list(map(D, shares))
+    assert sum(map(D, shares), D("0")) == cents(sum(map(D, exact), D("0")))
 
 
 @pytest.mark.parametrize(

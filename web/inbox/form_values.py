@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from city.rules.fees import in_cents, money_text
 from web.inbox.forms import BLANK_ROWS, LIST_ITEM, TABLE_WIDGETS, FormField, as_text
 
 WHOLE_NUMBER = re.compile(r"[+-]?\d+")
-CENT = Decimal("0.01")
 
 
 @dataclass
@@ -166,7 +166,7 @@ def typed_value(form_field: FormField, text: str) -> tuple[Any, str | None]:
         return (text, "must be a number") if number is None else (_json_number(number), None)
     if widget == "money":
         amount = _decimal(text.replace("$", "").replace(",", "").replace(" ", ""))
-        if amount is None or amount != amount.quantize(CENT):
+        if amount is None or not in_cents(amount):
             return text, "must be an amount in dollars and cents, like 31.50"
         return _json_number(amount), None
     return text, None
@@ -210,7 +210,7 @@ def shown_value(form_field: FormField, value: Any) -> Any:
     if form_field.widget in ("checkboxes", "files"):
         return [as_text(item) for item in value] if isinstance(value, list) else []
     if form_field.widget == "money" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{Decimal(str(value)).quantize(CENT):f}"
+        return money_text(value)
     return as_text(value)
 
 

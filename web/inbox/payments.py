@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from city.rules.fees import money_text
 from city.message_rules import PAYMENT_METHODS, PAYMENT_RECEIVED as MESSAGE
 from engine import FormInvalid, InstanceView, MessageNotDeliverable, NotAllowed, Sender
 from web.current import process_engine, signed_in_staff, work_roles
@@ -65,7 +66,7 @@ def payment():
         found, problem = _find(tracking_number, roles)
     values = {"tracking_number": tracking_number, "method": ""}
     if found is not None and found.status.amount_due:
-        values["amount"] = f"{found.status.amount_due:.2f}"
+        values["amount"] = money_text(found.status.amount_due)
     return _page(values, found=found, problem=problem)
 
 
@@ -104,7 +105,7 @@ def record_payment():
         return _page(typed, found=None, problem=refused.user_message, status=403)
     except FormInvalid as invalid:
         return _page(typed, found=found, problem=None, errors=invalid.field_errors, status=422)
-    log.info("payment of %s recorded for %s by staff account %s", f"{amount:.2f}", tracking_number, staff.id)
+    log.info("payment of %s recorded for %s by staff account %s", money_text(amount), tracking_number, staff.id)
     flash(f"Payment of {money(amount)} ({dict(METHODS)[typed['method']].lower()}) recorded for {tracking_number}.",
           "info")
     return redirect(url_for(".payment", tracking_number=tracking_number))

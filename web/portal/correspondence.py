@@ -28,6 +28,7 @@ from typing import Any
 
 from flask import abort
 
+from city.rules.fees import money_text
 from engine import ClerkflowError, clock
 from web.current import process_engine
 from web.filestore import StoredFile
@@ -96,7 +97,7 @@ def withdraw_request(instance_id: int, tracking_number: str) -> None:
     if refund_due and refund_due > 0:
         engine.start_instance(REFUND_PROCESS, {
             "tracking_number": tracking_number, "office_key": data.get("office_key"),
-            "custodian_role": data.get("custodian_role"), "refund_due": f"{refund_due:.2f}",
+            "custodian_role": data.get("custodian_role"), "refund_due": money_text(refund_due),
             "withdrawn_at": clock.now().isoformat()}, actor=REQUESTER, business_key=tracking_number)
     log.info("portal: %s withdrawn by its requester (prepayment to refund: %s)", tracking_number,
              "yes" if refund_due and refund_due > 0 else "no")
