@@ -18,11 +18,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine import clock, messages, queries, records, timers
+from engine import clock, messages, queries, records, start_keys, timers
 from engine.db import Database
 from engine.deploy import DiagramSource, Problem, check_source, checksum, read_diagram, start_events, validate
 from engine.derive import derive, instance_data, settled_incidents
@@ -129,17 +130,33 @@ class ProcessEngine(queries.Queries):
     # -- starting ---------------------------------------------------------------------------
 
     def start_instance(self, process_key: str, data: Mapping[str, Any] | None = None, *, actor: str,
-                       business_key: str | None = None, tracking_prefix: str | None = None) -> InstanceView:
+                       business_key: str | None = None, tracking_prefix: str | None = None,
+                       start_key: str | None = None) -> InstanceView:
         """Start the latest version. With `tracking_prefix` ("R") the instance is numbered R-2026-00042:
-        that number is its business key and the data variable `tracking_number`."""
+        that number is its business key and the data variable `tracking_number`. With `start_key` (the
+        caller's key for this one start, engine.start_keys) a start sent again starts nothing and answers the
+        first one's instance."""
         require_plain_data("The start data", data)
-        with self._writing() as tx:
-            data = dict(data or {})
-            if tracking_prefix is not None:
-                business_key = next_tracking_number(tx.connection, tracking_prefix, clock.now())
-                data["tracking_number"] = business_key
-            record = self._start(tx, process_key, data, actor, business_key)
-            return self._view(tx, record)
+        if start_key is not None:
+            start_keys.check(start_key)
+        try:
+            with self._writing() as tx:
+                earlier = start_keys.started_by(tx.connection, start_key) if start_key is not None else None
+                if earlier is None:
+                    data = dict(data or {})
+                    if tracking_prefix is not None:
+                        business_key = next_tracking_number(tx.connection, tracking_prefix, clock.now())
+                        data["tracking_number"] = business_key
+                    record = self._start(tx, process_key, data, actor, business_key)
+                    if start_key is not None:
+                        start_keys.remember(tx.connection, start_key, record.instance_id)
+                    return self._view(tx, record)
+        except IntegrityError:     # the same start, sent twice at once: the other one's commit came first
+            with self.database.read() as session:
+                earlier = start_keys.started_by(session.connection(), start_key) if start_key is not None else None
+            if earlier is None:
+                raise
+        return self.get_instance(earlier)
 
     def _start(self, tx: Transaction, process_key: str, data: dict[str, Any], actor: str,
                business_key: str | None, *, start_with: Callable[[BpmnWorkflow], None] | None = None,

@@ -225,6 +225,16 @@ class TrackingSequence(Base):
     last: Mapped[int]
 
 
+class InstanceStartKey(Base):
+    """A caller's key for one start and the instance it started (engine.start_keys): a start sent twice
+    starts once."""
+
+    __tablename__ = "instance_start_key"
+
+    start_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+
+
 class SchedulerLease(Base):
     """Which scheduler process is the active one; a lease it must keep renewing."""
 
