@@ -22,8 +22,8 @@ from web.formatting import when
 from web.layout import city_input, from_city_input
 from web.models import db
 from web.models_portal import RequesterAccess
-from web.portal.filing import (CHANNEL_LABELS, RECEIPT_CHANNELS, file_request, offices_of, read_request,
-                               request_form, status_link)
+from web.portal.filing import (CHANNEL_LABELS, RECEIPT_CHANNELS, file_request, new_submission_id, offices_of,
+                               read_request, request_form, status_link, submitted_id)
 from web.portal.receipt import keep_receipt, kept_receipt, receipt_minutes
 from web.portal.views import request_status
 
@@ -56,7 +56,7 @@ def intake():
         return _page(form, offices, typed, field_errors, status=422)
     try:
         filed = file_request(read, received_at=received_at, received_via=channel, actor=staff.username,
-                             received_by=staff.username)
+                             received_by=staff.username, submission_id=submitted_id(request.form))
     except FormInvalid as refused:     # text no database stores (engine.require_plain_data): beside its field
         return _page(form, offices, typed, refused.field_errors, status=422)
     keep_receipt(RECEIPT_KEY, filed.token, filed.instance.instance_id)
@@ -113,4 +113,5 @@ def _received_at(typed: str, now: datetime) -> tuple[datetime | None, str | None
 def _page(form, offices, values, field_errors, *, status: int = 200):
     return render_template("inbox/intake.html", form=form, offices=offices, values=values,
                            field_errors=field_errors, channels=RECEIPT_CHANNELS,
+                           submission_id=submitted_id(request.form) or new_submission_id(),
                            taken_by=signed_in_staff().display_name, receipt_minutes=receipt_minutes()), status

@@ -10,8 +10,11 @@ of the private status link, and the acknowledgement mailed with that link when a
 """
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +22,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, request, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from city.rules.business_calendar import CITY_TIME_ZONE
 from engine import FormInvalid, InstanceView, form_validator, validate_submission
@@ -41,6 +46,8 @@ INTAKE_UI_FORM = "request.ui.json"         # its widgets and order, when the ana
 TRACKING_PREFIX = "R"
 EMAIL_FIELD = "email"                      # optional: where the letters are e-mailed (docs/mail.md)
 OFFICE_FIELD = "office_key"                # optional: the office that keeps the records (empty: the City Clerk)
+SUBMISSION_FIELD = "submission_id"         # hidden: the form's own id, so that sending it twice files it once
+SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # How a request reached the city (`received_via`): the portal's own, and the ways staff enter one.
 ONLINE = "online"
 RECEIPT_CHANNELS = (("counter", "At the counter"), ("mail", "By mail"), ("telephone", "By telephone"),
@@ -110,23 +117,63 @@ def read_request(form: RequestForm, offices: list[Office], posted: Mapping[str, 
 
 
 def file_request(read: ReadRequest, *, received_at: datetime, received_via: str, actor: str,
-                 received_by: str | None = None) -> FiledRequest:
+                 received_by: str | None = None, submission_id: str | None = None) -> FiledRequest:
     """Start the records request and give its requester a private link (mailed with the acknowledgement
-    when they gave an address), in one commit. `received_at` is aware; `received_by` is whoever took it."""
+    when they gave an address), in one commit. `received_at` is aware; `received_by` is whoever took it.
+
+    `submission_id` is the form's own (`submitted_id`): the same form sent twice (a double click, a
+    resubmission after a slow answer) files one request and answers it both times, with the same link."""
     data = {**read.submission, "received_at": received_at.astimezone(CITY_TIME_ZONE).isoformat(),
             OFFICE_FIELD: read.office_key, "received_via": received_via}
     if received_by:
         data["received_by"] = received_by
-    instance = process_engine().start_instance(PROCESS_KEY, data, actor=actor, tracking_prefix=TRACKING_PREFIX)
-    token = secrets.token_urlsafe(32)
+    start_key = hashlib.sha256(f"records request {submission_id}".encode()).hexdigest() if submission_id else None
+    instance = process_engine().start_instance(PROCESS_KEY, data, actor=actor, tracking_prefix=TRACKING_PREFIX,
+                                               start_key=start_key)
+    token = _link_token(submission_id) if submission_id else secrets.token_urlsafe(32)
+    access = _access_of(instance.instance_id)
+    if access is not None:      # the form was sent before: the request it filed, with the same link
+        log.info("request %s was sent again (instance %s); filed once", instance.business_key, instance.instance_id)
+        return FiledRequest(instance, access, token)
     access = RequesterAccess(tracking_number=instance.business_key, instance_id=instance.instance_id,
                              token_hash=token_hash(token), email=read.email)
     db.session.add(access)
     if read.email:
         _queue_receipt(access, token)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:      # the same form, sent twice at once: the other one gave the link
+        db.session.rollback()
+        access = _access_of(instance.instance_id)
+        if access is None:
+            raise
+        return FiledRequest(instance, access, token)
     log.info("request %s filed (instance %s, %s)", instance.business_key, instance.instance_id, received_via)
     return FiledRequest(instance, access, token)
+
+
+def new_submission_id() -> str:
+    """The id a request form carries (a hidden field), so that sending it twice files it once."""
+    return secrets.token_urlsafe(24)
+
+
+def submitted_id(posted: Mapping[str, str]) -> str | None:
+    """The form's submission id as sent; None when it is missing or not one the form could carry."""
+    value = posted.get(SUBMISSION_FIELD, "")
+    return value if SUBMISSION_ID.fullmatch(value) else None
+
+
+def _link_token(submission_id: str) -> str:
+    """The private link's token of the request this form files: the same for each sending of the form, and
+    made with the app's secret key, so that nobody who lacks the form's id and the key can work it out."""
+    key = current_app.secret_key
+    digest = hmac.new(key.encode() if isinstance(key, str) else key, f"status link {submission_id}".encode(),
+                      hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def _access_of(instance_id: int) -> RequesterAccess | None:
+    return db.session.scalars(select(RequesterAccess).where(RequesterAccess.instance_id == instance_id)).first()
 
 
 def _queue_receipt(access: RequesterAccess, token: str) -> None:

@@ -33,8 +33,8 @@ from web.models_correspondence import MESSAGE_MAX_CHARACTERS, WITHDRAWN, Request
 from web.models_portal import RequesterAccess
 from web.portal.correspondence import Released, may_withdraw, released_records, requester_words
 from web.portal.blueprint import bp
-from web.portal.filing import (EMAIL_FIELD, ONLINE, file_request, offices_of, public_link, read_request,
-                               request_form, token_hash)
+from web.portal.filing import (EMAIL_FIELD, ONLINE, file_request, new_submission_id, offices_of, public_link,
+                               read_request, request_form, submitted_id, token_hash)
 from web.portal.filing import PROCESS_KEY  # noqa: F401  (web.inbox.payments reads it here)
 from web.portal.receipt import kept_receipt, keep_receipt, receipt_minutes
 from web.throttle import attempts_within, client_address, count_attempt
@@ -90,7 +90,8 @@ def new_request():
 
     _count_submission()
     try:
-        filed = file_request(read, received_at=clock.now(), received_via=ONLINE, actor=ACTOR)
+        filed = file_request(read, received_at=clock.now(), received_via=ONLINE, actor=ACTOR,
+                             submission_id=submitted_id(request.form))
     except FormInvalid as refused:     # text no database stores (engine.require_plain_data): shown beside its field
         return _form_page(form, offices, read.typed, refused.field_errors, status=422)
     keep_receipt(RECEIPT_KEY, filed.token, filed.instance.instance_id)
@@ -350,7 +351,8 @@ def _intake_form():
 
 def _form_page(form, offices, values, field_errors, *, status: int = 200):
     return render_template("portal/request.html", schema=form.schema, fields=form.fields, offices=offices,
-                           values=values, field_errors=field_errors), status
+                           values=values, field_errors=field_errors,
+                           submission_id=submitted_id(request.form) or new_submission_id()), status
 
 
 def _limit() -> int:
