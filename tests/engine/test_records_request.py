@@ -147,9 +147,10 @@ def fire_timers_at(clock, engine, moment):
 
 
 def waiting_for(engine, instance_id):
-    """The messages the request waits for, besides its own deadline watch."""
+    """The messages the request waits for, besides those it sends itself (its deadline watch, the end of a
+    denial pending the court)."""
     return {s.message_name for s in engine.subscriptions(instance_id=instance_id)} - {
-        "request_acted_on", "request_rerouted"}
+        "request_acted_on", "request_rerouted", "litigation_ended"}
 
 
 def sent_messages(engine, instance_id):
@@ -620,7 +621,7 @@ def test_privacy_wait_ends_in_denial_pending_litigation_when_someone_objects(eng
     letter = data["pending_litigation_letter"]
     assert letter["letter"] == "denial" and "pending the outcome of litigation" in letter["text"]
     assert "decide_request" not in open_tasks(engine, instance_id)
-    assert waiting_for(engine, instance_id) == {"court_order"}
+    assert waiting_for(engine, instance_id) == {"court_order", "statement_requested"}
 
 
 def litigation(engine, clock):
@@ -659,9 +660,10 @@ def test_city_attorney_follows_the_court_case_pending_litigation(engine, clock):
     follow = open_tasks(engine, instance_id)["follow_court_case"]
     assert (follow.lane, follow.candidate_role, follow.form_file) == (
         "City Attorney", "city_attorney", "follow_court_case.schema.json")
-    assert [task.task_id for task in engine.list_tasks(roles={"city_attorney"})] == [follow.task_id]
+    assert {task.bpmn_id for task in engine.list_tasks(roles={"city_attorney"})} == {
+        "follow_court_case", "receive_denial_copy"}                      # the case, and the copy of the denial
     assert engine.list_tasks(roles={"custodian:city_clerk"}) == []
-    assert waiting_for(engine, instance_id) == {"court_order"}          # beside the task, the wait for the order
+    assert waiting_for(engine, instance_id) == {"court_order", "statement_requested"}   # beside the task
     with pytest.raises(NotAllowed):
         engine.complete_task(follow.task_id, {"court_case_reference": "2026-CV-17", "court_name": "District Court"},
                              actor="clerk", roles={"custodian:city_clerk"})
@@ -675,11 +677,11 @@ def test_city_attorney_follows_the_court_case_pending_litigation(engine, clock):
         roles={"city_attorney"})
     data = data_of(engine, instance_id)
     assert (data["court_case_reference"], data["court_name"]) == ("2026-CV-17", "District Court")
-    assert open_tasks(engine, instance_id) == {}
-    assert waiting_for(engine, instance_id) == {"court_order"}          # still waiting for the court
+    assert set(open_tasks(engine, instance_id)) == {"receive_denial_copy"}
+    assert waiting_for(engine, instance_id) == {"court_order", "statement_requested"}   # still waiting for the court
 
     assert court_orders(engine, instance_id, "disclose") == [instance_id]
-    assert set(open_tasks(engine, instance_id)) == {"decide_request"}
+    assert set(open_tasks(engine, instance_id)) == {"decide_request", "receive_denial_copy"}
     order = data_of(engine, instance_id)["court_order"]
     assert (order["outcome"], order["reference"]) == ("disclose", "Case 2026-CV-17")
 
@@ -689,10 +691,10 @@ def test_court_order_before_the_case_is_recorded_closes_the_city_attorneys_task(
     instance_id = litigation(engine, clock)
     assert court_orders(engine, instance_id, "withhold") == [instance_id]
 
-    assert set(open_tasks(engine, instance_id)) == {"state_denial_grounds"}
+    assert set(open_tasks(engine, instance_id)) == {"state_denial_grounds", "receive_denial_copy"}
     [cancelled] = engine.list_tasks(instance_id=instance_id, status="cancelled")
     assert cancelled.bpmn_id == "follow_court_case"
-    assert engine.list_tasks(roles={"city_attorney"}) == []
+    assert [task.bpmn_id for task in engine.list_tasks(roles={"city_attorney"})] == ["receive_denial_copy"]
     assert waiting_for(engine, instance_id) == set()
     order = data_of(engine, instance_id)["court_order"]
     assert (order["outcome"], order["reference"]) == ("withhold", "Case 2026-CV-17")
@@ -1028,6 +1030,7 @@ def test_every_letter_is_filled_from_the_request_and_kept_with_it(engine, clock)
     complete(engine, instance_id, "state_denial_grounds", {"exemption_codes": ["45-221(a)(3)"]})
     engine.deliver_message("statement_requested", {"tracking_number": tracking_number(engine, instance_id)}, {},
                            actor="clerk")
+    clock.shift(timedelta(hours=2))                                      # written later that day
     complete(engine, instance_id, "write_statement_of_grounds", {})
 
     data = data_of(engine, instance_id)
