@@ -150,8 +150,11 @@ class FeeAssessment(Base):
     tracking_number: Mapped[str] = mapped_column(TRACKING_NUMBER, index=True)
     instance_id: Mapped[int | None]   # no foreign key: the ledger outlives any housekeeping of instances
     requester_key: Mapped[str] = mapped_column(String(200), index=True)   # normalised: same person, same key
+    # The person the request is made on behalf of (normalised the same way), when someone asks for another.
+    on_behalf_of_key: Mapped[str | None] = mapped_column(String(200), index=True)
     office_key: Mapped[str] = mapped_column(OFFICE_KEY)
     assessed_at: Mapped[datetime] = mapped_column(index=True)
+    requested_at: Mapped[datetime | None]   # when the request was made (received): the 24-hour rule counts by it
     locating_cost: Mapped[Decimal] = mapped_column(MONEY)   # actual cost of locating, before the minimum fee
     inspection_fee: Mapped[Decimal] = mapped_column(MONEY)
     copy_fee: Mapped[Decimal] = mapped_column(MONEY)
