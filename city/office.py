@@ -1,6 +1,6 @@
-"""The records office opened on a database: the engine with the city's operators and message rules (who may
-deliver which message, city.message_rules), and the city data (offices, fee schedules, closures, exemptions,
-letters) those operators read.
+"""The records office opened on a database: the engine with the city's operators, message rules (who may
+deliver which message, city.message_rules) and start rules (who may ask for records, city.start_rules), and
+the city data (offices, fee schedules, closures, exemptions, letters) those operators read.
 
 Whoever runs Clerkflow for the city (the web app, the command line, the scheduler, the tests) opens
 the engine here; the engine itself knows no city.
@@ -13,6 +13,7 @@ from typing import Any
 from city.citydata import CityData
 from city.message_rules import CityMessageRules
 from city.operators import CityOperators
+from city.start_rules import CityStartRules
 from engine import Database, ProcessEngine
 from engine.config import database_url, normalize_url
 
@@ -20,10 +21,10 @@ from engine.config import database_url, normalize_url
 def open_engine(database: Database, *, city_settings: Callable[[], Mapping[str, Any]] | None = None,
                 **options: Any) -> ProcessEngine:
     """The engine whose service tasks call the city's operators with `city_settings()` (by default the
-    city data stored in `database`, as `CityData` reads it), and whose messages from outside follow the
-    city's message rules; `options` go to ProcessEngine."""
+    city data stored in `database`, as `CityData` reads it), and whose messages from outside and starts by
+    hand follow the city's rules; `options` go to ProcessEngine."""
     return ProcessEngine(database, operators=CityOperators(city_settings or CityData(database)),
-                         message_rules=CityMessageRules(), **options)
+                         message_rules=CityMessageRules(), start_rules=CityStartRules(), **options)
 
 
 def open_engine_at(url: str | None = None, **options: Any) -> ProcessEngine:

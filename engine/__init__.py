@@ -9,20 +9,23 @@ from engine.db import Database
 from engine.deploy import DiagramSource, Problem, source_with_forms
 from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState,
                            MessageNotDeliverable, NotAllowed, NotFound, text_problem)
-from engine.forms import form_validator, schema_problem, validate_submission, with_task_data_options
+from engine.forms import (field_problems, form_validator, on_the_form, schema_problem, validate_submission,
+                          with_task_data_options)
 from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.parsing import hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
 from engine.start_needs import StartNeeds, missing_variables
+from engine.start_rules import AnyStart, StartRules
 from engine.views import (ENDED_STATUSES, AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
                           VariableChanges, VersionView)
 
 __all__ = [
     "clock", "ProcessEngine", "Database", "DiagramSource", "Problem", "INSTANCE_STATUSES", "TASK_STATUSES",
     "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
-    "NotAllowed", "NotFound", "form_validator", "schema_problem", "validate_submission", "with_task_data_options",
+    "NotAllowed", "NotFound", "field_problems", "form_validator", "on_the_form", "schema_problem",
+    "validate_submission", "with_task_data_options",
     "hardened_xml", "source_with_forms", "AnyMessage", "MessageRules", "Sender",
-    "StartNeeds", "missing_variables", "text_problem",
+    "StartNeeds", "missing_variables", "AnyStart", "StartRules", "text_problem",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges", "ENDED_STATUSES",
 ]

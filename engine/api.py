@@ -27,14 +27,15 @@ from engine import clock, messages, queries, records, start_keys, timers
 from engine.db import Database
 from engine.deploy import DiagramSource, Problem, check_source, checksum, read_diagram, start_events, validate
 from engine.derive import derive, instance_data, settled_incidents
-from engine.errors import ClerkflowError, Conflict, InvalidState, NotAllowed, NotFound, require_plain_data
-from engine.forms import validate_submission
+from engine.errors import ClerkflowError, Conflict, FormInvalid, InvalidState, NotAllowed, NotFound, require_plain_data
+from engine.forms import field_problems, on_the_form, validate_submission
 from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.operators import NoOperators, Operators
 from engine.models import IncidentStatus, InstanceStatus, ProcessVersion, TaskStatus
 from engine.parsing import ParsedProcess, parse_process
 from engine.records import EMPTY, FINISHED, INCIDENT, InstanceRecord, Snapshot
 from engine.runtime import TaskFailure, advance, find_task, make_script_engine, retry_failed_task
+from engine.start_rules import AnyStart, StartRules
 from engine.state import DEFAULT_WARM_CACHE_SIZE, WarmWorkflows, spec_to_json, state_from_json, state_to_json
 from engine.tracking import next_tracking_number
 from engine.transaction import Transaction
@@ -59,13 +60,15 @@ class ProcessEngine(queries.Queries):
     """Deploys diagrams and runs their instances on one database."""
 
     def __init__(self, database: Database, *, operators: Operators | None = None,
-                 message_rules: MessageRules | None = None,
+                 message_rules: MessageRules | None = None, start_rules: StartRules | None = None,
                  script_time_limit: float = 2.0, warm_cache_size: int = DEFAULT_WARM_CACHE_SIZE):
         """`operators`: what service tasks may call; `message_rules`: who may deliver which message from outside,
-        with what payload (the city's: city.office.open_engine hands both in)."""
+        with what payload; `start_rules`: the host's checks on a start by hand, beside its start form (the city's:
+        city.office.open_engine hands all three in)."""
         self.database = database
         self.operators = operators or NoOperators()
         self.message_rules = message_rules or AnyMessage()
+        self.start_rules = start_rules or AnyStart()
         self._local = threading.local()
         self._versions = VersionCache()
         self._warm = WarmWorkflows(warm_cache_size)
@@ -133,9 +136,9 @@ class ProcessEngine(queries.Queries):
                        business_key: str | None = None, tracking_prefix: str | None = None,
                        start_key: str | None = None) -> InstanceView:
         """Start the latest version. With `tracking_prefix` ("R") the instance is numbered R-2026-00042:
-        that number is its business key and the data variable `tracking_number`. With `start_key` (the
-        caller's key for this one start, engine.start_keys) a start sent again starts nothing and answers the
-        first one's instance."""
+        that number is its business key and the data variable `tracking_number`. Data the start is refused
+        on (`check_start`) starts nothing and takes no number. With `start_key` (the caller's key for this
+        one start, engine.start_keys) a start sent again starts nothing and answers the first one's instance."""
         require_plain_data("The start data", data)
         if start_key is not None:
             start_keys.check(start_key)
@@ -144,6 +147,7 @@ class ProcessEngine(queries.Queries):
                 earlier = start_keys.started_by(tx.connection, start_key) if start_key is not None else None
                 if earlier is None:
                     data = dict(data or {})
+                    self._refuse_bad_start(tx.connection, process_key, data)
                     if tracking_prefix is not None:
                         business_key = next_tracking_number(tx.connection, tracking_prefix, clock.now())
                         data["tracking_number"] = business_key
@@ -157,6 +161,27 @@ class ProcessEngine(queries.Queries):
             if earlier is None:
                 raise
         return self.get_instance(earlier)
+
+    def check_start(self, process_key: str, data: Mapping[str, Any]) -> None:
+        """Refuse, with `FormInvalid` naming each field, data a start by hand of `process_key` would be refused
+        on (engine.start_rules): its start form's fields against the form, then the host's start rules. A page
+        asks before it files, to show every problem beside what was typed; `start_instance` asks again."""
+        with self.database.read() as session:
+            self._refuse_bad_start(session.connection(), process_key, dict(data))
+
+    def _refuse_bad_start(self, connection: Connection, process_key: str, data: dict[str, Any]) -> None:
+        version_id = latest_version_id(connection, process_key)
+        if version_id is None:
+            return                      # nothing deployed: the start itself says so
+        version = self._versions.get(connection, version_id)
+        form_file = version.start_form_file
+        form = version.forms.get(form_file) if form_file else None
+        problems = field_problems(version.form_validator(form_file), on_the_form(form, data))
+        for name, message in self.start_rules.start_problems(process_key, data).items():
+            problems.setdefault(name, message)
+        if problems:
+            title = (form or {}).get("title") or version.display_name
+            raise FormInvalid(f'"{title}" was not started: {len(problems)} field(s) need attention.', problems)
 
     def _start(self, tx: Transaction, process_key: str, data: dict[str, Any], actor: str,
                business_key: str | None, *, start_with: Callable[[BpmnWorkflow], None] | None = None,

@@ -266,6 +266,7 @@ def versions(console: Console, options: argparse.Namespace) -> None:
 
 def start(console: Console, options: argparse.Namespace) -> None:
     data = submitted_data(options)
+    console.engine.check_start(options.process_key, data)     # refused whatever --anyway says
     missing = missing_variables(console.engine.start_needs(options.process_key), data,
                                 numbered=options.tracking_prefix is not None)
     if missing and not options.anyway:

@@ -118,14 +118,26 @@ def _decimal_multiple_of(validator, divisor, instance, schema):
 
 def validate_submission(validator, submission: dict[str, Any], task_title: str) -> dict[str, Any]:
     """The submission if it satisfies the form (`validator`, or None: no form); else `FormInvalid` naming every bad field."""
-    if validator is None:
-        return submission
-    field_errors: dict[str, str] = {}
-    for error in sorted(validator.iter_errors(submission), key=lambda e: list(map(str, e.absolute_path))):
-        field_errors.setdefault(_field_of(error), _message_of(error))
+    field_errors = field_problems(validator, submission)
     if field_errors:
         raise FormInvalid(f'"{task_title}" was not saved: {len(field_errors)} field(s) need attention.', field_errors)
     return submission
+
+
+def field_problems(validator, submission: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with `submission` by the form (`validator`, or None: no form), by field ({} when nothing)."""
+    field_errors: dict[str, str] = {}
+    if validator is not None:
+        for error in sorted(validator.iter_errors(submission), key=lambda e: list(map(str, e.absolute_path))):
+            field_errors.setdefault(_field_of(error), _message_of(error))
+    return field_errors
+
+
+def on_the_form(schema: Mapping[str, Any] | None, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of `data` that are fields of the form `schema`. A start's other data (what the process reads
+    besides, such as `received_at`) is not its start form's to check."""
+    fields = (schema or {}).get("properties", {})
+    return {name: value for name, value in data.items() if name in fields}
 
 
 def _field_of(error: ValidationError) -> str:
@@ -147,6 +159,10 @@ def _message_of(error: ValidationError) -> str:
         return f"must be {error.validator_value} or more"
     if error.validator == "maximum":
         return f"must be {error.validator_value} or less"
+    if error.validator == "minLength" and error.instance == "":
+        return "is required"
+    if error.validator == "maxLength" and isinstance(error.instance, str):
+        return f"must be at most {error.validator_value} characters; this has {len(error.instance)}"
     if error.validator == "type":
         return f"must be of type {error.validator_value}"
     if error.validator == "multipleOf":

@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 
 from engine.forms import form_validator, task_data_options, with_task_data_options
 from engine.models import ProcessVersion
+from engine.start_needs import FORM_PROPERTY
 from engine.state import spec_from_json
 
 VERSION = ProcessVersion.__table__
@@ -50,6 +52,14 @@ class VersionInfo:
         if found is None:
             found = self._validators.setdefault(form_file, form_validator(self.forms[form_file]))
         return found
+
+    @property
+    def start_form_file(self) -> str | None:
+        """The form of the start event a start by hand takes (the plain one, without a message or timer)."""
+        for start in self.spec.start.outputs:
+            if isinstance(start.event_definition, NoneEventDefinition):
+                return start.extensions.get("properties", {}).get(FORM_PROPERTY)
+        return None
 
 
 class VersionCache:

@@ -60,6 +60,19 @@ def test_missing_field_shows_its_error_and_keeps_what_was_typed(client, portal, 
     assert portal.list_instances() == []
 
 
+def test_a_request_for_an_organisation_asks_for_the_persons_name_and_keeps_what_was_typed(client, portal,
+                                                                                         file_request):
+    """Art. 6: "In all cases the party so requesting must be an individual person or persons"."""
+    response = file_request({"requester_name": "Acme Title LLC", "office_key": "police"})
+    text = " ".join(response.get_data(as_text=True).split())
+    assert response.status_code == 422
+    assert ('Your name names an organisation ("LLC"): a request is made by one or more individual persons'
+            in text.replace("&#34;", '"'))
+    assert 'value="Acme Title LLC"' in text and "Council minutes of January 2026</textarea>" in text
+    assert '<option value="police" selected>' in text
+    assert portal.list_instances() == []
+
+
 def test_unknown_office_is_refused_beside_the_field(client, portal, file_request):
     response = file_request({"office_key": "treasury_of_atlantis"})
     assert response.status_code == 422

@@ -117,6 +117,21 @@ def test_the_portals_checks_hold_and_a_channel_must_be_chosen(client, login_as, 
     assert records_office.list_instances() == []
 
 
+def test_a_request_entered_for_a_company_is_refused_until_a_person_is_named(client, login_as, enter,
+                                                                           records_office):
+    """Art. 6: "In all cases the party so requesting must be an individual person or persons"."""
+    login_as("clerk")
+    refused = enter(requester_name="Springfield Gazette Newspaper", received_via="mail")
+    page = text_of(refused).replace("&#34;", '"')
+    assert refused.status_code == 422
+    assert 'Your name names an organisation ("Newspaper")' in page
+    assert 'value="Springfield Gazette Newspaper"' in page and '<option value="mail" selected>' in page
+    assert records_office.list_instances() == []
+
+    assert enter(requester_name="Robin Reporter", received_via="mail").status_code == 302
+    assert len(records_office.list_instances()) == 1
+
+
 def test_a_custodian_enters_a_request_handed_in_at_their_office_and_it_is_mailed(
         app, client, login_as, enter, records_office):
     login_as("custodian:police", username="pat-police")

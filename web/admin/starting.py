@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from engine import ClerkflowError, FormInvalid, StartNeeds, form_validator, missing_variables, validate_submission
+from engine import ClerkflowError, FormInvalid, ProcessEngine, StartNeeds, missing_variables
 from web.access import ADMINISTRATOR
 from web.admin.blueprint import bp
 from web.auth import role_required
@@ -46,18 +46,21 @@ def start_problems(data_text: str, business_key: str) -> tuple[dict, dict[str, s
     return data, problems
 
 
+def refused_start(engine: ProcessEngine, process_key: str, data: dict[str, Any]) -> dict[str, str]:
+    """What the engine refuses a start on (its start form's checks, its required fields among them, and the
+    city's start rules), by field ({} when nothing)."""
+    try:
+        engine.check_start(process_key, data)
+    except FormInvalid as invalid:
+        return invalid.field_errors
+    return {}
+
+
 def missing_start_data(needs: StartNeeds, schema: dict[str, Any] | None, data: dict[str, Any], *,
-                       form_drawn: bool) -> dict[str, str]:
-    """What `data` lacks of what the start event needs: the start form's checks (its required fields among
-    them), by field when the form is drawn, and each variable the first steps read before setting it, under
-    "data" ({} when it may start)."""
-    problems: dict[str, str] = {}
-    if schema:
-        answered = {name: value for name, value in data.items() if name in schema.get("properties", {})}
-        try:
-            validate_submission(form_validator(schema), answered, schema.get("title") or "The start form")
-        except FormInvalid as invalid:
-            problems.update(invalid.field_errors)
+                       form_drawn: bool, refused: dict[str, str]) -> dict[str, str]:
+    """What `data` lacks of what the start event needs: what the start is `refused` on, by field when the form
+    is drawn, and each variable the first steps read before setting it, under "data" ({} when it may start)."""
+    problems = dict(refused)
     on_form = set(schema.get("properties", {})) if schema and form_drawn else set()
     for name in needs.variables:
         if name in on_form and name not in data:
@@ -102,7 +105,8 @@ def start_instance(process_key: str):
         values = submission.typed
         data = {**data, **submission.values}
         if not problems:
-            problems = submission.input_errors(missing_start_data(needs, schema, data, form_drawn=bool(fields)))
+            problems = submission.input_errors(missing_start_data(
+                needs, schema, data, form_drawn=bool(fields), refused=refused_start(engine, process_key, data)))
         if not problems:
             try:
                 instance = engine.start_instance(process_key, data, actor=signed_in_staff().username,

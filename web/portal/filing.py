@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from city.rules.business_calendar import CITY_TIME_ZONE
-from engine import FormInvalid, InstanceView, form_validator, validate_submission
+from engine import FormInvalid, InstanceView
 from web.current import process_engine
 from web.inbox.form_values import coerce_submission
 from web.inbox.forms import FormField, fields_of
@@ -103,7 +103,7 @@ def read_request(form: RequestForm, offices: list[Office], posted: Mapping[str, 
     typed[EMAIL_FIELD] = posted.get(EMAIL_FIELD, "").strip()
     submission, field_errors = coerce_submission(form.fields, posted)
     try:
-        validate_submission(form_validator(form.schema), submission, form.schema.get("title", "Your request"))
+        process_engine().check_start(PROCESS_KEY, submission)     # the form, and the city's start rules
     except FormInvalid as invalid:
         field_errors = {**invalid.field_errors, **field_errors}
     office_key = typed[OFFICE_FIELD] or None
