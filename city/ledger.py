@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from city.citydata import DEFAULT_SCHEDULE_AMOUNTS, city_today
@@ -81,26 +81,56 @@ def requester_key_of(text: str) -> str:
 
 # -- assessments ---------------------------------------------------------------------------------
 
+_REQUESTED_AT = Parameter("requested_at", "datetime", False, "when the request was made (received); default now")
+_ON_BEHALF_OF = Parameter("on_behalf_of_key", "string", False,
+                          "whom the request is made on behalf of (name and address), when not the requester")
+
+
 @host_operator(
     "ledger.requester_locating_cost_24h",
-    "Locating cost of the same person's other requests assessed in the 24 hours before `at` (Art. 6 fees).",
-    Parameter("requester_key", "string", description="who the request is by or for (name or account)"),
+    "Locating cost of the other requests by or for the same person made in the 24 hours before this one (Art. 6).",
+    Parameter("requester_key", "string", description="who the request is by (name and address, or account)"),
     Parameter("tracking_number", "string", description="this request, which is not counted"),
-    Parameter("at", "datetime", False, "the end of the 24 hours; default now"),
+    _REQUESTED_AT,
+    _ON_BEHALF_OF,
 )
 def requester_locating_cost_24h(connection: Connection, now: datetime, *, requester_key: str,
-                                tracking_number: str, at: datetime | None = None) -> str:
-    """Sum of the latest locating cost of each other request by the same person assessed in [at - 24 h, at]."""
-    at = at or now
+                                tracking_number: str, requested_at: datetime | None = None,
+                                on_behalf_of_key: str = "") -> str:
+    """Sum of the latest locating cost of each other request by or for the same person made in
+    [requested_at - 24 h, requested_at].
+
+    "Requests made over a 24 hour period" by or "on behalf of the same person": a request counts by
+    when it was made, not when it was assessed, and for its requester and for whom it was made on
+    behalf of alike. A request assessed before its making was kept counts at its first assessment."""
+    made = requested_at or now
+    persons = _persons(requester_key, on_behalf_of_key)
+    numbers = set(connection.execute(
+        select(ASSESSMENT.c.tracking_number)
+        .where(or_(ASSESSMENT.c.requester_key.in_(persons), ASSESSMENT.c.on_behalf_of_key.in_(persons)),
+               ASSESSMENT.c.tracking_number != tracking_number)).scalars())
     rows = connection.execute(
-        select(ASSESSMENT.c.tracking_number, ASSESSMENT.c.locating_cost)
-        .where(ASSESSMENT.c.requester_key == requester_key_of(requester_key),
-               ASSESSMENT.c.tracking_number != tracking_number,
-               ASSESSMENT.c.assessed_at >= at - SAME_REQUESTER_WINDOW, ASSESSMENT.c.assessed_at <= at)
+        select(ASSESSMENT.c.tracking_number, ASSESSMENT.c.locating_cost, ASSESSMENT.c.requested_at,
+               ASSESSMENT.c.assessed_at)
+        .where(ASSESSMENT.c.tracking_number.in_(numbers))
         .order_by(ASSESSMENT.c.assessed_at, ASSESSMENT.c.id)).all()
-    # A request estimated twice counts once, at its latest estimate.
-    latest = {number: cost for number, cost in rows}
-    return money_text(sum(latest.values(), ZERO))
+    latest: dict[str, Decimal] = {}
+    made_at: dict[str, datetime] = {}
+    for number, cost, row_requested_at, assessed_at in rows:
+        latest[number] = cost              # a request estimated twice counts once, at its latest estimate
+        made_at.setdefault(number, row_requested_at or assessed_at)
+        if row_requested_at is not None:
+            made_at[number] = row_requested_at
+    return money_text(sum((cost for number, cost in latest.items()
+                           if made - SAME_REQUESTER_WINDOW <= made_at[number] <= made), ZERO))
+
+
+def _persons(requester_key: str, on_behalf_of_key: str) -> list[str]:
+    """The person keys a request counts for: its requester's and, when made for someone else, theirs."""
+    persons = [requester_key_of(requester_key)]
+    if on_behalf_of_key.strip():
+        persons.append(requester_key_of(on_behalf_of_key))
+    return persons
 
 
 @host_operator(
@@ -118,13 +148,17 @@ def requester_locating_cost_24h(connection: Connection, now: datetime, *, reques
     Parameter("waiver_reason", "string", False, "required with waived_amount"),
     Parameter("schedule_effective_from", "date", False, "the fee schedule the estimate used"),
     Parameter("instance_id", "integer", False, "the process instance, when known"),
+    _REQUESTED_AT,
+    _ON_BEHALF_OF,
 )
 def record_assessment(connection: Connection, now: datetime, *, tracking_number: str, requester_key: str,
                       office_key: str, locating_cost: Decimal, inspection_fee: Decimal, copy_fee: Decimal,
                       total: Decimal, mailing_fee: Decimal = ZERO, waived_amount: Decimal = ZERO,
                       waiver_reason: str = "", schedule_effective_from: date | None = None,
-                      instance_id: int | None = None) -> dict[str, Any]:
-    """Insert one assessment; refuses amounts that do not add up."""
+                      instance_id: int | None = None, requested_at: datetime | None = None,
+                      on_behalf_of_key: str = "") -> dict[str, Any]:
+    """Insert one assessment; refuses amounts that do not add up. `requested_at` and `on_behalf_of_key`,
+    given once per request (at its estimate), say when and for whom it counts in the 24-hour rule."""
     amounts = {name: _amount(name, value) for name, value in (
         ("locating_cost", locating_cost), ("inspection_fee", inspection_fee), ("copy_fee", copy_fee),
         ("mailing_fee", mailing_fee), ("waived_amount", waived_amount), ("total", total))}
@@ -143,6 +177,8 @@ def record_assessment(connection: Connection, now: datetime, *, tracking_number:
         "tracking_number": _tracking(tracking_number), "instance_id": instance_id,
         "requester_key": requester_key_of(requester_key), "office_key": office_key, "assessed_at": now,
         "waiver_reason": waiver_reason.strip(), "schedule_effective_from": schedule_effective_from,
+        "requested_at": requested_at,
+        "on_behalf_of_key": requester_key_of(on_behalf_of_key) if on_behalf_of_key.strip() else None,
         **amounts}).scalar_one()
     return {"assessment_id": assessment_id}
 

@@ -271,6 +271,8 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             "_print_": PrintCollector,            # print() works; the output goes nowhere
             **self.globals,
             **external_context,
+            # A variable that may be absent (a form's optional field left blank), as the step's data has it.
+            "value_of": lambda name, default=None: data.get(name, default),
             **data,
         }
 

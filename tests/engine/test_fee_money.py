@@ -1,5 +1,6 @@
 """The office's money outside the request's path, through processes/records_request.bpmn on the real engine
-(003, Art. 6 fees; issue 15): one rounding rule for the estimate, the invoice, the ledger and the letters.
+(003, Art. 6 fees; issue 15): one rounding rule for the estimate, the invoice, the ledger and the letters; the
+24-hour aggregate of requests made by or on behalf of the same person.
 
 The requests are driven with test_records_request.py's helpers and fixtures (the city data seeded, the
 diagram deployed, the clock on Monday 2 March 2026, 10:00 in Kansas).
@@ -11,7 +12,7 @@ from datetime import timedelta
 from city.ledger import fee_audit_report
 from scenario_data import WARM_AND_RESTORED
 from test_records_request import (MONDAY_10AM, clock, city, complete, data_of, decide, engine,  # noqa: F401
-                                  file_request, no_privacy_concern, open_tasks, pay, provide, review)
+                                  estimate, file_request, no_privacy_concern, open_tasks, pay, provide, review)
 
 pytestmark = WARM_AND_RESTORED
 
@@ -60,3 +61,48 @@ def test_estimate_invoice_and_ledger_agree_to_the_cent(engine):
     [row] = audit_of(engine)
     assert (row["charged"], row["paid"], row["outstanding"]) == ("9.99", "9.99", "0.00")
     assert provide(engine, instance_id).status == "completed"
+
+
+# -- the 24-hour aggregate: requests made by or on behalf of the same person ------------------------
+
+PAT = {"name": "Pat Doe", "address": "12 Elm Street, Springfield KS 66000"}
+FOR_PAT = {"on_behalf_of_name": "pat doe", "on_behalf_of_address": "12 Elm Street,  Springfield KS 66000"}
+
+
+def inspection_fee_of(engine, instance_id, hours):
+    """Review and estimate `hours` of search (0.03 h is 0.45 to locate, 0.04 h is 0.60); the inspection fee."""
+    review(engine, instance_id)
+    estimate(engine, instance_id, hours=hours)
+    return data_of(engine, instance_id)["estimate"]["inspection_fee"]
+
+
+def test_the_24_hour_aggregate_counts_requests_by_when_they_were_made(engine, clock):
+    first = file_request(engine, **PAT)                                    # Monday 10:00
+    clock.move_to(MONDAY_10AM + timedelta(hours=25))
+    second = file_request(engine, **PAT)                                   # Tuesday 11:00: 25 hours later
+    clock.shift(timedelta(minutes=10))
+    third = file_request(engine, **PAT)                                    # Tuesday 11:10
+
+    clock.shift(timedelta(minutes=20))
+    assert inspection_fee_of(engine, first, 0.04) == "0.00"               # 0.60: nothing made before it
+    clock.shift(timedelta(minutes=30))
+    # Made more than 24 hours after the first, though assessed within the hour of it: 0.45 alone, free.
+    assert inspection_fee_of(engine, second, 0.03) == "0.00"
+    clock.move_to(MONDAY_10AM + timedelta(days=2, hours=3))               # Wednesday 13:00
+    # Made 10 minutes after the second, though assessed a day after it: 0.60 + 0.45 = 1.05, the minimum fee.
+    assert inspection_fee_of(engine, third, 0.04) == "5.00"
+
+
+def test_a_request_made_on_behalf_of_someone_counts_for_them_too(engine, clock):
+    for_pat = file_request(engine, name="Sam Roe", address="4 Oak Lane", **FOR_PAT)
+    assert data_of(engine, for_pat)["on_behalf_of_key"] == "pat doe, 12 elm street, springfield ks 66000"
+    assert inspection_fee_of(engine, for_pat, 0.04) == "0.00"             # 0.60
+    clock.shift(timedelta(hours=1))
+    by_someone_else = file_request(engine, name="Lee Poe", address="9 Ash Court")
+    assert inspection_fee_of(engine, by_someone_else, 0.03) == "0.00"     # 0.45: not by or for the same person
+    clock.shift(timedelta(hours=1))
+    by_pat = file_request(engine, **PAT)
+    assert inspection_fee_of(engine, by_pat, 0.03) == "5.00"              # 0.45 + 0.60 made for Pat
+    clock.shift(timedelta(hours=1))
+    by_sam = file_request(engine, name="Sam Roe", address="4 Oak Lane")
+    assert inspection_fee_of(engine, by_sam, 0.03) == "5.00"              # 0.45 + 0.60 brought by Sam

@@ -130,7 +130,7 @@ def test_locating_cost_counts_only_the_same_persons_other_requests_of_the_last_2
     assess(books, "R-2026-00004", requester_key="Sam Roe", locating_cost="0.30", now=now - timedelta(hours=1))
     assess(books, "R-2026-00005", locating_cost="0.20", now=now - timedelta(minutes=5))   # this request itself
     assess(books, "R-2026-00006", locating_cost="0.60", now=now + timedelta(minutes=5))   # after `at`
-    assert run(books, ledger.requester_locating_cost_24h, now, requester_key="Pat Doe", at=now,
+    assert run(books, ledger.requester_locating_cost_24h, now, requester_key="Pat Doe", requested_at=now,
                tracking_number="R-2026-00005") == "0.75"
 
 

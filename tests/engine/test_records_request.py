@@ -58,12 +58,13 @@ def engine(database, city, warm_cache_size):
 # -- helpers: what a clerk, a custodian, a cashier and the City Attorney do --------------------
 
 def file_request(engine, *, office_key=None, name="Pat Doe", address="12 Elm Street, Springfield KS 66000",
-                 description="Council minutes of January 2026", actor="clerk"):
-    """A request received now (city time), entered by the clerk; returns the instance id."""
+                 description="Council minutes of January 2026", actor="clerk", **more):
+    """A request received now (city time), entered by the clerk; returns the instance id. `more`: other fields
+    of the request form (on_behalf_of_name, ...)."""
     received_at = datetime.now(timezone.utc).astimezone(KANSAS).isoformat()
     instance = engine.start_instance("records_request", {
         "requester_name": name, "requester_address": address, "records_description": description,
-        "received_at": received_at, "office_key": office_key}, actor=actor, tracking_prefix="R")
+        "received_at": received_at, "office_key": office_key, **more}, actor=actor, tracking_prefix="R")
     assert instance.incidents == ()
     return instance.instance_id
 
@@ -193,7 +194,9 @@ def test_intake_form_asks_no_more_than_name_address_and_description(engine):
     [version] = engine.versions("records_request")
     assert "request.schema.json" in version.forms
     form = json.loads((REPO / "forms" / "records_request" / "request.schema.json").read_text())
-    assert set(form["properties"]) == {"requester_name", "requester_address", "records_description"}
+    assert set(form["required"]) == {"requester_name", "requester_address", "records_description"}
+    # Anything else is the requester's to give or not: for whom they ask (the 24-hour fee rule).
+    assert set(form["properties"]) - set(form["required"]) == {"on_behalf_of_name", "on_behalf_of_address"}
     assert form["additionalProperties"] is False
 
 

@@ -139,6 +139,16 @@ def test_failing_script_leaves_task_data_untouched():
     assert caught.value.task.data == BOOKLET
 
 
+def test_an_optional_field_left_out_is_read_with_its_default():
+    environment = RestrictedEnvironment()
+    given, left_out = {"on_behalf_of_name": "Pat Doe"}, {}
+    for data in (given, left_out):
+        environment.execute('for_whom = value_of("on_behalf_of_name", "nobody")', data)
+    assert (given["for_whom"], left_out["for_whom"]) == ("Pat Doe", "nobody")
+    assert "value_of" not in left_out                     # a helper, never saved as data
+    assert environment.evaluate('value_of("missing")', {}) is None
+
+
 def test_expression_cannot_change_the_data_it_reads():
     data = json.loads(json.dumps(BOOKLET))
     assert RestrictedEnvironment().evaluate("items.append(1) or len(items)", data) == 3

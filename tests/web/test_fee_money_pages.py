@@ -1,9 +1,11 @@
 """What the requester and the custodian read about a request's money agrees to the cent with the ledger
-(003, Art. 6 fees; issue 15): the status page, the letter and every task page's bills are rounded by one rule."""
+(003, Art. 6 fees; issue 15): the status page, the letter and every task page's bills are rounded by one rule;
+the request form asks, without requiring it, for whom a request is made, which the 24-hour fee rule counts."""
 from __future__ import annotations
 
 from test_portal import file_request, filed  # noqa: F401  (fixture)
 from test_readable_task_pages import section, words_of
+from test_staff_intake import INTAKE, enter, records_office  # noqa: F401  (fixtures)
 
 CLERKS_CUSTODIAN = "custodian:city_clerk"
 # 0.333 h each for two employees: 9.99 in all, never 5.00 + 5.00.
@@ -41,3 +43,34 @@ def test_status_page_letter_and_task_pages_show_the_same_cents(client, portal, f
     assert summary.count("Total $9.99") == 2
     assert "Prepaid $9.99" in summary and "Balance due" not in summary and "Refund" not in summary
     assert "$10.00" not in summary
+
+
+ON_BEHALF = {"on_behalf_of_name": "Pat Doe", "on_behalf_of_address": "12 Elm Street, Springfield KS 66000"}
+PATS_KEY = "pat doe, 12 elm street, springfield ks 66000"
+
+
+def on_behalf_inputs(page: str) -> list[str]:
+    return [name for name in ON_BEHALF if f'name="{name}"' in page]
+
+
+def started_for(engine) -> list[str | None]:
+    """For whom each request was made, as its "Open the request file" step noted it."""
+    return [next(event.changes["on_behalf_of_key"] for event in engine.audit_trail(instance.instance_id)
+                 if "on_behalf_of_key" in event.changes)
+            for instance in engine.list_instances(process_key="records_request")]
+
+
+def test_the_portal_asks_for_whom_a_request_is_made_and_files_it_for_them(client, portal, file_request):
+    page = client.get("/request").get_data(as_text=True)
+    assert on_behalf_inputs(page) == list(ON_BEHALF)
+    assert "Asking on behalf of someone else? Their name" in page
+    filed(client, file_request, {"on_behalf_of_name": "", "on_behalf_of_address": ""})   # left empty: for themselves
+    filed(client, file_request, {**ON_BEHALF, "requester_name": "Sam Roe"})
+    assert sorted(started_for(portal), key=str) == sorted(["", PATS_KEY], key=str)
+
+
+def test_staff_enter_a_request_made_on_behalf_of_someone(client, login_as, enter, records_office):
+    login_as("city_clerk", username="clerk")
+    assert on_behalf_inputs(client.get(INTAKE).get_data(as_text=True)) == list(ON_BEHALF)
+    assert enter(requester_name="Sam Roe", **ON_BEHALF).status_code == 302
+    assert started_for(records_office) == [PATS_KEY]
