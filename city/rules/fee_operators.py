@@ -175,7 +175,7 @@ operator(
 operator(
     "fees.prepayment_demand",
     "Art. 6: the prepayment demanded of the requester (the estimate's or the custodian's), and what must be prepaid in all.",
-    Parameter("estimate_total", "decimal", description="the fee estimate's total"),
+    Parameter("estimate_total", "decimal", description="the current fee estimate's total: what is due in all never exceeds it"),
     Parameter("required", "boolean", description="the estimate requires prepayment (above the threshold)"),
     Parameter("custodian_demands", "boolean", description="the custodian demands prepayment"),
     Parameter("amount_asked", "decimal", False, "part of the estimate asked for; nothing means the whole estimate"),

@@ -330,13 +330,17 @@ def prepayment_demand(
     Prepayment is demanded when the estimate requires it (`FeeEstimate.prepayment_required`)
     or when the custodian demands it, which the article allows at any time in the city's
     interest. The custodian may ask for part of the estimate (`amount_asked`); asking nothing
-    means the whole estimate. A demand of nothing is no demand.
+    means the whole estimate (less what is prepaid). "The prepayment amount shall be an
+    estimate of the inspection and/or copying charges": what is due in all never exceeds
+    `estimate_total` (the current estimate), so an amount asked beyond it is cut to it, and
+    nothing is demanded on an estimate already prepaid or of 0.00. A demand of nothing is no demand.
     """
     _not_negative("estimate_total", estimate_total)
     _not_negative("amount_asked", amount_asked)
     _not_negative("already_prepaid", already_prepaid)
     prepaid = cents(already_prepaid)
-    asked = cents(amount_asked if amount_asked > 0 else estimate_total)
+    room = max(cents(estimate_total) - prepaid, ZERO)
+    asked = min(cents(amount_asked), room) if amount_asked > 0 else room
     if not (required or custodian_demands) or asked <= 0:
         return PrepaymentDemand(demanded=False, asked=ZERO, due=prepaid)
     return PrepaymentDemand(demanded=True, asked=asked, due=prepaid + asked)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from scenario_data import FRIDAY_9AM
 from test_release_and_messages import file_online, plain, task_of  # noqa: F401  (fixture)
-from conftest import DURING_REVIEW
 
 
 def deny_pending_the_court(engine, tracking_number, time_machine):
@@ -22,7 +22,7 @@ def deny_pending_the_court(engine, tracking_number, time_machine):
 
 def test_requester_reads_a_denial_pending_the_court_that_offers_the_statement_of_grounds(
         portal, client, file_online, time_machine):
-    time_machine.move_to(DURING_REVIEW, tick=False)
+    time_machine.move_to(FRIDAY_9AM, tick=False)
     tracking_number, status_path = file_online()
     deny_pending_the_court(portal, tracking_number, time_machine)
 
@@ -34,7 +34,7 @@ def test_requester_reads_a_denial_pending_the_court_that_offers_the_statement_of
 
 def test_city_attorney_finds_the_copy_of_a_denial_pending_the_court_beside_the_case(
         portal, client, file_online, login_as, time_machine):
-    time_machine.move_to(DURING_REVIEW, tick=False)
+    time_machine.move_to(FRIDAY_9AM, tick=False)
     tracking_number, _status_path = file_online()
     deny_pending_the_court(portal, tracking_number, time_machine)
 
