@@ -15,7 +15,10 @@ workflow is ever restored:
   partial indexes (`engine.models.REPORT_FACT_WHERE`): a year of a large city's requests is read
   without touching the letters and forms the other events hold;
 - fee money comes from `fee_assessment`, `fee_collection` and `fee_transmittal`, read as
-  `city.ledger.fee_audit_report` reads what each request was charged.
+  `city.ledger.fee_audit_report` reads what each request was charged;
+- records handed out free (Art. 6 (a)(6): no form for records reproduced for free public distribution)
+  are `free_distribution` instances, one per entry at the counter, with their copies and office in the
+  start event's changes; the weekly table counts their copies beside the requests.
 
 Weeks start on Monday and months on the 1st, in city time (Kansas, Central time); all bucketing is
 done here in Python, so the queries stay the same on SQLite and PostgreSQL (but for the JSON
@@ -44,6 +47,7 @@ from city.rules.roles import office_of_custodian_role
 from city.rules.business_calendar import city_day, is_business_day
 
 RECORDS_REQUEST = "records_request"
+FREE_DISTRIBUTION = "free_distribution"
 OPEN_STATUSES = tuple(status for status in INSTANCE_STATUSES if status not in ENDED_STATUSES)
 STATUTORY_BUSINESS_DAYS = 3
 ZERO = Decimal("0.00")
@@ -71,6 +75,18 @@ class WeekRow:
     received: int
     acted_on: int
     closed: int
+    handed_out: int = 0             # copies of records for free distribution handed out, asked for without a form
+
+
+@dataclass(frozen=True)
+class HandOut:
+    """One entry at the counter: copies of a record reproduced for free public distribution, no form, no fee."""
+
+    instance_id: int
+    office_key: str
+    handed_out_at: datetime
+    record_title: str
+    copies: int
 
 
 @dataclass(frozen=True)
@@ -249,20 +265,40 @@ def _within(moment: datetime | None, since: datetime, until: datetime) -> bool:
     return moment is not None and since <= moment < until
 
 
+def hand_outs(connection: Connection, since: datetime, until: datetime, *,
+              office_key: str | None = None) -> list[HandOut]:
+    """The records handed out free recorded in [since, until), of one office or of all, oldest first."""
+    rows = connection.execute(
+        select(ProcessInstance.id, ProcessInstance.started_at, AuditEvent.changes)
+        .join(AuditEvent, AuditEvent.instance_id == ProcessInstance.id)
+        .where(ProcessInstance.process_key == FREE_DISTRIBUTION, AuditEvent.action == "start",
+               ProcessInstance.started_at >= since, ProcessInstance.started_at < until)
+        .order_by(ProcessInstance.id)).all()
+    found = [HandOut(row.id, str(row.changes.get("office_key") or ""), row.started_at,
+                     str(row.changes.get("record_title") or ""), int(row.changes.get("copies") or 0))
+             for row in rows]
+    return [hand_out for hand_out in found if office_key is None or hand_out.office_key == office_key]
+
+
 # -- the tables ------------------------------------------------------------------------------------
 
-def requests_per_week(facts: Iterable[RequestFacts], since: datetime, until: datetime) -> list[WeekRow]:
-    """Requests received, acted on and closed in each week (Monday to Sunday, city time) of [since, until)."""
+def requests_per_week(facts: Iterable[RequestFacts], since: datetime, until: datetime,
+                      handed_out: Iterable[HandOut] = ()) -> list[WeekRow]:
+    """Requests received, acted on and closed in each week (Monday to Sunday, city time) of [since, until),
+    and the copies of records for free distribution handed out (`handed_out`, asked for without a form)."""
     counts: dict[date, list[int]] = {}
     week = week_of(city_day(since))
     last = city_day(until - timedelta(microseconds=1))
     while week <= last:
-        counts[week] = [0, 0, 0]
+        counts[week] = [0, 0, 0, 0]
         week += timedelta(days=7)
     for fact in facts:
         for index, moment in enumerate((fact.received_at, fact.acted_on_at, fact.closed_at)):
             if _within(moment, since, until):
                 counts[week_of(city_day(moment))][index] += 1
+    for hand_out in handed_out:
+        if _within(hand_out.handed_out_at, since, until):
+            counts[week_of(city_day(hand_out.handed_out_at))][3] += hand_out.copies
     return [WeekRow(week, *values) for week, values in counts.items()]
 
 

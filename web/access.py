@@ -28,9 +28,10 @@ DEPLOYERS = (ANALYST, ADMINISTRATOR)
 # The City Clerk issues the offices' cash floats (003, Art. 6); administrators keep every setting.
 CASH_FLOAT_ROLES = (ADMINISTRATOR, CITY_CLERK)
 SETTINGS_ROLES = (ADMINISTRATOR,)
-# Entering a request received by mail, telephone, e-mail, fax or at the counter (web/inbox/intake.py): the
-# clerk's office takes requests for every office, and each office's custodians (`custodian:<office>`, designated
-# ones included) take those handed in at their office (003, Art. 6).
+# Entering a request received by mail, telephone, e-mail, fax or at the counter (web/inbox/intake.py), and
+# recording records handed out free at the counter (web/inbox/handouts.py): the clerk's office takes requests
+# for every office, and each office's custodians (`custodian:<office>`, designated ones included) take those
+# handed in at their office (003, Art. 6).
 INTAKE_ROLES = (CLERK, CITY_CLERK, CUSTODIAN, ADMINISTRATOR)
 
 

@@ -23,6 +23,7 @@ def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> li
     links = [Link("inbox.index", "Inbox")]
     if may_enter_requests(work_roles(staff)):      # a custodian designated in the register takes requests too
         links.append(Link("inbox.intake", "Enter a request"))
+        links.append(Link("inbox.handed_out", "Handed out free"))
     if shows_payments:
         links.append(Link("inbox.payment", "Record a payment"))
     if roles & set(DASHBOARD_ROLES):

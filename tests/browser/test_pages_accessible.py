@@ -77,3 +77,21 @@ def test_the_portal_on_a_phone(person):
     for path in ("/", "/request"):
         page = requester.go(path)
         expect(page.get_by_role("link", name="Request records")).to_be_visible()
+
+
+def test_the_counters_hand_out_page_and_its_errors(person):
+    clerk = person("clerk at the counter")
+    sign_in(clerk, "clerk")
+    page = clerk.go("/inbox/handed-out")
+    page.get_by_role("button", name="Record the hand-out").click()
+    expect(page.get_by_role("alert")).to_contain_text("The hand-out was not recorded yet")
+    expect(page.get_by_label("What was handed out")).to_have_accessible_description(
+        "What was handed out is required The record as it is known, for example: City Council agenda, "
+        "7 December 2026; Open Records brochure.")
+    clerk.audit()
+    page.get_by_label("What was handed out").fill("Open Records brochure")
+    page.get_by_label("Kind of record").select_option(label="Brochure")
+    page.get_by_label("Copies handed out").fill("12")
+    page.get_by_role("button", name="Record the hand-out").click()
+    expect(page.get_by_role("cell", name="Open Records brochure")).to_be_visible()
+    clerk.audit()

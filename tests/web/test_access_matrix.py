@@ -57,7 +57,7 @@ NARROWED_INSIDE: dict[tuple[str, str | None], Callable[[frozenset[str]], bool]] 
     ("admin.index", None): _monitoring, ("admin.instances", None): _monitoring,
     ("admin.instance", None): _monitoring, ("admin.processes", None): _monitoring,
     ("admin.process_version", None): _monitoring,
-    ("inbox.intake", None): _intake, ("inbox.intake_received", None): _intake,
+    ("inbox.intake", None): _intake, ("inbox.intake_received", None): _intake, ("inbox.handed_out", None): _intake,
     ("inbox.payment", None): _payments, ("inbox.record_payment", None): _payments,
     ("modeler.form", "POST"): _deployers,
 }

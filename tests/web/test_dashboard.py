@@ -100,8 +100,9 @@ def test_the_response_times_csv_counts_per_office_and_in_all(login_as, client, r
 def test_the_weekly_csv_counts_received_in_its_week(login_as, client, requests_filed):
     login_as("finance")
     header, *rows = csv_rows(client.get("/admin/dashboard/requests.csv", query_string=RANGE))
-    assert header == ["Week beginning", "Received", "Acted on", "Closed"]
-    assert rows == [["2026-02-23", "0", "0", "0"], ["2026-03-02", "2", "0", "0"], ["2026-03-09", "0", "0", "0"]]
+    assert header == ["Week beginning", "Received", "Acted on", "Closed", "Handed out free (copies, no form)"]
+    assert rows == [["2026-02-23", "0", "0", "0", "0"], ["2026-03-02", "2", "0", "0", "0"],
+                    ["2026-03-09", "0", "0", "0", "0"]]
 
 
 def test_without_a_range_the_last_twelve_weeks_are_shown(login_as, client, requests_filed):

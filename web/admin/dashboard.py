@@ -109,7 +109,9 @@ def build_tables(filters: Filters, offices: dict[str, str], closures: Any, now: 
         if only in (None, "requests", "response_times", "overdue"):
             facts = reports.request_facts(connection, since=weekly_since, office_key=filters.office_key)
         if only in (None, "requests"):
-            tables["requests"] = _requests_table(reports.requests_per_week(facts, weekly_since, weekly_until))
+            handed_out = reports.hand_outs(connection, weekly_since, weekly_until, office_key=filters.office_key)
+            tables["requests"] = _requests_table(
+                reports.requests_per_week(facts, weekly_since, weekly_until, handed_out))
         if only in (None, "response_times"):
             tables["response_times"] = _response_table(
                 reports.response_times(facts, weekly_since, weekly_until, now, closures), offices)
@@ -123,13 +125,16 @@ def build_tables(filters: Filters, offices: dict[str, str], closures: Any, now: 
 
 def _requests_table(weeks: list[reports.WeekRow]) -> Table:
     table = Table("requests", "Records requests per week (weeks begin on Monday)",
-                  ["Week beginning", "Received", "Acted on", "Closed"],
-                  [[w.week_start.isoformat(), str(w.received), str(w.acted_on), str(w.closed)] for w in weeks])
+                  ["Week beginning", "Received", "Acted on", "Closed", "Handed out free (copies, no form)"],
+                  [[w.week_start.isoformat(), str(w.received), str(w.acted_on), str(w.closed), str(w.handed_out)]
+                   for w in weeks])
     table.chart = {"type": "bar", "labels": [w.week_start.isoformat() for w in weeks], "datasets": [
         {"label": "Received", "data": [w.received for w in weeks]},
         {"label": "Acted on", "data": [w.acted_on for w in weeks]},
-        {"label": "Closed", "data": [w.closed for w in weeks]}], "yTitle": "Requests"}
-    table.chart_label = "Bar chart of records requests received, acted on and closed per week"
+        {"label": "Closed", "data": [w.closed for w in weeks]},
+        {"label": "Handed out free (copies)", "data": [w.handed_out for w in weeks]}], "yTitle": "Requests"}
+    table.chart_label = ("Bar chart of records requests received, acted on and closed per week, and the copies of "
+                         "records for free distribution handed out")
     return table
 
 

@@ -1,5 +1,7 @@
 """Staff inbox: the open tasks for a person's roles, claiming them, and doing them through their forms."""
 from web.inbox.blueprint import bp
-from web.inbox import assignment, correspondence, intake, letters, notes, payments, views  # noqa: F401  (their routes)
+# Imported for their routes.
+from web.inbox import (assignment, correspondence, handouts, intake, letters, notes, payments,  # noqa: F401
+                       views)
 
 __all__ = ["bp"]

@@ -36,7 +36,7 @@ OLDEST_RECEIPT = timedelta(days=366)
 @bp.route("/intake", methods=["GET", "POST"])
 @staff_only
 def intake():
-    staff = _intake_staff()
+    staff = intake_staff()
     form = request_form()
     offices = offices_of(city_data()())
     if form is None:
@@ -68,7 +68,7 @@ def intake():
 def intake_received():
     """The request just entered: its tracking number and the private link to give the requester, shown
     again on a reload for as long as the portal's confirmation is (`web.portal.receipt`)."""
-    _intake_staff()
+    intake_staff()
     receipt = kept_receipt(RECEIPT_KEY)
     if not receipt:
         return redirect(url_for(".intake"))
@@ -84,7 +84,7 @@ def intake_received():
                            taken_by=signed_in_staff().display_name, receipt_minutes=receipt_minutes())
 
 
-def _intake_staff():
+def intake_staff():
     """The signed-in person, if their roles take requests (`web.access.INTAKE_ROLES`, or an office's custodian)."""
     staff = signed_in_staff()
     if not may_enter_requests(work_roles(staff)):
