@@ -26,12 +26,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from city.citydata import DEFAULT_SCHEDULE_AMOUNTS, city_today
 from city.models import CashFloat, FeeAssessment, FeeCollection, FeeScheduleRow, FeeTransmittal, Office
-from city.rules.fees import ZERO, cents, money_text
+from city.rules.fees import ZERO, cents, money_text, settle_prepayment
 from city.rules.registry import OperatorArgumentError, Parameter
 
 ASSESSMENT = FeeAssessment.__table__
@@ -41,6 +41,10 @@ SCHEDULE = FeeScheduleRow.__table__
 OFFICE = Office.__table__
 CASH_FLOAT = CashFloat.__table__
 METHODS = ("paid", "billed")   # paid: money the custodian now holds; billed: to the requester's city account
+REFUNDED = "refunded"          # money paid back to the requester out of what the custodian holds
+# Fee money the custodian holds: what was paid to them, less what they refunded, until it is transmitted.
+HELD = COLLECTION.c.method.in_(("paid", REFUNDED))
+HELD_AMOUNT = case((COLLECTION.c.method == REFUNDED, -COLLECTION.c.amount), else_=COLLECTION.c.amount)
 SAME_REQUESTER_WINDOW = timedelta(hours=24)
 
 
@@ -81,6 +85,8 @@ def requester_key_of(text: str) -> str:
 
 # -- assessments ---------------------------------------------------------------------------------
 
+_TRACKING_NUMBER = Parameter("tracking_number", "string", description="the request")
+_CUSTODIANS_OFFICE = Parameter("office_key", "string", description="the office whose custodian holds the money")
 _REQUESTED_AT = Parameter("requested_at", "datetime", False, "when the request was made (received); default now")
 _ON_BEHALF_OF = Parameter("on_behalf_of_key", "string", False,
                           "whom the request is made on behalf of (name and address), when not the requester")
@@ -136,7 +142,7 @@ def _persons(requester_key: str, on_behalf_of_key: str) -> list[str]:
 @host_operator(
     "ledger.record_assessment",
     "Keep the fees charged on a request, with the schedule that explains them (the duplicate of the form).",
-    Parameter("tracking_number", "string", description="the request"),
+    _TRACKING_NUMBER,
     Parameter("requester_key", "string", description="who the request is by or for (name or account)"),
     Parameter("office_key", "string", description="the custodian's office"),
     Parameter("locating_cost", "decimal", description="actual cost of locating the records (hours x rate)"),
@@ -188,8 +194,8 @@ def record_assessment(connection: Connection, now: datetime, *, tracking_number:
 @host_operator(
     "ledger.record_collection",
     "Record a fee paid to the custodian (or billed to the requester's account); says when a transmittal is due.",
-    Parameter("tracking_number", "string", description="the request"),
-    Parameter("office_key", "string", description="the office whose custodian received it"),
+    _TRACKING_NUMBER,
+    _CUSTODIANS_OFFICE,
     Parameter("amount", "decimal", description="more than zero"),
     Parameter("method", "string", description='"paid" (money held by the custodian) or "billed"'),
     Parameter("collected_by", "string", False, "who received the payment"),
@@ -219,11 +225,33 @@ def record_collection(connection: Connection, now: datetime, *, tracking_number:
 
 
 def office_balance(connection: Connection, office_key: str) -> Decimal:
-    """Fee money the office's custodian holds: its paid collections not yet transmitted."""
-    total = connection.execute(select(func.sum(COLLECTION.c.amount)).where(
-        COLLECTION.c.office_key == office_key, COLLECTION.c.method == "paid",
-        COLLECTION.c.transmittal_id.is_(None))).scalar()
+    """Fee money the office's custodian holds: paid to them (a prepayment from when it was received), less
+    refunded, and not yet transmitted."""
+    total = connection.execute(select(func.sum(HELD_AMOUNT)).where(
+        COLLECTION.c.office_key == office_key, HELD, COLLECTION.c.transmittal_id.is_(None))).scalar()
     return cents(total or ZERO)
+
+
+@host_operator(
+    "ledger.settle_prepayment",
+    "Art. 6: settle the fee against the prepayment held; an overage to refund leaves the office's fee money.",
+    _TRACKING_NUMBER,
+    _CUSTODIANS_OFFICE,
+    Parameter("total", "decimal", description="the fee finally charged (0.00 on a denial)"),
+    Parameter("prepaid", "decimal", description="what the requester prepaid"),
+)
+def settle_prepayment_held(connection: Connection, now: datetime, *, tracking_number: str, office_key: str,
+                           total: Decimal, prepaid: Decimal) -> dict[str, str]:
+    """`fees.settle_prepayment`, recording the refund due (paid back before inspection or delivery) as money
+    that leaves the custodian's balance: {balance_due, refund_due}."""
+    settlement = settle_prepayment(total, prepaid)
+    if settlement.refund_due > 0:
+        _known_office(connection, office_key)
+        connection.execute(insert(COLLECTION), {
+            "tracking_number": _tracking(tracking_number), "office_key": office_key,
+            "amount": settlement.refund_due, "method": REFUNDED, "collected_at": now,
+            "collected_by": "refund of the prepayment", "transmittal_id": None})
+    return {"balance_due": money_text(settlement.balance_due), "refund_due": money_text(settlement.refund_due)}
 
 
 def office_cash(connection: Connection, office_key: str) -> dict[str, str]:
@@ -254,8 +282,8 @@ def office_balances(connection: Connection, now: datetime) -> list[dict[str, Any
     """[{office_key, balance, transmittal_due, held_since}] for each office whose balance is above zero."""
     threshold = transmit_above(connection, now)
     rows = connection.execute(
-        select(COLLECTION.c.office_key, func.sum(COLLECTION.c.amount), func.min(COLLECTION.c.collected_at))
-        .where(COLLECTION.c.method == "paid", COLLECTION.c.transmittal_id.is_(None))
+        select(COLLECTION.c.office_key, func.sum(HELD_AMOUNT), func.min(COLLECTION.c.collected_at))
+        .where(HELD, COLLECTION.c.transmittal_id.is_(None))
         .group_by(COLLECTION.c.office_key).order_by(COLLECTION.c.office_key)).all()
     return [{"office_key": office_key, "balance": money_text(balance), "transmittal_due": cents(balance) > threshold,
              "held_since": _instant(held_since)}
@@ -272,7 +300,8 @@ def office_balances(connection: Connection, now: datetime) -> list[dict[str, Any
 )
 def record_transmittal(connection: Connection, now: datetime, *, office_key: str,
                        transmitted_by: str) -> dict[str, Any]:
-    """Mark the office's untransmitted paid collections; {transmittal_id: None, amount: "0.00"} when none are held."""
+    """Mark the office's untransmitted paid collections and refunds; {transmittal_id: None, amount: "0.00"} when
+    they come to nothing (or less: refunds paid out of the drawer are made good by later fees)."""
     if not transmitted_by.strip():
         raise OperatorArgumentError("say who transmits the money (transmitted_by)", "transmitted_by")
     _known_office(connection, office_key)
@@ -281,11 +310,13 @@ def record_transmittal(connection: Connection, now: datetime, *, office_key: str
         "received_at": None, "received_by": None}).scalar_one()
     # One UPDATE claims the rows: a concurrent transmittal for the same office cannot take them twice.
     connection.execute(update(COLLECTION).where(
-        COLLECTION.c.office_key == office_key, COLLECTION.c.method == "paid", COLLECTION.c.transmittal_id.is_(None))
+        COLLECTION.c.office_key == office_key, HELD, COLLECTION.c.transmittal_id.is_(None))
         .values(transmittal_id=transmittal_id))
-    amount = cents(connection.execute(select(func.sum(COLLECTION.c.amount))
+    amount = cents(connection.execute(select(func.sum(HELD_AMOUNT))
                                        .where(COLLECTION.c.transmittal_id == transmittal_id)).scalar() or ZERO)
-    if amount == 0:
+    if amount <= 0:
+        connection.execute(update(COLLECTION).where(COLLECTION.c.transmittal_id == transmittal_id)
+                           .values(transmittal_id=None))
         connection.execute(delete(TRANSMITTAL).where(TRANSMITTAL.c.id == transmittal_id))
         return {"transmittal_id": None, "amount": money_text(ZERO)}
     connection.execute(update(TRANSMITTAL).where(TRANSMITTAL.c.id == transmittal_id).values(amount=amount))
@@ -354,6 +385,7 @@ def fee_audit_report(connection: Connection, since: datetime, until: datetime,
 def _audit_row(tracking_number: str, assessed: list[Any], collected: list[Any]) -> dict[str, Any]:
     latest = assessed[-1] if assessed else None
     paid = sum((cents(row.amount) for row in collected if row.method == "paid"), ZERO)
+    refunded = sum((cents(row.amount) for row in collected if row.method == REFUNDED), ZERO)
     billed = sum((cents(row.amount) for row in collected if row.method == "billed"), ZERO)
     fees = ("locating_cost", "inspection_fee", "copy_fee", "mailing_fee", "waived_amount")
     return {
@@ -372,8 +404,9 @@ def _audit_row(tracking_number: str, assessed: list[Any], collected: list[Any]) 
                          "amount": money_text(row.amount), "method": row.method, "collected_by": row.collected_by,
                          "office_key": row.office_key, "transmittal_id": row.transmittal_id} for row in collected],
         "paid": money_text(paid),
+        "refunded": money_text(refunded),
         "billed": money_text(billed),
-        "outstanding": money_text(cents(latest.total) - paid - billed) if latest else None,
+        "outstanding": money_text(cents(latest.total) - paid + refunded - billed) if latest else None,
     }
 
 

@@ -174,7 +174,7 @@ class FeeCollection(Base):
     tracking_number: Mapped[str] = mapped_column(TRACKING_NUMBER, index=True)
     office_key: Mapped[str] = mapped_column(OFFICE_KEY, index=True)
     amount: Mapped[Decimal] = mapped_column(MONEY)
-    method: Mapped[str] = mapped_column(String(10))   # "paid" (money held by the custodian) or "billed"
+    method: Mapped[str] = mapped_column(String(10))   # "paid" (held by the custodian), "billed" or "refunded"
     collected_at: Mapped[datetime]
     collected_by: Mapped[str] = mapped_column(USERNAME)
     transmittal_id: Mapped[int | None] = mapped_column(ForeignKey("fee_transmittal.id"), index=True)

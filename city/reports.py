@@ -390,7 +390,9 @@ def fees_per_month(connection: Connection, since: datetime, until: datetime,
     for office, assessed_at, total in connection.execute(charged).all():
         sums[(month_of(city_day(assessed_at)), office)][0] += cents(total)
     for office, collected_at, amount, method in connection.execute(collected).all():
-        sums[(month_of(city_day(collected_at)), office)][1 if method == "paid" else 2] += cents(amount)
+        # A refund of a prepayment takes back money paid; billed fees are the third column.
+        column, sign = {"paid": (1, 1), "refunded": (1, -1)}.get(method, (2, 1))
+        sums[(month_of(city_day(collected_at)), office)][column] += sign * cents(amount)
     for office, transmitted_at, amount in connection.execute(transmitted).all():
         sums[(month_of(city_day(transmitted_at)), office)][3] += cents(amount)
     return [FeeMonthRow(month, office, *values)

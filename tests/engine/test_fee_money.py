@@ -1,6 +1,6 @@
 """The office's money outside the request's path, through processes/records_request.bpmn on the real engine
 (003, Art. 6 fees; issue 15): one rounding rule for the estimate, the invoice, the ledger and the letters; the
-24-hour aggregate of requests made by or on behalf of the same person.
+24-hour aggregate of requests made by or on behalf of the same person; a prepayment held from when it is received.
 
 The requests are driven with test_records_request.py's helpers and fixtures (the city data seeded, the
 diagram deployed, the clock on Monday 2 March 2026, 10:00 in Kansas).
@@ -8,11 +8,13 @@ diagram deployed, the clock on Monday 2 March 2026, 10:00 in Kansas).
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
-from city.ledger import fee_audit_report
-from scenario_data import WARM_AND_RESTORED
+from city.ledger import fee_audit_report, office_balance
+from scenario_data import REPO, WARM_AND_RESTORED
 from test_records_request import (MONDAY_10AM, clock, city, complete, data_of, decide, engine,  # noqa: F401
-                                  estimate, file_request, no_privacy_concern, open_tasks, pay, provide, review)
+                                  estimate, file_request, no_privacy_concern, open_tasks, pay, provide, review,
+                                  sent_messages)
 
 pytestmark = WARM_AND_RESTORED
 
@@ -106,3 +108,49 @@ def test_a_request_made_on_behalf_of_someone_counts_for_them_too(engine, clock):
     clock.shift(timedelta(hours=1))
     by_sam = file_request(engine, name="Sam Roe", address="4 Oak Lane")
     assert inspection_fee_of(engine, by_sam, 0.03) == "5.00"              # 0.45 + 0.60 brought by Sam
+
+
+# -- transmittal: a prepayment is fee money the custodian holds from when it is received -------------------
+
+def held_by(engine, office_key):
+    with engine.database.read() as session:
+        return office_balance(session.connection(), office_key)
+
+
+def transmittals(engine):
+    return engine.list_instances(process_key="fee_transmittal")
+
+
+def test_a_prepayment_counts_toward_the_office_balance_when_it_is_received(engine):
+    engine.deploy_file(REPO / "processes" / "fee_transmittal.bpmn", REPO / "forms", actor="analyst")
+    instance_id = file_request(engine)
+    review(engine, instance_id)
+    estimate(engine, instance_id, hours=2)                                # 30.00: prepayment demanded
+    pay(engine, instance_id, "4.00")
+    assert (held_by(engine, "city_clerk"), transmittals(engine)) == (Decimal("4.00"), [])
+    pay(engine, instance_id, "26.00")                                     # 30.00 held: over 5.00
+
+    assert held_by(engine, "city_clerk") == Decimal("30.00")
+    [transmittal] = transmittals(engine)                                  # at once, not when the fee is applied
+    [transmit] = engine.list_tasks(instance_id=transmittal.instance_id)
+    assert (transmit.bpmn_id, transmit.candidate_role) == ("transmit_fees", "custodian:city_clerk")
+
+    no_privacy_concern(engine, instance_id)
+    decide(engine, instance_id, "grant")
+    complete(engine, instance_id, "prepare_records", {"delivery_method": "inspection",
+                                                      "actual_search_hours": [{"employee": "Jo", "hours": 1}]})
+    assert data_of(engine, instance_id)["settlement"] == {"balance_due": "0.00", "refund_due": "15.00"}
+    assert held_by(engine, "city_clerk") == Decimal("15.00")              # the overage refunded is not fee money
+    complete(engine, instance_id, "refund_overage", {"refunded_on": "2026-03-03", "refund_method": "cash"})
+    assert provide(engine, instance_id).status == "completed"
+    # Announced once, when the prepayment was received; applying it adds nothing to the ledger.
+    assert sent_messages(engine, instance_id) == [f"sent transmittal_due to {transmittal.instance_id}"]
+    [row] = audit_of(engine)
+    assert [(c["amount"], c["method"]) for c in row["collections"]] == [
+        ("4.00", "paid"), ("26.00", "paid"), ("15.00", "refunded")]
+    assert (row["charged"], row["outstanding"]) == ("15.00", "0.00")
+
+    engine.complete_task(transmit.task_id, {"transmitted_by": "J. Records"}, actor="custodian",
+                         roles={"custodian:city_clerk"})
+    assert data_of(engine, transmittal.instance_id)["transmittal"]["amount"] == "15.00"
+    assert held_by(engine, "city_clerk") == Decimal("0.00")

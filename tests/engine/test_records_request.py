@@ -739,7 +739,10 @@ def test_denial_after_a_fee_estimate_costs_nothing(engine, database):
     with database.read() as session:
         [row] = fee_audit_report(session.connection(), MONDAY_10AM - timedelta(days=1), MONDAY_10AM + timedelta(days=1))
         assert office_balance(session.connection(), "city_clerk") == Decimal("0.00")
-    assert (row["charged"], row["reassessed"], row["collections"]) == ("0.00", 1, [])   # estimated 30.00, then 0
+    assert (row["charged"], row["reassessed"]) == ("0.00", 1)                            # estimated 30.00, then 0
+    # The prepayment was the custodian's to hold from when it was paid, and the refund took it out again.
+    assert [(c["amount"], c["method"]) for c in row["collections"]] == [("30.00", "paid"), ("30.00", "refunded")]
+    assert (row["paid"], row["refunded"], row["outstanding"]) == ("30.00", "30.00", "0.00")
 
 
 def test_denial_letter_quotes_each_citation(engine):

@@ -1,8 +1,11 @@
 """What the requester and the custodian read about a request's money agrees to the cent with the ledger
 (003, Art. 6 fees; issue 15): the status page, the letter and every task page's bills are rounded by one rule;
-the request form asks, without requiring it, for whom a request is made, which the 24-hour fee rule counts."""
+the request form asks, without requiring it, for whom a request is made, which the 24-hour fee rule counts; a
+prepayment recorded is fee money the custodian holds at once, and over 5.00 it is theirs to transmit."""
 from __future__ import annotations
 
+from records_office import REPO
+from test_payments import awaiting_prepayment, city, record  # noqa: F401  (fixtures)
 from test_portal import file_request, filed  # noqa: F401  (fixture)
 from test_readable_task_pages import section, words_of
 from test_staff_intake import INTAKE, enter, records_office  # noqa: F401  (fixtures)
@@ -74,3 +77,18 @@ def test_staff_enter_a_request_made_on_behalf_of_someone(client, login_as, enter
     assert on_behalf_inputs(client.get(INTAKE).get_data(as_text=True)) == list(ON_BEHALF)
     assert enter(requester_name="Sam Roe", **ON_BEHALF).status_code == 302
     assert started_for(records_office) == [PATS_KEY]
+
+
+def test_a_prepayment_recorded_puts_the_transmittal_in_the_custodians_inbox(client, login_as, post_form, city,
+                                                                             awaiting_prepayment):
+    city.deploy_file(REPO / "processes" / "fee_transmittal.bpmn", REPO / "forms", actor="analyst")
+    _, number = awaiting_prepayment                                      # 30.00 asked of the requester
+    login_as(CLERKS_CUSTODIAN, username="custodian")                    # the custodian takes the payment
+    assert "Transmit fees to the City Clerk" not in client.get("/inbox").get_data(as_text=True)
+    assert record(client, post_form, {"tracking_number": number, "amount": "30.00", "method": "cash"}).status_code == 302
+
+    inbox = words_of(client.get("/inbox").get_data(as_text=True))
+    assert "Transmit fees to the City Clerk" in inbox
+    [transmit] = [task for task in city.list_tasks() if task.bpmn_id == "transmit_fees"]
+    page = words_of(client.get(f"/inbox/tasks/{transmit.task_id}").get_data(as_text=True))
+    assert "Transmit fees to the City Clerk" in page
