@@ -115,9 +115,11 @@ def test_imports_point_one_way_web_city_engine():
 
 
 # What the web app may use of the engine: the runtime's surface (engine/__init__), how the
-# database is found, the scheduler and command line it starts, and the declarative base its
-# tables share so that one migration history covers them.
-ENGINE_SURFACE = {"engine", "engine.clock", "engine.config", "engine.scheduler", "engine.cli", "engine.db"}
+# database is found, the scheduler and command line it starts, the declarative base its
+# tables share so that one migration history covers them, and the content-addressed file store
+# the web's uploads and the city's operators both use.
+ENGINE_SURFACE = {"engine", "engine.clock", "engine.config", "engine.scheduler", "engine.cli", "engine.db",
+                  "engine.filestore"}
 
 
 def test_web_reaches_the_engine_only_through_its_surface():
