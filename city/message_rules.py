@@ -89,8 +89,8 @@ def payment_amount(value: Any) -> Decimal:
 
 
 # Messages the city's diagrams send each other: a person sends one only to repair an instance.
-PROCESS_MESSAGES = frozenset({"deadline_watch_ended", "litigation_ended", "request_acted_on", "request_rerouted",
-                              "transmittal_due"})
+PROCESS_MESSAGES = frozenset({"access_delayed", "deadline_watch_ended", "litigation_ended", "request_acted_on",
+                              "request_rerouted", "transmittal_due"})
 # What happened outside, recorded for a request by the staff who learn of it (besides the request's own
 # custodian): a court's order on a record (K.S.A. 45-222), the requester's written ask for the grounds of a
 # denial (K.S.A. 45-218(d)).

@@ -151,7 +151,7 @@ def waiting_for(engine, instance_id):
     """The messages the request waits for, besides those it sends itself (its deadline watch, the end of a
     denial pending the court)."""
     return {s.message_name for s in engine.subscriptions(instance_id=instance_id)} - {
-        "request_acted_on", "request_rerouted", "litigation_ended"}
+        "request_acted_on", "request_rerouted", "access_delayed", "litigation_ended"}
 
 
 def sent_messages(engine, instance_id):
@@ -230,10 +230,6 @@ def test_every_task_shows_the_statutory_deadline(engine, clock):
              {"personal_information": True, "privacy_reason": "Names of witnesses"})
     complete(engine, instance_id, "contact_persons_concerned", {"contacts": [], "anyone_seeks_court_order": False})
     assert fire_timers_at(clock, engine, MONDAY_10AM + timedelta(hours=72)) == 1     # the privacy wait is over
-    assert fire_timers_at(clock, engine, END_OF_THURSDAY) == 1                         # not acted on in time
-    complete(engine, instance_id, "explain_delay", {"delay_reason": "Witness names are being checked.",
-                                                    "available_place": "Police Department",
-                                                    "available_at": "2026-03-09T09:00:00-05:00"})
     decide(engine, instance_id, "partial", ["45-221(a)(30)"], "Witness names withheld")
     complete(engine, instance_id, "prepare_records",
              {"delivery_method": "copies", "actual_search_hours": [{"employee": "Jo", "hours": 3}]})
@@ -243,7 +239,7 @@ def test_every_task_shows_the_statutory_deadline(engine, clock):
 
     tasks = tasks_ever(engine, instance_id)
     assert {task.bpmn_id for task in tasks} >= {
-        "review_request", "estimate_fees", "check_personal_privacy", "contact_persons_concerned", "explain_delay",
+        "review_request", "estimate_fees", "check_personal_privacy", "contact_persons_concerned",
         "decide_request", "prepare_records", "collect_balance", "provide_records", "receive_denial_copy"}
     assert {(task.bpmn_id, task.due_at) for task in tasks} == {(task.bpmn_id, END_OF_THURSDAY) for task in tasks}
     assert {task.candidate_role for task in tasks if task.bpmn_id != "receive_denial_copy"} == {"custodian:police"}
@@ -919,12 +915,9 @@ def test_closed_request_keeps_the_latest_data_of_its_handling(engine, clock):
 def test_request_closes_when_the_delay_was_explained_before_it_was_acted_on(engine, clock):
     instance_id = file_request(engine)
     review(engine, instance_id)
-    estimate(engine, instance_id, hours=2)
+    estimate(engine, instance_id, hours=2)                               # the prepayment delays access
     pay(engine, instance_id, 30)
-    assert fire_timers_at(clock, engine, END_OF_THURSDAY) == 1
-    complete(engine, instance_id, "explain_delay", {"delay_reason": "The minutes are at the bindery.",
-                                                    "available_place": "City Clerk's office",
-                                                    "available_at": "2026-03-10T09:00:00-05:00"})
+    assert fire_timers_at(clock, engine, END_OF_THURSDAY) == 0           # explained already: no deadline to watch
     assert set(open_tasks(engine, instance_id)) == {"check_personal_privacy"}
     no_privacy_concern(engine, instance_id)
     decide(engine, instance_id, "grant")
@@ -934,7 +927,7 @@ def test_request_closes_when_the_delay_was_explained_before_it_was_acted_on(engi
     assert not list(engine.subscriptions(instance_id=instance_id))
     for data in final_data(engine, instance_id):
         assert data["prepaid"] == "30.00" and data["provided_on"] == "2026-03-04"
-        assert "bindery" in data["delay_letter"]["text"]                  # the watch's own data is kept too
+        assert "prepayment of $30.00" in data["delay_letter"]["text"]    # the watch's own data is kept too
 
 
 def test_request_acted_on_while_the_delay_is_unexplained_closes(engine, clock):
@@ -1028,10 +1021,6 @@ def test_every_letter_is_filled_from_the_request_and_kept_with_it(engine, clock)
              {"personal_information": True, "privacy_reason": "Medical details of a patient"})
     complete(engine, instance_id, "contact_persons_concerned", {"contacts": [], "anyone_seeks_court_order": True})
     fire_timers_at(clock, engine, MONDAY_10AM + timedelta(hours=72))
-    fire_timers_at(clock, engine, END_OF_THURSDAY)
-    complete(engine, instance_id, "explain_delay", {"delay_reason": "A court case decides whether you may see it.",
-                                                    "available_place": "Fire Department",
-                                                    "available_at": "2026-04-01T09:00:00-05:00"})
     court_orders(engine, instance_id, "withhold")
     complete(engine, instance_id, "state_denial_grounds", {"exemption_codes": ["45-221(a)(3)"]})
     engine.deliver_message("statement_requested", {"tracking_number": tracking_number(engine, instance_id)}, {},

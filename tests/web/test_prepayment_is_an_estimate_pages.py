@@ -6,14 +6,21 @@ from scenario_data import FRIDAY_9AM
 from test_release_and_messages import file_online, plain, task_of  # noqa: F401  (fixture)
 
 
-def test_requester_is_asked_to_prepay_no_more_than_the_estimate(portal, client, file_online, time_machine):
+def filed_and_estimated(portal, file_online, time_machine, *, hours, **estimate):
+    """A request filed on the portal on Friday 9:00, reviewed and estimated at `hours` of search (15.00 an
+    hour); returns (tracking number, status page path)."""
     time_machine.move_to(FRIDAY_9AM, tick=False)
     tracking_number, status_path = file_online()
     portal.complete_task(task_of(portal, tracking_number, "review_request").task_id,
                          {"holds_record": True, "description_sufficient": True}, actor="custodian")
     portal.complete_task(task_of(portal, tracking_number, "estimate_fees").task_id, {
-        "search_hours": [{"employee": "Jo Records", "hours": 1}], "pages": 0,
-        "demand_prepayment": True, "prepayment_amount": 40}, actor="custodian")        # a 15.00 estimate
+        "search_hours": [{"employee": "Jo Records", "hours": hours}], "pages": 0, **estimate}, actor="custodian")
+    return tracking_number, status_path
+
+
+def test_requester_is_asked_to_prepay_no_more_than_the_estimate(portal, client, file_online, time_machine):
+    _number, status_path = filed_and_estimated(portal, file_online, time_machine, hours=1,   # a 15.00 estimate
+                                               demand_prepayment=True, prepayment_amount=40)
 
     status = plain(client.get(status_path))
     assert "We asked for a prepayment" in status
