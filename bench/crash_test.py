@@ -6,7 +6,8 @@ client, and `clerkflow serve` and `clerkflow scheduler` run as child processes. 
 files records requests and works each one as far as its prepayment wait:
 
   start     the portal's request form (POST /request; the API has no call that starts an instance),
-            a unique marker in the description; acknowledged when the redirect to the receipt came
+            a unique marker in the description; acknowledged when the redirect to the receipt came;
+            sent again with the same submission id (the form's), so a resend files nothing twice
   review    POST /api/tasks/<id>/complete of "Review the request"          (Idempotency-Key)
   estimate  POST /api/tasks/<id>/complete of "Estimate the fees" (30.00)   (Idempotency-Key)
   pay 1, 2  POST /api/messages payment_received 10.00, then 7.50           (Idempotency-Key)
@@ -61,6 +62,7 @@ if str(REPO) not in sys.path:
 CLERKFLOW = str(Path(sys.executable).parent / "clerkflow")
 TRACKING_NUMBER = re.compile(r"R-\d{4}-\d{3,}")
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+SUBMISSION_FIELD = re.compile(r'name="submission_id" value="([^"]+)"')
 PAYMENTS = ("10.00", "7.50")          # of an estimate of 30.00: the request keeps waiting for the rest
 REST = "12.50"
 REVIEW = {"holds_record": True, "description_sufficient": True}
@@ -186,8 +188,9 @@ class Client(threading.Thread):
             self.failure = f"{type(error).__name__}: {error}"
 
     def file_request(self, life: Lifecycle) -> bool:
-        """The portal form, sent again (a new page, the same words) until its redirect comes back."""
-        sends = 0
+        """The portal form, sent again until its redirect comes back: the same form (its submission id, as a
+        browser resending it keeps it), with a fresh CSRF token when the server's restart ended the session."""
+        sends, submission_id = 0, None
         while True:
             self.tally.add("start attempted")
             browser = requests.Session()
@@ -196,11 +199,13 @@ class Client(threading.Thread):
                 if page.status_code != 200:
                     raise requests.ConnectionError(f"form page {page.status_code}")
                 token = CSRF_FIELD.search(page.text).group(1)
+                submission_id = submission_id or SUBMISSION_FIELD.search(page.text).group(1)
                 sends += 1
                 life.answer_lost.add("start")        # from here a send may land unanswered
                 answer = browser.post(f"{self.base}/request", allow_redirects=False, timeout=60, data={
-                    "csrf_token": token, "requester_name": f"Client {self.number}", "requester_address": "1 Test Row",
-                    "records_description": life.marker, "office_key": "city_clerk"})
+                    "csrf_token": token, "submission_id": submission_id, "requester_name": f"Client {self.number}",
+                    "requester_address": "1 Test Row", "records_description": life.marker,
+                    "office_key": "city_clerk"})
             except requests.RequestException:
                 self.tally.add("start retried")
                 time.sleep(0.3)
@@ -263,6 +268,8 @@ class Client(threading.Thread):
                 self.tally.add(f"{step} acknowledged")
                 if answer.headers.get("Idempotent-Replayed") == "true":
                     self.tally.add("answers replayed")
+                elif in_progress_since is not None:     # its first request died uncommitted: this one ran it
+                    self.tally.add("keys taken over from a request that died")
                 return True
             code = _error_code(answer)
             if code == "idempotency_key_answer_lost":   # carried out before a kill; the server says so
@@ -516,6 +523,8 @@ def main(argv=None) -> int:
     print(f"total     {sum(counts[f'{s} attempted'] for s in steps):>10}"
           f"{sum(counts[f'{s} acknowledged'] for s in steps):>14}{sum(counts[f'{s} retried'] for s in steps):>9}")
     print(f"answers replayed from an Idempotency-Key: {counts['answers replayed']}")
+    print(f"keys taken over from a request that died: {counts['keys taken over from a request that died']}; "
+          f"answers lost after the effect (told so, not run again): {counts['answers lost after the effect, told so']}")
     print(f"starts refused 409 (sent again): {counts['start refused 409']}")
     for name, text in tally.notes.items():
         print(f"  first {name}: {text}")
