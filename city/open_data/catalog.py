@@ -1,0 +1,314 @@
+"""Publishing to the open data catalog, and taking a data set off it (002; docs/open-data.md).
+
+- Publish: "public data shall be published online ... in both its raw and processed form, including a
+  description of the source and quality of the data" (KCMO Sec. 2-2132(b)); every data set is listed
+  ("catalogue and post on the Open Data Portal a list of all data sets available", Sacramento).
+- Withdraw until vetted: "Any data sets appearing on the City's Open Data Portal that are not approved
+  by the City's Records Manager will be removed until the data is properly vetted" (Sacramento,
+  Enforcement). A publication with no approval case (`approved_in=None`) is withdrawn at once and
+  shown only after an administrator or the Open Data Officer vets it.
+- Correct or remove: "the Records Manager shall as appropriate, promptly correct or remove such data"
+  (Sacramento, Responsibility): a correction is a new file version; old versions stay listed.
+
+The writers take a SQLAlchemy `Connection` and write with Core statements, so that when the data set
+approval publishes from a service task, the catalog rows commit or roll back with the engine's step
+(as `city.ledger` does). A bad argument is an `OperatorArgumentError` naming it: in a step, an incident.
+The readers return frozen dataclasses for the public pages and `/data.json`.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, cast, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from city.open_data.models_catalog import Dataset, DatasetEvent, DatasetFile, DatasetStatus, FileKind
+from city.rules.registry import OperatorArgumentError
+from engine import clock
+
+DATASET = Dataset.__table__
+FILE = DatasetFile.__table__
+EVENT = DatasetEvent.__table__
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+SLUG_SHAPE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+MAX_SLUG = 80
+REQUIRED_METADATA = ("title", "description", "department")
+MULTILINE = ("description", "source", "quality")   # kept with their line breaks
+# Defaults for what a form may leave out; DCAT-US needs a value for each.
+DEFAULT_LICENSE = "https://opendatacommons.org/licenses/pddl/1-0/"
+DEFAULT_FREQUENCY = "irregular"
+DEFAULT_TOPIC = "Government"
+SORTS = {"title": "title", "modified": "most recently updated", "department": "department"}
+NOT_VETTED = "Published without an approval case: withdrawn until it is vetted."
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+def publish_dataset(connection: Connection, *, metadata: Mapping[str, Any], files: Iterable[Mapping[str, Any]],
+                    approved_in: int | None, now: datetime | None = None, actor: str | None = None) -> str:
+    """Put a data set in the catalog, or add a file version to the one with the same slug; its slug.
+
+    `metadata`: title, description, department (required); slug (default: from the title), topic,
+    keywords (a list or comma-separated text), source, quality, update_frequency, license,
+    contact_name, contact_email, publisher. `files`: file-store references {sha256, filename,
+    content_type, size, kind: "raw" | "processed"}, at least one. `approved_in`: the data set
+    approval case; None withdraws the data set until it is vetted."""
+    moment = now or clock.now()
+    fields = _metadata_fields(metadata)
+    references = [_file_reference(position, reference) for position, reference in enumerate(files)]
+    if not references:
+        raise OperatorArgumentError("files is empty: publish at least one file of the data set", "files")
+    slug = fields.pop("slug")
+    status = DatasetStatus.PUBLISHED if approved_in is not None else DatasetStatus.WITHDRAWN
+    reason = "" if approved_in is not None else NOT_VETTED
+    existing = connection.execute(select(DATASET.c.id).where(DATASET.c.slug == slug)).scalar()
+    if existing is None:
+        dataset_id = connection.execute(insert(DATASET).values(
+            slug=slug, issued_at=moment, modified_at=moment, status=status, status_reason=reason,
+            approved_in=approved_in, **fields)).inserted_primary_key[0]
+        version, action = 1, "published"
+    else:
+        dataset_id = existing
+        version = (connection.execute(select(func.max(FILE.c.version)).where(FILE.c.dataset_id == dataset_id))
+                   .scalar() or 0) + 1
+        connection.execute(update(DATASET).where(DATASET.c.id == dataset_id).values(
+            modified_at=moment, status=status, status_reason=reason, approved_in=approved_in,
+            vetted_by=None, vetted_at=None, **fields))
+        action = "republished"
+    connection.execute(insert(FILE), [{**reference, "dataset_id": dataset_id, "version": version,
+                                       "added_at": moment, "approved_in": approved_in}
+                                      for reference in references])
+    _record(connection, dataset_id, moment, action, reason, approved_in, actor, {"version": version})
+    return slug
+
+
+def withdraw_dataset(connection: Connection, slug: str, reason: str, *, now: datetime | None = None,
+                     instance_id: int | None = None, actor: str | None = None) -> None:
+    """Take a data set off the public catalog (its page and files answer 404) and say why."""
+    _change_status(connection, slug, DatasetStatus.WITHDRAWN, "withdrawn", reason, now, instance_id, actor)
+
+
+def remove_dataset(connection: Connection, slug: str, reason: str, *, now: datetime | None = None,
+                   instance_id: int | None = None, actor: str | None = None) -> None:
+    """The Records Manager removes a data set found inaccurate, misleading or protected (Sacramento)."""
+    _change_status(connection, slug, DatasetStatus.REMOVED, "removed", reason, now, instance_id, actor)
+
+
+def vet_dataset(connection: Connection, slug: str, *, actor: str, now: datetime | None = None) -> None:
+    """An administrator or the Open Data Officer vets a data set that appeared without approval: it is shown."""
+    moment = now or clock.now()
+    dataset_id = _dataset_id(connection, slug)
+    connection.execute(update(DATASET).where(DATASET.c.id == dataset_id).values(
+        status=DatasetStatus.PUBLISHED, status_reason="", vetted_by=actor, vetted_at=moment))
+    _record(connection, dataset_id, moment, "vetted", "", None, actor, None)
+
+
+def _change_status(connection: Connection, slug: str, status: DatasetStatus, action: str, reason: str,
+                   now: datetime | None, instance_id: int | None, actor: str | None) -> None:
+    if not str(reason or "").strip():
+        raise OperatorArgumentError(f"reason is blank: say why the data set is {action}", "reason")
+    moment = now or clock.now()
+    dataset_id = _dataset_id(connection, slug)
+    connection.execute(update(DATASET).where(DATASET.c.id == dataset_id).values(
+        status=status, status_reason=reason.strip(), modified_at=moment))
+    _record(connection, dataset_id, moment, action, reason.strip(), instance_id, actor, None)
+
+
+def _dataset_id(connection: Connection, slug: str) -> int:
+    dataset_id = connection.execute(select(DATASET.c.id).where(DATASET.c.slug == slug)).scalar()
+    if dataset_id is None:
+        raise OperatorArgumentError(f'there is no data set "{slug}" in the catalog', "slug")
+    return dataset_id
+
+
+def _record(connection: Connection, dataset_id: int, at: datetime, action: str, reason: str,
+            instance_id: int | None, actor: str | None, details: dict[str, Any] | None) -> None:
+    connection.execute(insert(EVENT).values(dataset_id=dataset_id, at=at, action=action, reason=reason,
+                                            instance_id=instance_id, actor=actor, details=details))
+
+
+def slug_for(title: str) -> str:
+    """ "Records requests: performance, by month" -> "records-requests-performance-by-month" """
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    return "-".join(re.findall(r"[a-z0-9]+", plain))[:MAX_SLUG].strip("-")
+
+
+def _text(metadata: Mapping[str, Any], name: str, default: str = "", limit: int | None = None) -> str:
+    value = metadata.get(name)
+    if value is None:
+        text = ""
+    elif name in MULTILINE:
+        text = str(value).strip()
+    else:
+        text = " ".join(str(value).split())
+    if limit is not None and len(text) > limit:
+        raise OperatorArgumentError(f"{name} is longer than {limit} characters", name)
+    return text or default
+
+
+def _metadata_fields(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    for name in REQUIRED_METADATA:
+        if not _text(metadata, name):
+            raise OperatorArgumentError(f"metadata has no {name}: a catalogued data set needs one", name)
+    title = _text(metadata, "title", limit=200)
+    slug = _text(metadata, "slug") or slug_for(title)
+    if not SLUG_SHAPE.fullmatch(slug) or len(slug) > MAX_SLUG:
+        raise OperatorArgumentError(f'slug "{slug}" is not lower-case words joined by hyphens (at most {MAX_SLUG})',
+                                    "slug")
+    keywords = metadata.get("keywords") or []
+    if isinstance(keywords, str):
+        keywords = keywords.split(",")
+    keywords = [" ".join(str(word).split()) for word in keywords if str(word).strip()]
+    department = _text(metadata, "department", limit=200)
+    return {
+        "slug": slug, "title": title, "description": _text(metadata, "description"),
+        "department": department, "topic": _text(metadata, "topic", DEFAULT_TOPIC, 100), "keywords": keywords,
+        "source": _text(metadata, "source"), "quality": _text(metadata, "quality"),
+        "update_frequency": _text(metadata, "update_frequency", DEFAULT_FREQUENCY, 40),
+        "license": _text(metadata, "license", DEFAULT_LICENSE, 300),
+        "contact_name": _text(metadata, "contact_name", department, 200),
+        "contact_email": _text(metadata, "contact_email", "", 200),
+        "publisher": _text(metadata, "publisher", department, 200),
+    }
+
+
+def _file_reference(position: int, reference: Mapping[str, Any]) -> dict[str, Any]:
+    where = f"files[{position}]"
+    sha256 = str(reference.get("sha256") or "")
+    if not SHA256_HEX.fullmatch(sha256):
+        raise OperatorArgumentError(f"{where}.sha256 is not the file store's name of a file (64 hex digits)", "files")
+    try:
+        kind = FileKind(reference.get("kind") or "raw")
+    except ValueError:
+        raise OperatorArgumentError(f'{where}.kind is "{reference.get("kind")}"; it is "raw" or "processed"',
+                                    "files") from None
+    filename = str(reference.get("filename") or "").strip()
+    if not filename:
+        raise OperatorArgumentError(f"{where}.filename is blank", "files")
+    try:
+        size = int(reference.get("size") or 0)
+    except (TypeError, ValueError):
+        raise OperatorArgumentError(f"{where}.size is not a number of bytes", "files") from None
+    return {"sha256": sha256, "filename": filename[:255], "kind": kind, "size": size,
+            "content_type": str(reference.get("content_type") or "application/octet-stream")[:100]}
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CatalogFile:
+    file_id: int
+    version: int
+    kind: str            # "raw" or "processed"
+    sha256: str
+    filename: str
+    content_type: str
+    size: int
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    slug: str
+    title: str
+    description: str
+    department: str
+    topic: str
+    keywords: tuple[str, ...]
+    source: str
+    quality: str
+    update_frequency: str
+    license: str
+    contact_name: str
+    contact_email: str
+    publisher: str
+    issued_at: datetime
+    modified_at: datetime
+    status: str
+    status_reason: str
+    approved_in: int | None
+    dataset_id: int
+
+
+@dataclass(frozen=True)
+class CatalogEvent:
+    at: datetime
+    action: str
+    reason: str
+
+
+def _entry(row: Any) -> CatalogEntry:
+    return CatalogEntry(
+        slug=row.slug, title=row.title, description=row.description, department=row.department, topic=row.topic,
+        keywords=tuple(row.keywords or ()), source=row.source, quality=row.quality,
+        update_frequency=row.update_frequency, license=row.license, contact_name=row.contact_name,
+        contact_email=row.contact_email, publisher=row.publisher, issued_at=row.issued_at,
+        modified_at=row.modified_at, status=DatasetStatus(row.status).value, status_reason=row.status_reason,
+        approved_in=row.approved_in, dataset_id=row.id)
+
+
+def published_datasets(connection: Connection, *, search: str = "", department: str = "", topic: str = "",
+                       sort: str = "title") -> list[CatalogEntry]:
+    """The data sets the public sees, matching `search` (title, description, keywords, department) and
+    the department and topic filters; sorted by `sort`, one of `SORTS` (anything else: by title)."""
+    query = select(DATASET).where(DATASET.c.status == DatasetStatus.PUBLISHED)
+    for word in search.split()[:10]:
+        pattern = f"%{_escape_like(word.lower())}%"
+        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
+            DATASET.c.title, DATASET.c.description, DATASET.c.department, DATASET.c.topic,
+            cast(DATASET.c.keywords, Text)))))
+    if department:
+        query = query.where(DATASET.c.department == department)
+    if topic:
+        query = query.where(DATASET.c.topic == topic)
+    order = {"modified": (DATASET.c.modified_at.desc(), DATASET.c.title),
+             "department": (DATASET.c.department, DATASET.c.title)}.get(sort, (DATASET.c.title,))
+    return [_entry(row) for row in connection.execute(query.order_by(*order, DATASET.c.id))]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def catalog_facets(connection: Connection) -> tuple[list[str], list[str]]:
+    """The departments and the topics of the published data sets, for the filters."""
+    published = DATASET.c.status == DatasetStatus.PUBLISHED
+    departments = connection.execute(select(DATASET.c.department).where(published).distinct()
+                                     .order_by(DATASET.c.department)).scalars().all()
+    topics = connection.execute(select(DATASET.c.topic).where(published).distinct()
+                                .order_by(DATASET.c.topic)).scalars().all()
+    return list(departments), list(topics)
+
+
+def published_dataset(connection: Connection, slug: str) -> CatalogEntry | None:
+    """The data set at `slug` when the public may see it; None when unknown, withdrawn or removed."""
+    row = connection.execute(select(DATASET).where(DATASET.c.slug == slug,
+                                                   DATASET.c.status == DatasetStatus.PUBLISHED)).first()
+    return _entry(row) if row is not None else None
+
+
+def any_dataset(connection: Connection, slug: str) -> CatalogEntry | None:
+    """The data set at `slug` whatever its status (staff pages, tests)."""
+    row = connection.execute(select(DATASET).where(DATASET.c.slug == slug)).first()
+    return _entry(row) if row is not None else None
+
+
+def files_of(connection: Connection, dataset_id: int) -> list[CatalogFile]:
+    """Every file of every version, newest version first, raw before processed."""
+    rows = connection.execute(select(FILE).where(FILE.c.dataset_id == dataset_id)
+                              .order_by(FILE.c.version.desc(), FILE.c.kind.desc(), FILE.c.filename, FILE.c.id))
+    return [CatalogFile(file_id=row.id, version=row.version, kind=FileKind(row.kind).value, sha256=row.sha256,
+                        filename=row.filename, content_type=row.content_type, size=row.size, added_at=row.added_at)
+            for row in rows]
+
+
+def history_of(connection: Connection, dataset_id: int) -> list[CatalogEvent]:
+    """What happened to the data set, oldest first."""
+    rows = connection.execute(select(EVENT.c.at, EVENT.c.action, EVENT.c.reason)
+                              .where(EVENT.c.dataset_id == dataset_id).order_by(EVENT.c.at, EVENT.c.id))
+    return [CatalogEvent(row.at, row.action, row.reason) for row in rows]
