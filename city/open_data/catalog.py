@@ -37,12 +37,18 @@ EVENT = DatasetEvent.__table__
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 SLUG_SHAPE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_SLUG = 80
-REQUIRED_METADATA = ("title", "description", "department")
+REQUIRED_METADATA = ("title", "description", "department", "contact_email")
 MULTILINE = ("description", "source", "quality")   # kept with their line breaks
 # Defaults for what a form may leave out; DCAT-US needs a value for each.
 DEFAULT_LICENSE = "https://opendatacommons.org/licenses/pddl/1-0/"
 DEFAULT_FREQUENCY = "irregular"
 DEFAULT_TOPIC = "Government"
+# The public pages' own addresses under /data/ that no data set may take.
+RESERVED_SLUGS = frozenset({"terms-of-use"})
+CONTACT_EMAIL = re.compile(r"[\w_~!$&'()*+,;=:.-]+@[\w.-]+\.[\w.-]+")   # what DCAT-US's contactPoint accepts
+# How often a data set is updated, in words and as DCAT-US's accrualPeriodicity (ISO 8601 repeating duration).
+FREQUENCIES = {"daily": "R/P1D", "weekly": "R/P1W", "monthly": "R/P1M", "quarterly": "R/P3M",
+               "yearly": "R/P1Y", "irregular": "irregular"}
 SORTS = {"title": "title", "modified": "most recently updated", "department": "department"}
 NOT_VETTED = "Published without an approval case: withdrawn until it is vetted."
 
@@ -53,9 +59,9 @@ def publish_dataset(connection: Connection, *, metadata: Mapping[str, Any], file
                     approved_in: int | None, now: datetime | None = None, actor: str | None = None) -> str:
     """Put a data set in the catalog, or add a file version to the one with the same slug; its slug.
 
-    `metadata`: title, description, department (required); slug (default: from the title), topic,
-    keywords (a list or comma-separated text), source, quality, update_frequency, license,
-    contact_name, contact_email, publisher. `files`: file-store references {sha256, filename,
+    `metadata`: title, description, department, contact_email (required); slug (default: from the
+    title), topic, keywords (a list or comma-separated text), source, quality, update_frequency (one
+    of `FREQUENCIES`, in words or as its ISO 8601 value), license (a URL), contact_name, publisher. `files`: file-store references {sha256, filename,
     content_type, size, kind: "raw" | "processed"}, at least one. `approved_in`: the data set
     approval case; None withdraws the data set until it is vetted."""
     moment = now or clock.now()
@@ -157,6 +163,8 @@ def _metadata_fields(metadata: Mapping[str, Any]) -> dict[str, Any]:
             raise OperatorArgumentError(f"metadata has no {name}: a catalogued data set needs one", name)
     title = _text(metadata, "title", limit=200)
     slug = _text(metadata, "slug") or slug_for(title)
+    if slug in RESERVED_SLUGS:
+        raise OperatorArgumentError(f'slug "{slug}" is the address of a catalog page; choose another', "slug")
     if not SLUG_SHAPE.fullmatch(slug) or len(slug) > MAX_SLUG:
         raise OperatorArgumentError(f'slug "{slug}" is not lower-case words joined by hyphens (at most {MAX_SLUG})',
                                     "slug")
@@ -165,14 +173,22 @@ def _metadata_fields(metadata: Mapping[str, Any]) -> dict[str, Any]:
         keywords = keywords.split(",")
     keywords = [" ".join(str(word).split()) for word in keywords if str(word).strip()]
     department = _text(metadata, "department", limit=200)
+    contact_email = _text(metadata, "contact_email", limit=200).removeprefix("mailto:")
+    if not CONTACT_EMAIL.fullmatch(contact_email):
+        raise OperatorArgumentError(f'contact_email "{contact_email}" is not an e-mail address', "contact_email")
+    frequency = _text(metadata, "update_frequency", DEFAULT_FREQUENCY, 40)
+    frequency = FREQUENCIES.get(frequency.lower(), frequency)
+    if frequency not in FREQUENCIES.values():
+        raise OperatorArgumentError(f'update_frequency "{frequency}" is not one of {", ".join(FREQUENCIES)}',
+                                    "update_frequency")
     return {
         "slug": slug, "title": title, "description": _text(metadata, "description"),
         "department": department, "topic": _text(metadata, "topic", DEFAULT_TOPIC, 100), "keywords": keywords,
         "source": _text(metadata, "source"), "quality": _text(metadata, "quality"),
-        "update_frequency": _text(metadata, "update_frequency", DEFAULT_FREQUENCY, 40),
+        "update_frequency": frequency,
         "license": _text(metadata, "license", DEFAULT_LICENSE, 300),
         "contact_name": _text(metadata, "contact_name", department, 200),
-        "contact_email": _text(metadata, "contact_email", "", 200),
+        "contact_email": contact_email,
         "publisher": _text(metadata, "publisher", department, 200),
     }
 

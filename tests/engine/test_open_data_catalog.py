@@ -14,7 +14,8 @@ from city.rules.registry import OperatorArgumentError
 MONDAY_9AM = datetime(2026, 11, 16, 15, 0, tzinfo=timezone.utc)
 LATER = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)
 METADATA = {"title": "Building permits issued", "description": "Every building permit the city issued.",
-            "department": "Planning", "topic": "Housing", "keywords": "permits, construction"}
+            "department": "Planning", "topic": "Housing", "keywords": "permits, construction",
+            "contact_email": "permits@city.example", "update_frequency": "monthly"}
 
 
 def reference(content: bytes, filename: str, kind: str = "raw") -> dict:
@@ -31,6 +32,7 @@ def test_a_data_set_approved_in_a_case_is_on_the_catalog_with_its_raw_and_proces
     with database.write_connection() as connection:
         entry = published_dataset(connection, slug)
         assert entry is not None and entry.approved_in == 41 and entry.keywords == ("permits", "construction")
+        assert entry.update_frequency == "R/P1M"
         assert [(f.version, f.kind) for f in files_of(connection, entry.dataset_id)] == [(1, "raw"), (1, "processed")]
 
 
@@ -73,6 +75,9 @@ def test_a_withdrawn_or_removed_data_set_leaves_the_public_catalog_with_its_reas
     (METADATA, [{**reference(b"a", "p.csv"), "sha256": "../../etc/passwd"}], "files"),
     (METADATA, [{**reference(b"a", "p.csv"), "kind": "cooked"}], "files"),
     ({**METADATA, "slug": "Not A Slug"}, [reference(b"a", "p.csv")], "slug"),
+    ({**METADATA, "slug": "terms-of-use"}, [reference(b"a", "p.csv")], "slug"),
+    ({**METADATA, "contact_email": "call the clerk"}, [reference(b"a", "p.csv")], "contact_email"),
+    ({**METADATA, "update_frequency": "now and then"}, [reference(b"a", "p.csv")], "update_frequency"),
 ])
 def test_a_publication_the_catalog_cannot_keep_is_refused_naming_what_to_correct(database, metadata, files, named):
     with database.write_connection() as connection, pytest.raises(OperatorArgumentError) as refused:
