@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from city.ledger import HOST_OPERATORS
+from city import receipt_audit  # noqa: F401  (its host operator, ledger.receipt_audit, registers itself)
 from city.rules import OPERATORS, call_operator, registry
 from engine.operators import StepContext
 

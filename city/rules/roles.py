@@ -16,6 +16,8 @@ RECORDS_MANAGER = "records_manager"
 IT_OPEN_DATA_COORDINATOR = "it_open_data_coordinator"
 OPEN_DATA_OFFICER = "open_data_officer"
 FINANCE = "finance"
+# Art. 6: the clerk-finance officer (FINANCE) and the City Treasurer audit the custodians' duplicates.
+CITY_TREASURER = "city_treasurer"
 # The software's own roles: the administrator acts for every office (the city's rules, such as who may
 # record a payment, name it); the analyst reads and models. `web.access` describes them for the user pages.
 ADMINISTRATOR = "administrator"
@@ -29,7 +31,8 @@ CITY_ROLE_DESCRIPTIONS = {
     RECORDS_MANAGER: "Records manager: retention and records management",
     IT_OPEN_DATA_COORDINATOR: "IT / open data coordinator: publishes data sets",
     OPEN_DATA_OFFICER: "Open data officer: approves open data releases",
-    FINANCE: "Finance: fees, invoices and payments",
+    FINANCE: "Finance: fees, invoices and payments; the clerk-finance officer audits the fee duplicates",
+    CITY_TREASURER: "City treasurer: audits the fee duplicates with the clerk-finance officer",
 }
 
 

@@ -1,8 +1,11 @@
 """What the requester and the custodian read about a request's money agrees to the cent with the ledger
 (003, Art. 6 fees; issue 15): the status page, the letter and every task page's bills are rounded by one rule;
 the request form asks, without requiring it, for whom a request is made, which the 24-hour fee rule counts; a
-prepayment recorded is fee money the custodian holds at once, and over 5.00 it is theirs to transmit."""
+prepayment recorded is fee money the custodian holds at once, and over 5.00 it is theirs to transmit; the
+month's audit of the fee duplicates reaches the clerk-finance officer and the City Treasurer."""
 from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
 
 from records_office import REPO
 from test_payments import awaiting_prepayment, city, record  # noqa: F401  (fixtures)
@@ -92,3 +95,26 @@ def test_a_prepayment_recorded_puts_the_transmittal_in_the_custodians_inbox(clie
     [transmit] = [task for task in city.list_tasks() if task.bpmn_id == "transmit_fees"]
     page = words_of(client.get(f"/inbox/tasks/{transmit.task_id}").get_data(as_text=True))
     assert "Transmit fees to the City Clerk" in page
+
+
+def test_the_months_fee_audit_reaches_finance_and_the_treasurer_with_its_listing(client, login_as, portal,
+                                                                                  time_machine, post_form):
+    time_machine.move_to(datetime(2026, 11, 30, 18, 0, tzinfo=timezone.utc))
+    portal.deploy_file(REPO / "processes" / "receipt_audit.bpmn", REPO / "forms", actor="analyst")
+    time_machine.move_to(datetime(2026, 12, 1, 6, 0, 1, tzinfo=timezone.utc))
+    assert portal.fire_due_timers() == 1
+    time_machine.shift(timedelta(hours=3))
+
+    login_as("finance", "city_treasurer", username="auditor")
+    inbox = words_of(client.get("/inbox").get_data(as_text=True))
+    assert "Audit the fee duplicates (clerk-finance officer)" in inbox
+    assert "Audit the fee duplicates (City Treasurer)" in inbox
+    [finance] = [task for task in portal.list_tasks() if task.bpmn_id == "finance_sign_off"]
+    page = words_of(client.get(f"/inbox/tasks/{finance.task_id}").get_data(as_text=True))
+    assert "Each office's fees in the period" in page
+    assert "No fees were charged, collected or transmitted in the period." in page
+    assert "The duplicates agree with the ledger" in page
+    done = post_form(client, f"/inbox/tasks/{finance.task_id}/complete",
+                     {"finance_signed_by": "F. Inance", "finance_agrees": "true"}, token_from=f"/inbox/tasks/{finance.task_id}")
+    assert done.status_code == 302
+    assert [task.bpmn_id for task in portal.list_tasks()] == ["treasurer_sign_off"]
