@@ -111,7 +111,7 @@ def test_the_months_fee_audit_reaches_finance_and_the_treasurer_with_its_listing
     assert "Audit the fee duplicates (City Treasurer)" in inbox
     [finance] = [task for task in portal.list_tasks() if task.bpmn_id == "finance_sign_off"]
     page = words_of(client.get(f"/inbox/tasks/{finance.task_id}").get_data(as_text=True))
-    assert "Each office's fees in the period" in page
+    assert "Fees of each office in the period" in page
     assert "No fees were charged, collected or transmitted in the period." in page
     assert "The duplicates agree with the ledger" in page
     done = post_form(client, f"/inbox/tasks/{finance.task_id}/complete",
