@@ -815,13 +815,20 @@ def test_statement_of_grounds_is_due_three_business_days_after_the_ask(engine, c
     assert finished.status == "completed"
 
 
-def test_request_closes_when_no_statement_is_asked_within_30_days(engine, clock):
+def test_statement_of_grounds_may_be_asked_for_without_a_time_limit(engine, clock):
+    # K.S.A. 45-218(d) gives the denied requester the statement "upon request", with no time limit.
     instance_id = file_request(engine)
     to_decision(engine, instance_id)
     decide(engine, instance_id, "deny", ["45-221(a)(4)"])
     complete(engine, instance_id, "receive_denial_copy", {}, actor="attorney")
-    assert fire_timers_at(clock, engine, MONDAY_10AM + timedelta(days=30)) == 1
-    assert engine.get_instance(instance_id).status == "completed"
+    clock.move_to(MONDAY_10AM + timedelta(days=400))
+    assert engine.fire_due_timers() == 0
+    assert engine.get_instance(instance_id).status == "active"
+    assert waiting_for(engine, instance_id) == {"statement_requested"}
+    assert engine.deliver_message("statement_requested", {"tracking_number": tracking_number(engine, instance_id)},
+                                  {}, actor="clerk") == [instance_id]
+    clock.shift(timedelta(hours=2))
+    assert complete(engine, instance_id, "write_statement_of_grounds", {}).status == "completed"
 
 
 # -- the deadline watch --------------------------------------------------------------------------
@@ -867,7 +874,7 @@ def test_request_acted_on_in_time_needs_no_delay_explanation(engine, clock):
     instance_id = file_request(engine)
     to_decision(engine, instance_id)
     decide(engine, instance_id, "deny", ["45-221(a)(4)"])
-    assert [t.bpmn_id for t in engine.pending_timers(instance_id=instance_id)] == ["statement_not_asked"]
+    assert engine.pending_timers(instance_id=instance_id) == []       # the statement of grounds has no time limit
     clock.move_to(END_OF_THURSDAY + timedelta(hours=1))
     assert engine.fire_due_timers() == 0
     assert "explain_delay" not in {task.bpmn_id for task in tasks_ever(engine, instance_id)}
@@ -1081,7 +1088,7 @@ def lanes_ids(process, bpmn):
     return [lane.get("id") for lane in process.iter(f"{bpmn}lane")]
 
 
-def test_denied_request_keeps_its_refund_when_the_statement_window_closes_last(engine, clock):
+def test_denied_request_keeps_its_refund_when_the_statement_is_sent_last(engine, clock):
     instance_id = file_request(engine)
     review(engine, instance_id)
     estimate(engine, instance_id, hours=2)                               # 30.00, prepaid in full
@@ -1092,7 +1099,10 @@ def test_denied_request_keeps_its_refund_when_the_statement_window_closes_last(e
     complete(engine, instance_id, "receive_denial_copy", {"attorney_note": "Agreed."}, actor="attorney",
              roles={"city_attorney"})
     clock.move_to(MONDAY_10AM + timedelta(days=45))
-    engine.fire_due_timers()
+    engine.deliver_message("statement_requested", {"tracking_number": tracking_number(engine, instance_id)}, {},
+                           actor="clerk")
+    clock.shift(timedelta(hours=2))
+    complete(engine, instance_id, "write_statement_of_grounds", {})
 
     assert engine.get_instance(instance_id).status == "completed"
     for data in final_data(engine, instance_id):
