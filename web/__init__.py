@@ -20,7 +20,8 @@ __all__ = ["create_app", "ENGINE_EXTENSION", "CITY_DATA_EXTENSION"]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    from web import account, admin, api, auth, csrf, errors, health, https, id_bounds, inbox, layout, modeler, portal
+    from web import (account, admin, api, auth, catalog, csrf, errors, health, https, id_bounds, inbox, layout, modeler,
+                     portal)
     from web.api import limits as api_limits
     from web.config import configure
     from web.demo import register_demo_command
@@ -48,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(inbox.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(catalog.bp)      # the open data catalog, /data (issue 16)
     app.register_blueprint(api.bp)
     app.register_blueprint(modeler.bp)
     app.register_blueprint(account.bp)

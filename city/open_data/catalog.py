@@ -61,8 +61,9 @@ def publish_dataset(connection: Connection, *, metadata: Mapping[str, Any], file
 
     `metadata`: title, description, department, contact_email (required); slug (default: from the
     title), topic, keywords (a list or comma-separated text), source, quality, update_frequency (one
-    of `FREQUENCIES`, in words or as its ISO 8601 value), license (a URL), contact_name, publisher. `files`: file-store references {sha256, filename,
-    content_type, size, kind: "raw" | "processed"}, at least one. `approved_in`: the data set
+    of `FREQUENCIES`, in words or as its ISO 8601 value), license (a URL), contact_name, publisher.
+    `files`: file-store references {sha256, filename, content_type, size, kind: "raw" | "processed"},
+    at least one. `approved_in`: the data set
     approval case; None withdraws the data set until it is vetted."""
     moment = now or clock.now()
     fields = _metadata_fields(metadata)
@@ -176,6 +177,9 @@ def _metadata_fields(metadata: Mapping[str, Any]) -> dict[str, Any]:
     contact_email = _text(metadata, "contact_email", limit=200).removeprefix("mailto:")
     if not CONTACT_EMAIL.fullmatch(contact_email):
         raise OperatorArgumentError(f'contact_email "{contact_email}" is not an e-mail address', "contact_email")
+    license_url = _text(metadata, "license", DEFAULT_LICENSE, 300)
+    if not re.fullmatch(r"https?://[^\s<>\"]+", license_url):
+        raise OperatorArgumentError(f'license "{license_url}" is not the address (URL) of a license', "license")
     frequency = _text(metadata, "update_frequency", DEFAULT_FREQUENCY, 40)
     frequency = FREQUENCIES.get(frequency.lower(), frequency)
     if frequency not in FREQUENCIES.values():
@@ -186,7 +190,7 @@ def _metadata_fields(metadata: Mapping[str, Any]) -> dict[str, Any]:
         "department": department, "topic": _text(metadata, "topic", DEFAULT_TOPIC, 100), "keywords": keywords,
         "source": _text(metadata, "source"), "quality": _text(metadata, "quality"),
         "update_frequency": frequency,
-        "license": _text(metadata, "license", DEFAULT_LICENSE, 300),
+        "license": license_url,
         "contact_name": _text(metadata, "contact_name", department, 200),
         "contact_email": contact_email,
         "publisher": _text(metadata, "publisher", department, 200),

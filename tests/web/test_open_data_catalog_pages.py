@@ -1,0 +1,223 @@
+"""The public open data catalog (issue 16; docs/open-data.md): every published data set listed, searched,
+filtered and sorted; its page with metadata, source and quality, a preview and its downloads, each carrying the
+Terms of Use; `/data.json` in DCAT-US 1.1 (validated against the official schema when ../shared/schemas holds
+it); schema.org JSON-LD; a Frictionless datapackage.json; nothing withdrawn, removed or unvetted shown."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from city.open_data.catalog import publish_dataset, remove_dataset, withdraw_dataset
+from web.filestore import file_store
+from web.models import db
+
+DCAT_US_SCHEMAS = Path(__file__).parents[2].parent / "shared" / "schemas" / "dcat-us-1.1"
+EARLIER = datetime(2026, 10, 1, 15, 0, tzinfo=timezone.utc)
+LATER = datetime(2026, 11, 2, 15, 0, tzinfo=timezone.utc)
+PERFORMANCE_CSV = b"month,received,closed\n2026-09,40,38\n2026-10,52,50\n"
+PERMITS_CSV = b"permit,issued,ward\nB-1,2026-10-01,3\nB-2,2026-10-02,1\n"
+PERMITS_JSON = b'[{"permit": "B-1", "ward": 3}, {"permit": "B-2", "ward": 1}]'
+JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
+
+
+def publish(app, *, title: str, department: str, topic: str, files: list[tuple[bytes, str, str]],
+            approved_in: int | None = 7, now: datetime = EARLIER, **metadata) -> str:
+    """Store `files` ((content, filename, kind)) in the app's file store and publish them under `title`."""
+    with app.app_context():
+        store = file_store()
+        references = []
+        for content, filename, kind in files:
+            stored = store.store(content, filename)
+            references.append({"sha256": stored.sha256, "filename": stored.filename,
+                               "content_type": stored.content_type, "size": stored.size, "kind": kind})
+        connection = db.session.connection()
+        slug = publish_dataset(connection, metadata={
+            "title": title, "description": f"{title}, as the {department} keeps it.", "department": department,
+            "topic": topic, "contact_email": "opendata@city.example", "source": "The office's case register.",
+            "quality": "Complete from January 2026; figures before then are estimates.", **metadata},
+            files=references, approved_in=approved_in, now=now)
+        db.session.commit()
+        return slug
+
+
+@pytest.fixture
+def catalog(app):
+    performance = publish(app, title="Records requests performance", department="City Clerk", topic="Government",
+                          keywords=["records", "performance"], update_frequency="monthly", now=LATER,
+                          files=[(PERFORMANCE_CSV, "requests-by-month.csv", "processed")])
+    permits = publish(app, title="Building permits", department="Planning", topic="Housing",
+                      files=[(PERMITS_CSV, "permits.csv", "raw"), (PERMITS_JSON, "permits.json", "processed")])
+    return {"performance": performance, "permits": permits}
+
+
+def titles(response) -> list[str]:
+    return re.findall(r'<h3><a href="/data/[^"]+">([^<]+)</a></h3>', response.get_data(as_text=True))
+
+
+def test_the_catalog_lists_every_published_data_set_with_the_terms_linked(client, catalog):
+    response = client.get("/data")
+    assert response.status_code == 200
+    assert titles(response) == ["Building permits", "Records requests performance"]
+    assert 'href="/data/terms-of-use"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("q=permits", ["Building permits"]),
+    ("q=PERFORMANCE", ["Records requests performance"]),       # keywords and titles, whatever the case
+    ("q=records+month", []),                                   # every word must match
+    ("department=Planning", ["Building permits"]),
+    ("topic=Government", ["Records requests performance"]),
+    ("sort=modified", ["Records requests performance", "Building permits"]),
+    ("sort=department", ["Records requests performance", "Building permits"]),   # City Clerk before Planning
+    ("department=No+such+office&sort=whatever&topic=%00", ["Building permits", "Records requests performance"]),
+])
+def test_a_resident_searches_filters_and_sorts_the_catalog(client, catalog, query, expected):
+    response = client.get(f"/data?{query}")
+    assert response.status_code == 200
+    assert titles(response) == expected
+
+
+def test_the_filters_offer_the_departments_and_topics_that_have_data_sets(client, catalog):
+    page = client.get("/data").get_data(as_text=True)
+    assert '<option value="Planning">Planning</option>' in page and '<option value="Housing">Housing</option>' in page
+    assert '<label for="catalog-q">Search</label>' in page and '<label for="catalog-department">' in page
+
+
+def test_a_data_set_page_shows_its_metadata_source_quality_and_a_preview_of_the_first_rows(client, catalog):
+    page = client.get(f"/data/{catalog['performance']}").get_data(as_text=True)
+    assert "The office&#39;s case register." in page
+    assert "Complete from January 2026; figures before then are estimates." in page
+    assert "Monthly; last on" in page and "City Clerk" in page
+    preview = page[page.index("<h2>Preview</h2>"):]
+    assert "<th scope=\"col\">received</th>" in preview and "<td>2026-10</td><td>52</td><td>50</td>" in preview
+
+
+def test_the_preview_reads_the_processed_json_when_there_is_one(client, catalog):
+    page = client.get(f"/data/{catalog['permits']}").get_data(as_text=True)
+    assert "The first 2 rows of permits.json" in page and "<td>B-2</td><td>1</td>" in page
+
+
+def test_a_download_is_the_published_file_with_the_terms_of_use_and_license_linked(client, catalog):
+    page = client.get(f"/data/{catalog['permits']}").get_data(as_text=True)
+    [link] = re.findall(r'href="(/data/building-permits/files/\d+/permits\.csv)"', page)
+    response = client.get(link)
+    assert response.status_code == 200 and response.data == PERMITS_CSV
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    links = response.headers.getlist("Link")
+    assert '<http://localhost/data/terms-of-use>; rel="terms-of-service"' in links
+    assert any('rel="license"' in link for link in links)
+
+
+def test_a_csv_only_data_set_is_also_downloadable_as_json(client, catalog):
+    page = client.get(f"/data/{catalog['performance']}").get_data(as_text=True)
+    [link] = re.findall(r'href="(/data/records-requests-performance/files/\d+/json)"', page)
+    response = client.get(link)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.get_json() == [{"month": "2026-09", "received": 40, "closed": 38},
+                                   {"month": "2026-10", "received": 52, "closed": 50}]
+    assert 'filename="requests-by-month.json"' in response.headers["Content-Disposition"]
+    assert any('rel="terms-of-service"' in link for link in response.headers.getlist("Link"))
+
+
+def test_a_json_file_has_no_json_rendering_and_unknown_files_are_not_found(client, catalog):
+    page = client.get(f"/data/{catalog['permits']}").get_data(as_text=True)
+    [json_file] = re.findall(r'href="/data/building-permits/files/(\d+)/permits\.json"', page)
+    assert client.get(f"/data/building-permits/files/{json_file}/json").status_code == 404
+    assert client.get("/data/building-permits/files/999999/permits.csv").status_code == 404
+    assert client.get("/data/no-such-data-set").status_code == 404
+    assert client.get("/data/no-such-data-set/datapackage.json").status_code == 404
+
+
+def test_a_new_version_keeps_the_old_one_listed_for_download(app, client, catalog):
+    publish(app, title="Building permits", department="Planning", topic="Housing", now=LATER,
+            files=[(PERMITS_CSV + b"B-3,2026-10-30,2\n", "permits.csv", "raw")])
+    page = client.get("/data/building-permits").get_data(as_text=True)
+    assert "Earlier versions" in page and "Version 1 (" in page
+    old = re.findall(r'href="(/data/building-permits/files/\d+/permits\.csv)"', page)
+    assert len(old) == 2
+    assert {client.get(link).data for link in old} == {PERMITS_CSV, PERMITS_CSV + b"B-3,2026-10-30,2\n"}
+
+
+def test_withdrawn_removed_and_unvetted_data_sets_are_not_shown_anywhere(app, client, catalog):
+    unvetted = publish(app, title="Parking citations", department="Police", topic="Public safety", approved_in=None,
+                       files=[(b"ticket,fine\nT-1,25\n", "citations.csv", "raw")])
+    with app.app_context():
+        withdraw_dataset(db.session.connection(), catalog["permits"], "The department asked to check the wards.")
+        remove_dataset(db.session.connection(), catalog["performance"], "Inaccurate figures for October.")
+        db.session.commit()
+    assert titles(client.get("/data")) == []
+    assert client.get("/data.json").get_json()["dataset"] == []
+    for slug in (unvetted, catalog["permits"], catalog["performance"]):
+        assert client.get(f"/data/{slug}").status_code == 404
+        assert client.get(f"/data/{slug}/datapackage.json").status_code == 404
+    assert client.get("/data/building-permits/files/1/permits.csv").status_code == 404
+
+
+def test_each_data_set_page_carries_schema_org_dataset_json_ld(client, catalog):
+    page = client.get(f"/data/{catalog['performance']}").get_data(as_text=True)
+    [block] = JSON_LD.findall(page)
+    described = json.loads(block)
+    assert described["@context"] == "https://schema.org" and described["@type"] == "Dataset"
+    assert described["name"] == "Records requests performance"
+    assert described["usageInfo"] == "http://localhost/data/terms-of-use"
+    assert {download["encodingFormat"] for download in described["distribution"]} == {"text/csv", "application/json"}
+
+
+def test_each_data_set_has_a_valid_frictionless_data_package(client, catalog):
+    from frictionless import Package
+    descriptor = client.get(f"/data/{catalog['permits']}/datapackage.json").get_json()
+    report = Package.validate_descriptor(descriptor)
+    assert report.valid, report.flatten(["type", "note"])
+    resources = {resource["name"]: resource for resource in descriptor["resources"]}
+    assert set(resources) == {"raw-permits", "processed-permits"}
+    assert resources["raw-permits"]["schema"]["fields"] == [
+        {"name": "permit", "type": "string"}, {"name": "issued", "type": "date"}, {"name": "ward", "type": "integer"}]
+    assert resources["raw-permits"]["hash"].startswith("sha256:")
+
+
+def test_the_catalog_is_served_as_dcat_us_with_every_required_field(client, catalog):
+    served = client.get("/data.json")
+    assert served.status_code == 200 and served.mimetype == "application/json"
+    document = served.get_json()
+    assert document["conformsTo"] == "https://project-open-data.cio.gov/v1.1/schema"
+    required = ("bureauCode", "programCode", "title", "description", "keyword", "modified", "publisher",
+                "contactPoint", "identifier", "accessLevel")
+    assert [[name for name in required if not dataset.get(name)] for dataset in document["dataset"]] == [[], []]
+    performance = next(dataset for dataset in document["dataset"] if dataset["title"].startswith("Records"))
+    assert performance["accrualPeriodicity"] == "R/P1M"
+    assert {distribution["mediaType"] for distribution in performance["distribution"]} == {"text/csv",
+                                                                                           "application/json"}
+
+
+@pytest.mark.skipif(not DCAT_US_SCHEMAS.is_dir(),
+                    reason=f"the official DCAT-US 1.1 JSON Schema is not at {DCAT_US_SCHEMAS} (it is not kept in "
+                           "this repository); the served data.json was not validated against it")
+def test_the_served_data_json_validates_against_the_official_dcat_us_schema(client, catalog):
+    from jsonschema import Draft4Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    schemas = {path.name: json.loads(path.read_text()) for path in DCAT_US_SCHEMAS.glob("*.json")
+               if not path.name.startswith("example")}
+    registry = Registry().with_resources(
+        (schema["id"].rstrip("#"), Resource.from_contents(schema, default_specification=DRAFT4))
+        for schema in schemas.values())
+    validator = Draft4Validator(schemas["catalog.json"], registry=registry)
+    errors = [f"{list(error.absolute_path)}: {error.message}"
+              for error in validator.iter_errors(client.get("/data.json").get_json())]
+    assert errors == []
+    # and the schema does refuse a data set that lacks a required field
+    broken = client.get("/data.json").get_json()
+    del broken["dataset"][0]["contactPoint"]
+    assert not validator.is_valid(broken)
+
+
+def test_the_terms_of_use_page_gives_the_policys_disclaimers_and_terms(client):
+    page = " ".join(client.get("/data/terms-of-use").get_data(as_text=True).split())
+    assert "Open Data Terms of Use" in page and "City of Sacramento" in page
+    assert 'provided for on an "as is" basis' in page.replace("&#34;", '"')
+    assert "The User accepts and agrees to the Terms by machine-consuming" in page

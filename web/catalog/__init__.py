@@ -1,0 +1,6 @@
+"""The open data catalog for the public (issue 16): every published data set, its files, a preview, the Terms
+of Use, `/data.json` (DCAT-US 1.1), schema.org JSON-LD and a Frictionless `datapackage.json` per data set."""
+from web.catalog.blueprint import bp
+from web.catalog import views  # noqa: F401  (its routes)
+
+__all__ = ["bp"]
