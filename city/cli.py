@@ -407,7 +407,7 @@ def report_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     def total(name: str) -> str:
         return money_text(sum((_money(row[name]) for row in rows), ZERO))
     return {"requests": len(rows), "collections": sum(len(row["collections"]) for row in rows),
-            **{name: total(name) for name in ("charged", "waived_amount", "paid", "billed", "outstanding")},
+            **{name: total(name) for name in ("charged", "waived_amount", "paid", "refunded", "billed", "outstanding")},
             "without_assessment": [row["tracking_number"] for row in rows if row["charged"] is None]}
 
 
@@ -421,7 +421,7 @@ REPORT_COLUMNS: Columns = [
     ("schedule", lambda r: r["schedule_effective_from"]), ("inspection", lambda r: r["inspection_fee"]),
     ("copies", lambda r: r["copy_fee"]), ("mailing", lambda r: r["mailing_fee"]),
     ("waived", lambda r: r["waived_amount"]), ("charged", lambda r: r["charged"]), ("paid", lambda r: r["paid"]),
-    ("billed", lambda r: r["billed"]), ("outstanding", lambda r: r["outstanding"])]
+    ("refunded", lambda r: r["refunded"]), ("billed", lambda r: r["billed"]), ("outstanding", lambda r: r["outstanding"])]
 COLLECTION_COLUMNS: Columns = [
     ("request", lambda c: c["tracking_number"]), ("collection", lambda c: c["collection_id"]),
     ("collected (UTC)", lambda c: _moment(c["collected_at"])), ("amount", lambda c: c["amount"]),
@@ -460,7 +460,7 @@ def print_fee_report(report: dict[str, Any]) -> None:
     print(f"totals: {totals['requests']} request{'' if totals['requests'] == 1 else 's'}, "
           f"{totals['collections']} collection{'' if totals['collections'] == 1 else 's'}; "
           f"charged {totals['charged']}, waived {totals['waived_amount']}, paid {totals['paid']}, "
-          f"billed {totals['billed']}, outstanding {totals['outstanding']}")
+          f"refunded {totals['refunded']}, billed {totals['billed']}, outstanding {totals['outstanding']}")
     if totals["without_assessment"]:
         print(f"collected without any assessment (worth a look): {', '.join(totals['without_assessment'])}")
 

@@ -157,14 +157,14 @@ def test_the_fee_report_lists_an_assessment_and_its_collection_with_totals(clerk
     assert [(c["amount"], c["method"]) for c in first["collections"]] == [("20.00", "paid")]
     assert (second["tracking_number"], second["charged"], second["billed"]) == ("R-2026-0150", None, "5.00")
     assert report["totals"] == {"requests": 2, "collections": 2, "charged": "31.50", "waived_amount": "0.00",
-                                "paid": "20.00", "billed": "5.00", "outstanding": "11.50",
+                                "paid": "20.00", "refunded": "0.00", "billed": "5.00", "outstanding": "11.50",
                                 "without_assessment": ["R-2026-0150"]}
 
     status, out, err = clerkflow("fees", "report", "--since", "2026-11-20", "--until", "2026-11-20")
     assert (status, err) == (0, "")
     assert "R-2026-0142" in out and "31.50" in out
-    assert ("totals: 2 requests, 2 collections; charged 31.50, waived 0.00, paid 20.00, billed 5.00, "
-            "outstanding 11.50") in out
+    assert ("totals: 2 requests, 2 collections; charged 31.50, waived 0.00, paid 20.00, refunded 0.00, "
+            "billed 5.00, outstanding 11.50") in out
     assert "collected without any assessment (worth a look): R-2026-0150" in out
 
     only_police = listed(clerkflow, "fees", "report", "--since", "2026-11-01", "--until", "2026-11-30",
