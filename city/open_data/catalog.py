@@ -81,17 +81,34 @@ def publish_dataset(connection: Connection, *, metadata: Mapping[str, Any], file
         version, action = 1, "published"
     else:
         dataset_id = existing
-        version = (connection.execute(select(func.max(FILE.c.version)).where(FILE.c.dataset_id == dataset_id))
-                   .scalar() or 0) + 1
+        version = _next_version(connection, dataset_id)
         connection.execute(update(DATASET).where(DATASET.c.id == dataset_id).values(
             modified_at=moment, status=status, status_reason=reason, approved_in=approved_in,
             vetted_by=None, vetted_at=None, **fields))
         action = "republished"
-    connection.execute(insert(FILE), [{**reference, "dataset_id": dataset_id, "version": version,
-                                       "added_at": moment, "approved_in": approved_in}
-                                      for reference in references])
+    _insert_files(connection, dataset_id, version, references, moment, approved_in)
     _record(connection, dataset_id, moment, action, reason, approved_in, actor, {"version": version})
     return slug
+
+
+def add_version(connection: Connection, slug: str, files: Iterable[Mapping[str, Any]], *,
+                now: datetime | None = None, actor: str | None = None) -> int:
+    """A new file version of a data set already in the catalog, its status and approval unchanged; the version.
+
+    For a series that refreshes itself (the records office's performance, `city.open_data.performance`):
+    the data set was approved or vetted once, and each refresh adds the same figures for a later month.
+    New metadata or new kinds of data go through the approval again (`publish_dataset`)."""
+    moment = now or clock.now()
+    dataset_id = _dataset_id(connection, slug)
+    references = [_file_reference(position, reference) for position, reference in enumerate(files)]
+    if not references:
+        raise OperatorArgumentError("files is empty: add at least one file", "files")
+    version = _next_version(connection, dataset_id)
+    approved_in = connection.execute(select(DATASET.c.approved_in).where(DATASET.c.id == dataset_id)).scalar()
+    _insert_files(connection, dataset_id, version, references, moment, approved_in)
+    connection.execute(update(DATASET).where(DATASET.c.id == dataset_id).values(modified_at=moment))
+    _record(connection, dataset_id, moment, "refreshed", "", None, actor, {"version": version})
+    return version
 
 
 def withdraw_dataset(connection: Connection, slug: str, reason: str, *, now: datetime | None = None,
@@ -124,6 +141,17 @@ def _change_status(connection: Connection, slug: str, status: DatasetStatus, act
     connection.execute(update(DATASET).where(DATASET.c.id == dataset_id).values(
         status=status, status_reason=reason.strip(), modified_at=moment))
     _record(connection, dataset_id, moment, action, reason.strip(), instance_id, actor, None)
+
+
+def _next_version(connection: Connection, dataset_id: int) -> int:
+    newest = connection.execute(select(func.max(FILE.c.version)).where(FILE.c.dataset_id == dataset_id)).scalar()
+    return (newest or 0) + 1
+
+
+def _insert_files(connection: Connection, dataset_id: int, version: int, references: list[dict[str, Any]],
+                  moment: datetime, approved_in: int | None) -> None:
+    connection.execute(insert(FILE), [{**reference, "dataset_id": dataset_id, "version": version,
+                                       "added_at": moment, "approved_in": approved_in} for reference in references])
 
 
 def _dataset_id(connection: Connection, slug: str) -> int:
