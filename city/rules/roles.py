@@ -15,6 +15,8 @@ CITY_ATTORNEY = "city_attorney"
 RECORDS_MANAGER = "records_manager"
 IT_OPEN_DATA_COORDINATOR = "it_open_data_coordinator"
 OPEN_DATA_OFFICER = "open_data_officer"
+# The requestor of a data set's review (002): a department's open data coordinator or liaison.
+OPEN_DATA_LIAISON = "open_data_liaison"
 FINANCE = "finance"
 # Art. 6: the clerk-finance officer (FINANCE) and the City Treasurer audit the custodians' duplicates.
 CITY_TREASURER = "city_treasurer"
@@ -28,9 +30,12 @@ CITY_ROLE_DESCRIPTIONS = {
     CITY_CLERK: "City clerk: the official records custodian of the city",
     CUSTODIAN: "Records custodian (any office; see the per-office custodian roles)",
     CITY_ATTORNEY: "City attorney: legal review of denials and complaints",
-    RECORDS_MANAGER: "Records manager: retention and records management",
-    IT_OPEN_DATA_COORDINATOR: "IT / open data coordinator: publishes data sets",
-    OPEN_DATA_OFFICER: "Open data officer: approves open data releases",
+    RECORDS_MANAGER: "Records manager: retention and records management; reviews data sets for protected data "
+                     "and approves them for the open data portal",
+    IT_OPEN_DATA_COORDINATOR: "IT open data coordinator: advises on data sets, catalogues and publishes the approved ones",
+    OPEN_DATA_OFFICER: "Open data officer: oversees the open data portal and the departments' liaisons",
+    OPEN_DATA_LIAISON: "Open data liaison: a department's open data coordinator; submits its data sets for review "
+                       "and gives the approved ones to IT",
     FINANCE: "Finance: fees, invoices and payments; the clerk-finance officer audits the fee duplicates",
     CITY_TREASURER: "City treasurer: audits the fee duplicates with the clerk-finance officer",
 }
