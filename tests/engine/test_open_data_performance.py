@@ -14,26 +14,18 @@ from city.open_data.performance import (PERFORMANCE_METADATA, PERFORMANCE_SLUG, 
                                         performance_tables, refresh_performance_dataset)
 from engine.filestore import FileStore
 import test_records_request as scenario
-from test_records_request import MONDAY_10AM, complete, decide, estimate, file_request, no_privacy_concern, provide, review
+from test_records_request import MONDAY_10AM, file_request
+from test_reports import granted_and_provided
 
 clock, city, engine = scenario.clock, scenario.city, scenario.engine   # Monday 2 March 2026, 10:00 in Kansas
 DAY = timedelta(days=1)
-
-
-def answered(engine, instance_id):
-    review(engine, instance_id)
-    estimate(engine, instance_id)
-    no_privacy_concern(engine, instance_id)
-    decide(engine, instance_id, "grant")
-    complete(engine, instance_id, "prepare_records", {"delivery_method": "inspection"})
-    provide(engine, instance_id)
 
 
 def test_each_month_counts_requests_the_deadline_share_first_action_and_fees_charged_and_waived(engine, clock):
     on_time = file_request(engine, office_key="police", name="Pat Doe")
     file_request(engine, office_key="fire", name="Sam Roe")
     clock.move_to(MONDAY_10AM + 2 * DAY)
-    answered(engine, on_time)
+    granted_and_provided(engine, on_time)
     with engine.database.write_connection() as connection:
         record_assessment(connection, MONDAY_10AM + 2 * DAY, tracking_number="R-2026-9", requester_key="x",
                           office_key="police", locating_cost=Decimal("10.00"), inspection_fee=Decimal("10.00"),
