@@ -110,6 +110,7 @@ def setup(console: cli.Console, options: argparse.Namespace) -> None:
     started = ensure_demo_requests(console.engine)
     print(f"demo accounts: {', '.join(username for username, _ in accounts)}; "
           f"demo requests started now: {started}")
+    print(f"demo open data sets published now: {ensure_demo_catalog(console.url, console.engine)}")
 
 
 def letterhead_unset(session) -> bool:
@@ -137,6 +138,19 @@ def ensure_demo_accounts(url: str) -> list[tuple[str, tuple[str, ...]]]:
             engine.dispose()
     app.extensions[ENGINE_EXTENSION].database.dispose()
     return listed
+
+
+def ensure_demo_catalog(url: str, engine) -> int:
+    """The open data catalog's demo data sets (web.catalog.demo), only while the catalog is empty."""
+    from web.catalog.demo import ensure_demo_catalog as publish_missing
+    from web.filestore import file_store
+    from web.models import db
+
+    with _web_app(url):
+        published = publish_missing(db.session.connection(), file_store(), now=clock.now(),
+                                    city_closures=city_data_of(engine)()["city_closures"])
+        db.session.commit()
+    return published
 
 
 def ensure_demo_requests(engine) -> int:

@@ -5,12 +5,14 @@ from scenario_data import REPO
 from web.commands import main
 
 
-def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypatch, capsys, engine):
+def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypatch, capsys, engine, tmp_path):
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CLERKFLOW_INSTANCE_DIR", str(tmp_path / "instance"))   # the demo data sets' files
     arguments = ["setup", "--processes", str(REPO / "processes"), "--forms", str(REPO / "forms")]
     assert main(arguments) == 0
     first = capsys.readouterr().out
     assert "deployed records_request version 1" in first and "demo requests started now: 3" in first
+    assert "demo open data sets published now: 3" in first      # performance, offices and hours, fee schedules
     requests = engine.list_instances(process_key="records_request")
     assert sorted(request.business_key[-5:] for request in requests) == ["00001", "00002", "00003"]
     assert all(request.status == "active" for request in requests)
@@ -24,6 +26,7 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
     assert main(arguments) == 0
     second = capsys.readouterr().out
     assert "unchanged: records_request version 1" in second and "demo requests started now: 0" in second
+    assert "demo open data sets published now: 0" in second
     assert len(engine.list_instances(process_key="records_request")) == 3
     referred = engine.get_instance(requests[0].instance_id)   # work done since is kept: the referral stands
     assert [task.candidate_role for task in referred.open_tasks] == ["custodian:city_treasurer"]

@@ -4,6 +4,7 @@ Terms of Use; `/data.json` in DCAT-US 1.1 (validated against the official schema
 it); schema.org JSON-LD; a Frictionless datapackage.json; nothing withdrawn, removed or unvetted shown."""
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime, timezone
@@ -55,7 +56,8 @@ def catalog(app):
 
 
 def titles(response) -> list[str]:
-    return re.findall(r'<h3><a href="/data/[^"]+">([^<]+)</a></h3>', response.get_data(as_text=True))
+    return [html.unescape(title)
+            for title in re.findall(r'<h3><a href="/data/[^"]+">([^<]+)</a></h3>', response.get_data(as_text=True))]
 
 
 def test_the_catalog_lists_every_published_data_set_with_the_terms_linked(client, catalog):
@@ -221,3 +223,20 @@ def test_the_terms_of_use_page_gives_the_policys_disclaimers_and_terms(client):
     assert "Open Data Terms of Use" in page and "City of Sacramento" in page
     assert 'provided for on an "as is" basis' in page.replace("&#34;", '"')
     assert "The User accepts and agrees to the Terms by machine-consuming" in page
+
+
+def test_the_demo_catalog_shows_the_records_offices_performance_and_the_city_data(app, client, portal):
+    from engine import clock
+    from web.catalog.demo import ensure_demo_catalog
+    with app.app_context():
+        published = ensure_demo_catalog(db.session.connection(), file_store(), now=clock.now())
+        db.session.commit()
+        assert ensure_demo_catalog(db.session.connection(), file_store(), now=clock.now()) == 0   # once only
+    assert published == 3
+    assert titles(client.get("/data")) == ["Offices that keep public records, and their hours",
+                                           "Open records fee schedules",
+                                           "Records requests: the records office's performance by month"]
+    page = client.get("/data/records-requests-performance").get_data(as_text=True)
+    assert '<th scope="col">share_answered_within_deadline</th>' in page
+    assert '<th scope="col">median_business_days_to_first_action</th>' in page
+    assert len(client.get("/data.json").get_json()["dataset"]) == 3
