@@ -7,6 +7,7 @@ the engine here; the engine itself knows no city.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,20 +16,24 @@ from city.message_rules import CityMessageRules
 from city.operators import CityOperators
 from city.start_rules import CityStartRules
 from engine import Database, ProcessEngine
-from engine.config import database_url, normalize_url
+from engine.config import database_url, instance_dir, normalize_url
+from engine.filestore import FileStore
 
 
 def open_engine(database: Database, *, city_settings: Callable[[], Mapping[str, Any]] | None = None,
-                **options: Any) -> ProcessEngine:
+                files: FileStore | None = None, **options: Any) -> ProcessEngine:
     """The engine whose service tasks call the city's operators with `city_settings()` (by default the
-    city data stored in `database`, as `CityData` reads it), and whose messages from outside and starts by
-    hand follow the city's rules; `options` go to ProcessEngine."""
-    return ProcessEngine(database, operators=CityOperators(city_settings or CityData(database)),
+    city data stored in `database`, as `CityData` reads it) and the file store `files` (uploaded files a
+    service task reads: a data set's sample), and whose messages from outside and starts by hand follow
+    the city's rules; `options` go to ProcessEngine."""
+    return ProcessEngine(database, operators=CityOperators(city_settings or CityData(database), files),
                          message_rules=CityMessageRules(), start_rules=CityStartRules(), **options)
 
 
 def open_engine_at(url: str | None = None, **options: Any) -> ProcessEngine:
-    """`open_engine` on the database at `url` (or the configured one), which must already be migrated."""
+    """`open_engine` on the database at `url` (or the configured one), which must already be migrated, with
+    the file store the web app uses by default (`files/` in the instance folder, or CLERKFLOW_FILES_DIR)."""
+    options.setdefault("files", FileStore(os.environ.get("CLERKFLOW_FILES_DIR") or instance_dir() / "files"))
     return open_engine(Database(normalize_url(url) if url else database_url()), **options)
 
 

@@ -4,20 +4,34 @@ the portal, the staff intake page, the administrator's start page, the command l
 `records_request`: the requester is an individual person or persons (003, Art. 6: "In all cases the party
 so requesting must be an individual person or persons"; city.rules.requesters). The request form itself
 (forms/records_request/request.schema.json) is checked by the engine before these rules.
+
+`dataset_approval`: the sample is a data set's sample, a table of at most 5 MB, never an image file, GIS
+data aside (002, Terms of Use, Definitions; city.open_data.sample).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from city.open_data.sample import sample_problem
 from city.reports import RECORDS_REQUEST
 from city.rules.requesters import not_an_individual
+from engine.filestore import parse_file_reference
 
 REQUESTER_NAME = "requester_name"
+DATASET_APPROVAL = "dataset_approval"
+SAMPLE = "sample"
 
 
 class CityStartRules:
     def start_problems(self, process_key: str, data: Mapping[str, Any]) -> dict[str, str]:
+        if process_key == DATASET_APPROVAL:
+            if not data.get(SAMPLE):
+                return {}       # the form says it is required
+            stored = parse_file_reference(data[SAMPLE])
+            problem = (sample_problem(stored.filename, stored.size) if stored
+                       else "is not a file uploaded with the form: attach the sample as a file.")
+            return {SAMPLE: problem} if problem else {}
         if process_key != RECORDS_REQUEST:
             return {}
         problem = not_an_individual(data.get(REQUESTER_NAME))

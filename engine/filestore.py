@@ -26,6 +26,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote, unquote
 
 from engine.errors import ClerkflowError
 
@@ -41,6 +42,8 @@ ALLOWED_TYPES: dict[str, tuple[str, str]] = {
     ".jpeg": ("image/jpeg", "jpeg"),
     ".txt": ("text/plain", "text"),
     ".csv": ("text/csv", "text"),
+    ".json": ("application/json", "json"),
+    ".geojson": ("application/geo+json", "json"),
     ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "ooxml:word/"),
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "ooxml:xl/"),
     ".pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "ooxml:ppt/"),
@@ -50,7 +53,7 @@ ALLOWED_TYPES: dict[str, tuple[str, str]] = {
     ".odt": ("application/vnd.oasis.opendocument.text", "odf"),
     ".ods": ("application/vnd.oasis.opendocument.spreadsheet", "odf"),
 }
-KINDS_IN_WORDS = "PDF, PNG or JPEG images, plain text, CSV, or office documents (Word, Excel, PowerPoint, OpenDocument)"
+KINDS_IN_WORDS = "PDF, PNG or JPEG images, plain text, CSV, JSON, or office documents (Word, Excel, PowerPoint, OpenDocument)"
 
 
 class FileRefused(ClerkflowError):
@@ -67,6 +70,25 @@ class StoredFile:
     filename: str
     content_type: str
     size: int        # bytes
+
+
+# How a form's value names a stored file (a string, so a schema's "type": "string" holds; docs/forms.md):
+#   sha256:<64 hex digits>;size=<bytes>;type=<content type>;name=<file name, percent-encoded>
+REFERENCE = re.compile(r"sha256:(?P<sha256>[0-9a-f]{64});size=(?P<size>\d+);type=(?P<type>[\w.+/-]+);name=(?P<name>.*)",
+                       re.DOTALL)
+
+
+def file_reference(stored: StoredFile) -> str:
+    """The form value that names a stored file."""
+    return f"sha256:{stored.sha256};size={stored.size};type={stored.content_type};name={quote(stored.filename)}"
+
+
+def parse_file_reference(text: object) -> StoredFile | None:
+    """The stored file a form value names, or None when it names none."""
+    found = REFERENCE.fullmatch(text) if isinstance(text, str) else None
+    if found is None:
+        return None
+    return StoredFile(found["sha256"], unquote(found["name"]), found["type"], int(found["size"]))
 
 
 class FileStore:
@@ -141,6 +163,8 @@ def _looks_like(kind: str, content: bytes) -> bool:
         return content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
     if kind == "text":
         return _is_text(content)
+    if kind == "json":      # a data set's records (GeoJSON among them): text that opens as an object or a list
+        return _is_text(content) and content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")
     if kind.startswith("ooxml:"):
         names = _zip_names(content)
         return "[Content_Types].xml" in names and any(name.startswith(kind.removeprefix("ooxml:")) for name in names)

@@ -6,6 +6,7 @@ the city's data (offices, fee schedules, closures, ...) through `web.current.cit
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -14,6 +15,7 @@ from city.citydata import CityData
 from city.office import open_engine
 from engine import Database
 from engine.config import instance_dir
+from engine.filestore import FileStore
 from web.current import CITY_DATA_EXTENSION, ENGINE_EXTENSION
 
 __all__ = ["create_app", "ENGINE_EXTENSION", "CITY_DATA_EXTENSION"]
@@ -35,7 +37,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     database = Database(app.config["DATABASE_URL"])
     app.extensions[CITY_DATA_EXTENSION] = CityData(database)
-    app.extensions[ENGINE_EXTENSION] = open_engine(database, city_settings=app.extensions[CITY_DATA_EXTENSION])
+    # The engine's service tasks read uploads (a data set's sample) from the store the pages write to.
+    files = FileStore(app.config.get("FILES_DIR") or Path(app.instance_path) / "files")
+    app.extensions[ENGINE_EXTENSION] = open_engine(database, city_settings=app.extensions[CITY_DATA_EXTENSION],
+                                                   files=files)
 
     https.init_https(app)        # Secure session cookie and HSTS when served over HTTPS
     csrf.init_csrf(app)

@@ -18,6 +18,7 @@ import pytest
 from lxml import etree
 
 from city.rules.business_calendar import CITY_TIME_ZONE
+from engine.filestore import file_reference
 from web.inbox.forms import fields_of
 from web.modeler.renderable import unrenderable_fields
 
@@ -29,7 +30,7 @@ NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 MONDAY = datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc)
 # Whoever works the walks holds every role the records request's lanes name.
 WALKER_ROLES = ("clerk", "city_clerk", "custodian", "custodian:city_clerk", "custodian:police", "city_attorney",
-                "finance", "records_manager")
+                "finance", "records_manager", "open_data_liaison", "it_open_data_coordinator")
 
 
 def _diagram(path: Path):
@@ -96,6 +97,7 @@ class Walk:
     reaches: frozenset[str]
     process: str = "records_request"
     start: dict = field(default_factory=dict)
+    start_files: tuple[tuple[str, str, bytes], ...] = ()   # (field, file name, bytes) put in the file store first
 
 
 REVIEWED = ("review_request", {"holds_record": "true", "description_sufficient": "true"})
@@ -158,7 +160,39 @@ WALKS = {
          ("follow_up_return", {"follow_up_notes": "Left at City Hall.", "refer_to_city_attorney": "false"})),
         frozenset({"follow_up_return", "overdue_noted"}), process="record_removal"),
 }
-STARTS = {"records_request": (REQUEST, "R"), "record_removal": (REMOVAL, None)}
+DATASET_SUBMISSION = {
+    "dataset_title": "Building permits issued", "department": "Community Development",
+    "dataset_description": "Every building permit issued.", "source": "The permit register.",
+    "quality": "Complete from 2019.", "update_frequency": "monthly",
+    "license": "https://opendatacommons.org/licenses/pddl/1-0/", "contact_name": "Dana Liaison",
+    "contact_email": "dana@city.example",
+    **{criterion: True for criterion in ("in_retention_schedule", "appropriate_for_release", "often_requested",
+                                         "increases_accountability", "improves_public_knowledge", "furthers_mission",
+                                         "creates_economic_opportunity", "not_protected_data")}}
+PERMITS_SAMPLE = (("sample", "permits_sample.csv", b"permit_number,issued_on,applicant_email\nBP-1,2026-10-01,pat@example.org\n"
+                                                  b"BP-2,2026-10-02,lee@example.org\n"),)
+NOT_APPROVED = ("decide_dataset", {"dataset_decision": "not_approved",
+                                   "rejection_explanation": "applicant_email identifies private persons."})
+REVIEWED_DATASET = ("review_dataset", {"consult_city_attorney": "false", "consult_it_coordinator": "false"})
+WALKS.update({
+    "data set approved": Walk(
+        (REVIEWED_DATASET, ("decide_dataset", {"dataset_decision": "approved"}),
+         ("give_dataset_access", {"dataset_url": "https://permits.city.example/export.csv"})),
+        frozenset({"attorney_needed", "it_needed", "give_dataset_access", "catalog_dataset"}),
+        process="dataset_approval", start=DATASET_SUBMISSION, start_files=PERMITS_SAMPLE),
+    "data set revised after a refusal": Walk(
+        (REVIEWED_DATASET, NOT_APPROVED,
+         ("revise_submission", {**{name: str(value).lower() if isinstance(value, bool) else value
+                                   for name, value in DATASET_SUBMISSION.items()},
+                                "resubmit": "true", "revision_note": "The e-mail column is removed."})),
+        frozenset({"revise_submission", "start_new_review", "review_dataset"}),
+        process="dataset_approval", start=DATASET_SUBMISSION, start_files=PERMITS_SAMPLE),
+    "data set withdrawn after a refusal": Walk(
+        (REVIEWED_DATASET, NOT_APPROVED, ("revise_submission", {"resubmit": "false"})),
+        frozenset({"dataset_withdrawn"}),
+        process="dataset_approval", start=DATASET_SUBMISSION, start_files=PERMITS_SAMPLE),
+})
+STARTS = {"records_request": (REQUEST, "R"), "record_removal": (REMOVAL, None), "dataset_approval": ({}, "OD")}
 
 
 def test_the_walks_take_every_branch_after_a_user_task():
@@ -177,6 +211,7 @@ def walker(app, client, login_as, process_engine, time_machine):
     time_machine.move_to(MONDAY)
     open_records_office(process_engine)
     process_engine.deploy_file(REPO / "processes" / "record_removal.bpmn", REPO / "forms", actor="analyst")
+    process_engine.deploy_file(REPO / "processes" / "dataset_approval.bpmn", REPO / "forms", actor="analyst")
     return login_as(*WALKER_ROLES, username="walker")
 
 
@@ -186,7 +221,9 @@ def test_a_process_can_be_walked_through_its_task_pages(name, walker, process_en
     walk = WALKS[name]
     start, prefix = STARTS[walk.process]
     received = MONDAY.astimezone(CITY_TIME_ZONE).isoformat()
-    instance = process_engine.start_instance(walk.process, {**start, "received_at": received, **walk.start},
+    uploaded = {name: file_reference(process_engine.operators.files.store(content, filename))
+                for name, filename, content in walk.start_files}      # the app's file store, as the form's upload
+    instance = process_engine.start_instance(walk.process, {**start, "received_at": received, **walk.start, **uploaded},
                                              actor="clerk", tracking_prefix=prefix)
     assert instance.incidents == ()
     for bpmn_id, answers in walk.steps:
@@ -205,7 +242,7 @@ def test_a_process_can_be_walked_through_its_task_pages(name, walker, process_en
         fields = fields_of(process_engine.form_schema(task.task_id), process_engine.form_ui_schema(task.task_id))
         for form_field in fields:
             assert _has_input(text, form_field), f"{bpmn_id}: no input for {form_field.name}"
-        data = {**_plain_answers(fields, process_engine.form_schema(task.task_id)), **answers,
+        data = {**_plain_answers(fields, process_engine.form_schema(task.task_id)), **answers, **_kept_files(text),
                 "csrf_token": csrf_token(walker, f"/inbox/tasks/{task.task_id}")}
         done = walker.post(f"/inbox/tasks/{task.task_id}/complete", data=data)
         assert done.status_code == 302, _errors_on(done.get_data(as_text=True))
@@ -228,6 +265,11 @@ def _has_input(page: str, form_field) -> bool:
     if form_field.widget in ("rows", "list"):
         return all(f'name="{form_field.name}-0-{column.name}"' in page for column in form_field.columns)
     return f'name="{form_field.name}"' in page
+
+
+def _kept_files(page: str) -> dict:
+    """The files the page shows as chosen already, sent back as a browser sends them (the kept tokens)."""
+    return {name: html.unescape(token) for name, token in re.findall(r'name="([\w-]+-kept)" value="([^"]*)"', page)}
 
 
 def _plain_answers(fields, schema) -> dict:

@@ -12,35 +12,19 @@ signed with the app's secret key, so a browser cannot point a form at a file it 
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from urllib.parse import quote, unquote
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import FileStorage
 
+from engine.filestore import file_reference, parse_file_reference
 from web.filestore import FileRefused, FileStore, StoredFile
 from web.inbox.form_values import Submission
 from web.inbox.forms import FormField
 from web.models_notes import add_attachments, attachments_of
 
-REFERENCE = re.compile(r"sha256:(?P<sha256>[0-9a-f]{64});size=(?P<size>\d+);type=(?P<type>[\w.+/-]+);name=(?P<name>.*)",
-                       re.DOTALL)
 KEPT_SALT = "clerkflow-kept-file"
-
-
-def file_reference(stored: StoredFile) -> str:
-    """The form value that names a stored file."""
-    return f"sha256:{stored.sha256};size={stored.size};type={stored.content_type};name={quote(stored.filename)}"
-
-
-def parse_file_reference(text: object) -> StoredFile | None:
-    """The stored file a form value names, or None when it names none."""
-    found = REFERENCE.fullmatch(text) if isinstance(text, str) else None
-    if found is None:
-        return None
-    return StoredFile(found["sha256"], unquote(found["name"]), found["type"], int(found["size"]))
 
 
 def read_uploads(fields: list[FormField], files: Mapping[str, FileStorage], form: Mapping[str, str],

@@ -1,0 +1,136 @@
+"""The service tasks of the data set approval (processes/dataset_approval.bpmn; docs/open-data.md):
+scan the sample for protected data when the form is sent, and publish the approved data set to the
+catalog.
+
+Both need more than a pure rule does: the scan reads the sample's bytes from the file store the engine's
+host opened (`city.office.open_engine(files=...)`), and publishing writes the catalog's rows with the
+step's connection, so they commit or roll back with the step (as `city.ledger` writes fees). They
+declare their parameters like every operator, so deploy checks them and the modeler lists them;
+`city.operators.CityOperators` calls them with an `OpenDataStep`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from city.open_data import catalog
+from city.open_data.sample import SampleUnreadable, read_table, sample_problem
+from city.open_data.scanner import ScanReport, scan_table
+from city.rules.business_calendar import city_day
+from city.rules.registry import OperatorArgumentError, Parameter
+from engine.filestore import FileStore, parse_file_reference
+from engine.models import ProcessInstance
+
+
+@dataclass(frozen=True)
+class OpenDataStep:
+    """What an open data operator is handed: the step's connection and time, and the file store."""
+
+    connection: Connection | None
+    now: datetime
+    files: FileStore | None
+
+
+@dataclass(frozen=True)
+class OpenDataOperator:
+    name: str
+    function: Callable[..., object]     # function(step, **arguments)
+    description: str
+    parameters: tuple[Parameter, ...]
+
+
+OPEN_DATA_OPERATORS: dict[str, OpenDataOperator] = {}
+
+
+def open_data_operator(name: str, description: str, *parameters: Parameter):
+    def register(function: Callable[..., object]) -> Callable[..., object]:
+        if name in OPEN_DATA_OPERATORS:
+            raise ValueError(f'operator "{name}" is registered twice')
+        OPEN_DATA_OPERATORS[name] = OpenDataOperator(name, function, description, tuple(parameters))
+        return function
+    return register
+
+
+@open_data_operator(
+    "open_data.scan_sample",
+    "Scan a data set's sample (a file of the form) for columns that look like personal identifiers.",
+    Parameter("sample", "string", description="the form's file reference of the sample (CSV, JSON or XLSX)"))
+def scan_sample(step: OpenDataStep, *, sample: str) -> dict[str, Any]:
+    """The scan's findings for the Records Manager: rows_scanned, findings (column, label, rows, examples
+    masked, note), and the outcome in words (in_words)."""
+    stored = parse_file_reference(sample)
+    if stored is None:
+        raise OperatorArgumentError("sample is not a file of the form (a file store reference)", "sample")
+    problem = sample_problem(stored.filename, stored.size)
+    if problem is not None:
+        return _unscanned(problem)
+    if step.files is None:
+        raise RuntimeError("the engine was opened without a file store, so the sample cannot be read")
+    with step.files.open(stored.sha256) as handle:
+        content = handle.read()
+    try:
+        table = read_table(content, stored.filename)
+    except SampleUnreadable as unreadable:
+        return _unscanned(f"{unreadable} The sample could not be scanned: review it by hand.")
+    return scan_result(scan_table(table, today=city_day(step.now)), stored.filename)
+
+
+def scan_result(report: ScanReport, filename: str) -> dict[str, Any]:
+    findings = [{"column": finding.column, "kind": finding.kind, "label": finding.label, "rows": finding.rows,
+                 "examples": ", ".join(finding.examples), "note": finding.note} for finding in report.findings]
+    if report.clean:
+        words = (f"No column of {filename} looks like personal identifiers ({report.rows_scanned} rows and "
+                 f"{len(report.columns)} columns scanned). Review the sample all the same: the scan only points.")
+    else:
+        columns = ", ".join(f'"{finding.column}" ({finding.label.lower()})' for finding in report.findings)
+        words = (f"{len(report.findings)} of {len(report.columns)} columns of {filename} look like personal "
+                 f"identifiers ({report.rows_scanned} rows scanned): {columns}.")
+    return {"scanned": True, "rows_scanned": report.rows_scanned, "clean": report.clean, "findings": findings,
+            "in_words": words}
+
+
+def _unscanned(reason: str) -> dict[str, Any]:
+    return {"scanned": False, "rows_scanned": 0, "clean": False, "findings": [], "in_words": reason}
+
+
+@open_data_operator(
+    "open_data.publish_dataset",
+    "Publish an approved data set to the open data catalog: its metadata and its raw and processed files.",
+    Parameter("metadata", "object", description="title, description, department, source, quality, ..."),
+    Parameter("raw_files", "list", description="the form's file references of the raw files"),
+    Parameter("processed_files", "list", required=False, description="file references of processed files"),
+    Parameter("tracking_number", "string", required=False, description="the approval case that approved it"))
+def publish_dataset(step: OpenDataStep, *, metadata: dict[str, Any], raw_files: list[Any],
+                    processed_files: list[Any] | None = None, tracking_number: str | None = None) -> str:
+    """The data set's slug in the catalog, which lists it as approved in this case."""
+    if step.connection is None:
+        raise RuntimeError('operator "open_data.publish_dataset" records in the database and can only run inside '
+                           "an engine step")
+    files = [*_catalog_files(raw_files, "raw", "raw_files"),
+             *_catalog_files(processed_files or [], "processed", "processed_files")]
+    return catalog.publish_dataset(step.connection, metadata=metadata, files=files,
+                                   approved_in=_case_of(step.connection, tracking_number))
+
+
+def _catalog_files(references: list[Any], kind: str, parameter: str) -> list[dict[str, Any]]:
+    files = []
+    for reference in references:
+        stored = parse_file_reference(reference)
+        if stored is None:
+            raise OperatorArgumentError(f"{parameter} holds something that is not a file of the form", parameter)
+        files.append({"sha256": stored.sha256, "filename": stored.filename, "content_type": stored.content_type,
+                      "size": stored.size, "kind": kind})
+    return files
+
+
+def _case_of(connection: Connection, tracking_number: str | None) -> int | None:
+    """The approval case's instance id, found by its tracking number."""
+    if not tracking_number:
+        return None
+    return connection.execute(select(ProcessInstance.id).where(ProcessInstance.business_key == tracking_number)
+                              .order_by(ProcessInstance.id.desc()).limit(1)).scalar()
