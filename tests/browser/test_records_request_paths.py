@@ -154,6 +154,8 @@ def test_a_partial_grant_releases_records_online_and_the_requester_downloads_the
     tick_ground(task, "45-221(a)(2)")
     task.get_by_label(re.compile("^Grounds in your words")).fill("The minutes of closed sessions are withheld.")
     complete_task(custodian, "Decide the request")
+    open_task(custodian, tracking_number, "Apportion the search time")     # prefilled with the estimate's time
+    complete_task(custodian, "Apportion the search time")
     task = open_task(custodian, tracking_number, "Prepare the records")
     task.get_by_label(re.compile("^How the requester gets the records")).select_option("copies")
     complete_task(custodian, "Prepare the records")

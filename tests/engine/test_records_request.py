@@ -231,6 +231,7 @@ def test_every_task_shows_the_statutory_deadline(engine, clock):
     complete(engine, instance_id, "contact_persons_concerned", {"contacts": [], "anyone_seeks_court_order": False})
     assert fire_timers_at(clock, engine, MONDAY_10AM + timedelta(hours=72)) == 1     # the privacy wait is over
     decide(engine, instance_id, "partial", ["45-221(a)(30)"], "Witness names withheld")
+    complete(engine, instance_id, "apportion_search_time", {"released_search_hours": [{"employee": "Jo", "hours": 3}]})
     complete(engine, instance_id, "prepare_records",
              {"delivery_method": "copies", "actual_search_hours": [{"employee": "Jo", "hours": 3}]})
     complete(engine, instance_id, "collect_balance", {"balance_method": "paid", "collected_by": "Jo"})
@@ -240,7 +241,7 @@ def test_every_task_shows_the_statutory_deadline(engine, clock):
     tasks = tasks_ever(engine, instance_id)
     assert {task.bpmn_id for task in tasks} >= {
         "review_request", "estimate_fees", "check_personal_privacy", "contact_persons_concerned",
-        "decide_request", "prepare_records", "collect_balance", "provide_records", "receive_denial_copy"}
+        "decide_request", "apportion_search_time", "prepare_records", "collect_balance", "provide_records", "receive_denial_copy"}
     assert {(task.bpmn_id, task.due_at) for task in tasks} == {(task.bpmn_id, END_OF_THURSDAY) for task in tasks}
     assert {task.candidate_role for task in tasks if task.bpmn_id != "receive_denial_copy"} == {"custodian:police"}
 
@@ -716,7 +717,7 @@ def test_every_denial_is_copied_to_the_city_attorney(engine):
     assert {task.instance_id for task in engine.list_tasks(roles={"city_attorney"})} == {denied, partly}
     complete(engine, denied, "receive_denial_copy", {"attorney_note": "Agreed."}, actor="attorney",
              roles={"city_attorney"})
-    assert "prepare_records" in open_tasks(engine, partly)              # the rest is provided
+    assert "apportion_search_time" in open_tasks(engine, partly)        # the rest is provided
 
 
 def test_denial_after_a_fee_estimate_costs_nothing(engine, database):

@@ -174,6 +174,8 @@ def work_a_request(engine, client, requester, csrf_token, text) -> tuple[str, st
         ("check_personal_privacy", {"personal_information": False, "privacy_reason": text("privacy_reason")}),
         ("decide_request", {"decision": "partial", "exemption_codes": ["45-221(a)(14)"],
                             "grounds_text": text("grounds_text")}),
+        ("apportion_search_time", {"released_search_hours": [{"employee": text("employee"), "hours": 1}],
+                                   "apportion_note": text("apportion_note")}),
         ("prepare_records", {"delivery_method": "inspection", "no_reproduction_reason": text("no_reproduction")}),
         ("provide_records", {"provided_on": "2026-11-24", "supervised_by": text("supervised_by"),
                              "provision_note": text("provision_note")}),
