@@ -58,13 +58,16 @@ PERFORMANCE_METADATA: dict[str, Any] = {
 
 def performance_tables(connection: Connection, *, now: datetime, city_closures: Collection[date] = (),
                        months: int = MONTHS) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(raw rows per month and office, processed rows per month) for the `months` months up to `now`."""
+    """(raw rows per month and office, processed rows per month) for the `months` months up to `now`, from the
+    first month a request was received in."""
     first = city_day(now).replace(day=1)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    since = city_midnight(first)
     until = city_midnight(next_month(city_day(now).replace(day=1)))   # the current month, counted so far
-    facts = request_facts(connection, since=since)
+    facts = request_facts(connection, since=city_midnight(first))
+    # From the first month with a request: a new office's table does not open on months of zeros.
+    earliest = min((fact.received_at for fact in facts), default=now)
+    since = city_midnight(max(first, city_day(earliest).replace(day=1)))
     charged: dict[tuple[date, str], Decimal] = defaultdict(lambda: ZERO)
     for row in fees_per_month(connection, since, until):
         charged[(row.month, row.office_key)] += row.charged
