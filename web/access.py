@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from city.rules.roles import (ADMINISTRATOR, ANALYST, CITY_CLERK, CITY_ROLE_DESCRIPTIONS, CLERK, CUSTODIAN, FINANCE,
-                              RECORDS_MANAGER, office_of_custodian_role)
+                              OPEN_DATA_LIAISON, RECORDS_MANAGER, office_of_custodian_role)
 
 ROLES = (*CITY_ROLE_DESCRIPTIONS, ANALYST, ADMINISTRATOR)
 # What each role is for, as the administrator's user pages show it (issue 5, "Sign-in and roles").
@@ -33,6 +33,9 @@ SETTINGS_ROLES = (ADMINISTRATOR,)
 # for every office, and each office's custodians (`custodian:<office>`, designated ones included) take those
 # handed in at their office (003, Art. 6).
 INTAKE_ROLES = (CLERK, CITY_CLERK, CUSTODIAN, ADMINISTRATOR)
+# Sending a data set for review with the Open Data Review and Approval Form (web/inbox/open_data.py): the
+# requestor is a department's open data coordinator or liaison (002, Sacramento's procedure).
+DATASET_SUBMIT_ROLES = (OPEN_DATA_LIAISON, ADMINISTRATOR)
 
 
 def may_enter_requests(roles: Iterable[str]) -> bool:

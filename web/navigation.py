@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from web.access import (CASH_FLOAT_ROLES, DASHBOARD_ROLES, DEPLOYERS, MONITORING_ROLES, SETTINGS_ROLES,
-                        may_enter_requests)
+from web.access import (CASH_FLOAT_ROLES, DASHBOARD_ROLES, DATASET_SUBMIT_ROLES, DEPLOYERS, MONITORING_ROLES,
+                        SETTINGS_ROLES, may_enter_requests)
 from web.current import work_roles
 from web.models import StaffAccount
 
@@ -24,6 +24,8 @@ def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> li
     if may_enter_requests(work_roles(staff)):      # a custodian designated in the register takes requests too
         links.append(Link("inbox.intake", "Enter a request"))
         links.append(Link("inbox.handed_out", "Handed out free"))
+    if roles & set(DATASET_SUBMIT_ROLES):
+        links.append(Link("inbox.submit_dataset", "Send a data set for review"))
     if shows_payments:
         links.append(Link("inbox.payment", "Record a payment"))
     if roles & set(DASHBOARD_ROLES):

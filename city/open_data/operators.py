@@ -81,8 +81,9 @@ def scan_sample(step: OpenDataStep, *, sample: str) -> dict[str, Any]:
 
 
 def scan_result(report: ScanReport, filename: str) -> dict[str, Any]:
-    findings = [{"column": finding.column, "kind": finding.kind, "label": finding.label, "rows": finding.rows,
-                 "examples": ", ".join(finding.examples), "note": finding.note} for finding in report.findings]
+    findings = [{"column": finding.column, "kind": finding.kind, "rows": finding.rows,
+                 "label": f"{finding.label} ({finding.note})" if finding.note else finding.label,
+                 "examples": ", ".join(finding.examples)} for finding in report.findings]
     if report.clean:
         words = (f"No column of {filename} looks like personal identifiers ({report.rows_scanned} rows and "
                  f"{len(report.columns)} columns scanned). Review the sample all the same: the scan only points.")

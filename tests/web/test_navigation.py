@@ -29,8 +29,10 @@ def test_each_role_sees_the_pages_of_its_work(login_as, client):
     expected = {
         "clerk": {"Inbox", "Enter a request", "Handed out free", "Record a payment", "My notifications"},
         "analyst": {"Inbox", "Dashboard", "Instances", "Processes", "Modeler", "My notifications"},
-        "administrator": {"Inbox", "Enter a request", "Handed out free", "Record a payment", "Dashboard",
-                          "Instances", "Processes", "Modeler", "Settings", "Staff", "My notifications"},
+        "administrator": {"Inbox", "Enter a request", "Handed out free", "Send a data set for review",
+                          "Record a payment", "Dashboard", "Instances", "Processes", "Modeler", "Settings", "Staff",
+                          "My notifications"},
+        "open_data_liaison": {"Inbox", "Send a data set for review", "My notifications"},
         "city_attorney": {"Inbox", "My notifications"},
         "city_clerk": {"Inbox", "Enter a request", "Handed out free", "Record a payment", "Dashboard",
                        "Cash floats", "My notifications"},

@@ -1,7 +1,7 @@
 """Staff inbox: the open tasks for a person's roles, claiming them, and doing them through their forms."""
 from web.inbox.blueprint import bp
 # Imported for their routes.
-from web.inbox import (assignment, correspondence, handouts, intake, letters, notes, payments,  # noqa: F401
-                       views)
+from web.inbox import (assignment, correspondence, handouts, intake, letters, notes, open_data,  # noqa: F401
+                       payments, views)
 
 __all__ = ["bp"]
