@@ -32,6 +32,7 @@ from city.cli import add_city_commands
 from city.office import city_data_of, open_engine_at
 from engine import cli, clock
 from migrations import SCHEMA, upgrade
+from web.catalog.refresh import performance_refresh_job
 
 MAIL_EVERY_SECONDS = 30
 SCHEDULER_RESTART_BACKOFF = (1, 2, 5, 10, 30, 60)   # seconds before each new start; the last one repeats
@@ -72,6 +73,7 @@ def add_web_commands(command_line: cli.CommandLine) -> None:
         sub.add_argument("--port", type=int, default=int(os.environ.get("CLERKFLOW_PORT", "5000")))
         sub.add_argument("--threads", type=int, default=8)
     command_line.periodic.append(mail_job)
+    command_line.periodic.append(performance_refresh_job)   # the open data performance data set, daily
     backup_parser = command_line.add("backup", backup, "copy the database and the file store into a new folder, "
                                      "while the app runs")
     backup_parser.add_argument("destination", metavar="DEST_DIR")

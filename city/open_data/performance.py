@@ -49,9 +49,10 @@ PERFORMANCE_METADATA: dict[str, Any] = {
                "on and closed (its audit trail) and the fees assessed on it (the fee ledger). Raw: one row per "
                "month and office; processed: one row per month for the whole city."),
     "quality": ("Complete for every request entered in the records system, on the portal or by staff. The current "
-                "month is counted so far and changes until it ends. A share or median is blank in a month with "
-                "no request to count. Fees are each request's latest assessment, in the month it was made."),
-    "update_frequency": "monthly",
+                "month is counted so far, again every day, and changes until it ends. A share or median is blank "
+                "in a month with no request to count. Fees are each request's latest assessment, in the month it "
+                "was made."),
+    "update_frequency": "daily",     # the scheduler counts again every day (web.catalog.refresh)
     "license": "https://opendatacommons.org/licenses/pddl/1-0/",
 }
 

@@ -31,8 +31,10 @@ def test_a_failing_job_does_not_stop_the_scheduler(database_url, caplog):
     assert "pat.doe" not in caplog.text
 
 
-def test_clerkflow_scheduler_sends_mail_too():
-    assert build_parser([add_city_commands, add_web_commands]).parse_args(["scheduler"]).periodic == [mail_job]
+def test_clerkflow_scheduler_sends_mail_and_refreshes_the_performance_data_set_too():
+    from web.catalog.refresh import performance_refresh_job
+    periodic = build_parser([add_city_commands, add_web_commands]).parse_args(["scheduler"]).periodic
+    assert mail_job in periodic and performance_refresh_job in periodic
 
 
 def test_an_extension_cannot_replace_a_command_it_did_not_define():

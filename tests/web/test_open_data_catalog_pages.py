@@ -240,3 +240,19 @@ def test_the_demo_catalog_shows_the_records_offices_performance_and_the_city_dat
     assert '<th scope="col">share_answered_within_deadline</th>' in page
     assert '<th scope="col">median_business_days_to_first_action</th>' in page
     assert len(client.get("/data.json").get_json()["dataset"]) == 3
+
+
+def test_the_scheduler_refreshes_the_performance_data_set_when_its_figures_change(app, client, portal):
+    from engine import clock
+    from records_office import REQUEST
+    from web.catalog.demo import ensure_demo_catalog
+    from web.catalog.refresh import refresh_performance
+    with app.app_context():
+        ensure_demo_catalog(db.session.connection(), file_store(), now=clock.now())
+        db.session.commit()
+    assert refresh_performance(app) is None                     # nothing new: no new version
+    portal.start_instance("records_request", {**REQUEST, "received_at": clock.now().isoformat(), "office_key": None},
+                          actor="clerk", tracking_prefix="R")
+    assert refresh_performance(app) == 2
+    page = client.get("/data/records-requests-performance").get_data(as_text=True)
+    assert "Earlier versions" in page and "Refreshed" in page
