@@ -112,6 +112,8 @@ def setup(console: cli.Console, options: argparse.Namespace) -> None:
     started = ensure_demo_requests(console.engine)
     print(f"demo accounts: {', '.join(username for username, _ in accounts)}; "
           f"demo requests started now: {started}")
+    from web.demo import ensure_demo_dataset_review
+    print(f"demo data sets waiting for review: {ensure_demo_dataset_review(console.engine)}")
     print(f"demo open data sets published now: {ensure_demo_catalog(console.url, console.engine)}")
 
 

@@ -12,8 +12,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from city.rules.roles import CITY_ATTORNEY, CITY_CLERK, CLERK, CUSTODIAN, custodian_role
+from city.rules.roles import (CITY_ATTORNEY, CITY_CLERK, CLERK, CUSTODIAN, IT_OPEN_DATA_COORDINATOR, OPEN_DATA_LIAISON,
+                              RECORDS_MANAGER, custodian_role)
 from city.defaults import DEFAULT_OFFICE_KEYS
+from engine.filestore import file_reference
 from web.access import ADMINISTRATOR, ANALYST
 from web.models import StaffAccount, db
 
@@ -24,6 +26,10 @@ DEMO_ACCOUNTS = (
     # One demo custodian for every office, so a demo request is visible whichever office holds it.
     ("custodian", "Morgan Custodian", (CUSTODIAN, *(custodian_role(office) for office in DEFAULT_OFFICE_KEYS))),
     ("attorney", "Avery Attorney", (CITY_ATTORNEY,)),
+    # The open data review (002): a department's liaison sends, the Records Manager reviews, IT publishes.
+    ("records", "Riley Records Manager", (RECORDS_MANAGER,)),
+    ("liaison", "Dana Liaison", (OPEN_DATA_LIAISON,)),
+    ("itdata", "Ivan IT Open Data", (IT_OPEN_DATA_COORDINATOR,)),
     ("analyst", "Robin Analyst", (ANALYST,)),
     ("admin", "Alex Administrator", (ADMINISTRATOR,)),
 )
@@ -45,6 +51,39 @@ def ensure_demo_accounts(session: Session) -> list[tuple[str, tuple[str, ...]]]:
         listed.append((username, tuple(sorted(account.role_set))))
     session.flush()
     return listed
+
+
+DEMO_DATASET_REVIEW = {
+    "dataset_title": "Building permits issued", "department": "Community Development",
+    "dataset_description": "Every building permit the city issued: permit number, day issued, kind of work, "
+                           "valuation, and the applicant's telephone number (to be reviewed).",
+    "source": "The permit register kept at the permits counter.", "quality": "Complete since 2019; checked monthly.",
+    "update_frequency": "monthly", "license": "https://opendatacommons.org/licenses/pddl/1-0/",
+    "contact_name": "Dana Liaison", "contact_email": "dana.liaison@springfield.example",
+    **{criterion: True for criterion in ("in_retention_schedule", "appropriate_for_release", "often_requested",
+                                         "increases_accountability", "improves_public_knowledge", "furthers_mission",
+                                         "creates_economic_opportunity", "not_protected_data")},
+}
+# The demo's sample keeps the applicants' telephone numbers in, so the Records Manager sees what the scan finds.
+DEMO_DATASET_SAMPLE = ("building_permits_sample.csv",
+                       b"permit_number,issued_on,work,valuation,applicant_phone\n"
+                       b"BP-2026-0101,2026-10-01,Roof repair,12000,(417) 555-0143\n"
+                       b"BP-2026-0102,2026-10-02,New garage,38000,417-555-0199\n"
+                       b"BP-2026-0103,2026-10-05,Deck,7400,(417) 555-0127\n")
+
+
+def ensure_demo_dataset_review(engine) -> int:
+    """One data set sent by the demo liaison and waiting for the Records Manager's review, only when the data set
+    approval is deployed and has no case yet; its sample goes to the engine's file store."""
+    if "dataset_approval" not in {version.process_key for version in engine.versions()}:
+        return 0
+    if engine.list_instances(process_key="dataset_approval", limit=1):
+        return 0
+    filename, content = DEMO_DATASET_SAMPLE
+    sample = file_reference(engine.operators.files.store(content, filename))
+    engine.start_instance("dataset_approval", {**DEMO_DATASET_REVIEW, "sample": sample}, actor="liaison",
+                          tracking_prefix="OD")
+    return 1
 
 
 def register_demo_command(app: Flask) -> None:

@@ -13,6 +13,11 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
     first = capsys.readouterr().out
     assert "deployed records_request version 1" in first and "demo requests started now: 3" in first
     assert "demo open data sets published now: 3" in first      # performance, offices and hours, fee schedules
+    assert "demo data sets waiting for review: 1" in first
+    [submitted] = engine.list_instances(process_key="dataset_approval")
+    [waiting] = engine.list_tasks(instance_id=submitted.instance_id)
+    assert (waiting.bpmn_id, waiting.candidate_role) == ("review_dataset", "records_manager")
+    assert [finding["column"] for finding in engine.task_data(waiting.task_id)["sample_findings"]] == ["applicant_phone"]
     requests = engine.list_instances(process_key="records_request")
     assert sorted(request.business_key[-5:] for request in requests) == ["00001", "00002", "00003"]
     assert all(request.status == "active" for request in requests)
@@ -27,6 +32,7 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
     second = capsys.readouterr().out
     assert "unchanged: records_request version 1" in second and "demo requests started now: 0" in second
     assert "demo open data sets published now: 0" in second
+    assert "demo data sets waiting for review: 0" in second
     assert len(engine.list_instances(process_key="records_request")) == 3
     referred = engine.get_instance(requests[0].instance_id)   # work done since is kept: the referral stands
     assert [task.candidate_role for task in referred.open_tasks] == ["custodian:city_treasurer"]
