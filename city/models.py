@@ -104,6 +104,25 @@ class LetterTemplate(Base):
     updated_at: Mapped[datetime]
 
 
+class PrivacyRule(Base):
+    """An ordinance section or administrative rule a privacy decision may rely on (000), with the figures the
+    city has published for it: the appeal time limit and the fine for a first, repeat and continuing offence.
+
+    Empty means "not specified on the cited page": no default is invented (city.rules.privacy)."""
+
+    __tablename__ = "privacy_rule"
+
+    rule_ref: Mapped[str] = mapped_column(String(100), primary_key=True)   # "Code Sec. 2-1234", as decisions cite it
+    title: Mapped[str] = mapped_column(String(300))
+    appeal_limit_days: Mapped[int | None]
+    fine_first: Mapped[Decimal | None] = mapped_column(MONEY)
+    fine_repeat: Mapped[Decimal | None] = mapped_column(MONEY)
+    fine_continuing: Mapped[Decimal | None] = mapped_column(MONEY)
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_by: Mapped[str] = mapped_column(USERNAME)
+    updated_at: Mapped[datetime]
+
+
 class CashFloat(Base):
     """Change money the City Clerk gives an office: kept apart from fee money and never transmitted (Art. 6).
 
