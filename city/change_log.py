@@ -21,7 +21,7 @@ from city.rules.business_calendar import CITY_TIME_ZONE, city_midnight
 # The city data (city.citydata), then what the web app logs here too: staff accounts' roles and status
 # (web.admin.account_changes) and the mail server set on the Settings page (web.admin.settings_mail).
 CHANGE_KINDS = ("fee_schedule", "closure", "office", "designation", "exemption", "letter_template", "cash_float",
-                "staff_account", "mail_server")
+                "staff_account", "mail_server", "privacy_rule")
 
 
 def record_change(session: Session, *, at: datetime, actor: str, kind: str, subject_key: str, action: str,

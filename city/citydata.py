@@ -37,6 +37,8 @@ from city.models import (CashFloat, CityClosure, CityDataChange, CustodianDesign
                                 FeeScheduleRow, LetterTemplate, Office)
 from city.rules.business_calendar import city_day
 from city.defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
+from city.privacy_rules import load_privacy_rules
+from city.rules.privacy import PrivacyRule
 from city.rules.fees import DEFAULT_FEE_SCHEDULE, FEE_AMOUNT_NAMES, FeeSchedule, cents, in_cents, schedule_in_force
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -75,6 +77,7 @@ class _Loaded:
     designations: tuple[tuple[str, str, date, date | None], ...]
     exemptions: dict[str, dict[str, str]]
     letters: dict[str, dict[str, str]]
+    privacy_rules: dict[str, PrivacyRule]   # 000: appeal limits and fines per rule, empty unless published
 
 
 class CityData:
@@ -108,6 +111,7 @@ class CityData:
             "custodian_register": register,
             "exemptions": copy.deepcopy(loaded.exemptions),
             "letter_templates": copy.deepcopy(loaded.letters),
+            "privacy_rules": dict(loaded.privacy_rules),
         }
 
     def invalidate(self) -> None:
@@ -153,7 +157,7 @@ def _load(session: Session) -> _Loaded:
                    designations,
                    {code: {"citation": citation, "summary": summary}
                     for code, citation, summary, active in exemptions if active},
-                   letters)
+                   letters, load_privacy_rules(session))
 
 
 def to_fee_schedule(row: FeeScheduleRow) -> FeeSchedule:

@@ -22,4 +22,5 @@ def default_city_settings() -> dict[str, Any]:
         "exemptions": {code: {"citation": citation, "summary": summary} for code, citation, summary in DEFAULT_EXEMPTIONS},
         "letter_templates": {name: {"subject": subject, "body": body}
                              for name, (subject, body) in DEFAULT_LETTERS.items()},
+        "privacy_rules": {},   # 000: no appeal limit or fine is published until the city enters one
     }

@@ -28,9 +28,10 @@ from web.access import ADMINISTRATOR
 PAGE_SIZE = 50
 KIND_CHOICES = dict(zip(CHANGE_KINDS, ("Fee schedules", "Closure days", "Offices and hours", "Designated custodians",
                                        "Exemptions", "Letter templates", "Cash floats", "Staff accounts and roles",
-                                       "Mail server")))
+                                       "Mail server", "Privacy rules")))
 KIND_LABELS = dict(zip(CHANGE_KINDS, ("fee schedule", "closure day", "office", "designated custodian", "exemption",
-                                      "letter template", "cash float", "staff account", "mail server")))
+                                      "letter template", "cash float", "staff account", "mail server",
+                                      "privacy rule")))
 FEE_WORDS = {amount.name: amount.in_words for amount in FEE_AMOUNTS}
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
              "sat": "Saturday", "sun": "Sunday"}
