@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from city.rules.roles import (ADMINISTRATOR, ANALYST, CITY_CLERK, CITY_ROLE_DESCRIPTIONS, CLERK, CUSTODIAN, FINANCE,
-                              OPEN_DATA_LIAISON, RECORDS_MANAGER, office_of_custodian_role)
+                              OPEN_DATA_LIAISON, OPEN_DATA_OFFICER, RECORDS_MANAGER, office_of_custodian_role)
 
 ROLES = (*CITY_ROLE_DESCRIPTIONS, ANALYST, ADMINISTRATOR)
 # What each role is for, as the administrator's user pages show it (issue 5, "Sign-in and roles").
@@ -36,6 +36,9 @@ INTAKE_ROLES = (CLERK, CITY_CLERK, CUSTODIAN, ADMINISTRATOR)
 # Sending a data set for review with the Open Data Review and Approval Form (web/inbox/open_data.py): the
 # requestor is a department's open data coordinator or liaison (002, Sacramento's procedure).
 DATASET_SUBMIT_ROLES = (OPEN_DATA_LIAISON, ADMINISTRATOR)
+# The catalog's staff page (web/admin/open_data_catalog.py): vet a data set that appeared without approval, withdraw
+# one; the Open Data Officer oversees the portal (KCMO Sec. 2-2134), administrators keep everything.
+CATALOG_ROLES = (OPEN_DATA_OFFICER, ADMINISTRATOR)
 
 
 def may_enter_requests(roles: Iterable[str]) -> bool:

@@ -281,6 +281,7 @@ class CatalogEntry:
     status_reason: str
     approved_in: int | None
     dataset_id: int
+    vetted_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,7 @@ def _entry(row: Any) -> CatalogEntry:
         update_frequency=row.update_frequency, license=row.license, contact_name=row.contact_name,
         contact_email=row.contact_email, publisher=row.publisher, issued_at=row.issued_at,
         modified_at=row.modified_at, status=DatasetStatus(row.status).value, status_reason=row.status_reason,
-        approved_in=row.approved_in, dataset_id=row.id)
+        approved_in=row.approved_in, dataset_id=row.id, vetted_by=row.vetted_by)
 
 
 def published_datasets(connection: Connection, *, search: str = "", department: str = "", topic: str = "",
@@ -338,6 +339,14 @@ def published_dataset(connection: Connection, slug: str) -> CatalogEntry | None:
     row = connection.execute(select(DATASET).where(DATASET.c.slug == slug,
                                                    DATASET.c.status == DatasetStatus.PUBLISHED)).first()
     return _entry(row) if row is not None else None
+
+
+def all_datasets(connection: Connection) -> list[CatalogEntry]:
+    """Every data set whatever its status, those waiting to be vetted first, then by title (staff pages)."""
+    waiting = (DATASET.c.status == DatasetStatus.WITHDRAWN) & DATASET.c.approved_in.is_(None) \
+        & DATASET.c.vetted_by.is_(None)
+    rows = connection.execute(select(DATASET).order_by(waiting.desc(), DATASET.c.title, DATASET.c.id))
+    return [_entry(row) for row in rows]
 
 
 def any_dataset(connection: Connection, slug: str) -> CatalogEntry | None:

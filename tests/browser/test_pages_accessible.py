@@ -126,3 +126,13 @@ def test_the_open_data_catalog_by_keyboard(person):
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     resident.page.set_viewport_size(PHONE)
     resident.go("/data?q=records")
+
+
+def test_the_catalogs_staff_page_and_a_withdrawal_sent_back(person):
+    admin = person("administrator of the catalog")
+    sign_in(admin, "admin")
+    admin.page.get_by_role("link", name="Open data catalog").click()
+    page = admin.audit()
+    page.get_by_role("button", name="Withdraw Open records fee schedules").click()     # no reason given
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was withdrawn")
+    admin.audit()
