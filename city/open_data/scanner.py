@@ -30,11 +30,14 @@ EXAMPLES = 3
 MIN_SHARE = 0.2        # a column is reported when at least this share of its filled cells match ...
 MIN_ROWS = 2           # ... and at least this many (a single odd value is not a column of identifiers)
 PHONE_REGION = "US"
+ADULT_YEARS = 14           # a date of birth beside a name in a city's records is mostly an adult's ...
+BIRTH_SPREAD_YEARS = 15    # ... and a column of them spans generations
 
 SSN_SHAPE = re.compile(r"(?<!\d)(\d{3})[- ](\d{2})[- ](\d{4})(?!\d)")
 SSN_BARE = re.compile(r"(?<!\d)\d{9}(?!\d)")
 EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+)@([\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})(?![\w-])")
 CARD_SHAPE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+PHONE_SHAPE = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}")
 ACCOUNT_DIGITS = re.compile(r"(?<![\d-])\d{6,17}(?![\d-])")
 IBAN_SHAPE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 DATE_SHAPE = re.compile(r"\b(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))\b")
@@ -44,6 +47,7 @@ STREET_ADDRESS = re.compile(rf"^\s*(\d{{1,6}}[A-Za-z]?)\s+(?:[NSEW]\.?\s+)?[A-Za
                             re.IGNORECASE)
 BLOCK_ADDRESS = re.compile(r"^\s*\d+X+\b|\bblock\b|^\s*\d+\s*-\s*\d+\s", re.IGNORECASE)   # "12XX Elm St", "1200 block"
 
+PERSON_NAME = re.compile(r"[^\W\d_][\w'.-]*(?:,? [^\W\d_][\w'.-]*){0,3}")
 # Column names that say what a column holds (words of the name, lower case, "_" and "-" as spaces).
 NAME_HEADER = re.compile(r"\b(?:name|first|last|surname|given|full name|resident|employee|owner|applicant|"
                          r"complainant|victim|patient|student|person|contact)\b")
@@ -96,7 +100,8 @@ def scan_table(table: Table, *, today: date | None = None) -> ScanReport:
     """The sample's findings, one per column and kind, in column order."""
     headers = [_words(column) for column in table.columns]
     name_columns = [table.columns[position] for position, header in enumerate(headers)
-                    if NAME_HEADER.search(header) and not NOT_A_PERSON.search(header)]
+                    if NAME_HEADER.search(header) and not NOT_A_PERSON.search(header)
+                    and _mostly_names(table.values_of(position))]
     findings: list[Finding] = []
     for position, column in enumerate(table.columns):
         values = table.values_of(position)
@@ -109,7 +114,31 @@ def scan_table(table: Table, *, today: date | None = None) -> ScanReport:
                 findings.append(Finding(column, kind, LABELS[kind], len(matched), tuple(matched[:EXAMPLES]),
                                         _note(kind, column, name_columns)))
                 break           # one kind per column: the most specific one found first
+        else:
+            if name_columns and column not in name_columns and (found := _birth_dates_by_value(values, today)):
+                findings.append(Finding(column, "date_of_birth", LABELS["date_of_birth"], len(found),
+                                        tuple(found[:EXAMPLES]), "dates that may be dates of birth, "
+                                        + _note("date_of_birth", column, name_columns)))
     return ScanReport(len(table.rows), table.columns, tuple(findings))
+
+
+def _mostly_names(values: list[str]) -> bool:
+    """Whether a column's values read like persons' names ("Pat Doe", "Doe, Pat"), not e-mails or numbers."""
+    return bool(values) and sum(1 for value in values if PERSON_NAME.fullmatch(value)) >= 0.6 * len(values)
+
+
+def _birth_dates_by_value(values: list[str], today: date | None) -> list[str]:
+    """A column of dates beside persons' names that reads like their dates of birth whatever it is called:
+    nearly all at least `ADULT_YEARS` ago, and spread over at least `BIRTH_SPREAD_YEARS` (a column of hiring or
+    inspection dates is mostly recent)."""
+    years = [int(found.group(1) or found.group(6)) for value in values if (found := DATE_SHAPE.fullmatch(value.strip()))]
+    latest = (today or date.max).year - ADULT_YEARS
+    if len(years) < max(MIN_ROWS, 0.8 * len(values)):
+        return []
+    old_enough = [year for year in years if 1880 <= year <= latest]
+    if len(old_enough) < 0.8 * len(years) or max(old_enough, default=0) - min(old_enough, default=0) < BIRTH_SPREAD_YEARS:
+        return []
+    return [f"{str(year)[:2]}**-**-**" for year in old_enough]
 
 
 def _matchers(header: str, names_present: bool, today: date | None) -> list[tuple[str, Callable[[str], str | None]]]:
@@ -123,7 +152,7 @@ def _matchers(header: str, names_present: bool, today: date | None) -> list[tupl
     matchers.append(("phone", _phone(named=bool(PHONE_HEADER.search(header)))))
     if BIRTH_HEADER.search(header):
         matchers.append(("date_of_birth", _birth_date(today)))
-    if HOME_HEADER.search(header) or (names_present and "address" in header):
+    if HOME_HEADER.search(header) or names_present:
         matchers.append(("street_address", _street_address))
     return matchers
 
@@ -204,10 +233,18 @@ def _phone(*, named: bool) -> Callable[[str], str | None]:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*|\d{1,2}/\d{1,2}/\d{2,4}", value.strip()):
             return None       # a date
         for found in phonenumbers.PhoneNumberMatcher(value, PHONE_REGION, leniency=phonenumbers.Leniency.VALID):
+            if not PHONE_SHAPE.fullmatch(found.raw_string.strip()) or _joined(value, found.start, found.end):
+                continue      # "CR-2024-012345" holds a valid number, but is written as a case number
             digits = re.sub(r"\D", "", found.raw_string)
             return "***-***-" + digits[-4:]
         return None
     return match
+
+
+def _joined(value: str, start: int, end: int) -> bool:
+    """Whether a match is part of a longer code: a letter, digit or dash right before or after it."""
+    return (start > 0 and (value[start - 1].isalnum() or value[start - 1] == "-")) or \
+        (end < len(value) and (value[end].isalnum() or value[end] == "-"))
 
 
 def _birth_date(today: date | None) -> Callable[[str], str | None]:
