@@ -4,10 +4,10 @@ the preview does not have, and three forms answered 500)."""
 from __future__ import annotations
 
 import json
-from html import escape
 from pathlib import Path
 
 import pytest
+from markupsafe import escape      # as the pages escape it (an apostrophe is &#39;, not &#x27;)
 
 from web.inbox.forms import fields_of
 
