@@ -11,6 +11,9 @@ from werkzeug.routing import Rule
 OPEN_ENDPOINTS = {"auth.login", "health.healthz", "health.healthz_web", "static", "home", "portal.new_request", "portal.received",
                   "portal.status", "portal.letter", "portal.letter_pdf", "portal.lost_link", "portal.released_record",
                   "portal.answer", "portal.withdraw", "api.openapi"}
+# The open data catalog (issue 16) is public too: its list, pages, downloads, data.json and the Terms of Use.
+OPEN_ENDPOINTS |= {"catalog.index", "catalog.dataset", "catalog.download", "catalog.download_as_json",
+                   "catalog.datapackage_json", "catalog.data_json", "catalog.terms"}
 # The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
 API_PREFIX = "api."
 SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",
@@ -18,7 +21,8 @@ SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": 
                     "timer_id": 1, "process_key": "records_request", "version": 1,
                     "day": "2026-12-24", "effective_from": "2027-01-01", "office_key": "police",   # settings
                     "designation_id": 1, "code": "45-221(a)(6)", "name": "acknowledgement",
-                    "table": "requests"}   # dashboards
+                    "table": "requests",   # dashboards
+                    "slug": "no-such-data-set"}   # the open data catalog's staff page
 
 SAMPLE_ARGUMENTS.update({"process": "records_request", "file_name": "x.schema.json"})   # the modeler's form editor
 MODELER_PAGES = {"modeler.index", "modeler.diagram", "modeler.bpmn", "modeler.compare", "modeler.operators",
