@@ -65,7 +65,8 @@ def test_new_user_form_offers_every_role_and_each_offices_custodian(admin_client
     page = admin_client.get("/admin/users/new").get_data(as_text=True)
     assert 'name="csrf_token"' in page
     for role in ("clerk", "city_clerk", "custodian", "city_attorney", "records_manager", "it_open_data_coordinator",
-                 "open_data_officer", "finance", "administrator", "analyst", "custodian:city_treasurer",
+                 "open_data_officer", "open_data_liaison", "finance", "administrator", "analyst",
+                 "custodian:city_treasurer",
                  "custodian:police", "custodian:municipal_court"):
         assert f'value="{role}"' in page, role
 
