@@ -121,7 +121,7 @@ def test_a_csv_only_data_set_is_also_downloadable_as_json(client, catalog):
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.get_json() == [{"month": "2026-09", "received": 40, "closed": 38},
                                    {"month": "2026-10", "received": 52, "closed": 50}]
-    assert 'filename="requests-by-month.json"' in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"] == "attachment; filename=requests-by-month.json"
     assert any('rel="terms-of-service"' in link for link in response.headers.getlist("Link"))
 
 
@@ -256,3 +256,13 @@ def test_the_scheduler_refreshes_the_performance_data_set_when_its_figures_chang
     assert refresh_performance(app) == 2
     page = client.get("/data/records-requests-performance").get_data(as_text=True)
     assert "Earlier versions" in page and "Refreshed" in page
+
+
+def test_a_file_named_in_any_language_downloads_under_its_name(app, client):
+    slug = publish(app, title="Données des permis", department="Planning", topic="Housing",
+                   files=[(PERMITS_CSV, "données-permis.csv", "raw")])
+    page = client.get(f"/data/{slug}").get_data(as_text=True)
+    [json_link] = re.findall(rf'href="(/data/{slug}/files/\d+/json)"', page)
+    response = client.get(json_link)
+    assert response.status_code == 200
+    assert "filename*=UTF-8''donn%C3%A9es-permis.json" in response.headers["Content-Disposition"]

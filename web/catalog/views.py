@@ -106,8 +106,9 @@ def download_as_json(slug: str, file_id: int):
         rows = as_json_rows(_content(file), "csv")
     except NotATable:
         abort(404, description="This CSV file cannot be read as a table; download it as it was published.")
-    response = current_app.response_class(json.dumps(rows, ensure_ascii=False, indent=1), mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_header_safe(json_filename(file))}"'
+    content = json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8")
+    response = send_file(io.BytesIO(content), mimetype="application/json", as_attachment=True,
+                         download_name=json_filename(file))
     return _with_terms(response, entry)
 
 
@@ -174,7 +175,3 @@ def _with_terms(response, entry: CatalogEntry):
     response.headers.add("Link", f'<{url_for("catalog.terms", _external=True)}>; rel="terms-of-service"')
     response.headers.add("Link", f"<{entry.license}>; rel=\"license\"")
     return response
-
-
-def _header_safe(name: str) -> str:
-    return "".join(character for character in name if character.isprintable() and character not in '"\\')
