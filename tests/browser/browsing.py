@@ -65,6 +65,14 @@ class Visit:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         return self.page
 
+    def sign_in(self, username: str):
+        """Sign in with a demo account on the sign-in page, audited before and after."""
+        page = self.go("/login")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        return self.audit()
+
     def console(self, kind: str, text: str, source: str) -> None:
         """An error on the console, unless it is a page's own status (a 404 or 422 page is a page)."""
         if kind == "error" and _document(source) not in {_document(url) for url in (*self.shown, self.page.url)}:

@@ -6,8 +6,6 @@ import pytest
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
-from browsing import DEMO_PASSWORD  # noqa: E402
-
 CRITERIA = ("It is identified in the City's Record Retention Schedule", "It is appropriate for public release",
             "It is frequently the subject of a written request for public records",
             "It increases accountability, efficiency, responsiveness or delivery of services",
@@ -16,14 +14,6 @@ CRITERIA = ("It is identified in the City's Record Retention Schedule", "It is a
 SAMPLE = (b"inspection_id,inspected_on,result,owner_email\n"
           b"FI-101,2026-10-01,Passed,pat.doe@example.org\n"
           b"FI-102,2026-10-02,Failed,lee.roe@example.net\n")
-
-
-def sign_in(visit, username: str):
-    page = visit.go("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    return visit.audit()
 
 
 def open_task(site, visit, bpmn_id: str):
@@ -37,7 +27,7 @@ def open_task(site, visit, bpmn_id: str):
 
 def test_a_data_set_is_sent_scanned_reviewed_with_the_city_attorney_and_approved(person, site):
     liaison = person("liaison")
-    sign_in(liaison, "liaison")
+    liaison.sign_in("liaison")
     page = liaison.go("/inbox")
     page.get_by_role("link", name="Send a data set for review").click()
     liaison.audit()
@@ -63,7 +53,7 @@ def test_a_data_set_is_sent_scanned_reviewed_with_the_city_attorney_and_approved
     liaison.audit()
 
     manager = person("Records Manager")
-    sign_in(manager, "records")
+    manager.sign_in("records")
     page = open_task(site, manager, "review_dataset")
     findings = page.get_by_role("table").filter(has_text="Looks like")
     expect(findings.get_by_role("row", name="owner_email")).to_contain_text("p***@example.org")
@@ -76,7 +66,7 @@ def test_a_data_set_is_sent_scanned_reviewed_with_the_city_attorney_and_approved
     manager.audit()
 
     attorney = person("City Attorney")
-    sign_in(attorney, "attorney")
+    attorney.sign_in("attorney")
     page = open_task(site, attorney, "consult_city_attorney")
     expect(page.get_by_label("The Records Manager's question")).to_have_text("Are business owners' e-mail addresses exempt?")
     page.get_by_label("Advice").fill("Publish without the owner_email column.")
