@@ -261,3 +261,21 @@ def test_gis_data_is_accepted_as_a_sample(engine, files):
     instance = submit(engine, files, content=geojson, filename="parks.geojson")
     data = engine.task_data(open_tasks(engine, instance.instance_id)["review_dataset"].task_id)
     assert data["sample_findings"] == [] and "2 rows and 2 columns scanned" in data["sample_scan_summary"]
+
+
+def test_an_engine_opened_without_a_file_store_stops_at_the_scan_with_an_incident_saying_why(database, files, clock):
+    engine = open_engine(database)
+    engine.deploy_file(REPO / "processes" / "dataset_approval.bpmn", REPO / "forms", actor="test")
+    instance = engine.start_instance("dataset_approval", submission(files), actor="dana.liaison", tracking_prefix="OD")
+    [incident] = instance.incidents
+    assert incident.bpmn_id == "scan_sample"
+    assert "opened without a file store" in incident.error_message
+    assert open_tasks(engine, instance.instance_id) == {}
+
+
+def test_a_sample_that_cannot_be_read_goes_to_the_review_saying_so(engine, files):
+    instance = submit(engine, files, content=b'[1, 2, 3]', filename="numbers.json")
+    data = engine.task_data(open_tasks(engine, instance.instance_id)["review_dataset"].task_id)
+    assert data["sample_findings"] == [] and data["sample_scan"]["scanned"] is False
+    assert data["sample_scan_summary"] == ("The JSON sample is not a list of records (objects with the same fields). "
+                                           "The sample could not be scanned: review it by hand.")
