@@ -27,7 +27,7 @@ def open_engine(database: Database, *, city_settings: Callable[[], Mapping[str, 
     service task reads: a data set's sample), and whose messages from outside and starts by hand follow
     the city's rules; `options` go to ProcessEngine."""
     return ProcessEngine(database, operators=CityOperators(city_settings or CityData(database), files),
-                         message_rules=CityMessageRules(), start_rules=CityStartRules(), **options)
+                         message_rules=CityMessageRules(), start_rules=CityStartRules(database), **options)
 
 
 def open_engine_at(url: str | None = None, **options: Any) -> ProcessEngine:

@@ -14,6 +14,7 @@ from typing import Any
 
 from city.ledger import HOST_OPERATORS
 from city import receipt_audit  # noqa: F401  (its host operator, ledger.receipt_audit, registers itself)
+from city import privacy_cases  # noqa: F401  (its host operator, privacy.linked_records_request, registers itself)
 from city.open_data.operators import OPEN_DATA_OPERATORS, OpenDataStep
 from city.rules import OPERATORS, call_operator, registry
 from engine.filestore import FileStore

@@ -7,6 +7,9 @@ so requesting must be an individual person or persons"; city.rules.requesters). 
 
 `dataset_approval`: the sample is a data set's sample, a table of at most 5 MB, never an image file, GIS
 data aside (002, Terms of Use, Definitions; city.open_data.sample).
+
+`privacy_complaint`: a tracking number named as the records request not answered in time is one the city gave
+(000; city.privacy_cases), read from `database` when the rules are given one.
 """
 from __future__ import annotations
 
@@ -14,17 +17,30 @@ from collections.abc import Mapping
 from typing import Any
 
 from city.open_data.sample import sample_problem
+from city.privacy_cases import unknown_records_request
 from city.reports import RECORDS_REQUEST
 from city.rules.requesters import not_an_individual
+from engine.db import Database
 from engine.filestore import parse_file_reference
 
 REQUESTER_NAME = "requester_name"
 DATASET_APPROVAL = "dataset_approval"
 SAMPLE = "sample"
+PRIVACY_COMPLAINT = "privacy_complaint"
+LINKED_REQUEST = "records_request_tracking_number"
 
 
 class CityStartRules:
+    def __init__(self, database: Database | None = None):
+        self.database = database
+
     def start_problems(self, process_key: str, data: Mapping[str, Any]) -> dict[str, str]:
+        if process_key == PRIVACY_COMPLAINT:
+            if self.database is None or not data.get(LINKED_REQUEST):
+                return {}
+            with self.database.read() as session:
+                problem = unknown_records_request(session.connection(), data[LINKED_REQUEST])
+            return {LINKED_REQUEST: problem} if problem else {}
         if process_key == DATASET_APPROVAL:
             if not data.get(SAMPLE):
                 return {}       # the form says it is required

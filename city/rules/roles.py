@@ -20,6 +20,12 @@ OPEN_DATA_LIAISON = "open_data_liaison"
 FINANCE = "finance"
 # Art. 6: the clerk-finance officer (FINANCE) and the City Treasurer audit the custodians' duplicates.
 CITY_TREASURER = "city_treasurer"
+# 000: privacy complaints and breach reports go to the City Clerk and the responsible department (the custodian of
+# the office that holds the data); the Office of the City Manager and Information Technology also handle
+# enforcement, and city procurement records contract remedies for a contractor's breach.
+CITY_MANAGER = "city_manager"
+INFORMATION_TECHNOLOGY = "information_technology"
+PROCUREMENT = "procurement"
 # The software's own roles: the administrator acts for every office (the city's rules, such as who may
 # record a payment, name it); the analyst reads and models. `web.access` describes them for the user pages.
 ADMINISTRATOR = "administrator"
@@ -38,6 +44,10 @@ CITY_ROLE_DESCRIPTIONS = {
                        "and gives the approved ones to IT",
     FINANCE: "Finance: fees, invoices and payments; the clerk-finance officer audits the fee duplicates",
     CITY_TREASURER: "City treasurer: audits the fee duplicates with the clerk-finance officer",
+    CITY_MANAGER: "Office of the City Manager: enforces the data privacy rules, decides complaints brought to it and "
+                  "takes up missed compliance dates",
+    INFORMATION_TECHNOLOGY: "Information Technology: advises on data privacy complaints and breaches of city systems",
+    PROCUREMENT: "Procurement: records contract remedies for a contractor's breach of data handling terms",
 }
 
 
