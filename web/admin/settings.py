@@ -31,6 +31,8 @@ SECTIONS = (
     ("admin.settings_custodians", "Designated custodians", "the City Clerk's register of record custodians"),
     ("admin.settings_exemptions", "Exemptions", "the grounds a denial may cite (K.S.A. 45-221)"),
     ("admin.settings_letters", "Letter templates", "the letters sent to requesters"),
+    ("admin.settings_privacy_rules", "Privacy rules", "the rules a privacy decision may cite: appeal limits and fines, "
+     "empty until published"),
     ("admin.settings_cash_floats", "Cash floats", "the change money the City Clerk gives each office (not fee money)"),
     ("admin.settings_mail", "Mail (SMTP)", "set the mail server, the outbox, a test mail"),
     ("admin.users", "Staff accounts and roles", "who signs in, and what each may do"),

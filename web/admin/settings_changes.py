@@ -260,7 +260,23 @@ def _mail_server(change, before, after, _offices) -> str:
                                    *([password] if password else [])])
 
 
+PRIVACY_RULE_FIELDS = {"title": "title", "appeal_limit_days": "appeal time limit (days)",
+                       "fine_first": "fine, first offence", "fine_repeat": "fine, repeat offence",
+                       "fine_continuing": "fine, continuing offence"}
+
+
+def _privacy_rule(change, before, after, _offices) -> str:
+    """A rule a privacy decision may cite (000); a figure the city has not published reads "not set"."""
+    def shown(facts: dict) -> dict:
+        return {name: "not set" if facts.get(name) is None else facts.get(name) for name in PRIVACY_RULE_FIELDS}
+    if change.action == "added":
+        return _listed(f"The privacy rule {change.subject_key} was entered",
+                       [f"{label} {_quoted(value)}" for label, value in zip(PRIVACY_RULE_FIELDS.values(),
+                                                                            shown(after).values())])
+    return _listed(f"The privacy rule {change.subject_key}", _replaced(shown(before), shown(after), PRIVACY_RULE_FIELDS))
+
+
 _DESCRIBERS = {"fee_schedule": _fee_schedule, "closure": _closure, "office": _office, "designation": _designation,
                "exemption": _exemption, "letter_template": _letter_template, "cash_float": _cash_float,
-               "staff_account": _staff_account, "mail_server": _mail_server}
+               "staff_account": _staff_account, "mail_server": _mail_server, "privacy_rule": _privacy_rule}
 
