@@ -181,6 +181,31 @@ def test_every_pending_timer_gets_a_job_at_its_due_time_plus_one_second(make_sch
     assert remaining == {timer_job_id(timer.timer_id) for timer in pending[1:]} | {SWEEP_JOB_ID}
 
 
+def test_a_timer_set_less_than_a_sweep_ahead_gets_its_job_at_the_next_renewal(make_scheduler, web_engine, clock):
+    """Not at the next sweep, up to 30 s later: a short wait drawn by an analyst fires on time."""
+    leader = make_scheduler()
+    leader.tick()                                       # takes the lease; nothing pending yet
+    request = file_request(web_engine)
+    (timer,) = web_engine.pending_timers(instance_id=request)
+    clock.move_to(timer.due_at - timedelta(seconds=20), tick=False)
+    leader.tick()                                       # a renewal, not a sweep
+    job = leader.apscheduler.get_job(timer_job_id(timer.timer_id))
+    assert job is not None and job.next_run_time == timer.due_at + timedelta(seconds=1)
+
+
+def test_a_timer_already_due_at_a_renewal_gets_a_job_to_fire_at_once(make_scheduler, web_engine, clock):
+    leader = make_scheduler()
+    leader.tick()
+    request = file_request(web_engine)
+    (timer,) = web_engine.pending_timers(instance_id=request)
+    clock.move_to(timer.due_at + timedelta(seconds=5), tick=False)
+    leader.tick()
+    job = leader.apscheduler.get_job(timer_job_id(timer.timer_id))
+    assert job is not None and job.next_run_time == timer.due_at + timedelta(seconds=5)
+    assert scheduler.run_due_timers(timer.timer_id) == 1       # the job, when it runs, fires it once
+    assert timer_actions(web_engine, request) == ["scheduler"]
+
+
 def test_job_plan_adds_missing_and_moved_jobs_and_drops_orphans():
     due = MONDAY_9AM + timedelta(days=3)
     plan = plan_timer_jobs(
