@@ -183,7 +183,7 @@ def portal_today(engine):
 
 PORTAL_ENDPOINTS = {"home", "portal.new_request", "portal.received", "portal.status", "portal.letter",
                     "portal.letter_pdf", "portal.lost_link", "portal.released_record", "portal.answer",
-                    "portal.withdraw"}
+                    "portal.withdraw", "portal.privacy_complaint", "portal.privacy_received", "portal.privacy_status"}
 
 
 def test_only_the_portal_pages_are_open_to_strangers(app, client):

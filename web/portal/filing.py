@@ -130,7 +130,7 @@ def file_request(read: ReadRequest, *, received_at: datetime, received_via: str,
     start_key = hashlib.sha256(f"records request {submission_id}".encode()).hexdigest() if submission_id else None
     instance = process_engine().start_instance(PROCESS_KEY, data, actor=actor, tracking_prefix=TRACKING_PREFIX,
                                                start_key=start_key)
-    token = _link_token(submission_id) if submission_id else secrets.token_urlsafe(32)
+    token = private_link_token(submission_id)
     access = _access_of(instance.instance_id)
     if access is not None:      # the form was sent before: the request it filed, with the same link
         log.info("request %s was sent again (instance %s); filed once", instance.business_key, instance.instance_id)
@@ -161,6 +161,12 @@ def submitted_id(posted: Mapping[str, str]) -> str | None:
     """The form's submission id as sent; None when it is missing or not one the form could carry."""
     value = posted.get(SUBMISSION_FIELD, "")
     return value if SUBMISSION_ID.fullmatch(value) else None
+
+
+def private_link_token(submission_id: str | None) -> str:
+    """The token of the private status link a filed form gives (shown once, only its hash stored): the same for
+    each sending of one form, so a double submit answers with one link; a random one for a form without an id."""
+    return _link_token(submission_id) if submission_id else secrets.token_urlsafe(32)
 
 
 def _link_token(submission_id: str) -> str:

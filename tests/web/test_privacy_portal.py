@@ -1,0 +1,88 @@
+"""A resident files a data privacy complaint or breach report on the portal and follows it by a private link (000).
+
+"Report to the contracting city department and the City Clerk using the posted reporting or complaint channels;
+include evidence and timestamps." The evidence goes to the file store and is shown only to the staff working the
+case; the complainant gets a tracking number and a private status link, as a records requester does.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).parents[2]
+PAGE = "/privacy/complaint"
+MONDAY = datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc)
+LINK = re.compile(r'href="(http://localhost/privacy/status/[^"]+)"')
+BREACH = {"report_kind": "breach_report", "responsible_department": "Police Department",
+          "contractor_involved": "false", "what_happened": "The incident map shows home addresses.",
+          "happened_on": "2026-11-20", "complainant_name": "Pat Doe",
+          "complainant_address": "12 Elm Street, Kansas City MO 64106"}
+
+
+@pytest.fixture
+def deployed(process_engine, time_machine):
+    time_machine.move_to(MONDAY, tick=False)
+    process_engine.deploy_file(REPO / "processes" / "privacy_complaint.bpmn", REPO / "forms", actor="analyst")
+    return process_engine
+
+
+def send(client, csrf_token, *, submission_id="privacy-form-0000000001", files=(), **fields):
+    data = {"csrf_token": csrf_token(client, PAGE), "submission_id": submission_id, **BREACH, **fields,
+            "evidence": [(io.BytesIO(content), name) for name, content in files]}
+    return client.post(PAGE, data=data, content_type="multipart/form-data")
+
+
+def test_a_resident_files_a_breach_report_with_evidence_and_follows_it_by_a_private_link(client, csrf_token, deployed,
+                                                                                       caplog):
+    caplog.set_level(logging.DEBUG)
+    answer = send(client, csrf_token, files=[("server-log.txt", b"2026-11-20 09:40 export of addresses\n")])
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/privacy/complaint/received")
+    received = client.get("/privacy/complaint/received")
+    page = received.get_data(as_text=True)
+    assert "PC-2026-00001" in page and received.headers["Cache-Control"] == "no-store"
+    link = LINK.search(page).group(1)
+
+    status = client.get(link.removeprefix("http://localhost")).get_data(as_text=True)
+    assert "Breach report PC-2026-00001" in status and "Route the complaint to the responsible department" in status
+    # The evidence is the staff's to open, and never in the logs; the complainant sees only how many files came.
+    assert "server-log.txt" not in status and "<dd>1</dd>" in status
+    assert "server-log.txt" not in caplog.text and "incident map" not in caplog.text
+
+
+def test_sending_the_form_twice_files_one_complaint_with_one_link(client, csrf_token, deployed):
+    send(client, csrf_token)
+    first = LINK.search(client.get("/privacy/complaint/received").get_data(as_text=True)).group(1)
+    send(client, csrf_token)
+    again = client.get("/privacy/complaint/received").get_data(as_text=True)
+    assert LINK.search(again).group(1) == first
+    assert [instance.business_key for instance in deployed.list_instances(process_key="privacy_complaint")] == \
+        ["PC-2026-00001"]
+
+
+def test_a_records_request_number_the_city_never_gave_is_refused_beside_its_field(client, csrf_token, deployed):
+    answer = send(client, csrf_token, records_request_tracking_number="R-2026-09999")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "not the tracking number of a records request" in page
+    assert 'value="Pat Doe"' in page      # what was typed is kept
+
+
+def test_a_status_link_that_opens_no_complaint_is_not_found(client, deployed):
+    assert client.get("/privacy/status/not-a-token").status_code == 404
+
+
+def test_the_evidence_is_listed_for_the_staff_working_the_case_and_no_one_else(client, csrf_token, deployed,
+                                                                             login_as):
+    send(client, csrf_token, files=[("contract-terms.pdf", b"%PDF-1.4\n%%EOF\n")])
+    instance = deployed.list_instances(process_key="privacy_complaint")[0]
+    route = next(task for task in deployed.list_tasks(instance_id=instance.instance_id))
+    login_as("city_clerk", username="clerk.ann")
+    page = client.get(f"/inbox/tasks/{route.task_id}").get_data(as_text=True)
+    assert "contract-terms.pdf" in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/inbox")})
+    login_as("custodian:fire", username="fire.custodian")
+    assert client.get(f"/inbox/tasks/{route.task_id}").status_code == 403

@@ -1,0 +1,168 @@
+"""A data privacy complaint or breach report from the public (seed 000, How-To: "Submit a formal complaint ... to
+the City Clerk"), and the staff who enter one received another way (web/inbox/privacy_intake.py).
+
+The form is the start form of the deployed `privacy_complaint` (forms/privacy_complaint/complaint.schema.json),
+drawn like a task's form; the evidence files go to the file store and are listed among the case's attachments,
+which only the staff who may open one of its tasks can download. The complainant gets a tracking number
+(PC-2026-00001) and a private status link, made as a records request's are (web.portal.filing): the form's
+submission id makes a double submit file one complaint with one link. Nothing typed and no file name is logged.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from engine import FormInvalid, InstanceView
+from web.current import process_engine
+from web.auth import public
+from web.filestore import file_store, human_size
+from web.inbox.form_files import attach_form_files, kept_files_of, read_uploads
+from web.inbox.form_values import choice_label, prefilled_values, read_submission
+from web.inbox.forms import FormField, fields_of
+from web.models import db
+from web.models_portal import RequesterAccess
+from web.portal.blueprint import bp
+from web.portal.filing import new_submission_id, private_link_token, public_link, submitted_id, token_hash
+from web.portal.receipt import keep_receipt, kept_receipt, receipt_minutes
+from web.portal.views import _private
+
+log = logging.getLogger(__name__)
+
+PRIVACY_COMPLAINT = "privacy_complaint"
+TRACKING_PREFIX = "PC"
+START_PAGE = 0          # kept-file tokens of a start form are signed for "task" 0: no task has that id
+RECEIPT_KEY = "privacy_receipt"
+ACTOR = "portal"
+REPORT_KINDS = {"complaint": "Complaint", "breach_report": "Breach report"}
+APPEAL_OUTCOMES = {"upheld": "The decision stands", "varied": "The decision is varied",
+                   "set_aside": "The decision is set aside"}
+
+
+@dataclass(frozen=True)
+class ComplaintForm:
+    schema: dict[str, Any] | None
+    fields: list[FormField]
+
+
+@dataclass(frozen=True)
+class FiledComplaint:
+    instance: InstanceView
+    token: str
+
+
+def complaint_form() -> ComplaintForm:
+    """The start form of the deployed privacy complaint (schema None: not deployed)."""
+    engine = process_engine()
+    needs = engine.start_needs(PRIVACY_COMPLAINT) if engine.versions(PRIVACY_COMPLAINT) else None
+    schema = engine.latest_form(PRIVACY_COMPLAINT, needs.form_file) if needs and needs.form_file else None
+    ui = engine.latest_form(PRIVACY_COMPLAINT, needs.form_file.replace(".schema.json", ".ui.json")) if schema else None
+    return ComplaintForm(schema, fields_of(schema, ui) if schema else [])
+
+
+def file_complaint(form: ComplaintForm, posted: Mapping[str, str], files, *, actor: str,
+                   received_via: str) -> tuple[FiledComplaint | None, dict[str, Any], dict[str, str]]:
+    """Check and file the complaint as sent; (filed or None, the values to show again, errors by input)."""
+    submission = read_submission(form.fields, posted, {})
+    read_uploads(form.fields, files, posted, START_PAGE, file_store(), submission)
+    values = {form_field.name: submission.typed.get(form_field.name, "") for form_field in form.fields}
+    engine = process_engine()
+    submission_id = submitted_id(posted)
+    try:
+        engine.check_start(PRIVACY_COMPLAINT, submission.values)
+        if submission.errors:
+            raise FormInvalid("The complaint was not sent yet.", {})
+        start_key = hashlib.sha256(f"privacy complaint {submission_id}".encode()).hexdigest() if submission_id else None
+        instance = engine.start_instance(PRIVACY_COMPLAINT, {**submission.values, "received_via": received_via},
+                                         actor=actor, tracking_prefix=TRACKING_PREFIX, start_key=start_key)
+    except FormInvalid as refused:
+        return None, values, {**submission.input_errors(refused.field_errors), **submission.errors}
+    attach_form_files(instance.instance_id, form.fields, submission.values, actor)
+    token = private_link_token(submission_id)
+    if _access_of(instance.instance_id) is None:      # sent twice: the first sending gave the link
+        db.session.add(RequesterAccess(tracking_number=instance.business_key, instance_id=instance.instance_id,
+                                       token_hash=token_hash(token), email=None))
+        db.session.commit()
+        log.info("privacy complaint %s filed (instance %s, %s)", instance.business_key, instance.instance_id,
+                 received_via)
+    return FiledComplaint(instance, token), values, {}
+
+
+def form_page(template: str, form: ComplaintForm, values: Mapping[str, Any], field_errors: Mapping[str, str], *,
+              status: int = 200, **context: Any):
+    return render_template(template, deployed=form.schema is not None, schema=form.schema or {}, fields=form.fields,
+                           values=values, field_errors=field_errors,
+                           kept_files=kept_files_of(form.fields, values, START_PAGE), choice_label=choice_label,
+                           human_size=human_size, submission_id=submitted_id(request.form) or new_submission_id(),
+                           **context), status
+
+
+@bp.route("/privacy/complaint", methods=["GET", "POST"])
+@public
+def privacy_complaint():
+    form = complaint_form()
+    if request.method == "GET" or form.schema is None:
+        return form_page("portal/privacy_complaint.html", form, prefilled_values(form.fields, {}), {})
+    filed, values, errors = file_complaint(form, request.form, request.files, actor=ACTOR, received_via="online")
+    if filed is None:
+        return form_page("portal/privacy_complaint.html", form, values, errors, status=422)
+    keep_receipt(RECEIPT_KEY, filed.token, filed.instance.instance_id)
+    return redirect(url_for(".privacy_received"))
+
+
+@bp.get("/privacy/complaint/received")
+@public
+def privacy_received():
+    receipt = kept_receipt(RECEIPT_KEY)
+    if not receipt:
+        return redirect(url_for(".privacy_complaint"))
+    case = _case(receipt["instance_id"])
+    return _private(render_template("portal/privacy_received.html", case=case,
+                                    link=public_link(url_for(".privacy_status", token=receipt["token"])),
+                                    receipt_minutes=receipt_minutes()))
+
+
+@bp.get("/privacy/status/<token>")
+@public
+def privacy_status(token: str):
+    access = db.session.scalars(select(RequesterAccess).where(RequesterAccess.token_hash == token_hash(token))).first()
+    instance = process_engine().get_instance(access.instance_id) if access else None
+    if instance is None or instance.process_key != PRIVACY_COMPLAINT:
+        abort(404, description="There is no complaint behind this link. Check that you copied the whole link from "
+                               "your confirmation; if you have lost it, call or visit the City Clerk's office.")
+    return _private(render_template("portal/privacy_status.html", case=_case(instance.instance_id)))
+
+
+@dataclass(frozen=True)
+class Case:
+    """What the complainant sees of their case: never the evidence itself, nor staff notes."""
+    tracking_number: str
+    kind: str
+    received_at: Any
+    open_steps: tuple[str, ...]
+    closed: bool
+    evidence_count: int
+    decision_text: str | None
+    appeal_refused_reason: str | None
+    appeal_outcome: str | None
+
+
+def _case(instance_id: int) -> Case:
+    engine = process_engine()
+    instance = engine.get_instance(instance_id)
+    data: dict[str, Any] = {}
+    for event in engine.audit_trail(instance_id):
+        data.update(event.changes)
+    return Case(instance.business_key or "", REPORT_KINDS.get(data.get("report_kind"), "Complaint"),
+                instance.started_at, instance.current_steps, not instance.running, len(data.get("evidence") or []),
+                data.get("decision_text"), data.get("appeal_refused_reason") or None,
+                APPEAL_OUTCOMES.get(data.get("appeal_outcome")))
+
+
+def _access_of(instance_id: int) -> RequesterAccess | None:
+    return db.session.scalars(select(RequesterAccess).where(RequesterAccess.instance_id == instance_id)).first()
