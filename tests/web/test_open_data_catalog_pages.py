@@ -225,8 +225,9 @@ def test_the_terms_of_use_page_gives_the_policys_disclaimers_and_terms(client):
     assert "The User accepts and agrees to the Terms by machine-consuming" in page
 
 
-def test_the_demo_catalog_shows_the_records_offices_performance_and_the_city_data(app, client, portal):
+def test_the_demo_catalog_shows_the_records_offices_performance_and_the_city_data(app, client, portal, time_machine):
     from engine import clock
+    time_machine.move_to(clock.now(), tick=False)       # one month throughout, even at a month's last instant
     from web.catalog.demo import ensure_demo_catalog
     with app.app_context():
         published = ensure_demo_catalog(db.session.connection(), file_store(), now=clock.now())
@@ -242,8 +243,9 @@ def test_the_demo_catalog_shows_the_records_offices_performance_and_the_city_dat
     assert len(client.get("/data.json").get_json()["dataset"]) == 3
 
 
-def test_the_scheduler_refreshes_the_performance_data_set_when_its_figures_change(app, client, portal):
+def test_the_scheduler_refreshes_the_performance_data_set_when_its_figures_change(app, client, portal, time_machine):
     from engine import clock
+    time_machine.move_to(clock.now(), tick=False)       # one month throughout, even at a month's last instant
     from records_office import REQUEST
     from web.catalog.demo import ensure_demo_catalog
     from web.catalog.refresh import refresh_performance
