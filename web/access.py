@@ -36,6 +36,9 @@ INTAKE_ROLES = (CLERK, CITY_CLERK, CUSTODIAN, ADMINISTRATOR)
 # Sending a data set for review with the Open Data Review and Approval Form (web/inbox/open_data.py): the
 # requestor is a department's open data coordinator or liaison (002, Sacramento's procedure).
 DATASET_SUBMIT_ROLES = (OPEN_DATA_LIAISON, ADMINISTRATOR)
+# Entering a data privacy complaint received by mail, telephone, e-mail or at the counter (web/inbox/privacy_intake.py):
+# complaints go to the City Clerk (000), whose office enters them.
+PRIVACY_INTAKE_ROLES = (CLERK, CITY_CLERK, ADMINISTRATOR)
 # The catalog's staff page (web/admin/open_data_catalog.py): vet a data set that appeared without approval, withdraw
 # one; the Open Data Officer oversees the portal (KCMO Sec. 2-2134), administrators keep everything.
 CATALOG_ROLES = (OPEN_DATA_OFFICER, ADMINISTRATOR)

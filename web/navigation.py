@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from web.access import (CASH_FLOAT_ROLES, CATALOG_ROLES, DASHBOARD_ROLES, DATASET_SUBMIT_ROLES, DEPLOYERS,
-                        MONITORING_ROLES, SETTINGS_ROLES, may_enter_requests)
+                        MONITORING_ROLES, PRIVACY_INTAKE_ROLES, SETTINGS_ROLES, may_enter_requests)
 from web.current import work_roles
 from web.models import StaffAccount
 
@@ -24,6 +24,8 @@ def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> li
     if may_enter_requests(work_roles(staff)):      # a custodian designated in the register takes requests too
         links.append(Link("inbox.intake", "Enter a request"))
         links.append(Link("inbox.handed_out", "Handed out free"))
+    if roles & set(PRIVACY_INTAKE_ROLES):
+        links.append(Link("inbox.privacy_intake", "Enter a privacy complaint"))
     if roles & set(DATASET_SUBMIT_ROLES):
         links.append(Link("inbox.submit_dataset", "Send a data set for review"))
     if roles & set(CATALOG_ROLES):

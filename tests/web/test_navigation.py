@@ -27,15 +27,18 @@ def test_every_link_in_the_top_bar_opens_for_the_person_offered_it(app, login_as
 
 def test_each_role_sees_the_pages_of_its_work(login_as, client):
     expected = {
-        "clerk": {"Inbox", "Enter a request", "Handed out free", "Record a payment", "My notifications"},
+        "clerk": {"Inbox", "Enter a request", "Handed out free", "Enter a privacy complaint", "Record a payment",
+                  "My notifications"},
         "analyst": {"Inbox", "Dashboard", "Instances", "Processes", "Modeler", "My notifications"},
-        "administrator": {"Inbox", "Enter a request", "Handed out free", "Send a data set for review",
+        "administrator": {"Inbox", "Enter a request", "Handed out free", "Enter a privacy complaint",
+                          "Send a data set for review",
                           "Open data catalog", "Record a payment", "Dashboard", "Instances", "Processes", "Modeler",
                           "Settings", "Staff", "My notifications"},
         "open_data_officer": {"Inbox", "Open data catalog", "My notifications"},
         "open_data_liaison": {"Inbox", "Send a data set for review", "My notifications"},
         "city_attorney": {"Inbox", "My notifications"},
-        "city_clerk": {"Inbox", "Enter a request", "Handed out free", "Record a payment", "Dashboard",
+        "city_clerk": {"Inbox", "Enter a request", "Handed out free", "Enter a privacy complaint", "Record a payment",
+                       "Dashboard",
                        "Cash floats", "My notifications"},
     }
     for role, labels in expected.items():

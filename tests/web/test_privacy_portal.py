@@ -86,3 +86,23 @@ def test_the_evidence_is_listed_for_the_staff_working_the_case_and_no_one_else(c
     client.post("/logout", data={"csrf_token": csrf_token(client, "/inbox")})
     login_as("custodian:fire", username="fire.custodian")
     assert client.get(f"/inbox/tasks/{route.task_id}").status_code == 403
+
+
+def test_the_city_clerks_office_enters_a_complaint_received_by_mail_and_gets_its_private_link(client, csrf_token,
+                                                                                            deployed, login_as):
+    login_as("clerk", username="clerk.bo")
+    assert "Enter a privacy complaint" in client.get("/inbox").get_data(as_text=True)
+    answer = client.post("/inbox/privacy/new", data={
+        "csrf_token": csrf_token(client, "/inbox/privacy/new"), "submission_id": "privacy-staff-000000001",
+        "received_via": "mail", **BREACH}, content_type="multipart/form-data")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Complaint PC-2026-00001 entered" in page
+    assert "http://localhost/privacy/status/" in page
+    instance = deployed.list_instances(process_key="privacy_complaint")[0]
+    assert instance.started_by == "clerk.bo"
+
+
+def test_a_custodian_does_not_enter_privacy_complaints(client, login_as, deployed):
+    login_as("custodian:police", username="police.custodian")
+    assert client.get("/inbox/privacy/new").status_code == 403
+    assert "Enter a privacy complaint" not in client.get("/inbox").get_data(as_text=True)
