@@ -113,7 +113,9 @@ def setup(console: cli.Console, options: argparse.Namespace) -> None:
     print(f"demo accounts: {', '.join(username for username, _ in accounts)}; "
           f"demo requests started now: {started}")
     from web.demo import ensure_demo_dataset_review
-    print(f"demo data sets waiting for review: {ensure_demo_dataset_review(console.engine)}")
+    with _web_app(console.url):
+        sent = ensure_demo_dataset_review(console.engine)
+    print(f"demo data sets waiting for review: {sent}")
     print(f"demo open data sets published now: {ensure_demo_catalog(console.url, console.engine)}")
 
 

@@ -17,7 +17,9 @@ from city.rules.roles import (CITY_ATTORNEY, CITY_CLERK, CLERK, CUSTODIAN, IT_OP
 from city.defaults import DEFAULT_OFFICE_KEYS
 from engine.filestore import file_reference
 from web.access import ADMINISTRATOR, ANALYST
+from web.filestore import file_store
 from web.models import StaffAccount, db
+from web.models_notes import add_attachments
 
 DEFAULT_DEMO_PASSWORD = "clerkflow-demo"
 
@@ -74,15 +76,17 @@ DEMO_DATASET_SAMPLE = ("building_permits_sample.csv",
 
 def ensure_demo_dataset_review(engine) -> int:
     """One data set sent by the demo liaison and waiting for the Records Manager's review, only when the data set
-    approval is deployed and has no case yet; its sample goes to the engine's file store."""
+    approval is deployed and has no case yet; its sample goes to the app's file store and the case's attachments,
+    as 'Send a data set for review' puts it (needs an app context)."""
     if "dataset_approval" not in {version.process_key for version in engine.versions()}:
         return 0
     if engine.list_instances(process_key="dataset_approval", limit=1):
         return 0
     filename, content = DEMO_DATASET_SAMPLE
-    sample = file_reference(engine.operators.files.store(content, filename))
-    engine.start_instance("dataset_approval", {**DEMO_DATASET_REVIEW, "sample": sample}, actor="liaison",
-                          tracking_prefix="OD")
+    stored = file_store().store(content, filename)
+    case = engine.start_instance("dataset_approval", {**DEMO_DATASET_REVIEW, "sample": file_reference(stored)},
+                                 actor="liaison", tracking_prefix="OD")
+    add_attachments(case.instance_id, [stored], "liaison", form_field="sample")
     return 1
 
 

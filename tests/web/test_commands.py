@@ -18,6 +18,7 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
     [waiting] = engine.list_tasks(instance_id=submitted.instance_id)
     assert (waiting.bpmn_id, waiting.candidate_role) == ("review_dataset", "records_manager")
     assert [finding["column"] for finding in engine.task_data(waiting.task_id)["sample_findings"]] == ["applicant_phone"]
+    assert _attachments(database_url, submitted.instance_id) == [("building_permits_sample.csv", "sample")]
     requests = engine.list_instances(process_key="records_request")
     assert sorted(request.business_key[-5:] for request in requests) == ["00001", "00002", "00003"]
     assert all(request.status == "active" for request in requests)
@@ -36,6 +37,18 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
     assert len(engine.list_instances(process_key="records_request")) == 3
     referred = engine.get_instance(requests[0].instance_id)   # work done since is kept: the referral stands
     assert [task.candidate_role for task in referred.open_tasks] == ["custodian:city_treasurer"]
+
+
+def _attachments(database_url, instance_id):
+    """(file name, form field) of each file listed on a case, as its task pages show them."""
+    from web import ENGINE_EXTENSION, create_app
+    from web.models_notes import attachments_of
+
+    app = create_app({"DATABASE_URL": database_url})
+    with app.app_context():
+        listed = [(each.filename, each.form_field) for each in attachments_of(instance_id)]
+    app.extensions[ENGINE_EXTENSION].database.dispose()
+    return listed
 
 
 def test_setup_without_demo_adds_no_accounts_or_requests(database_url, monkeypatch, capsys, engine):
