@@ -39,13 +39,18 @@ from city.rules.business_calendar import city_day
 from city.defaults import DEFAULT_EXEMPTIONS, DEFAULT_LETTERS, DEFAULT_OFFICES
 from city.privacy_rules import load_privacy_rules
 from city.rules.privacy import PrivacyRule
-from city.rules.fees import DEFAULT_FEE_SCHEDULE, FEE_AMOUNT_NAMES, FeeSchedule, cents, in_cents, schedule_in_force
+from city.rules.fees import (DEFAULT_FEE_SCHEDULE, FEE_AMOUNT_NAMES, FEE_AMOUNTS, RESOLUTION_FIELDS, FeeSchedule, cents,
+                             in_cents, schedule_in_force)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OFFICE_HOURS = {day: ([["08:00", "17:00"]] if day not in ("sat", "sun") else []) for day in WEEKDAYS}
 SCHEDULE_AMOUNTS = FEE_AMOUNT_NAMES
-# The article's amounts; the accident report copy fee (left to resolution) is 5.00 until the city sets one.
+# What a schedule row keeps: its amounts, and the resolution that sets the accident report copy fee.
+SCHEDULE_FIELDS = (*SCHEDULE_AMOUNTS, *RESOLUTION_FIELDS)
+# The article's amounts; the accident report copy fee is left to resolution: none until the city enters it.
 DEFAULT_SCHEDULE_AMOUNTS = {name: getattr(DEFAULT_FEE_SCHEDULE, name) for name in SCHEDULE_AMOUNTS}
+DEFAULT_SCHEDULE_VALUES = {name: getattr(DEFAULT_FEE_SCHEDULE, name) for name in SCHEDULE_FIELDS}
+BY_RESOLUTION = next(amount.name for amount in FEE_AMOUNTS if amount.set_by_resolution)
 MONEY_MAX = Decimal("99999999.99")   # the largest amount a Numeric(10, 2) column keeps
 SEED_ACTOR = "setup"                 # who `seed_defaults` records as making the defaults
 # The kinds of city data, as the change log names them, in the order the Settings pages list them.
@@ -162,7 +167,7 @@ def _load(session: Session) -> _Loaded:
 
 def to_fee_schedule(row: FeeScheduleRow) -> FeeSchedule:
     """The stored row as the fee rules take it."""
-    return FeeSchedule(effective_from=row.effective_from, **{name: getattr(row, name) for name in SCHEDULE_AMOUNTS})
+    return FeeSchedule(effective_from=row.effective_from, **{name: getattr(row, name) for name in SCHEDULE_FIELDS})
 
 
 def _in_force(since: date, until: date | None, day: date) -> bool:
@@ -221,13 +226,16 @@ def cash_float_in_force(session: Session, office_key: str) -> CashFloat | None:
 # -- changing, each change recorded with who and when -------------------------------------------
 
 def add_fee_schedule(session: Session, *, effective_from: date, created_by: str, now: datetime | None = None,
-                     **amounts: Decimal | str | int) -> FeeScheduleRow:
-    """A new schedule from `effective_from` (today or later); amounts not given carry over from the one before it."""
+                     **amounts: Decimal | str | int | date | None) -> FeeScheduleRow:
+    """A new schedule from `effective_from` (today or later); amounts not given carry over from the one before it.
+
+    The accident report copy fee is set by resolution (Art. 6): it is given with `accident_report_resolution`
+    (its number) and `accident_report_resolution_date`, or left empty ("" or None) until the city has one."""
     now = now or clock.now()
     _actor(created_by)
-    unknown = sorted(set(amounts) - set(SCHEDULE_AMOUNTS))
+    unknown = sorted(set(amounts) - set(SCHEDULE_FIELDS))
     if unknown:
-        raise CityDataRefused(f'A fee schedule has no amount "{unknown[0]}"; it has {", ".join(SCHEDULE_AMOUNTS)}.')
+        raise CityDataRefused(f'A fee schedule has no amount "{unknown[0]}"; it has {", ".join(SCHEDULE_FIELDS)}.')
     if effective_from < city_today(now):
         raise CityDataRefused(f"A fee schedule cannot take effect in the past ({effective_from.isoformat()}): "
                               "estimates already made are explained by the schedule in force when they were made. "
@@ -238,13 +246,41 @@ def add_fee_schedule(session: Session, *, effective_from: date, created_by: str,
                               "or pick another date.")
     before = session.scalars(select(FeeScheduleRow).where(FeeScheduleRow.effective_from < effective_from)
                              .order_by(FeeScheduleRow.effective_from.desc()).limit(1)).first()
-    values = {name: (getattr(before, name) if before else DEFAULT_SCHEDULE_AMOUNTS[name]) for name in SCHEDULE_AMOUNTS}
-    values.update({name: _money(name, amount) for name, amount in amounts.items()})
+    values = {name: (getattr(before, name) if before else DEFAULT_SCHEDULE_VALUES[name]) for name in SCHEDULE_FIELDS}
+    values.update({name: _money(name, amount) for name, amount in amounts.items()
+                   if name in SCHEDULE_AMOUNTS and name != BY_RESOLUTION})
+    values.update(_resolution_values(amounts) if BY_RESOLUTION in amounts or set(RESOLUTION_FIELDS) & set(amounts)
+                  else {})
     row = FeeScheduleRow(effective_from=effective_from, created_by=created_by, created_at=now, **values)
     session.add(row)
     _record(session, now, created_by, "fee_schedule", effective_from.isoformat(), "added", None,
             {"effective_from": effective_from, **values})
     return row
+
+
+def _resolution_values(given: dict[str, Any]) -> dict[str, Any]:
+    """The accident report copy fee with its resolution's number and date, or none of the three."""
+    amount = given.get(BY_RESOLUTION)
+    number = str(given.get("accident_report_resolution") or "").strip()
+    adopted = given.get("accident_report_resolution_date") or None
+    if amount is None or str(amount).strip() == "":
+        if number or adopted:
+            raise CityDataRefused(f"{BY_RESOLUTION}: give the amount the resolution sets, with its number and date "
+                                  "(or none of them while the city has no resolution).")
+        return {BY_RESOLUTION: None, "accident_report_resolution": "", "accident_report_resolution_date": None}
+    if not number or len(number) > 100:
+        raise CityDataRefused("accident_report_resolution: the accident report copy fee is set by resolution; give "
+                              'the resolution\'s number (up to 100 characters), e.g. "Resolution 2026-14".')
+    if isinstance(adopted, str):
+        try:
+            adopted = date.fromisoformat(adopted.strip())
+        except ValueError:
+            raise CityDataRefused("accident_report_resolution_date: give the day the resolution was adopted as "
+                                  f"YYYY-MM-DD, not {adopted!r}.") from None
+    if not isinstance(adopted, date) or isinstance(adopted, datetime):
+        raise CityDataRefused("accident_report_resolution_date: give the day the resolution was adopted.")
+    return {BY_RESOLUTION: _money(BY_RESOLUTION, amount), "accident_report_resolution": number,
+            "accident_report_resolution_date": adopted}
 
 
 def withdraw_fee_schedule(session: Session, effective_from: date, *, actor: str, now: datetime | None = None) -> None:
@@ -258,7 +294,7 @@ def withdraw_fee_schedule(session: Session, effective_from: date, *, actor: str,
         raise CityDataRefused(f"The fee schedule of {effective_from.isoformat()} is already in force and is kept; "
                               "add a new schedule with a later date instead.")
     _record(session, now, actor, "fee_schedule", effective_from.isoformat(), "withdrawn",
-            {name: getattr(row, name) for name in ("effective_from", *SCHEDULE_AMOUNTS)}, None)
+            {name: getattr(row, name) for name in ("effective_from", *SCHEDULE_FIELDS)}, None)
     session.delete(row)
 
 
@@ -631,9 +667,9 @@ def seed_defaults(session: Session, *, actor: str = SEED_ACTOR, now: datetime | 
     if session.scalar(select(FeeScheduleRow.id).limit(1)) is None:
         effective_from = DEFAULT_FEE_SCHEDULE.effective_from
         session.add(FeeScheduleRow(effective_from=effective_from, created_by=actor, created_at=now,
-                                   **DEFAULT_SCHEDULE_AMOUNTS))
+                                   **DEFAULT_SCHEDULE_VALUES))
         _record(session, now, actor, "fee_schedule", effective_from.isoformat(), "added", None,
-                {"effective_from": effective_from, **DEFAULT_SCHEDULE_AMOUNTS})
+                {"effective_from": effective_from, **DEFAULT_SCHEDULE_VALUES})
         added["fee_schedules"] += 1
     for code, citation, summary in DEFAULT_EXEMPTIONS:
         if session.get(Exemption, code) is None:

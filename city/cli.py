@@ -30,7 +30,7 @@ from city.ledger import fee_audit_report
 from city.models import (CashFloat, CityClosure, CustodianDesignation, Exemption, FeeScheduleRow,
                                 LetterTemplate, Office)
 from city.rules.business_calendar import CITY_TIME_ZONE, city_day
-from city.rules.fees import FEE_AMOUNTS, ZERO, cents, in_cents, money_text
+from city.rules.fees import FEE_AMOUNTS, RESOLUTION_FIELDS, ZERO, cents, in_cents, money_text
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MONEY_LIMIT = Decimal("100000000")   # the columns are Numeric(10, 2)
@@ -92,7 +92,7 @@ def schedule_rows(rows: list[FeeScheduleRow], today: date) -> list[dict[str, Any
     """Each schedule with its amounts and whether it is `in force` today, `past` or `future`."""
     in_force = max((row.effective_from for row in rows if row.effective_from <= today), default=None)
     return [{"effective_from": row.effective_from,
-             **{name: getattr(row, name) for name in citydata.SCHEDULE_AMOUNTS},
+             **{name: getattr(row, name) for name in citydata.SCHEDULE_FIELDS},
              "created_by": row.created_by, "created_at": row.created_at,
              "status": "in force" if row.effective_from == in_force
              else "past" if row.effective_from < today else "future"} for row in rows]
@@ -141,7 +141,9 @@ DESIGNATION_COLUMNS: Columns = [
     ("until (first day out)", lambda d: d["until"])]
 SCHEDULE_COLUMNS: Columns = [
     ("effective from", lambda s: s["effective_from"]),
-    *((amount.heading, lambda s, name=amount.name: s[name]) for amount in FEE_AMOUNTS),
+    *((amount.heading, lambda s, name=amount.name: "not set" if s[name] is None else s[name]) for amount in FEE_AMOUNTS),
+    ("accident resolution", lambda s: " of ".join(str(part) for part in (s["accident_report_resolution"],
+                                                                        s["accident_report_resolution_date"]) if part)),
     ("status", lambda s: s["status"]), ("added by", lambda s: s["created_by"])]
 CLOSURE_COLUMNS: Columns = [("day", lambda c: c["day"]), ("weekday", lambda c: f"{c['day']:%a}"),
                             ("reason", lambda c: c["reason"])]
@@ -297,6 +299,7 @@ def schedule_add(console: Console, options: argparse.Namespace) -> None:
     effective_from = parse_day(options.effective_from, "--effective-from")
     amounts = {name: parse_amount(getattr(options, name), "--" + name.replace("_", "-"))
                for name in citydata.SCHEDULE_AMOUNTS if getattr(options, name) is not None}
+    amounts |= {name: getattr(options, name) for name in RESOLUTION_FIELDS if getattr(options, name) is not None}
     with console.engine.database.write() as session:
         citydata.add_fee_schedule(session, effective_from=effective_from, created_by=actor_of(options), **amounts)
         rows = schedule_rows(citydata.list_fee_schedules(session), citydata.city_today())
@@ -523,6 +526,10 @@ def add_city_commands(command_line: CommandLine) -> None:
     sub.add_argument("--effective-from", required=True, metavar="DATE", help="first day in force (YYYY-MM-DD)")
     for amount in FEE_AMOUNTS:
         sub.add_argument("--" + amount.name.replace("_", "-"), dest=amount.name, metavar="D", help=amount.label)
+    sub.add_argument("--accident-report-resolution", dest="accident_report_resolution", metavar="TEXT",
+                     help='the resolution setting the accident report copy fee, e.g. "Resolution 2026-14"')
+    sub.add_argument("--accident-report-resolution-date", dest="accident_report_resolution_date", metavar="DATE",
+                     help="the day that resolution was adopted (YYYY-MM-DD)")
     sub = action(schedule, "withdraw", schedule_withdraw, "withdraw a schedule that has not taken effect yet",
                  [as_json, acting])
     sub.add_argument("effective_from", metavar="DATE", help="its effective date (YYYY-MM-DD)")

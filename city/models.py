@@ -66,8 +66,11 @@ class FeeScheduleRow(Base):
     free_below: Mapped[Decimal] = mapped_column(MONEY)
     copy_fee_per_page: Mapped[Decimal] = mapped_column(MONEY)
     prepayment_threshold: Mapped[Decimal] = mapped_column(MONEY)
-    accident_report_copy_fee: Mapped[Decimal] = mapped_column(MONEY)
+    # "Set by resolution" (Art. 6): none until the city enters the resolution's amount, with its number and date.
+    accident_report_copy_fee: Mapped[Decimal | None] = mapped_column(MONEY)
     transmit_above: Mapped[Decimal] = mapped_column(MONEY)   # a custodian holding more transmits to the clerk
+    accident_report_resolution: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    accident_report_resolution_date: Mapped[date | None]
     created_by: Mapped[str] = mapped_column(USERNAME)
     created_at: Mapped[datetime]
 

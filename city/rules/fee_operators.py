@@ -59,6 +59,8 @@ _INSPECTION_OPTIONS = (
 )
 _COPY_OPTIONS = (
     Parameter("accident_reports", "integer", False, "accident report copies, at the fee set by resolution"),
+    Parameter("accident_report_fee", "decimal", False,
+              "the accident report copy fee the custodian gives while the city has not entered the resolution's"),
     Parameter("free_distribution", "boolean", False, "copies prepared for free public distribution"),
     Parameter("handling_costs_more", "boolean", False, "handling the fee would cost more than the copy"),
     Parameter("actual_cost", "decimal", False, "actual cost of records the copiers cannot reproduce"),
@@ -162,6 +164,19 @@ def _invoice_operator(
 
 def _quantity_text(quantity: Decimal) -> str:
     return format(quantity.normalize(), "f")  # Decimal("1.50") -> "1.5", Decimal("20") -> "20"
+
+
+@operator(
+    "fees.accident_report_fee",
+    'Art. 6: the accident report copy fee "set by resolution", as the schedule in force holds it: the amount with '
+    "the resolution's number and date, or no amount while the city has not entered it.",
+    _ASSESSED_ON,
+    settings=_SCHEDULES,
+)
+def _accident_report_fee_operator(assessed_on: date, *, fee_schedules: object) -> dict[str, object]:
+    schedule = _schedule_for(fee_schedules, assessed_on)
+    return {"amount": schedule.accident_report_copy_fee, "resolution": schedule.accident_report_resolution,
+            "resolution_date": schedule.accident_report_resolution_date}
 
 
 operator(

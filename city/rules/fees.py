@@ -76,6 +76,7 @@ class FeeAmount:
     label: str        # "Inspection fee per hour per employee searching"
     heading: str      # a table column: "search/hour"
     in_words: str     # "inspection {} an hour per employee searching"
+    set_by_resolution: bool = False   # no amount until the city enters the resolution's (with its number and date)
 
 
 # The seven amounts, declared once: every list of them (forms, columns, options, the change log) is read from here.
@@ -90,11 +91,14 @@ FEE_AMOUNTS = (
     FeeAmount("prepayment_threshold", "Estimates above this are told first, and prepayment demanded", "prepay above",
               "prepayment demanded above {}"),
     FeeAmount("accident_report_copy_fee", "Accident report copy (set by resolution)", "accident copy",
-              "accident report copy {}"),
+              "accident report copy {}", set_by_resolution=True),
     FeeAmount("transmit_above", "A custodian holding more fee money than this transmits it to the City Clerk",
               "transmit above", "fee money transmitted above {}"),
 )
 FEE_AMOUNT_NAMES = tuple(amount.name for amount in FEE_AMOUNTS)
+# "The copy fee for an accident report shall be set by resolution" (Art. 6): the amount comes with the resolution's
+# number and date, and until the city enters them there is no amount (the custodian gives it for each request).
+RESOLUTION_FIELDS = ("accident_report_resolution", "accident_report_resolution_date")
 
 
 @dataclass(frozen=True)
@@ -105,16 +109,20 @@ class FeeSchedule:
     free_below: Decimal = Decimal("1.00")  # locating cost under this (24 h, same requester): no fee
     copy_fee_per_page: Decimal = Decimal("0.25")
     prepayment_threshold: Decimal = Decimal("25.00")  # an estimate above it: notice and prepayment
-    accident_report_copy_fee: Decimal = Decimal("5.00")  # "set by resolution"
+    accident_report_copy_fee: Decimal | None = None  # "set by resolution": none until the city enters it
     transmit_above: Decimal = Decimal("5.00")  # a custodian holding more sends it to the City Clerk
+    accident_report_resolution: str = ""  # the resolution setting the accident report copy fee, "Resolution 2026-14"
+    accident_report_resolution_date: date | None = None  # the day it was adopted
 
     def __post_init__(self) -> None:
         if not isinstance(self.effective_from, date) or isinstance(self.effective_from, datetime):
             raise ValueError(f"fee schedule effective_from must be a date, not {self.effective_from!r}")
-        for name in FEE_AMOUNT_NAMES:
-            amount = getattr(self, name)
+        for fee in FEE_AMOUNTS:
+            amount = getattr(self, fee.name)
+            if amount is None and fee.set_by_resolution:
+                continue
             if not isinstance(amount, Decimal) or not amount.is_finite() or amount < 0:
-                raise ValueError(f"fee schedule {name} must be a Decimal of zero or more, not {amount!r}")
+                raise ValueError(f"fee schedule {fee.name} must be a Decimal of zero or more, not {amount!r}")
 
 
 # The article's amounts as codified ("Code 2005"); an administrator's schedules supersede it.
@@ -203,11 +211,30 @@ def inspection_fee(
     return cents(max(locating_cost, schedule.minimum_search_fee))
 
 
+def accident_report_rate(schedule: FeeSchedule, accident_reports: int, given: Decimal | None = None) -> Decimal:
+    """The accident report copy fee: the resolution's, as the schedule holds it, or else the one the custodian gives.
+
+    Art. 6 leaves the amount to a resolution; while the city has not entered it, no amount is made up: copies
+    of accident reports need `given` (the custodian's amount, from the resolution in hand).
+    """
+    if schedule.accident_report_copy_fee is not None:
+        return schedule.accident_report_copy_fee
+    if given is not None:
+        _not_negative("accident_report_fee", given)
+        return cents(given)
+    if accident_reports:
+        raise OperatorArgumentError(
+            "the accident report copy fee is set by resolution and the city has not entered the resolution's "
+            "amount: give the amount (accident_report_fee)", "accident_report_fee")
+    return ZERO
+
+
 def copy_fee(
     pages: int,
     schedule: FeeSchedule,
     *,
     accident_reports: int = 0,
+    accident_report_fee: Decimal | None = None,
     free_distribution: bool = False,
     handling_costs_more: bool = False,
     actual_cost: Decimal | None = None,
@@ -216,7 +243,7 @@ def copy_fee(
 
     `actual_cost` is what reproducing records the city's copiers cannot copy costs the
     city, staff time included. `accident_reports` counts accident report copies, charged
-    at the fee set by resolution. No fee for copies prepared for free public distribution,
+    at the fee set by resolution (`accident_report_rate`). No fee for copies prepared for free public distribution,
     or when charging and handling the fee would cost more than the copy.
     """
     _not_negative("pages", pages)
@@ -227,7 +254,7 @@ def copy_fee(
         return ZERO
     return cents(
         pages * schedule.copy_fee_per_page
-        + accident_reports * schedule.accident_report_copy_fee
+        + accident_reports * accident_report_rate(schedule, accident_reports, accident_report_fee)
         + (actual_cost or 0)
     )
 
@@ -238,6 +265,7 @@ def fee_estimate(
     schedule: FeeSchedule,
     *,
     accident_reports: int = 0,
+    accident_report_fee: Decimal | None = None,
     readily_available: bool = False,
     same_requester_24h_cost: Decimal = Decimal(0),
     free_distribution: bool = False,
@@ -268,6 +296,7 @@ def fee_estimate(
         pages,
         schedule,
         accident_reports=accident_reports,
+        accident_report_fee=accident_report_fee,
         free_distribution=free_distribution,
         handling_costs_more=handling_costs_more,
         actual_cost=actual_cost,
@@ -365,6 +394,7 @@ def invoice(
     schedule: FeeSchedule,
     *,
     accident_reports: int = 0,
+    accident_report_fee: Decimal | None = None,
     actual_cost: Decimal | None = None,
     mailing_fee: Decimal = Decimal(0),
     readily_available: bool = False,
@@ -413,7 +443,8 @@ def invoice(
     )
     copies = [
         ("Photocopies (per page)", Decimal(pages), schedule.copy_fee_per_page),
-        ("Accident report copies", Decimal(accident_reports), schedule.accident_report_copy_fee),
+        ("Accident report copies", Decimal(accident_reports),
+         ZERO if no_copy_fee else accident_report_rate(schedule, accident_reports, accident_report_fee)),
     ]
     if actual_cost:
         copies.append(

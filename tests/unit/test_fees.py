@@ -222,6 +222,8 @@ RESOLUTION_2026 = FeeSchedule(
     search_rate_per_hour=D("20.00"),
     copy_fee_per_page=D("0.10"),
     accident_report_copy_fee=D("7.50"),
+    accident_report_resolution="Resolution 2026-14",
+    accident_report_resolution_date=date(2026, 6, 8),
 )
 SCHEDULES = (SCHEDULE, RESOLUTION_2026)
 SETTINGS = {"fee_schedules": SCHEDULES}
@@ -275,13 +277,14 @@ def test_empty_schedules_setting_is_an_operator_error():
 
 
 def test_accident_report_copies_are_charged_at_the_fee_set_by_resolution():
-    assert SCHEDULE.accident_report_copy_fee == D("5.00")
-    assert copy_fee(0, SCHEDULE, accident_reports=2) == D("10.00")
+    assert SCHEDULE.accident_report_copy_fee is None                 # no amount until the city enters one
+    assert copy_fee(0, SCHEDULE, accident_reports=2, accident_report_fee=D("5.00")) == D("10.00")
     assert copy_fee(4, RESOLUTION_2026, accident_reports=1) == D("7.90")
 
 
 def test_estimate_counts_accident_reports_with_the_copies():
-    estimate = fee_estimate(D("0"), 4, SCHEDULE, accident_reports=3, mailing_fee=D("1.25"))
+    estimate = fee_estimate(D("0"), 4, SCHEDULE, accident_reports=3, accident_report_fee=D("5.00"),
+                            mailing_fee=D("1.25"))
     assert (estimate.copy_fee, estimate.mailing_fee, estimate.total) == (D("16.00"), D("1.25"), D("17.25"))
 
 
@@ -357,6 +360,7 @@ def test_invoice_itemizes_search_time_by_employee():
         20,
         SCHEDULE,
         accident_reports=1,
+        accident_report_fee=D("5.00"),
         actual_cost=D("3.10"),
         mailing_fee=D("2.00"),
     )
@@ -449,7 +453,8 @@ def test_invoice_waiver_without_a_reason_is_refused():
         ("2", 6, {}),
         ("0.25", 0, {}),
         ("0.05", 3, {"same_requester_24h_cost": D("0.10")}),
-        ("1", 41, {"accident_reports": 2, "mailing_fee": D("3.20"), "actual_cost": D("1.99")}),
+        ("1", 41, {"accident_reports": 2, "accident_report_fee": D("5.00"), "mailing_fee": D("3.20"),
+                   "actual_cost": D("1.99")}),
         ("3", 10, {"readily_available": True, "waived_amount": D("1"), "waiver_reason": "public interest"}),
         ("4", 300, {"denied": True}),
     ],

@@ -115,6 +115,7 @@ def test_closure_removed_on_the_page_counts_again_and_the_holidays_are_listed(ad
 
 AMOUNTS = {"search_rate_per_hour": "20.00", "minimum_search_fee": "5.00", "free_below": "1.00",
            "copy_fee_per_page": "0.25", "prepayment_threshold": "25.00", "accident_report_copy_fee": "5.00",
+           "accident_report_resolution": "Resolution 2026-14", "accident_report_resolution_date": "2026-11-02",
            "transmit_above": "5.00"}
 
 

@@ -71,7 +71,9 @@ def test_each_change_is_said_in_words(admin, post, office):
     post(admin, "/admin/settings/fees", {"effective_from": "2027-01-01", "search_rate_per_hour": "15.00",
                                          "minimum_search_fee": "5.00", "free_below": "1.00",
                                          "copy_fee_per_page": "0.30", "prepayment_threshold": "25.00",
-                                         "accident_report_copy_fee": "5.00", "transmit_above": "5.00"})
+                                         "accident_report_copy_fee": "5.00", "transmit_above": "5.00",
+                                         "accident_report_resolution": "Resolution 2026-14",
+                                         "accident_report_resolution_date": "2026-11-02"})
     page = words_of(admin.get(PAGE))
     for said in ("Police Department: Monday 08:00–17:00 → 08:00–12:00; made inactive (no longer routed requests).",
                  "The Police Department was given a cash float of $50.00.",
@@ -79,6 +81,8 @@ def test_each_change_is_said_in_words(admin, post, office):
                  "The ground 45-221(a)(6): withdrawn (no longer offered in denials).",
                  ("A fee schedule taking effect 2027-01-01 was added: inspection $15.00 an hour per employee "
                   "searching; minimum inspection fee $5.00; no inspection fee below $1.00; copies $0.30 a page;"),
+                 "accident report copy $5.00; fee money transmitted above $5.00 (the accident report copy fee by "
+                 "Resolution 2026-14 of 2026-11-02).",
                  "The letter “acknowledgement” was added."):
         assert said in page, said
 

@@ -159,8 +159,11 @@ def _fee_schedule(change, before, after, _offices) -> str:
     day = change.subject_key
     if change.action == "withdrawn":
         return f"The fee schedule that was to take effect {day} was withdrawn."
-    amounts = "; ".join(words.format(_dollars(after[name])) for name, words in FEE_WORDS.items() if name in after)
-    return f"A fee schedule taking effect {day} was added: {amounts}."
+    amounts = "; ".join(words.format("not set (set by resolution)" if after[name] is None else _dollars(after[name]))
+                        for name, words in FEE_WORDS.items() if name in after)
+    resolution = (f" (the accident report copy fee by {after['accident_report_resolution']} of "
+                  f"{after.get('accident_report_resolution_date')})" if after.get("accident_report_resolution") else "")
+    return f"A fee schedule taking effect {day} was added: {amounts}{resolution}."
 
 
 def _closure(change, before, after, _offices) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from city.citydata import (SCHEDULE_AMOUNTS, add_fee_schedule, city_today, list_fee_schedules,
-                             withdraw_fee_schedule)
+from city.citydata import (BY_RESOLUTION, SCHEDULE_AMOUNTS, SCHEDULE_FIELDS, add_fee_schedule, city_today,
+                           list_fee_schedules, withdraw_fee_schedule)
 from web.admin.blueprint import bp
 from web.admin.settings import actor, change_city, day_in_path, parse_day, read_city
 from city.rules.fees import FEE_AMOUNTS
@@ -23,25 +23,28 @@ def settings_fees():
     today = city_today()
     errors: dict[str, str] = {}
     latest = schedules[-1] if schedules else None
-    values = {name: (str(getattr(latest, name)) if latest else "") for name in SCHEDULE_AMOUNTS}
+    values = {name: ("" if latest is None or getattr(latest, name) is None else str(getattr(latest, name)))
+              for name in SCHEDULE_FIELDS}
     values["effective_from"] = today.isoformat()
     if request.method == "POST":
-        values = {name: request.form.get(name, "").strip() for name in ("effective_from", *SCHEDULE_AMOUNTS)}
+        values = {name: request.form.get(name, "").strip() for name in ("effective_from", *SCHEDULE_FIELDS)}
         effective_from = parse_day(values["effective_from"], errors, "effective_from")
         for name in SCHEDULE_AMOUNTS:
-            if not values[name]:
+            if not values[name] and name != BY_RESOLUTION:   # set by resolution: empty until the city has one
                 errors[name] = "Enter an amount in dollars and cents, e.g. 0.25."
         if not errors:
             refused = change_city(add_fee_schedule, effective_from=effective_from, created_by=actor(),
-                                  **{name: values[name] for name in SCHEDULE_AMOUNTS})
+                                  **{name: values[name] for name in SCHEDULE_FIELDS})
             if refused is None:
                 flash(f"The fee schedule from {effective_from.isoformat()} is added.", "info")
                 return redirect(url_for(".settings_fees"))
-            errors[next((name for name in SCHEDULE_AMOUNTS if refused.startswith(name)), "effective_from")] = refused
+            # The field named first in the message (the resolution's date before its number, the longer name).
+            named = sorted(SCHEDULE_FIELDS, key=len, reverse=True)
+            errors[next((name for name in named if refused.startswith(name)), "effective_from")] = refused
         flash("The fee schedule was not added: correct the fields marked below.", "error")
     in_force = max((row.effective_from for row in schedules if row.effective_from <= today), default=None)
     return render_template("admin/settings/fees.html", schedules=schedules, today=today, labels=AMOUNT_LABELS,
-                           in_force=in_force, values=values,
+                           in_force=in_force, values=values, by_resolution=BY_RESOLUTION,
                            errors=errors), 400 if errors else 200
 
 
