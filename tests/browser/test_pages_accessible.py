@@ -138,7 +138,7 @@ def test_the_catalogs_staff_page_and_a_withdrawal_sent_back(person):
     admin.audit()
 
 
-def test_a_privacy_complaint_with_evidence_from_the_portal_and_its_staff_pages(person, tmp_path):
+def test_a_privacy_complaint_with_evidence_from_the_portal_and_its_staff_pages(person, site, tmp_path):
     evidence = tmp_path / "server-log.txt"
     evidence.write_text("2026-11-20 09:40 export of home addresses to the public map\n")
     resident = person("resident with a privacy complaint")
@@ -160,6 +160,17 @@ def test_a_privacy_complaint_with_evidence_from_the_portal_and_its_staff_pages(p
     page.get_by_role("link", name="/privacy/status/", exact=False).click()
     expect(page.get_by_text("Route the complaint to the responsible department")).to_be_visible()
     resident.shot("privacy-complaint-status")
+    decide_the_complaint_dismissed(site, page.get_by_role("heading", level=1).inner_text().split()[-1])
+    page.reload()
+    expect(page.get_by_text("The complaint is dismissed under AR 1-05.")).to_be_visible()
+    page.get_by_role("button", name="Send my appeal").click()
+    expect(page.get_by_label("What is wrong with the decision")).to_have_accessible_description(
+        "Say what is wrong with the decision; your appeal was not sent.")
+    resident.audit()
+    page.get_by_label("What is wrong with the decision").fill("The map showed my street on 20 November.")
+    page.get_by_role("button", name="Send my appeal").click()
+    expect(page.get_by_text("Review the appeal")).to_be_visible()
+    resident.shot("privacy-complaint-appealed")
 
     clerk = person("clerk entering a privacy complaint")
     sign_in(clerk, "clerk")
@@ -172,3 +183,23 @@ def test_a_privacy_complaint_with_evidence_from_the_portal_and_its_staff_pages(p
     page.get_by_role("button", name="Save rule").click()
     expect(page.get_by_role("alert")).to_be_visible()
     admin.audit()
+
+
+def decide_the_complaint_dismissed(site, tracking_number: str) -> None:
+    """The City Clerk and the department work the complaint through to a dismissal under a rule the city has not
+    entered (no appeal limit published), as their task pages would."""
+    from web import ENGINE_EXTENSION
+    engine = site.app.extensions[ENGINE_EXTENSION]
+    instance = next(each for each in engine.list_instances(process_key="privacy_complaint")
+                    if each.business_key == tracking_number)
+    for bpmn_id, role, data in (
+            ("route_complaint", "city_clerk", {"office_key": "police", "contractor_involved": False}),
+            ("review_as_department", "custodian:police", {"department_review": "Seen.", "processing_continues": False}),
+            ("review_as_city_clerk", "city_clerk", {"clerk_review": "Seen.", "bring_in_city_manager": False,
+                                                    "bring_in_information_technology": False,
+                                                    "enforcing_office": "city_clerk"}),
+            ("investigate_complaint", "custodian:police", {"findings": "No address shown.", "breach_confirmed": False}),
+            ("decide_complaint", "city_clerk", {"decision": "dismissed", "rule_relied_on": "AR 1-05",
+                                                "decision_reasons": "The map never showed the address."})):
+        task = next(task for task in engine.list_tasks(instance_id=instance.instance_id) if task.bpmn_id == bpmn_id)
+        engine.complete_task(task.task_id, data, actor="tests", roles={role})

@@ -106,3 +106,55 @@ def test_a_custodian_does_not_enter_privacy_complaints(client, login_as, deploye
     login_as("custodian:police", username="police.custodian")
     assert client.get("/inbox/privacy/new").status_code == 403
     assert "Enter a privacy complaint" not in client.get("/inbox").get_data(as_text=True)
+
+
+def decided(engine, time_machine, client, csrf_token):
+    """A complaint filed on the portal and dismissed on Tuesday 1 December under a rule with a 30-day appeal period;
+    its status page's path."""
+    from city.privacy_rules import set_privacy_rule
+    engine.operators.settings.apply(set_privacy_rule, "Code Sec. 2-1234", actor="admin", title="Personal data",
+                                    appeal_limit_days=30)
+    send(client, csrf_token)
+    status_path = LINK.search(client.get("/privacy/complaint/received").get_data(as_text=True)).group(1) \
+        .removeprefix("http://localhost")
+    instance_id = engine.list_instances(process_key="privacy_complaint")[0].instance_id
+
+    def do(bpmn_id, data, role):
+        task = next(task for task in engine.list_tasks(instance_id=instance_id) if task.bpmn_id == bpmn_id)
+        engine.complete_task(task.task_id, data, actor="staff", roles={role})
+    do("route_complaint", {"office_key": "police", "contractor_involved": False}, "city_clerk")
+    do("review_as_department", {"department_review": "Seen.", "processing_continues": False}, "custodian:police")
+    do("review_as_city_clerk", {"clerk_review": "Seen.", "bring_in_city_manager": False,
+                                "bring_in_information_technology": False, "enforcing_office": "city_clerk"}, "city_clerk")
+    do("investigate_complaint", {"findings": "No address was shown.", "breach_confirmed": False}, "custodian:police")
+    time_machine.move_to(datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc), tick=False)
+    do("decide_complaint", {"decision": "dismissed", "rule_relied_on": "Code Sec. 2-1234",
+                            "decision_reasons": "The map never showed the address."}, "city_clerk")
+    return status_path
+
+
+def test_the_complainant_reads_the_decision_and_appeals_in_time_from_the_status_page(client, csrf_token, deployed,
+                                                                                   time_machine):
+    status_path = decided(deployed, time_machine, client, csrf_token)
+    page = client.get(status_path).get_data(as_text=True)
+    assert "The complaint is dismissed under Code Sec. 2-1234." in page and "within 30 days" in page
+    time_machine.move_to(datetime(2026, 12, 20, 16, 0, tzinfo=timezone.utc), tick=False)
+    empty = client.post(status_path + "/appeal", data={"csrf_token": csrf_token(client, status_path),
+                                                       "appeal_grounds": " "})
+    assert empty.status_code == 422 and "your appeal was not sent" in empty.get_data(as_text=True)
+    client.post(status_path + "/appeal", data={"csrf_token": csrf_token(client, status_path),
+                                               "appeal_grounds": "The map showed my street on 20 November."})
+    page = client.get(status_path).get_data(as_text=True)
+    assert "Review the appeal" in page and "Appeal this decision" not in page
+
+
+def test_an_appeal_sent_after_the_window_closed_is_refused_as_late_on_the_status_page(client, csrf_token, deployed,
+                                                                                    time_machine):
+    status_path = decided(deployed, time_machine, client, csrf_token)
+    time_machine.move_to(datetime(2027, 1, 1, 6, 0, 1, tzinfo=timezone.utc), tick=False)
+    assert deployed.fire_due_timers() == 1
+    time_machine.move_to(datetime(2027, 1, 4, 16, 0, tzinfo=timezone.utc), tick=False)
+    client.post(status_path + "/appeal", data={"csrf_token": csrf_token(client, status_path),
+                                               "appeal_grounds": "I was away over the holidays."})
+    page = client.get(status_path).get_data(as_text=True)
+    assert "after the appeal period under Code Sec. 2-1234 ended on 2026-12-31: it is refused as late." in page

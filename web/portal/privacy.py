@@ -18,7 +18,8 @@ from typing import Any
 from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from engine import FormInvalid, InstanceView
+from city.rules.business_calendar import CITY_TIME_ZONE
+from engine import Conflict, FormInvalid, InstanceView, clock
 from web.current import process_engine
 from web.auth import public
 from web.filestore import file_store, human_size
@@ -40,6 +41,8 @@ START_PAGE = 0          # kept-file tokens of a start form are signed for "task"
 RECEIPT_KEY = "privacy_receipt"
 ACTOR = "portal"
 REPORT_KINDS = {"complaint": "Complaint", "breach_report": "Breach report"}
+APPEAL_TASKS = ("record_appeal", "record_appeal_no_time_limit")
+APPEAL_GROUNDS_MAX = 8000
 APPEAL_OUTCOMES = {"upheld": "The decision stands", "varied": "The decision is varied",
                    "set_aside": "The decision is set aside"}
 
@@ -135,13 +138,45 @@ def privacy_status(token: str):
     if instance is None or instance.process_key != PRIVACY_COMPLAINT:
         abort(404, description="There is no complaint behind this link. Check that you copied the whole link from "
                                "your confirmation; if you have lost it, call or visit the City Clerk's office.")
-    return _private(render_template("portal/privacy_status.html", case=_case(instance.instance_id)))
+    return _private(render_template("portal/privacy_status.html", case=_case(instance.instance_id), token=token,
+                                    grounds="", appeal_error=None, limit=APPEAL_GROUNDS_MAX))
+
+
+@bp.post("/privacy/status/<token>/appeal")
+@public
+def privacy_appeal(token: str):
+    """The complainant appeals the decision: the portal records it on the City Clerk's "Record an appeal", filed
+    now; the process judges it in time or late (privacy.appeal_refusal) and the page shows which."""
+    access = db.session.scalars(select(RequesterAccess).where(RequesterAccess.token_hash == token_hash(token))).first()
+    case = _case(access.instance_id) if access else None
+    if case is None or case.process_key != PRIVACY_COMPLAINT:
+        abort(404, description="There is no complaint behind this link.")
+    if case.appeal_task_id is None:
+        abort(409, description="This complaint has no decision open to appeal.")
+    grounds = request.form.get("appeal_grounds", "").strip()
+    error = None if grounds else "Say what is wrong with the decision; your appeal was not sent."
+    if grounds and len(grounds) > APPEAL_GROUNDS_MAX:
+        error = f"An appeal may be at most {APPEAL_GROUNDS_MAX} characters; this one has {len(grounds)}."
+    if error is None:
+        try:
+            process_engine().complete_task(case.appeal_task_id, {
+                "appeal_filed": True, "appeal_filed_at": clock.now().astimezone(CITY_TIME_ZONE).isoformat(),
+                "appeal_grounds": grounds}, actor=ACTOR)
+        except (FormInvalid, Conflict) as refused:
+            error = refused.user_message if isinstance(refused, Conflict) else \
+                " ".join(refused.field_errors.values()) or refused.user_message
+    if error is not None:
+        return _private(render_template("portal/privacy_status.html", case=case, token=token, grounds=grounds,
+                                        appeal_error=error, limit=APPEAL_GROUNDS_MAX)), 422
+    log.info("appeal filed on privacy complaint %s", case.tracking_number)
+    return redirect(url_for(".privacy_status", token=token))
 
 
 @dataclass(frozen=True)
 class Case:
     """What the complainant sees of their case: never the evidence itself, nor staff notes."""
     tracking_number: str
+    process_key: str
     kind: str
     received_at: Any
     open_steps: tuple[str, ...]
@@ -150,6 +185,7 @@ class Case:
     decision_text: str | None
     appeal_refused_reason: str | None
     appeal_outcome: str | None
+    appeal_task_id: int | None          # the open "Record an appeal" the complainant may file on
 
 
 def _case(instance_id: int) -> Case:
@@ -158,10 +194,12 @@ def _case(instance_id: int) -> Case:
     data: dict[str, Any] = {}
     for event in engine.audit_trail(instance_id):
         data.update(event.changes)
-    return Case(instance.business_key or "", REPORT_KINDS.get(data.get("report_kind"), "Complaint"),
+    appeal_task = next((task for task in engine.list_tasks(instance_id=instance_id) if task.bpmn_id in APPEAL_TASKS),
+                       None)
+    return Case(instance.business_key or "", instance.process_key, REPORT_KINDS.get(data.get("report_kind"), "Complaint"),
                 instance.started_at, instance.current_steps, not instance.running, len(data.get("evidence") or []),
                 data.get("decision_text"), data.get("appeal_refused_reason") or None,
-                APPEAL_OUTCOMES.get(data.get("appeal_outcome")))
+                APPEAL_OUTCOMES.get(data.get("appeal_outcome")), appeal_task.task_id if appeal_task else None)
 
 
 def _access_of(instance_id: int) -> RequesterAccess | None:
