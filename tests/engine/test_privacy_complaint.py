@@ -147,6 +147,8 @@ def test_a_complaint_goes_to_the_city_clerk_and_the_department_together_and_can_
     # No appeal period is published for the rule: the decision says the instructions were requested in writing.
     assert data["appeal_instructions_requested_in_writing"] is True
     assert "requested the appeal instructions in writing" in data["decision_text"]
+    assert data["decision_letter"] == {"subject": f"Decision on your data privacy complaint {data['tracking_number']}",
+                                       "text": data["decision_text"]}
     assert set(open_tasks(engine, instance_id)) == {"record_appeal_no_time_limit"}
     complete(engine, instance_id, "record_appeal_no_time_limit", {"appeal_filed": False}, CITY_CLERK)
     assert engine.get_instance(instance_id).status == "completed"
@@ -258,6 +260,7 @@ def test_a_timer_closes_the_appeal_window_and_a_late_appeal_is_refused_with_the_
     assert data["appeal_refused"] is True
     assert data["appeal_refused_reason"] == ("The appeal was filed on 2027-01-04, after the appeal period under "
                                              "Code Sec. 2-1234 ended on 2026-12-31: it is refused as late.")
+    assert data["appeal_refusal_letter"]["text"] == data["appeal_refused_reason"]
     assert "review_appeal" not in tasks_ever(engine, instance_id)
     assert engine.get_instance(instance_id).status == "completed"
 

@@ -108,13 +108,13 @@ def test_a_custodian_does_not_enter_privacy_complaints(client, login_as, deploye
     assert "Enter a privacy complaint" not in client.get("/inbox").get_data(as_text=True)
 
 
-def decided(engine, time_machine, client, csrf_token):
+def decided(engine, time_machine, client, csrf_token, **complaint):
     """A complaint filed on the portal and dismissed on Tuesday 1 December under a rule with a 30-day appeal period;
     its status page's path."""
     from city.privacy_rules import set_privacy_rule
     engine.operators.settings.apply(set_privacy_rule, "Code Sec. 2-1234", actor="admin", title="Personal data",
                                     appeal_limit_days=30)
-    send(client, csrf_token)
+    send(client, csrf_token, **complaint)
     status_path = LINK.search(client.get("/privacy/complaint/received").get_data(as_text=True)).group(1) \
         .removeprefix("http://localhost")
     instance_id = engine.list_instances(process_key="privacy_complaint")[0].instance_id
@@ -158,3 +158,19 @@ def test_an_appeal_sent_after_the_window_closed_is_refused_as_late_on_the_status
                                                "appeal_grounds": "I was away over the holidays."})
     page = client.get(status_path).get_data(as_text=True)
     assert "after the appeal period under Code Sec. 2-1234 ended on 2026-12-31: it is refused as late." in page
+
+
+def test_a_complainant_who_gives_an_e_mail_address_is_mailed_the_link_and_then_the_decision(app, client, csrf_token,
+                                                                                          deployed, time_machine):
+    from web.mail.dispatch import queue_requester_mail
+    from web.models import db
+    from web.models_mail import MailOutbox
+    status_path = decided(deployed, time_machine, client, csrf_token, complainant_email="pat@example.org")
+    with app.app_context():
+        queue_requester_mail(db.session, datetime(2026, 12, 1, 16, 5, tzinfo=timezone.utc), deployed)
+        mails = {mail.subject: mail for mail in db.session.query(MailOutbox).filter_by(recipient="pat@example.org")}
+    link = mails["Your data privacy complaint PC-2026-00001"]
+    assert link.private_link == "http://localhost" + status_path
+    decision = mails["Decision on your data privacy complaint PC-2026-00001"]
+    assert "The complaint is dismissed under Code Sec. 2-1234." in decision.body
+    assert "This is a letter about your data privacy complaint PC-2026-00001" in decision.body

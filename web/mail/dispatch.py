@@ -37,7 +37,9 @@ DIGEST_LIMIT = 50
 # The letters mailed to the requester (issue 5), by the variable the process keeps each in.
 MAILED_LETTERS = ("acknowledgement_letter", "fee_estimate_letter", "prepayment_demand_letter",
                   "privacy_notice_letter", "delay_letter", "pending_litigation_letter", "denial_letter",
-                  "statement_letter")
+                  "statement_letter", "decision_letter", "appeal_refusal_letter")
+# The letters of a data privacy complaint (processes/privacy_complaint.bpmn), mailed like a request's.
+PRIVACY_LETTERS = ("decision_letter", "appeal_refusal_letter")
 IMMEDIATE, DIGEST, NONE = "immediate", "digest", "none"
 
 
@@ -112,7 +114,8 @@ def _queue_for_event(session: Session, target: tuple[int, str, str], changes: di
         if not (isinstance(value, dict) and value.get("text")):
             continue
         letter_subject, text = str(value.get("subject") or ""), str(value["text"])
-        subject, body = messages.letter_mail(tracking_number, letter_subject, text)
+        subject, body = messages.letter_mail(tracking_number, letter_subject, text,
+                                             "data privacy complaint" if variable in PRIVACY_LETTERS else "records request")
         queued += queue(session, kind="letter", dedupe_key=letter_key(instance_id, variable, letter_subject, text),
                         recipient=email, subject=subject, body=body, instance_id=instance_id, now=now)
     if changes.get("provided_on"):

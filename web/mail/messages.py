@@ -19,12 +19,12 @@ def one_line(text: str, limit: int = 250) -> str:
     return " ".join(str(text).split())[:limit]
 
 
-def letter_mail(tracking_number: str, subject: str, text: str) -> tuple[str, str]:
-    """A letter of the request, as the requester reads it in their mail."""
-    subject = one_line(subject) or "A letter about your records request"
+def letter_mail(tracking_number: str, subject: str, text: str, about: str = "records request") -> tuple[str, str]:
+    """A letter of the request (or of the case `about` names), as the requester reads it in their mail."""
+    subject = one_line(subject) or f"A letter about your {about}"
     if tracking_number not in subject:
         subject = f"{subject} ({tracking_number})"
-    body = (f"{text.rstrip()}\n\n-- \nThis is a letter about your records request {tracking_number}. Every letter "
+    body = (f"{text.rstrip()}\n\n-- \nThis is a letter about your {about} {tracking_number}. Every letter "
             f"is also on your private status page.\n{NO_REPLY}\n")
     return subject, body
 
@@ -48,6 +48,14 @@ def receipt_mail(tracking_number: str) -> tuple[str, str]:
     subject = f"Your records request {tracking_number}"
     body = (f"We received your records request {tracking_number}. Our letters about it will follow by e-mail and "
             f"are also on your private status page.\n\n-- \n{NO_REPLY}\n")
+    return subject, body
+
+
+def privacy_receipt_mail(tracking_number: str) -> tuple[str, str]:
+    """The first mail of a data privacy complaint: its tracking number; the private link travels beside it."""
+    subject = f"Your data privacy complaint {tracking_number}"
+    body = (f"We received your data privacy complaint {tracking_number}. The decision on it will follow by e-mail "
+            f"and is also on your private status page.\n\n-- \n{NO_REPLY}\n")
     return subject, body
 
 

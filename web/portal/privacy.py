@@ -26,6 +26,9 @@ from web.filestore import file_store, human_size
 from web.inbox.form_files import attach_form_files, kept_files_of, read_uploads
 from web.inbox.form_values import choice_label, prefilled_values, read_submission
 from web.inbox.forms import FormField, fields_of
+from web.mail import messages as mail_messages
+from web.mail import queue as queue_mail
+from web.mail import valid_email_address
 from web.models import db
 from web.models_portal import RequesterAccess
 from web.portal.blueprint import bp
@@ -88,8 +91,15 @@ def file_complaint(form: ComplaintForm, posted: Mapping[str, str], files, *, act
     attach_form_files(instance.instance_id, form.fields, submission.values, actor)
     token = private_link_token(submission_id)
     if _access_of(instance.instance_id) is None:      # sent twice: the first sending gave the link
-        db.session.add(RequesterAccess(tracking_number=instance.business_key, instance_id=instance.instance_id,
-                                       token_hash=token_hash(token), email=None))
+        email = valid_email_address(str(submission.values.get("complainant_email") or "")) or None
+        access = RequesterAccess(tracking_number=instance.business_key, instance_id=instance.instance_id,
+                                 token_hash=token_hash(token), email=email)
+        db.session.add(access)
+        if email:       # the link by mail, committed with the access row (the decision follows as a letter)
+            subject, body = mail_messages.privacy_receipt_mail(instance.business_key)
+            queue_mail(db.session, kind="status_link", dedupe_key=f"link:{instance.business_key}:{access.token_hash[:16]}",
+                       recipient=email, subject=subject, body=body, instance_id=instance.instance_id, commit=False,
+                       private_link=public_link(url_for("portal.privacy_status", token=token)))
         db.session.commit()
         log.info("privacy complaint %s filed (instance %s, %s)", instance.business_key, instance.instance_id,
                  received_via)
