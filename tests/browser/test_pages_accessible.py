@@ -117,8 +117,10 @@ def test_the_open_data_catalog_by_keyboard(person):
     resident.audit()
     page = resident.go("/data/records-requests-performance")
     expect(page.get_by_role("region", name="Preview of requests-by-month.csv")).to_be_visible()
-    expect(page.get_by_role("link", name="requests-by-month.json")).to_be_visible()
     resident.shot("catalog-dataset")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="requests-by-month.json").press("Enter")
+    assert download.value.suggested_filename == "requests-by-month.json"
     page.get_by_role("link", name="Open Data Terms of Use").first.click()
     expect(page.get_by_role("heading", name="Warranty Disclaimer")).to_be_visible()
     resident.audit()
