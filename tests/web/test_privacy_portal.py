@@ -174,3 +174,11 @@ def test_a_complainant_who_gives_an_e_mail_address_is_mailed_the_link_and_then_t
     decision = mails["Decision on your data privacy complaint PC-2026-00001"]
     assert "The complaint is dismissed under Code Sec. 2-1234." in decision.body
     assert "This is a letter about your data privacy complaint PC-2026-00001" in decision.body
+
+
+def test_a_complaints_private_link_opens_no_records_request_page(client, csrf_token, deployed):
+    send(client, csrf_token)
+    token = LINK.search(client.get("/privacy/complaint/received").get_data(as_text=True)).group(1).rsplit("/", 1)[1]
+    assert client.get(f"/status/{token}").status_code == 404
+    assert client.get(f"/status/{token}/withdraw").status_code == 404
+    assert client.get(f"/privacy/status/{token}").status_code == 200

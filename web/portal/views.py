@@ -36,6 +36,7 @@ from web.portal.blueprint import bp
 from web.portal.filing import (EMAIL_FIELD, ONLINE, file_request, new_submission_id, offices_of, public_link,
                                read_request, request_form, submitted_id, token_hash)
 from web.portal.filing import PROCESS_KEY  # noqa: F401  (web.inbox.payments reads it here)
+from web.portal.filing import TRACKING_PREFIX
 from web.portal.receipt import kept_receipt, keep_receipt, receipt_minutes
 from web.throttle import attempts_within, client_address, count_attempt
 
@@ -324,6 +325,9 @@ def _waiting(engine, instance, data: dict[str, Any]) -> tuple[str | None, Decima
 
 def _access_for(token: str) -> RequesterAccess:
     access = db.session.scalars(select(RequesterAccess).where(RequesterAccess.token_hash == token_hash(token))).first()
+    # A data privacy complaint's link (web.portal.privacy) opens its own page, never a records request's.
+    if access is not None and not access.tracking_number.startswith(f"{TRACKING_PREFIX}-"):
+        access = None
     if access is None:
         abort(404, description="There is no request behind this link. Check that you copied the whole link from "
                                "your confirmation; if you have lost it, call or visit the City Clerk's office.")
