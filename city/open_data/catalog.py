@@ -50,7 +50,7 @@ CONTACT_EMAIL = re.compile(r"[\w_~!$&'()*+,;=:.-]+@[\w.-]+\.[\w.-]+")   # what D
 FREQUENCIES = {"daily": "R/P1D", "weekly": "R/P1W", "monthly": "R/P1M", "quarterly": "R/P3M",
                "yearly": "R/P1Y", "irregular": "irregular"}
 SORTS = {"title": "title", "modified": "most recently updated", "department": "department"}
-NOT_VETTED = "Published without an approval case: withdrawn until it is vetted."
+NOT_VETTED = "Came without an approval case: withdrawn until it is vetted."
 
 
 # -- writing -------------------------------------------------------------------------------------
