@@ -182,3 +182,19 @@ def test_a_complaints_private_link_opens_no_records_request_page(client, csrf_to
     assert client.get(f"/status/{token}").status_code == 404
     assert client.get(f"/status/{token}/withdraw").status_code == 404
     assert client.get(f"/privacy/status/{token}").status_code == 200
+
+
+def test_a_complainant_who_lost_the_link_is_mailed_a_new_one_to_the_complaints_page(app, client, csrf_token, deployed):
+    from web.models import db
+    from web.models_mail import MailOutbox
+    send(client, csrf_token, complainant_email="pat@example.org")
+    old = LINK.search(client.get("/privacy/complaint/received").get_data(as_text=True)).group(1)
+    client.post("/status/lost", data={"csrf_token": csrf_token(client, "/status/lost"),
+                                      "tracking_number": "pc-2026-00001", "email": "pat@example.org"})
+    with app.app_context():
+        mail = db.session.query(MailOutbox).filter_by(
+            subject="A new status link for your data privacy complaint PC-2026-00001").one()
+        new_link = mail.private_link
+    assert new_link.startswith("http://localhost/privacy/status/") and new_link != old
+    assert client.get(new_link.removeprefix("http://localhost")).status_code == 200
+    assert client.get(old.removeprefix("http://localhost")).status_code == 404

@@ -35,9 +35,9 @@ def link_paragraph(link: str) -> str:
             "so do not share it. We send the link only in this e-mail.\n\n")
 
 
-def new_link_mail(tracking_number: str) -> tuple[str, str]:
-    subject = f"A new status link for your records request {tracking_number}"
-    body = (f"We were asked for a new link to the status page of records request {tracking_number}. The link above "
+def new_link_mail(tracking_number: str, about: str = "records request") -> tuple[str, str]:
+    subject = f"A new status link for your {about} {tracking_number}"
+    body = (f"We were asked for a new link to the status page of {about} {tracking_number}. The link above "
             "replaces the old one, which no longer works.\n\nIf you did not ask for it, you need do nothing: the "
             f"new link was sent only to you.\n\n-- \n{NO_REPLY}\n")
     return subject, body

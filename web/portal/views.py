@@ -201,11 +201,14 @@ def lost_link():
     if access is not None and same_address(access.email, values[EMAIL_FIELD]):
         token = secrets.token_urlsafe(32)
         access.token_hash = token_hash(token)      # the old link stops working at once
-        subject, body = mail_messages.new_link_mail(access.tracking_number)
+        # A data privacy complaint (web.portal.privacy) has its own status page.
+        records = access.tracking_number.startswith(f"{TRACKING_PREFIX}-")
+        subject, body = mail_messages.new_link_mail(access.tracking_number,
+                                                    "records request" if records else "data privacy complaint")
         queue_mail(db.session, kind="status_link", dedupe_key=f"link:{access.tracking_number}:{access.token_hash[:16]}",
                    recipient=access.email or "", subject=subject, body=body,
-                   private_link=public_link(url_for(".status", token=token)), instance_id=access.instance_id,
-                   commit=False)
+                   private_link=public_link(url_for(".status" if records else ".privacy_status", token=token)),
+                   instance_id=access.instance_id, commit=False)
         db.session.commit()
         log.info("portal: new status link for %s queued for mailing", access.tracking_number)
     return _private(render_template("portal/lost_link_sent.html"))
