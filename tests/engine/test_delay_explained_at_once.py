@@ -75,3 +75,19 @@ def test_only_the_request_itself_says_access_is_held_up(engine):
                                {"cause": "No reason.", "not_before": MONDAY_10AM.isoformat()},
                                actor="clerk", roles={"clerk"})
     assert "delay_letter" not in data_of(engine, instance_id)
+
+
+def test_a_further_delay_is_explained_too(engine, clock):
+    instance_id = file_request(engine)
+    review(engine, instance_id)
+    estimate(engine, instance_id, hours=2)                               # the prepayment holds up access
+    pay(engine, instance_id, 30)
+    clock.shift(timedelta(hours=1))
+    complete(engine, instance_id, "check_personal_privacy",
+             {"personal_information": True, "privacy_reason": "Home addresses of complainants"})
+
+    letters = [event.changes["delay_letter"]["text"] for event in engine.audit_trail(instance_id)
+               if isinstance(event.changes.get("delay_letter"), dict)]
+    assert len(letters) == 2
+    assert "prepayment of $30.00" in letters[0] and "72-hour waiting period" in letters[1]
+    assert "explain_delay" not in {task.bpmn_id for task in tasks_ever(engine, instance_id)}
