@@ -10,7 +10,10 @@ from werkzeug.routing import Rule
 # The public portal (issue 5) is open to anyone: "/" (endpoint home) and the portal.* pages.
 OPEN_ENDPOINTS = {"auth.login", "health.healthz", "health.healthz_web", "static", "home", "portal.new_request", "portal.received",
                   "portal.status", "portal.letter", "portal.letter_pdf", "portal.lost_link", "portal.released_record",
-                  "portal.answer", "portal.withdraw", "api.openapi"}
+                  "portal.answer", "portal.withdraw", "api.openapi",
+                  # a data privacy complaint and its private status page (000, issue 17)
+                  "portal.privacy_complaint", "portal.privacy_received", "portal.privacy_status",
+                  "portal.privacy_appeal"}
 # The open data catalog (issue 16) is public too: its list, pages, downloads, data.json and the Terms of Use.
 OPEN_ENDPOINTS |= {"catalog.index", "catalog.dataset", "catalog.download", "catalog.download_as_json",
                    "catalog.datapackage_json", "catalog.data_json", "catalog.terms"}
