@@ -198,3 +198,13 @@ def test_a_complainant_who_lost_the_link_is_mailed_a_new_one_to_the_complaints_p
     assert new_link.startswith("http://localhost/privacy/status/") and new_link != old
     assert client.get(new_link.removeprefix("http://localhost")).status_code == 200
     assert client.get(old.removeprefix("http://localhost")).status_code == 404
+
+
+def test_one_connection_files_at_most_the_hourly_limit_of_complaints(app, client, csrf_token, deployed):
+    app.config["PORTAL_SUBMISSIONS_PER_HOUR"] = 2
+    refused = send(client, csrf_token, complainant_name="")
+    assert refused.status_code == 422                   # a form sent back does not count
+    for number in (1, 2):
+        assert send(client, csrf_token, submission_id=f"privacy-form-limit-{number:08d}").status_code == 302
+    assert send(client, csrf_token, submission_id="privacy-form-limit-00000003").status_code == 429
+    assert len(deployed.list_instances(process_key="privacy_complaint")) == 2

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from city.rules.business_calendar import CITY_TIME_ZONE
@@ -34,7 +34,8 @@ from web.models_portal import RequesterAccess
 from web.portal.blueprint import bp
 from web.portal.filing import new_submission_id, private_link_token, public_link, submitted_id, token_hash
 from web.portal.receipt import keep_receipt, kept_receipt, receipt_minutes
-from web.portal.views import _private
+from web.portal.views import SUBMISSIONS_PER_HOUR, _private
+from web.throttle import attempts_within, client_address, count_attempt
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ PRIVACY_COMPLAINT = "privacy_complaint"
 TRACKING_PREFIX = "PC"
 START_PAGE = 0          # kept-file tokens of a start form are signed for "task" 0: no task has that id
 RECEIPT_KEY = "privacy_receipt"
+THROTTLE_PURPOSE = "privacy_complaint"     # counted apart from records requests, under the same hourly limit
 ACTOR = "portal"
 REPORT_KINDS = {"complaint": "Complaint", "breach_report": "Breach report"}
 APPEAL_TASKS = ("record_appeal", "record_appeal_no_time_limit")
@@ -121,9 +123,14 @@ def privacy_complaint():
     form = complaint_form()
     if request.method == "GET" or form.schema is None:
         return form_page("portal/privacy_complaint.html", form, prefilled_values(form.fields, {}), {})
+    limit = int(current_app.config.get("PORTAL_SUBMISSIONS_PER_HOUR", SUBMISSIONS_PER_HOUR))
+    if attempts_within(THROTTLE_PURPOSE, client_address()) >= limit:
+        abort(429, description=f"This connection has already filed {limit} complaints in the last hour. Please wait "
+                               "an hour and try again, or call or visit the City Clerk's office.")
     filed, values, errors = file_complaint(form, request.form, request.files, actor=ACTOR, received_via="online")
     if filed is None:
         return form_page("portal/privacy_complaint.html", form, values, errors, status=422)
+    count_attempt(THROTTLE_PURPOSE, client_address())      # only complaints filed count, as requests do
     keep_receipt(RECEIPT_KEY, filed.token, filed.instance.instance_id)
     return redirect(url_for(".privacy_received"))
 
