@@ -40,7 +40,7 @@ def test_every_form_file_opens_in_the_forms_editor(login_as, client, forms_copy,
         assert fields and "form-preview" in page
         for field in fields:
             assert escape(field.label) in page, field.name
-            if field.widget == "rows":
+            if field.widget == "rows" and not field.readonly:      # a read-only table (a scan's findings) adds none
                 assert f"Add a row to {escape(field.label.lower())}" in page
 
 
