@@ -115,7 +115,8 @@ def appeal_refusal(filed_at: datetime, window_closes_at: datetime | None, rule_r
 @operator(
     "privacy.decision_terms",
     "000: the appeal route and time limit of a privacy decision, and its fine, from the settings of the rule cited.",
-    Parameter("rule_relied_on", "string", description="the ordinance section or administrative rule the decision cites"),
+    Parameter("rule_relied_on", "string",
+              description="the ordinance section or administrative rule the decision cites"),
     Parameter("decided_at", "datetime", description="when the decision was made"),
     Parameter("outcomes", "list", False, "the outcomes ordered (empty when dismissed)"),
     Parameter("offence", "string", False, 'for a fine: "first", "repeat" or "continuing"'),

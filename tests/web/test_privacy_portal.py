@@ -125,7 +125,8 @@ def decided(engine, time_machine, client, csrf_token, **complaint):
     do("route_complaint", {"office_key": "police", "contractor_involved": False}, "city_clerk")
     do("review_as_department", {"department_review": "Seen.", "processing_continues": False}, "custodian:police")
     do("review_as_city_clerk", {"clerk_review": "Seen.", "bring_in_city_manager": False,
-                                "bring_in_information_technology": False, "enforcing_office": "city_clerk"}, "city_clerk")
+                                "bring_in_information_technology": False, "enforcing_office": "city_clerk"},
+       "city_clerk")
     do("investigate_complaint", {"findings": "No address was shown.", "breach_confirmed": False}, "custodian:police")
     time_machine.move_to(datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc), tick=False)
     do("decide_complaint", {"decision": "dismissed", "rule_relied_on": "Code Sec. 2-1234",

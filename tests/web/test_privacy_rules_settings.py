@@ -27,7 +27,8 @@ def test_an_administrator_enters_a_rule_and_the_figures_left_empty_read_not_set(
 
 def test_an_appeal_limit_that_is_not_a_number_of_days_is_refused_beside_its_field(client, login_as, csrf_token):
     login_as("administrator")
-    answer = client.post(PAGE, data={"csrf_token": csrf_token(client, PAGE), "rule_ref": "AR 1-05", "title": "IT data handling",
+    answer = client.post(PAGE, data={"csrf_token": csrf_token(client, PAGE), "rule_ref": "AR 1-05",
+                                     "title": "IT data handling",
                                      "appeal_limit_days": "thirty"})
     assert answer.status_code == 400
     assert "is not a number of days" in answer.get_data(as_text=True)

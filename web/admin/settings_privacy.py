@@ -1,4 +1,4 @@
-"""Settings: the rules a data privacy decision may cite, with their appeal time limits and fines (000; city.privacy_rules).
+"""Settings: the rules a data privacy decision may cite, with their appeal limits and fines (000; city.privacy_rules).
 
 The seed publishes neither: "Monetary fines: not specified on the cited page", "specific appeal periods are not
 specified on the cited page". An administrator enters each figure as the city publishes it; a figure left

@@ -99,8 +99,9 @@ def file_complaint(form: ComplaintForm, posted: Mapping[str, str], files, *, act
         db.session.add(access)
         if email:       # the link by mail, committed with the access row (the decision follows as a letter)
             subject, body = mail_messages.privacy_receipt_mail(instance.business_key)
-            queue_mail(db.session, kind="status_link", dedupe_key=f"link:{instance.business_key}:{access.token_hash[:16]}",
-                       recipient=email, subject=subject, body=body, instance_id=instance.instance_id, commit=False,
+            queue_mail(db.session, kind="status_link",
+                       dedupe_key=f"link:{instance.business_key}:{access.token_hash[:16]}", recipient=email,
+                       subject=subject, body=body, instance_id=instance.instance_id, commit=False,
                        private_link=public_link(url_for("portal.privacy_status", token=token)))
         db.session.commit()
         log.info("privacy complaint %s filed (instance %s, %s)", instance.business_key, instance.instance_id,
@@ -213,7 +214,8 @@ def _case(instance_id: int) -> Case:
         data.update(event.changes)
     appeal_task = next((task for task in engine.list_tasks(instance_id=instance_id) if task.bpmn_id in APPEAL_TASKS),
                        None)
-    return Case(instance.business_key or "", instance.process_key, REPORT_KINDS.get(data.get("report_kind"), "Complaint"),
+    return Case(instance.business_key or "", instance.process_key,
+                REPORT_KINDS.get(data.get("report_kind"), "Complaint"),
                 instance.started_at, instance.current_steps, not instance.running, len(data.get("evidence") or []),
                 data.get("decision_text"), data.get("appeal_refused_reason") or None,
                 APPEAL_OUTCOMES.get(data.get("appeal_outcome")), appeal_task.task_id if appeal_task else None)
