@@ -42,11 +42,15 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
 def _attachments(database_url, instance_id):
     """(file name, form field) of each file listed on a case, as its task pages show them."""
     from web import ENGINE_EXTENSION, create_app
+    from web.models import db
     from web.models_notes import attachments_of
 
     app = create_app({"DATABASE_URL": database_url})
     with app.app_context():
         listed = [(each.filename, each.form_field) for each in attachments_of(instance_id)]
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
     app.extensions[ENGINE_EXTENSION].database.dispose()
     return listed
 
