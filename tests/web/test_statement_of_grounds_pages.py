@@ -1,5 +1,6 @@
-"""A denied requester may ask for the statement of grounds at any time (K.S.A. 45-218(d); issue 15): the clerk
-records the ask a year later through the API, and the requester reads the statement on the status page."""
+"""A denied requester may ask for the statement of grounds at any time (K.S.A. 45-218(d); issue 15): the status
+page says the request is denied, not still being worked, while it waits for that ask; the clerk records the
+ask a year later through the API, and the requester reads the statement on the status page."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,6 +20,7 @@ def test_a_statement_of_grounds_asked_for_a_year_after_the_denial_is_written(
                             ("decide_request", {"decision": "deny", "exemption_codes": ["45-221(a)(4)"]})):
         portal.complete_task(task_of(portal, tracking_number, bpmn_id).task_id, values, actor="custodian")
 
+    assert "<dd>Denied. You may ask for a written statement of the grounds" in plain(client.get(status_path))
     time_machine.shift(timedelta(days=365))
     portal.fire_due_timers()
     response = client.post("/api/messages", headers=bearer(token_for("clerk")), json={
@@ -29,3 +31,4 @@ def test_a_statement_of_grounds_asked_for_a_year_after_the_denial_is_written(
 
     status = plain(client.get(status_path))
     assert "We sent the statement of the grounds for denial" in status and "K.S.A. 45-221(a)(4)" in status
+    assert "<dd>Denied. The statement of the grounds was sent to you" in status

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from engine import FormInvalid, clock
 from city.rules.business_calendar import CITY_TIME_ZONE
+from city.message_rules import PAYMENT_RECEIVED
 from city.rules.fees import prepayment_outstanding
 from web.current import city_data, process_engine
 from web.auth import public
@@ -237,7 +238,7 @@ class RequestStatus:
     received_at: datetime
     due_at: datetime | None
     office_name: str | None
-    state: str                     # open, closed, stopped, withdrawn
+    state: str                     # open, denied, "denied, grounds sent", closed, stopped, withdrawn
     waiting: str | None            # what the request waits for from the requester, in words
     amount_due: Decimal | None
     timeline: tuple[Event, ...]
@@ -293,6 +294,8 @@ def _status_of(access: RequesterAccess) -> RequestStatus:
     if instance.status == "completed":
         timeline.append(Event(instance.ended_at or instance.updated_at, "Your request is closed"))
     state = {"completed": "closed", "terminated": "stopped"}.get(instance.status, "open")
+    if state == "open" and _denied(data):
+        state = "denied, grounds sent" if _sent(data, "statement_letter") else "denied"
     if state == "stopped" and any(message.kind == WITHDRAWN for message in messages):
         state = "withdrawn"
     received = _moment(data.get("received_at")) or instance.started_at
@@ -308,11 +311,23 @@ def request_status(instance_id: int, tracking_number: str) -> RequestStatus:
     return _status_of(RequesterAccess(tracking_number=tracking_number, instance_id=instance_id))
 
 
+def _denied(data: dict[str, Any]) -> bool:
+    """The request was denied in whole (or until a court decides) and the letter sent: it stays open only for
+    what may follow (the requester's ask for the statement of grounds, which K.S.A. 45-218(d) allows at any
+    time; the court's decision), so the requester reads it as denied, not as still being worked."""
+    letter = {"deny": "denial_letter", "pending_litigation": "pending_litigation_letter"}.get(data.get("decision"))
+    return letter is not None and _sent(data, letter)
+
+
+def _sent(data: dict[str, Any], letter: str) -> bool:
+    return isinstance(data.get(letter), dict) and bool(data[letter].get("text"))
+
+
 def _waiting(engine, instance, data: dict[str, Any]) -> tuple[str | None, Decimal | None]:
     """What the request waits for from the requester (a prepayment, a balance), and how much."""
     if not instance.running:
         return None, None
-    if any(subscription.message_name == "payment_received"
+    if any(subscription.message_name == PAYMENT_RECEIVED
            for subscription in engine.subscriptions(instance_id=instance.instance_id)):
         demand = data.get("prepayment") or {"due": data.get("prepayment_due")}  # older diagrams kept one variable
         due = prepayment_outstanding(_money(demand.get("due")) or Decimal("0"), _money(data.get("prepaid")) or Decimal("0"))
