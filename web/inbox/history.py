@@ -326,7 +326,8 @@ def in_words(form_field: FormField, value: Any, labels: Mapping[str, str] | None
         return money(value)
     if form_field.widget == "date":
         return day(value)
-    if form_field.widget == "file" and (stored := parse_file_reference(value)):
+    # One file, or each of several (a complaint's evidence): by its name, never the store's reference.
+    if form_field.widget in ("file", "files") and (stored := parse_file_reference(value)):
         return stored.filename
     return shown(value, labels)
 
