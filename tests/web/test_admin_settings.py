@@ -135,6 +135,18 @@ def test_fee_schedule_from_today_changes_the_next_estimate_and_is_logged(admin, 
     assert "2026-11-23 (in force today)" in page and "2005-01-01 (in force today)" not in page
 
 
+def test_a_schedule_without_the_accident_report_resolution_is_saved_and_the_page_does_not_demand_it(
+        admin, post, office):
+    """The accident report copy fee waits for the city's resolution: the page marks its fields optional."""
+    page = admin.get("/admin/settings/fees").get_data(as_text=True)
+    for name in ("accident_report_copy_fee", "accident_report_resolution", "accident_report_resolution_date"):
+        tag = page[page.index(f'id="field-{name}"'):].split(">", 1)[0]
+        assert " required" not in tag, name
+    without = {name: "" for name in AMOUNTS if name.startswith("accident_report")}
+    response = post(admin, "/admin/settings/fees", {"effective_from": TODAY.isoformat(), **AMOUNTS, **without})
+    assert response.status_code == 302
+
+
 def test_fee_schedule_in_the_past_or_with_a_bad_amount_keeps_what_was_typed(admin, post, office):
     response = post(admin, "/admin/settings/fees", {"effective_from": "2026-01-01", **AMOUNTS})
     page = text_of(response)
