@@ -6,7 +6,7 @@
   "use strict";
 
   var ZOOM_STEP = 1.25;
-  var SMALLEST = 0.1;
+  var SMALLEST = 0.02;     // the records request fits a window at about a tenth: zooming out from there still works
   var LARGEST = 4;
   var MOVE = 50;         // pixels an arrow key moves the drawing; with Shift, MOVE_FAST
   var MOVE_FAST = 200;
