@@ -8,6 +8,9 @@ so requesting must be an individual person or persons"; city.rules.requesters). 
 `dataset_approval`: the sample is a data set's sample, a table of at most 5 MB, never an image file, GIS
 data aside (002, Terms of Use, Definitions; city.open_data.sample).
 
+`dataset_takedown`: the data set reported is one the public catalog shows (002; city.open_data.catalog), read from
+`database` when the rules are given one.
+
 `privacy_complaint`: a tracking number named as the records request not answered in time is one the city gave
 (000; city.privacy_cases), read from `database` when the rules are given one.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from city.open_data.catalog import published_dataset
 from city.open_data.sample import sample_problem
 from city.privacy_cases import unknown_records_request
 from city.reports import RECORDS_REQUEST
@@ -28,6 +32,8 @@ DATASET_APPROVAL = "dataset_approval"
 SAMPLE = "sample"
 PRIVACY_COMPLAINT = "privacy_complaint"
 LINKED_REQUEST = "records_request_tracking_number"
+DATASET_TAKEDOWN = "dataset_takedown"
+REPORTED_DATASET = "dataset_slug"
 
 
 class CityStartRules:
@@ -41,6 +47,8 @@ class CityStartRules:
             with self.database.read() as session:
                 problem = unknown_records_request(session.connection(), data[LINKED_REQUEST])
             return {LINKED_REQUEST: problem} if problem else {}
+        if process_key == DATASET_TAKEDOWN:
+            return self._reported_dataset_problems(data)
         if process_key == DATASET_APPROVAL:
             if not data.get(SAMPLE):
                 return {}       # the form says it is required
@@ -52,3 +60,13 @@ class CityStartRules:
             return {}
         problem = not_an_individual(data.get(REQUESTER_NAME))
         return {REQUESTER_NAME: problem} if problem else {}
+
+    def _reported_dataset_problems(self, data: Mapping[str, Any]) -> dict[str, str]:
+        slug = str(data.get(REPORTED_DATASET) or "")
+        if not slug:
+            return {REPORTED_DATASET: "is missing: report a data set from its page on the open data catalog."}
+        if self.database is None:
+            return {}
+        with self.database.read() as session:
+            shown = published_dataset(session.connection(), slug) is not None
+        return {} if shown else {REPORTED_DATASET: f'"{slug}" is not a data set the open data catalog shows.'}

@@ -98,16 +98,35 @@ def add_version(connection: Connection, slug: str, files: Iterable[Mapping[str, 
     For a series that refreshes itself (the records office's performance, `city.open_data.performance`):
     the data set was approved or vetted once, and each refresh adds the same figures for a later month.
     New metadata or new kinds of data go through the approval again (`publish_dataset`)."""
+    return _new_version(connection, slug, files, "refreshed", "", now=now, instance_id=None, actor=actor,
+                        empty="files is empty: add at least one file")
+
+
+def correct_dataset(connection: Connection, slug: str, files: Iterable[Mapping[str, Any]], reason: str, *,
+                    instance_id: int | None = None, now: datetime | None = None, actor: str | None = None) -> int:
+    """The Records Manager corrects a data set reported inaccurate, misleading or protected: a new file version
+    (the earlier ones stay listed), its status and approval unchanged, and what was corrected in its history.
+
+    The metadata stays as approved: a correction replaces the files, as `add_version` does for a refresh, but
+    its history says "corrected" with the reason and the takedown case (`instance_id`)."""
+    if not str(reason or "").strip():
+        raise OperatorArgumentError("reason is blank: say what was corrected", "reason")
+    return _new_version(connection, slug, files, "corrected", reason.strip(), now=now, instance_id=instance_id,
+                        actor=actor, empty="files is empty: a correction is at least one corrected file")
+
+
+def _new_version(connection: Connection, slug: str, files: Iterable[Mapping[str, Any]], action: str, reason: str, *,
+                 now: datetime | None, instance_id: int | None, actor: str | None, empty: str) -> int:
     moment = now or clock.now()
     dataset_id = _dataset_id(connection, slug)
     references = [_file_reference(position, reference) for position, reference in enumerate(files)]
     if not references:
-        raise OperatorArgumentError("files is empty: add at least one file", "files")
+        raise OperatorArgumentError(empty, "files")
     version = _next_version(connection, dataset_id)
     approved_in = connection.execute(select(DATASET.c.approved_in).where(DATASET.c.id == dataset_id)).scalar()
     _insert_files(connection, dataset_id, version, references, moment, approved_in)
     connection.execute(update(DATASET).where(DATASET.c.id == dataset_id).values(modified_at=moment))
-    _record(connection, dataset_id, moment, "refreshed", "", None, actor, {"version": version})
+    _record(connection, dataset_id, moment, action, reason, instance_id, actor, {"version": version})
     return version
 
 

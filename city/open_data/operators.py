@@ -1,6 +1,7 @@
 """The service tasks of the data set approval (processes/dataset_approval.bpmn; docs/open-data.md):
 scan the sample for protected data when the form is sent, and publish the approved data set to the
-catalog.
+catalog; and of a report on a published data set (processes/dataset_takedown.bpmn): correct it with a
+new file version, or remove it.
 
 Both need more than a pure rule does: the scan reads the sample's bytes from the file store the engine's
 host opened (`city.office.open_engine(files=...)`), and publishing writes the catalog's rows with the
@@ -109,13 +110,11 @@ def _unscanned(reason: str) -> dict[str, Any]:
 def publish_dataset(step: OpenDataStep, *, metadata: dict[str, Any], raw_files: list[Any],
                     processed_files: list[Any] | None = None, tracking_number: str | None = None) -> str:
     """The data set's slug in the catalog, which lists it as approved in this case."""
-    if step.connection is None:
-        raise RuntimeError('operator "open_data.publish_dataset" records in the database and can only run inside '
-                           "an engine step")
+    connection = _step_connection(step, "open_data.publish_dataset")
     files = [*_catalog_files(raw_files, "raw", "raw_files"),
              *_catalog_files(processed_files or [], "processed", "processed_files")]
-    return catalog.publish_dataset(step.connection, metadata=metadata, files=files,
-                                   approved_in=_case_of(step.connection, tracking_number))
+    return catalog.publish_dataset(connection, metadata=metadata, files=files,
+                                   approved_in=_case_of(connection, tracking_number))
 
 
 def _catalog_files(references: list[Any], kind: str, parameter: str) -> list[dict[str, Any]]:
@@ -135,3 +134,39 @@ def _case_of(connection: Connection, tracking_number: str | None) -> int | None:
         return None
     return connection.execute(select(ProcessInstance.id).where(ProcessInstance.business_key == tracking_number)
                               .order_by(ProcessInstance.id.desc()).limit(1)).scalar()
+
+
+# -- a report on a published data set (processes/dataset_takedown.bpmn) ------------------------------
+
+@open_data_operator(
+    "open_data.correct_dataset",
+    "Correct a reported data set: its corrected files as a new version (the earlier ones stay listed), and why.",
+    Parameter("slug", "string", description="the data set's address in the catalog"),
+    Parameter("files", "list", description="the form's file references of the corrected files"),
+    Parameter("reason", "string", description="what was wrong and what was corrected, for the data set's history"),
+    Parameter("tracking_number", "string", required=False, description="the takedown case"))
+def correct_dataset(step: OpenDataStep, *, slug: str, files: list[Any], reason: str,
+                    tracking_number: str | None = None) -> int:
+    """The new version's number."""
+    connection = _step_connection(step, "open_data.correct_dataset")
+    return catalog.correct_dataset(connection, slug, _catalog_files(files, "raw", "files"), reason,
+                                   instance_id=_case_of(connection, tracking_number), now=step.now)
+
+
+@open_data_operator(
+    "open_data.remove_dataset",
+    "Remove a reported data set from the catalog, with the reason its history and the public are told.",
+    Parameter("slug", "string", description="the data set's address in the catalog"),
+    Parameter("reason", "string", description="why the data set is removed"),
+    Parameter("tracking_number", "string", required=False, description="the takedown case"))
+def remove_dataset(step: OpenDataStep, *, slug: str, reason: str, tracking_number: str | None = None) -> str:
+    """The slug removed."""
+    connection = _step_connection(step, "open_data.remove_dataset")
+    catalog.remove_dataset(connection, slug, reason, instance_id=_case_of(connection, tracking_number), now=step.now)
+    return slug
+
+
+def _step_connection(step: OpenDataStep, operator: str) -> Connection:
+    if step.connection is None:
+        raise RuntimeError(f'operator "{operator}" records in the database and can only run inside an engine step')
+    return step.connection
