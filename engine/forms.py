@@ -22,6 +22,8 @@ from engine.errors import FormInvalid
 # [{"value": ..., "label": ...}]. The choices are those of the task being done, so the schema a
 # person sees and the one their answer is checked against are both the task's.
 TASK_DATA_OPTIONS = "options_from_task_data_var:"
+# What a value in the wrong shape is told, in words rather than the validator's ("'pat' is not a 'email'").
+FORMAT_WORDS = {"email": "must be written as name@example.org"}
 
 
 def task_data_options(schema: Any) -> set[str]:
@@ -169,4 +171,6 @@ def _message_of(error: ValidationError) -> str:
         return f"must be a multiple of {error.validator_value}"
     if error.validator == "enum":
         return "must be one of: " + ", ".join(map(str, error.validator_value))
+    if error.validator == "format" and error.validator_value in FORMAT_WORDS:
+        return FORMAT_WORDS[error.validator_value]
     return error.message

@@ -103,7 +103,7 @@ def test_a_correction_publishes_a_new_version_and_keeps_the_old_one_listed(engin
     told = outcome(engine, instance.instance_id)
     assert told["takedown_outcome_text"].startswith('The data set "Building permits issued" has been corrected')
     assert told["takedown_outcome_letter"]["subject"] == (
-        "Your report on the data set Building permits issued (DT-2026-00001)")
+        "Outcome of your report on the data set Building permits issued (DT-2026-00001)")
     assert_derived_rows_match_state(engine, instance.instance_id)
 
 

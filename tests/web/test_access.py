@@ -16,7 +16,9 @@ OPEN_ENDPOINTS = {"auth.login", "health.healthz", "health.healthz_web", "static"
                   "portal.privacy_appeal"}
 # The open data catalog (issue 16) is public too: its list, pages, downloads, data.json and the Terms of Use.
 OPEN_ENDPOINTS |= {"catalog.index", "catalog.dataset", "catalog.download", "catalog.download_as_json",
-                   "catalog.datapackage_json", "catalog.data_json", "catalog.terms"}
+                   "catalog.datapackage_json", "catalog.data_json", "catalog.terms",
+                   # anyone reports a data set as inaccurate, misleading or protected, and follows the report
+                   "catalog.report_dataset", "catalog.report_received", "catalog.report_status"}
 # The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
 API_PREFIX = "api."
 SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",

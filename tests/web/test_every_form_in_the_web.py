@@ -8,6 +8,7 @@ A walk answers only what its path needs; every other required field gets a plain
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -17,10 +18,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from city.open_data.catalog import publish_dataset
 from city.rules.business_calendar import CITY_TIME_ZONE
 from engine.filestore import file_reference
 from web.inbox.forms import fields_of
 from web.modeler.renderable import unrenderable_fields
+from web.models import db
 
 REPO = Path(__file__).parents[2]
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -93,7 +96,7 @@ def _branches_after_user_tasks():
 class Walk:
     """Tasks done in order (bpmn id, what the clerk answers) or a moment the clock moves to ("@", when:
     the timers due by then fire), and the elements the path must reach."""
-    steps: tuple[tuple, ...]
+    steps: tuple[tuple, ...]       # an answer (file name, bytes) is a file uploaded
     reaches: frozenset[str]
     process: str = "records_request"
     start: dict = field(default_factory=dict)
@@ -192,7 +195,23 @@ WALKS.update({
         frozenset({"dataset_withdrawn"}),
         process="dataset_approval", start=DATASET_SUBMISSION, start_files=PERMITS_SAMPLE),
 })
-STARTS = {"records_request": (REQUEST, "R"), "record_removal": (REMOVAL, None), "dataset_approval": ({}, "OD")}
+# A report on the published data set the walker fixture puts in the catalog (processes/dataset_takedown.bpmn).
+REPORTED = {"dataset_slug": "building-permits-issued", "dataset_title": "Building permits issued",
+            "report_kind": "protected_data", "report_details": "The applicant_email column names private persons."}
+WALKS.update({
+    "data set corrected after a report": Walk(
+        (("decide_takedown", {"takedown_choice": "correct", "takedown_reason": "The e-mail column is taken out.",
+                              "corrected_files": ("permits.csv", b"permit_number,issued_on\nBP-1,2026-10-01\n")}),),
+        frozenset({"correct_dataset", "write_outcome", "reporter_told"}), process="dataset_takedown"),
+    "data set removed after a report": Walk(
+        (("decide_takedown", {"takedown_choice": "remove", "takedown_reason": "Private persons' addresses."}),),
+        frozenset({"remove_dataset", "reporter_told"}), process="dataset_takedown"),
+    "data set left as it is after a report": Walk(
+        (("decide_takedown", {"takedown_choice": "leave", "takedown_reason": "The addresses are the city's offices."}),),
+        frozenset({"outcome_merge", "reporter_told"}), process="dataset_takedown"),
+})
+STARTS = {"records_request": (REQUEST, "R"), "record_removal": (REMOVAL, None), "dataset_approval": ({}, "OD"),
+          "dataset_takedown": (REPORTED, "DT")}
 
 
 def test_the_walks_take_every_branch_after_a_user_task():
@@ -206,12 +225,21 @@ def test_the_walks_take_every_branch_after_a_user_task():
 @pytest.fixture
 def walker(app, client, login_as, process_engine, time_machine):
     """Signed in with every role, the city's records office opened on the Monday of the walks (the records
-    request and the removal of a record deployed)."""
+    request, the removal of a record, the data set approval and the report on a published data set deployed, and
+    the data set REPORTED names published)."""
     from records_office import open_records_office
     time_machine.move_to(MONDAY)
     open_records_office(process_engine)
-    process_engine.deploy_file(REPO / "processes" / "record_removal.bpmn", REPO / "forms", actor="analyst")
-    process_engine.deploy_file(REPO / "processes" / "dataset_approval.bpmn", REPO / "forms", actor="analyst")
+    for process in ("record_removal", "dataset_approval", "dataset_takedown"):
+        process_engine.deploy_file(REPO / "processes" / f"{process}.bpmn", REPO / "forms", actor="analyst")
+    with app.app_context():
+        stored = process_engine.operators.files.store(PERMITS_SAMPLE[0][2], "permits.csv")
+        publish_dataset(db.session.connection(), metadata={
+            "title": REPORTED["dataset_title"], "description": "Every permit.", "department": "Planning",
+            "contact_email": "opendata@city.example"}, approved_in=1, files=[
+            {"sha256": stored.sha256, "filename": stored.filename, "content_type": stored.content_type,
+             "size": stored.size}])
+        db.session.commit()
     return login_as(*WALKER_ROLES, username="walker")
 
 
@@ -242,7 +270,9 @@ def test_a_process_can_be_walked_through_its_task_pages(name, walker, process_en
         fields = fields_of(process_engine.form_schema(task.task_id), process_engine.form_ui_schema(task.task_id))
         for form_field in fields:
             assert _has_input(text, form_field), f"{bpmn_id}: no input for {form_field.name}"
-        data = {**_plain_answers(fields, process_engine.form_schema(task.task_id)), **answers, **_kept_files(text),
+        uploads = {name: (io.BytesIO(value[1]), value[0]) for name, value in answers.items() if isinstance(value, tuple)}
+        data = {**_plain_answers(fields, process_engine.form_schema(task.task_id)), **answers, **uploads,
+                **_kept_files(text),
                 "csrf_token": csrf_token(walker, f"/inbox/tasks/{task.task_id}")}
         done = walker.post(f"/inbox/tasks/{task.task_id}/complete", data=data)
         assert done.status_code == 302, _errors_on(done.get_data(as_text=True))

@@ -37,9 +37,11 @@ DIGEST_LIMIT = 50
 # The letters mailed to the requester (issue 5), by the variable the process keeps each in.
 MAILED_LETTERS = ("acknowledgement_letter", "fee_estimate_letter", "prepayment_demand_letter",
                   "privacy_notice_letter", "delay_letter", "pending_litigation_letter", "denial_letter",
-                  "statement_letter", "decision_letter", "appeal_refusal_letter")
-# The letters of a data privacy complaint (processes/privacy_complaint.bpmn), mailed like a request's.
-PRIVACY_LETTERS = ("decision_letter", "appeal_refusal_letter")
+                  "statement_letter", "decision_letter", "appeal_refusal_letter", "takedown_outcome_letter")
+# The letters of a data privacy complaint (processes/privacy_complaint.bpmn) and of a report on a published data
+# set (processes/dataset_takedown.bpmn), mailed like a request's; what the mail calls the case.
+CASE_WORDS = {"decision_letter": "data privacy complaint", "appeal_refusal_letter": "data privacy complaint",
+              "takedown_outcome_letter": "report on a published data set"}
 IMMEDIATE, DIGEST, NONE = "immediate", "digest", "none"
 
 
@@ -115,7 +117,7 @@ def _queue_for_event(session: Session, target: tuple[int, str, str], changes: di
             continue
         letter_subject, text = str(value.get("subject") or ""), str(value["text"])
         subject, body = messages.letter_mail(tracking_number, letter_subject, text,
-                                             "data privacy complaint" if variable in PRIVACY_LETTERS else "records request")
+                                             CASE_WORDS.get(variable, "records request"))
         queued += queue(session, kind="letter", dedupe_key=letter_key(instance_id, variable, letter_subject, text),
                         recipient=email, subject=subject, body=body, instance_id=instance_id, now=now)
     if changes.get("provided_on"):

@@ -59,6 +59,15 @@ def privacy_receipt_mail(tracking_number: str) -> tuple[str, str]:
     return subject, body
 
 
+def takedown_receipt_mail(tracking_number: str, dataset_title: str) -> tuple[str, str]:
+    """The first mail of a report on a published data set: its tracking number; the private link travels beside it."""
+    subject = f"Your report on the data set {one_line(dataset_title)} ({tracking_number})"
+    body = (f"We received your report {tracking_number} on the data set \"{one_line(dataset_title)}\". The Records "
+            "Manager will correct the data set, remove it, or explain why it stays as it is; the outcome will follow "
+            f"by e-mail and is also on your private status page.\n\n-- \n{NO_REPLY}\n")
+    return subject, body
+
+
 def records_provided_mail(tracking_number: str, provided_on: str, released: int = 0) -> tuple[str, str]:
     """The records were provided; `released` of them online, to download from the status page."""
     subject = f"The records of your request {tracking_number} were provided"

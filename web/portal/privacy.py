@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from city.rules.business_calendar import CITY_TIME_ZONE
 from engine import Conflict, FormInvalid, InstanceView, clock
@@ -25,14 +24,10 @@ from web.auth import public
 from web.filestore import file_store, human_size
 from web.inbox.form_files import attach_form_files, kept_files_of, read_uploads
 from web.inbox.form_values import choice_label, prefilled_values, read_submission
-from web.inbox.forms import FormField, fields_of
 from web.mail import messages as mail_messages
-from web.mail import queue as queue_mail
-from web.mail import valid_email_address
-from web.models import db
-from web.models_portal import RequesterAccess
 from web.portal.blueprint import bp
-from web.portal.filing import new_submission_id, private_link_token, public_link, submitted_id, token_hash
+from web.portal.filing import new_submission_id, private_link_token, public_link, submitted_id
+from web.portal.public_case import StartForm, case_behind, deployed_start_form, give_private_link
 from web.portal.receipt import keep_receipt, kept_receipt, receipt_minutes
 from web.portal.views import SUBMISSIONS_PER_HOUR, _private
 from web.throttle import attempts_within, client_address, count_attempt
@@ -53,27 +48,17 @@ APPEAL_OUTCOMES = {"upheld": "The decision stands", "varied": "The decision is v
 
 
 @dataclass(frozen=True)
-class ComplaintForm:
-    schema: dict[str, Any] | None
-    fields: list[FormField]
-
-
-@dataclass(frozen=True)
 class FiledComplaint:
     instance: InstanceView
     token: str
 
 
-def complaint_form() -> ComplaintForm:
+def complaint_form() -> StartForm:
     """The start form of the deployed privacy complaint (schema None: not deployed)."""
-    engine = process_engine()
-    needs = engine.start_needs(PRIVACY_COMPLAINT) if engine.versions(PRIVACY_COMPLAINT) else None
-    schema = engine.latest_form(PRIVACY_COMPLAINT, needs.form_file) if needs and needs.form_file else None
-    ui = engine.latest_form(PRIVACY_COMPLAINT, needs.form_file.replace(".schema.json", ".ui.json")) if schema else None
-    return ComplaintForm(schema, fields_of(schema, ui) if schema else [])
+    return deployed_start_form(PRIVACY_COMPLAINT)
 
 
-def file_complaint(form: ComplaintForm, posted: Mapping[str, str], files, *, actor: str,
+def file_complaint(form: StartForm, posted: Mapping[str, str], files, *, actor: str,
                    received_via: str) -> tuple[FiledComplaint | None, dict[str, Any], dict[str, str]]:
     """Check and file the complaint as sent; (filed or None, the values to show again, errors by input)."""
     submission = read_submission(form.fields, posted, {})
@@ -92,24 +77,15 @@ def file_complaint(form: ComplaintForm, posted: Mapping[str, str], files, *, act
         return None, values, {**submission.input_errors(refused.field_errors), **submission.errors}
     attach_form_files(instance.instance_id, form.fields, submission.values, actor)
     token = private_link_token(submission_id)
-    if _access_of(instance.instance_id) is None:      # sent twice: the first sending gave the link
-        email = valid_email_address(str(submission.values.get("complainant_email") or "")) or None
-        access = RequesterAccess(tracking_number=instance.business_key, instance_id=instance.instance_id,
-                                 token_hash=token_hash(token), email=email)
-        db.session.add(access)
-        if email:       # the link by mail, committed with the access row (the decision follows as a letter)
-            subject, body = mail_messages.privacy_receipt_mail(instance.business_key)
-            queue_mail(db.session, kind="status_link",
-                       dedupe_key=f"link:{instance.business_key}:{access.token_hash[:16]}", recipient=email,
-                       subject=subject, body=body, instance_id=instance.instance_id, commit=False,
-                       private_link=public_link(url_for("portal.privacy_status", token=token)))
-        db.session.commit()
+    receipt = mail_messages.privacy_receipt_mail(instance.business_key or "")
+    if give_private_link(instance, token, str(submission.values.get("complainant_email") or ""), receipt,
+                         "portal.privacy_status"):
         log.info("privacy complaint %s filed (instance %s, %s)", instance.business_key, instance.instance_id,
                  received_via)
     return FiledComplaint(instance, token), values, {}
 
 
-def form_page(template: str, form: ComplaintForm, values: Mapping[str, Any], field_errors: Mapping[str, str], *,
+def form_page(template: str, form: StartForm, values: Mapping[str, Any], field_errors: Mapping[str, str], *,
               status: int = 200, **context: Any):
     return render_template(template, deployed=form.schema is not None, schema=form.schema or {}, fields=form.fields,
                            values=values, field_errors=field_errors,
@@ -151,9 +127,8 @@ def privacy_received():
 @bp.get("/privacy/status/<token>")
 @public
 def privacy_status(token: str):
-    access = db.session.scalars(select(RequesterAccess).where(RequesterAccess.token_hash == token_hash(token))).first()
-    instance = process_engine().get_instance(access.instance_id) if access else None
-    if instance is None or instance.process_key != PRIVACY_COMPLAINT:
+    instance = case_behind(token, PRIVACY_COMPLAINT)
+    if instance is None:
         abort(404, description="There is no complaint behind this link. Check that you copied the whole link from "
                                "your confirmation; if you have lost it, call or visit the City Clerk's office.")
     return _private(render_template("portal/privacy_status.html", case=_case(instance.instance_id), token=token,
@@ -165,9 +140,9 @@ def privacy_status(token: str):
 def privacy_appeal(token: str):
     """The complainant appeals the decision: the portal records it on the City Clerk's "Record an appeal", filed
     now; the process judges it in time or late (privacy.appeal_refusal) and the page shows which."""
-    access = db.session.scalars(select(RequesterAccess).where(RequesterAccess.token_hash == token_hash(token))).first()
-    case = _case(access.instance_id) if access else None
-    if case is None or case.process_key != PRIVACY_COMPLAINT:
+    instance = case_behind(token, PRIVACY_COMPLAINT)
+    case = _case(instance.instance_id) if instance else None
+    if case is None:
         abort(404, description="There is no complaint behind this link.")
     if case.appeal_task_id is None:
         abort(409, description="This complaint has no decision open to appeal.")
@@ -220,6 +195,3 @@ def _case(instance_id: int) -> Case:
                 data.get("decision_text"), data.get("appeal_refused_reason") or None,
                 APPEAL_OUTCOMES.get(data.get("appeal_outcome")), appeal_task.task_id if appeal_task else None)
 
-
-def _access_of(instance_id: int) -> RequesterAccess | None:
-    return db.session.scalars(select(RequesterAccess).where(RequesterAccess.instance_id == instance_id)).first()
