@@ -205,3 +205,45 @@ def decide_the_complaint_dismissed(site, tracking_number: str) -> None:
                                                 "decision_reasons": "The map never showed the address."})):
         task = next(task for task in engine.list_tasks(instance_id=instance.instance_id) if task.bpmn_id == bpmn_id)
         engine.complete_task(task.task_id, data, actor="tests", roles={role})
+
+
+def test_a_data_set_reported_from_its_page_and_the_records_managers_decision(person, site):
+    resident = person("resident reporting a data set")
+    page = resident.go("/data/records-requests-performance")
+    page.get_by_role("link", name="report it to the Records Manager").click()
+    expect(page.get_by_role("heading", name="Report a problem with this data set", level=1)).to_be_visible()
+    resident.audit()
+    page.get_by_role("button", name="Send my report").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your report was not sent yet")
+    resident.audit()
+    page.get_by_label("Misleading", exact=False).check()
+    page.get_by_label("What is wrong").fill("September counts requests closed in October.")
+    page.get_by_role("button", name="Send my report").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("We received your report")
+    resident.audit()
+    resident.shot("dataset-report-received")
+    tracking_number = page.locator(".reference").first.inner_text()
+    page.get_by_role("link", name="/data/reports/", exact=False).click()
+    expect(page.get_by_text("With the Records Manager")).to_be_visible()
+    resident.audit()
+
+    manager = person("Records Manager deciding on a report")
+    sign_in(manager, "records")
+    from web import ENGINE_EXTENSION
+    engine = site.app.extensions[ENGINE_EXTENSION]
+    instance = next(each for each in engine.list_instances(process_key="dataset_takedown")
+                    if each.business_key == tracking_number)
+    [task] = engine.list_tasks(instance_id=instance.instance_id)
+    form = manager.go(f"/inbox/tasks/{task.task_id}")
+    expect(form.get_by_label("What the reporter says is wrong")).to_have_text(
+        "September counts requests closed in October.")
+    manager.audit()
+    form.get_by_label("Leave it as it is").check()
+    form.get_by_label("What was found and what is done").fill("Each month counts the requests received in it.")
+    form.get_by_role("button", name="Complete", exact=False).first.click()
+    manager.audit()
+    page.reload()
+    expect(page.get_by_text("The Records Manager's reasons: Each month counts the requests received in it.")) \
+        .to_be_visible()
+    resident.audit()
+    resident.shot("dataset-report-outcome")
