@@ -148,3 +148,17 @@ def test_a_reporter_who_gives_an_e_mail_address_is_mailed_the_link_and_then_the_
     outcome = mails["Outcome of your report on the data set Building permits (DT-2026-00001)"]
     assert 'The data set "Building permits" stays as it is published.' in outcome.body
     assert "This is a letter about your report on a published data set DT-2026-00001" in outcome.body
+
+
+def test_a_reporter_who_lost_the_link_is_mailed_a_new_one_to_the_reports_page(app, client, csrf_token, permits):
+    from web.models_mail import MailOutbox
+    send(client, csrf_token, reporter_email="pat@example.org")
+    old = status_path(client)
+    client.post("/status/lost", data={"csrf_token": csrf_token(client, "/status/lost"),
+                                      "tracking_number": "dt-2026-00001", "email": "pat@example.org"})
+    with app.app_context():
+        mail = db.session.query(MailOutbox).filter_by(
+            subject="A new status link for your report on a published data set DT-2026-00001").one()
+        new_path = mail.private_link.removeprefix("http://localhost")
+    assert new_path.startswith("/data/reports/") and new_path != old
+    assert client.get(new_path).status_code == 200 and client.get(old).status_code == 404

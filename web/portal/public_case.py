@@ -21,6 +21,12 @@ from web.models import db
 from web.models_portal import RequesterAccess
 from web.portal.filing import public_link, token_hash
 
+# The cases started this way, by their tracking prefix: what a mail calls the case, and the page its link opens.
+# Any other tracking number is a records request's (web.portal.views).
+STATUS_PAGES = {"PC": ("data privacy complaint", "portal.privacy_status"),
+                "DT": ("report on a published data set", "catalog.report_status")}
+RECORDS_REQUEST_PAGE = ("records request", "portal.status")
+
 
 @dataclass(frozen=True)
 class StartForm:
@@ -61,3 +67,8 @@ def case_behind(token: str, process_key: str) -> InstanceView | None:
     access = db.session.scalars(select(RequesterAccess).where(RequesterAccess.token_hash == token_hash(token))).first()
     instance = process_engine().get_instance(access.instance_id) if access else None
     return instance if instance is not None and instance.process_key == process_key else None
+
+
+def status_page_of(tracking_number: str) -> tuple[str, str]:
+    """(what the case is called, the endpoint of its status page) for a tracking number (PC-2026-00001)."""
+    return STATUS_PAGES.get(tracking_number.split("-", 1)[0], RECORDS_REQUEST_PAGE)

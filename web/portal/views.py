@@ -38,6 +38,7 @@ from web.portal.filing import (EMAIL_FIELD, ONLINE, file_request, new_submission
                                read_request, request_form, submitted_id, token_hash)
 from web.portal.filing import PROCESS_KEY  # noqa: F401  (web.inbox.payments reads it here)
 from web.portal.filing import TRACKING_PREFIX
+from web.portal.public_case import status_page_of
 from web.portal.receipt import kept_receipt, keep_receipt, receipt_minutes
 from web.throttle import attempts_within, client_address, count_attempt
 
@@ -202,13 +203,12 @@ def lost_link():
     if access is not None and same_address(access.email, values[EMAIL_FIELD]):
         token = secrets.token_urlsafe(32)
         access.token_hash = token_hash(token)      # the old link stops working at once
-        # A data privacy complaint (web.portal.privacy) has its own status page.
-        records = access.tracking_number.startswith(f"{TRACKING_PREFIX}-")
-        subject, body = mail_messages.new_link_mail(access.tracking_number,
-                                                    "records request" if records else "data privacy complaint")
+        # A data privacy complaint and a report on a data set have their own status pages.
+        case_words, status_endpoint = status_page_of(access.tracking_number)
+        subject, body = mail_messages.new_link_mail(access.tracking_number, case_words)
         queue_mail(db.session, kind="status_link", dedupe_key=f"link:{access.tracking_number}:{access.token_hash[:16]}",
                    recipient=access.email or "", subject=subject, body=body,
-                   private_link=public_link(url_for(".status" if records else ".privacy_status", token=token)),
+                   private_link=public_link(url_for(status_endpoint, token=token)),
                    instance_id=access.instance_id, commit=False)
         db.session.commit()
         log.info("portal: new status link for %s queued for mailing", access.tracking_number)
