@@ -43,8 +43,8 @@ MULTILINE = ("description", "source", "quality")   # kept with their line breaks
 DEFAULT_LICENSE = "https://opendatacommons.org/licenses/pddl/1-0/"
 DEFAULT_FREQUENCY = "irregular"
 DEFAULT_TOPIC = "Government"
-# The public pages' own addresses under /data/ that no data set may take.
-RESERVED_SLUGS = frozenset({"terms-of-use"})
+# The public pages' own addresses under /data/ that no data set may take (/data/reports/<token>: a report's page).
+RESERVED_SLUGS = frozenset({"terms-of-use", "reports"})
 CONTACT_EMAIL = re.compile(r"[\w_~!$&'()*+,;=:.-]+@[\w.-]+\.[\w.-]+")   # what DCAT-US's contactPoint accepts
 # How often a data set is updated, in words and as DCAT-US's accrualPeriodicity (ISO 8601 repeating duration).
 FREQUENCIES = {"daily": "R/P1D", "weekly": "R/P1W", "monthly": "R/P1M", "quarterly": "R/P3M",

@@ -76,6 +76,7 @@ def test_a_withdrawn_or_removed_data_set_leaves_the_public_catalog_with_its_reas
     (METADATA, [{**reference(b"a", "p.csv"), "kind": "cooked"}], "files"),
     ({**METADATA, "slug": "Not A Slug"}, [reference(b"a", "p.csv")], "slug"),
     ({**METADATA, "slug": "terms-of-use"}, [reference(b"a", "p.csv")], "slug"),
+    ({**METADATA, "slug": "reports"}, [reference(b"a", "p.csv")], "slug"),
     ({**METADATA, "contact_email": "call the clerk"}, [reference(b"a", "p.csv")], "contact_email"),
     ({**METADATA, "update_frequency": "now and then"}, [reference(b"a", "p.csv")], "update_frequency"),
 ])

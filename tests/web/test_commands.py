@@ -12,6 +12,7 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
     assert main(arguments) == 0
     first = capsys.readouterr().out
     assert "deployed records_request version 1" in first and "demo requests started now: 3" in first
+    assert "deployed dataset_takedown version 1" in first       # a report on a published data set can be sent
     assert "demo open data sets published now: 3" in first      # performance, offices and hours, fee schedules
     assert "demo data sets waiting for review: 1" in first
     [submitted] = engine.list_instances(process_key="dataset_approval")
