@@ -12,26 +12,17 @@ from city import ledger
 from city.change_log import list_changes
 from city.citydata import seed_defaults
 from engine.cli import EXIT_REFUSED
-from web.commands import main
 
 FRIDAY_9AM = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)   # 09:00 in Kansas
 
 
 @pytest.fixture
-def clerkflow(database, monkeypatch, tmp_path, capsys, friday_9am):
-    """Run `clerkflow ARGS...` on a seeded city (six offices, the 2005 schedule); returns (status, stdout, stderr)."""
+def clerkflow(clerkflow, database, friday_9am):
+    """The engine tests' `clerkflow` runner (tests/engine/conftest.py) on a seeded city (six offices, the 2005
+    schedule); returns (status, stdout, stderr)."""
     with database.write() as session:
         seed_defaults(session)
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    monkeypatch.setenv("CLERKFLOW_ACTOR", "alice")
-    monkeypatch.setenv("CLERKFLOW_INSTANCE_DIR", str(tmp_path / "instance"))
-    capsys.readouterr()
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        status = main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-    return run
+    return clerkflow
 
 
 def listed(clerkflow, *argv: str):

@@ -30,7 +30,7 @@ from web.models import db
 from web.portal.filing import new_submission_id, private_link_token, public_link, submitted_id
 from web.portal.public_case import StartForm, case_behind, deployed_start_form, give_private_link
 from web.portal.receipt import keep_receipt, kept_receipt, receipt_minutes
-from web.portal.views import SUBMISSIONS_PER_HOUR, _private
+from web.portal.views import SUBMISSIONS_PER_HOUR, private_page
 from web.throttle import attempts_within, client_address, count_attempt
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def report_received():
     receipt = kept_receipt(RECEIPT_KEY)
     if not receipt:
         return redirect(url_for(".index"))
-    return _private(render_template("catalog/report_received.html", report=_report(receipt["instance_id"]),
+    return private_page(render_template("catalog/report_received.html", report=_report(receipt["instance_id"]),
                                     link=public_link(url_for(".report_status", token=receipt["token"])),
                                     receipt_minutes=receipt_minutes()))
 
@@ -137,7 +137,7 @@ def report_status(token: str):
                                "your confirmation; if you have lost it, call or visit the City Clerk's office.")
     report = _report(instance.instance_id)
     still_shown = published_dataset(db.session.connection(), report.dataset_slug) is not None
-    return _private(render_template("catalog/report_status.html", report=report, still_shown=still_shown))
+    return private_page(render_template("catalog/report_status.html", report=report, still_shown=still_shown))
 
 
 def _report(instance_id: int) -> Report:

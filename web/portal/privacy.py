@@ -29,7 +29,7 @@ from web.portal.blueprint import bp
 from web.portal.filing import new_submission_id, private_link_token, public_link, submitted_id
 from web.portal.public_case import StartForm, case_behind, deployed_start_form, give_private_link
 from web.portal.receipt import keep_receipt, kept_receipt, receipt_minutes
-from web.portal.views import SUBMISSIONS_PER_HOUR, _private
+from web.portal.views import SUBMISSIONS_PER_HOUR, private_page
 from web.throttle import attempts_within, client_address, count_attempt
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def privacy_received():
     if not receipt:
         return redirect(url_for(".privacy_complaint"))
     case = _case(receipt["instance_id"])
-    return _private(render_template("portal/privacy_received.html", case=case,
+    return private_page(render_template("portal/privacy_received.html", case=case,
                                     link=public_link(url_for(".privacy_status", token=receipt["token"])),
                                     receipt_minutes=receipt_minutes()))
 
@@ -131,7 +131,7 @@ def privacy_status(token: str):
     if instance is None:
         abort(404, description="There is no complaint behind this link. Check that you copied the whole link from "
                                "your confirmation; if you have lost it, call or visit the City Clerk's office.")
-    return _private(render_template("portal/privacy_status.html", case=_case(instance.instance_id), token=token,
+    return private_page(render_template("portal/privacy_status.html", case=_case(instance.instance_id), token=token,
                                     grounds="", appeal_error=None, limit=APPEAL_GROUNDS_MAX))
 
 
@@ -159,7 +159,7 @@ def privacy_appeal(token: str):
             error = refused.user_message if isinstance(refused, Conflict) else \
                 " ".join(refused.field_errors.values()) or refused.user_message
     if error is not None:
-        return _private(render_template("portal/privacy_status.html", case=case, token=token, grounds=grounds,
+        return private_page(render_template("portal/privacy_status.html", case=case, token=token, grounds=grounds,
                                         appeal_error=error, limit=APPEAL_GROUNDS_MAX)), 422
     log.info("appeal filed on privacy complaint %s", case.tracking_number)
     return redirect(url_for(".privacy_status", token=token))

@@ -14,7 +14,7 @@ from web.filestore import file_store
 from web.models_correspondence import ANSWERED, REQUESTER, add_message, open_question, record_download
 from web.portal.blueprint import bp
 from web.portal.correspondence import message_problem, released_records, withdraw_request
-from web.portal.views import _access_for, _private, _status_of, status_page
+from web.portal.views import _access_for, private_page, _status_of, status_page
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def released_record(token: str, number: int):
     log.info("portal: released record %s of %s downloaded", number, access.tracking_number)
     response = send_file(content, mimetype=chosen.content_type, as_attachment=True, download_name=chosen.filename,
                          max_age=0)
-    return _private(response)
+    return private_page(response)
 
 
 @bp.post("/status/<token>/answer")
@@ -69,11 +69,11 @@ def withdraw(token: str):
     access = _access_for(token)
     status = _status_of(access)
     if not status.may_withdraw:
-        return _private(render_template("portal/withdraw.html", status=status, token=token, refused=True)), 409
+        return private_page(render_template("portal/withdraw.html", status=status, token=token, refused=True)), 409
     if request.method == "GET":
-        return _private(render_template("portal/withdraw.html", status=status, token=token, refused=False))
+        return private_page(render_template("portal/withdraw.html", status=status, token=token, refused=False))
     if request.form.get("confirm") != "yes":
-        return _private(render_template("portal/withdraw.html", status=status, token=token, refused=False,
+        return private_page(render_template("portal/withdraw.html", status=status, token=token, refused=False,
                                         confirm_error="Tick the box to confirm that you withdraw the request.")), 422
     withdraw_request(access.instance_id, access.tracking_number)
     flash("Your request is withdrawn. Nothing more will be done on it.", "info")

@@ -115,7 +115,7 @@ def received():
     acknowledgement = next((letter for letter in status.letters if letter.variable == "acknowledgement_letter"),
                            None)
     link = url_for(".status", token=receipt["token"], _external=True)
-    return _private(render_template("portal/received.html", status=status, link=link,
+    return private_page(render_template("portal/received.html", status=status, link=link,
                                     acknowledgement=acknowledgement, emailed=bool(access.email),
                                     receipt_minutes=receipt_minutes()))
 
@@ -131,7 +131,7 @@ def status(token: str):
 def status_page(token: str, access: RequesterAccess, *, answer_text: str = "", answer_error: str | None = None,
                 status: int = 200):
     """The status page; with `answer_error`, the answer form as the requester left it."""
-    return _private(render_template("portal/status.html", status=_status_of(access), token=token,
+    return private_page(render_template("portal/status.html", status=_status_of(access), token=token,
                                     answer_text=answer_text, answer_error=answer_error,
                                     message_limit=MESSAGE_MAX_CHARACTERS, human_size=human_size)), status
 
@@ -148,7 +148,7 @@ def letter(token: str, number: int):
     response.mimetype = "text/plain"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{access.tracking_number}-{number:02d}-{chosen.name}.txt"')
-    return _private(response)
+    return private_page(response)
 
 
 @bp.get("/status/<token>/letters/<int:number>.pdf")
@@ -167,7 +167,7 @@ def letter_pdf(token: str, number: int):
     response.mimetype = "application/pdf"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{file_name(access.tracking_number, number, chosen.name)}"')
-    return _private(response)
+    return private_page(response)
 
 
 def _letterhead(office_name: str | None) -> Letterhead:
@@ -182,7 +182,7 @@ def lost_link():
     """Tracking number and e-mail address in, a new link mailed out. The answer is the same whether or not
     they match a request, so the page tells nobody which requests exist or who filed them."""
     if request.method == "GET":
-        return _private(render_template("portal/lost_link.html", values={}, field_errors={}))
+        return private_page(render_template("portal/lost_link.html", values={}, field_errors={}))
     values = {"tracking_number": " ".join(request.form.get("tracking_number", "").split()).upper(),
               EMAIL_FIELD: request.form.get(EMAIL_FIELD, "").strip()}
     field_errors = {}
@@ -191,7 +191,7 @@ def lost_link():
     if valid_email_address(values[EMAIL_FIELD]) is None:
         field_errors[EMAIL_FIELD] = "Enter the e-mail address you gave with the request, like name@example.com."
     if field_errors:
-        return _private(render_template("portal/lost_link.html", values=values, field_errors=field_errors)), 422
+        return private_page(render_template("portal/lost_link.html", values=values, field_errors=field_errors)), 422
     purpose = "lost_link"
     limit = int(current_app.config.get("PORTAL_LINK_REQUESTS_PER_HOUR", LINK_REQUESTS_PER_HOUR))
     if _over_the_limit(purpose, limit):
@@ -212,7 +212,7 @@ def lost_link():
                    instance_id=access.instance_id, commit=False)
         db.session.commit()
         log.info("portal: new status link for %s queued for mailing", access.tracking_number)
-    return _private(render_template("portal/lost_link_sent.html"))
+    return private_page(render_template("portal/lost_link_sent.html"))
 
 
 # -- what a requester may see of their request ---------------------------------------------------
@@ -352,7 +352,7 @@ def _access_for(token: str) -> RequesterAccess:
     return access
 
 
-def _private(response):
+def private_page(response):
     """A page or file with a requester's details: never cached, never indexed, never sent on as a referrer."""
     response = make_response(response)
     response.headers["Cache-Control"] = "no-store"
