@@ -2,6 +2,6 @@
 from web.inbox.blueprint import bp
 # Imported for their routes.
 from web.inbox import (assignment, correspondence, handouts, intake, letters, notes, open_data,  # noqa: F401
-                       payments, privacy_intake, views)
+                       open_data_plan, payments, privacy_intake, views)
 
 __all__ = ["bp"]
