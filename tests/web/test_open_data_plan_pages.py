@@ -205,7 +205,7 @@ def test_the_review_form_offers_the_liaisons_waiting_entries_to_name(plans, proc
     process_engine.deploy_file(REPO / "processes" / "dataset_approval.bpmn", REPO / "forms", actor="analyst")
     login_as("open_data_liaison", username="dana")
     page = text_of(client.get("/inbox/open-data/submit"))
-    assert "Entry of the department's open data plan" in page
+    assert "Open data plan entry it publishes" in page
     assert "Parks: Shelter bookings (agreed for 2026-11-02)" in page and "Patrol schedules" not in page
     client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
                                                          client.get("/inbox").get_data(as_text=True)).group(1)})
