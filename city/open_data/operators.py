@@ -1,7 +1,9 @@
 """The service tasks of the data set approval (processes/dataset_approval.bpmn; docs/open-data.md):
 scan the sample for protected data when the form is sent, and publish the approved data set to the
 catalog; and of a report on a published data set (processes/dataset_takedown.bpmn): correct it with a
-new file version, or remove it.
+new file version, or remove it; and of the yearly Open Data Compliance Report
+(processes/open_data_compliance_report.bpmn): count each department's open data for the year, and keep the
+finalised report as a PDF in the file store.
 
 Both need more than a pure rule does: the scan reads the sample's bytes from the file store the engine's
 host opened (`city.office.open_engine(files=...)`), and publishing writes the catalog's rows with the
@@ -13,18 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from city.open_data import catalog
+from city.open_data import catalog, compliance_report
+from city.open_data.compliance_report_pdf import render_compliance_report_pdf
 from city.open_data.sample import SampleUnreadable, read_table, sample_problem
 from city.open_data.scanner import ScanReport, scan_table
 from city.rules.business_calendar import city_day
 from city.rules.registry import OperatorArgumentError, Parameter
-from engine.filestore import FileStore, parse_file_reference
+from engine.filestore import FileStore, file_reference, parse_file_reference
 from engine.models import ProcessInstance
 
 
@@ -170,3 +173,36 @@ def _step_connection(step: OpenDataStep, operator: str) -> Connection:
     if step.connection is None:
         raise RuntimeError(f'operator "{operator}" records in the database and can only run inside an engine step')
     return step.connection
+
+
+# -- the yearly Open Data Compliance Report (processes/open_data_compliance_report.bpmn) ---------------
+
+@open_data_operator(
+    "open_data.compliance_report_figures",
+    "Each department's open data in the year reported: data sets on the portal, reviews approved, not approved and "
+    "pending, takedowns (the yearly Open Data Compliance Report's table).",
+    Parameter("period_start", "date", description="the first day of the year reported (city time)"),
+    Parameter("period_end", "date", description="its last day, included"))
+def compliance_report_figures(step: OpenDataStep, *, period_start: date, period_end: date) -> dict[str, Any]:
+    """{report_period (in words), departments (one row each), in_words (the city's totals)}."""
+    if period_end < period_start:
+        raise OperatorArgumentError("the year reported must end after it starts", "period_end")
+    rows = [figures.row() for figures in compliance_report.department_figures(
+        _step_connection(step, "open_data.compliance_report_figures"), period_start=period_start,
+        period_end=period_end)]
+    return {"report_period": compliance_report.period_in_words(period_start, period_end), "departments": rows,
+            "in_words": compliance_report.figures_in_words(rows, period_start, period_end)}
+
+
+@open_data_operator(
+    "open_data.keep_compliance_report_pdf",
+    "Lay out the finalised Open Data Compliance Report as a PDF and keep it in the file store.",
+    Parameter("report", "object", description="the report's values: report_period, figures_in_words, "
+                                              "department_figures, state_of_open_data, department_plans, comments"))
+def keep_compliance_report_pdf(step: OpenDataStep, *, report: dict[str, Any]) -> str:
+    """The kept PDF's file reference (a form's file value: the City Manager's task downloads it)."""
+    if step.files is None:
+        raise RuntimeError("the engine was opened without a file store, so the report's PDF cannot be kept")
+    content = render_compliance_report_pdf({**report, "finalised_on": compliance_report.day_in_words(city_day(step.now))})
+    year = str(report.get("period_end") or city_day(step.now).isoformat())[:4]
+    return file_reference(step.files.store(content, f"open-data-compliance-report-{year}.pdf"))
