@@ -9,7 +9,10 @@ with what the system knows, per department, for the year reported:
 - data sets published: those on the catalog at the year's end (titles), and how many were first published in it;
 - data set reviews (`dataset_approval` cases): still pending today (open and not approved), and the decisions of
   the year (approved, not approved; a case refused and then approved counts once each way);
-- takedowns (`dataset_takedown` cases decided in the year): corrected, removed.
+- takedowns (`dataset_takedown` cases decided in the year): corrected, removed;
+- from the liaisons' plan (`city.open_data.liaison_plan.plan_by_department`, KCMO Sec. 2-2135): the publishing
+  timelines agreed for the year, met on time, met late and late still open, those still due, the data that could be
+  published and is not at the year's end, and the justified exclusions (recommended not to publish).
 
 The department of a review is the one its form names (the latest, when a revision changed it); of a takedown, the
 reported data set's. Read from the engine's derived rows and audit trail and from the catalog, never a workflow's
@@ -25,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from city.open_data.liaison_plan import plan_by_department
 from city.open_data.models_catalog import Dataset, DatasetStatus
 from city.rules.business_calendar import city_midnight
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance
@@ -47,6 +51,12 @@ class DepartmentFigures:
     reviews_not_approved: int = 0
     takedowns_corrected: int = 0
     takedowns_removed: int = 0
+    timelines_met: int = 0           # the liaisons' plan: agreed dates in the year met on time
+    timelines_met_late: int = 0
+    timelines_late_open: int = 0     # passed, still not published
+    timelines_upcoming: int = 0      # agreed in the year, not yet due
+    could_publish: int = 0           # could be published, still not at the year's end
+    exclusions: int = 0              # recommended not to publish, with a written justification
 
     def row(self) -> dict[str, Any]:
         """The row of the report's table (the form's and the PDF's), in plain values."""
@@ -54,12 +64,16 @@ class DepartmentFigures:
                 "published_titles": "; ".join(self.published) or "none",
                 "published_in_year": self.published_in_year, "reviews_pending": self.reviews_pending,
                 "reviews_approved": self.reviews_approved, "reviews_not_approved": self.reviews_not_approved,
-                "takedowns_corrected": self.takedowns_corrected, "takedowns_removed": self.takedowns_removed}
+                "takedowns_corrected": self.takedowns_corrected, "takedowns_removed": self.takedowns_removed,
+                "timelines_met": self.timelines_met, "timelines_met_late": self.timelines_met_late,
+                "timelines_late_open": self.timelines_late_open, "timelines_upcoming": self.timelines_upcoming,
+                "could_publish": self.could_publish, "exclusions": self.exclusions}
 
 
-def department_figures(connection: Connection, *, period_start: date, period_end: date) -> list[DepartmentFigures]:
+def department_figures(connection: Connection, *, period_start: date, period_end: date,
+                       today: date) -> list[DepartmentFigures]:
     """Each department's figures for the year from `period_start` to `period_end` (both included, city days),
-    by department name."""
+    by department name; the plan's timelines as they stand `today` (the day the report is prepared)."""
     since, until = city_midnight(period_start), city_midnight(period_end + timedelta(days=1))
     figures: dict[str, DepartmentFigures] = {}
 
@@ -89,6 +103,12 @@ def department_figures(connection: Connection, *, period_start: date, period_end
             found = found or of(department_of_slug.get(case.last("dataset_slug") or ""))
             found.takedowns_corrected += decision == "correct"
             found.takedowns_removed += decision == "remove"
+    for department, plan in plan_by_department(connection, period_start=period_start, period_end=period_end,
+                                               today=today).items():
+        found = of(department)
+        found.timelines_met, found.timelines_met_late = plan.published_on_time, plan.published_late
+        found.timelines_late_open, found.timelines_upcoming = plan.late_open, plan.upcoming
+        found.could_publish, found.exclusions = plan.can_publish, plan.exclusions
     return [figures[name] for name in sorted(figures, key=str.casefold)]
 
 
@@ -132,7 +152,11 @@ def figures_in_words(rows: list[dict[str, Any]], period_start: date, period_end:
             f"{total('published_in_year')} of them first published in the year; {total('reviews_approved')} "
             f"review(s) approved and {total('reviews_not_approved')} not approved in the year, "
             f"{total('reviews_pending')} still pending; {total('takedowns_corrected')} data set(s) corrected and "
-            f"{total('takedowns_removed')} removed after a report.")
+            f"{total('takedowns_removed')} removed after a report. The liaisons' plan: {total('timelines_met')} "
+            f"publishing timeline(s) of the year met on time, {total('timelines_met_late')} met late and "
+            f"{total('timelines_late_open')} missed and still open, {total('timelines_upcoming')} still due; "
+            f"{total('could_publish')} data set(s) could be published and are not; {total('exclusions')} justified "
+            "exclusion(s).")
 
 
 def period_in_words(period_start: date, period_end: date) -> str:

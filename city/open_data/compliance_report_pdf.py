@@ -1,10 +1,11 @@
 """The yearly Open Data Compliance Report as the PDF kept and submitted to the City Manager (002, Sacramento: "Annually,
 the Records Manager shall submit to the City Manager an annual Open Data Compliance Report").
 
-Laid out as the letters are (web/letter_pdf.py: fpdf2's built-in Helvetica, text spelled in Latin-1, "Page n of m"
+Laid out as the letters are (web/letter_pdf.py: fpdf2's built-in Helvetica, text spelled in Latin-1, page numbers
 at the foot): the title and the year, who prepared it and for whom, the year's figures in words, the table of each
-department's figures, the Records Manager's summary and comments on the state of open data, the per-department
-timelines, plans and review processes, and the Open Data Advisory Group's comments.
+department's data sets and the table of its plan (timelines met and missed, justified exclusions), the Records
+Manager's summary and comments on the state of open data, the per-department timelines, plans and review processes,
+and the Open Data Advisory Group's comments.
 """
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ COLUMNS = (("department", "Department", 22), ("published", "On the portal", 10),
            ("published_in_year", "New in the year", 10), ("reviews_approved", "Reviews approved", 10),
            ("reviews_not_approved", "Not approved", 10), ("reviews_pending", "Reviews pending", 10),
            ("takedowns_corrected", "Corrected", 9), ("takedowns_removed", "Removed", 9))
-PLAN_COLUMNS = (("department", "Department", 22), ("published_on_time", "Timelines met", 10),
-                ("published_late", "Met late", 10), ("late_open", "Late, still open", 10),
-                ("upcoming", "Still due", 10), ("exclusions", "Justified exclusions", 12))
+PLAN_COLUMNS = (("department", "Department", 22), ("timelines_met", "Timelines met", 10),
+                ("timelines_met_late", "Met late", 10), ("timelines_late_open", "Missed, still open", 10),
+                ("timelines_upcoming", "Still due", 10), ("could_publish", "Could be published, not yet", 12),
+                ("exclusions", "Justified exclusions", 12))
 SECTIONS = (("state_of_open_data", "The state of open data and data set availability"),
             ("department_plans", "Timelines, implementation plans and review processes, department by department"),
             ("liaison_comments", "Comments of the departments' Open Data Coordinators"),
@@ -74,8 +76,8 @@ def render_compliance_report_pdf(report: Mapping[str, Any], *, compress: bool = 
         _heading(pdf, "Data sets on the portal")
         for department, listed in titles:
             _paragraph(pdf, f"{department}: {listed}")
-    if any("published_on_time" in row for row in rows):
-        _heading(pdf, "The liaisons' publishing plan")
+    if rows:
+        _heading(pdf, "The liaisons' plan: publishing timelines and justified exclusions")
         _table(pdf, PLAN_COLUMNS, rows)
     for key, heading in SECTIONS:
         if str(report.get(key) or "").strip():

@@ -180,16 +180,19 @@ def _step_connection(step: OpenDataStep, operator: str) -> Connection:
 @open_data_operator(
     "open_data.compliance_report_figures",
     "Each department's open data in the year reported: data sets on the portal, reviews approved, not approved and "
-    "pending, takedowns (the yearly Open Data Compliance Report's table).",
+    "pending, takedowns, the liaisons' timelines met and missed and justified exclusions (the yearly Open Data "
+    "Compliance Report's table).",
     Parameter("period_start", "date", description="the first day of the year reported (city time)"),
-    Parameter("period_end", "date", description="its last day, included"))
-def compliance_report_figures(step: OpenDataStep, *, period_start: date, period_end: date) -> dict[str, Any]:
+    Parameter("period_end", "date", description="its last day, included"),
+    Parameter("today", "date", description="the day the report is prepared: the liaisons' timelines as they stand"))
+def compliance_report_figures(step: OpenDataStep, *, period_start: date, period_end: date,
+                              today: date) -> dict[str, Any]:
     """{report_period (in words), departments (one row each), in_words (the city's totals)}."""
     if period_end < period_start:
         raise OperatorArgumentError("the year reported must end after it starts", "period_end")
     rows = [figures.row() for figures in compliance_report.department_figures(
         _step_connection(step, "open_data.compliance_report_figures"), period_start=period_start,
-        period_end=period_end)]
+        period_end=period_end, today=today)]
     return {"report_period": compliance_report.period_in_words(period_start, period_end), "departments": rows,
             "in_words": compliance_report.figures_in_words(rows, period_start, period_end)}
 

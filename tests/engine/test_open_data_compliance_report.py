@@ -7,16 +7,18 @@ comment on the state of open data and data set availability in City departments.
 
 The year 2026 is planted through the real processes: data sets published (one a year before, one that appeared
 without approval), data set reviews refused, approved and still waiting, and reports that led to a correction and a
-removal. On 15 January 2027 the timer starts the report, prefilled per department; the Advisory Group comments; the
+removal; and the liaisons' plan: a timeline met on time, one missed, one due next year, a justified exclusion. On 15
+January 2027 the timer starts the report, prefilled per department; the Advisory Group comments; the
 Records Manager finalises it; it is kept as a PDF and the City Manager acknowledges receipt.
 """
 import re
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from city.office import open_engine
 from city.open_data import catalog
+from city.open_data.liaison_plan_edits import PlanEditor, agree_date, link_publication, record_entry
 from city.rules.roles import CITY_MANAGER, IT_OPEN_DATA_COORDINATOR, OPEN_DATA_LIAISON, RECORDS_MANAGER
 from engine import NotAllowed
 from engine.filestore import FileStore, file_reference, parse_file_reference
@@ -27,6 +29,7 @@ pytestmark = WARM_AND_RESTORED
 
 ONE_SECOND = timedelta(seconds=1)
 A_YEAR_BEFORE = datetime(2025, 5, 4, 16, 0, tzinfo=timezone.utc)
+IN_JANUARY = datetime(2026, 1, 5, 16, 0, tzinfo=timezone.utc)
 IN_MARCH = datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc)
 IN_APRIL = datetime(2026, 4, 6, 16, 0, tzinfo=timezone.utc)
 IN_JUNE = datetime(2026, 6, 8, 16, 0, tzinfo=timezone.utc)
@@ -34,6 +37,7 @@ IN_DECEMBER = datetime(2026, 12, 14, 16, 0, tzinfo=timezone.utc)
 REPORT_DAY = datetime(2027, 1, 15, 15, 0, tzinfo=timezone.utc)        # 09:00 in the city (CST)
 NEXT_REPORT_DAY = datetime(2028, 1, 15, 15, 0, tzinfo=timezone.utc)
 PROCESSES = ("dataset_approval", "dataset_takedown", "open_data_compliance_report")
+OFFICER = PlanEditor("olive.officer", officer=True)
 TJ = re.compile(rb"\(((?:\\.|[^\\)])*)\) ?Tj")
 
 
@@ -60,6 +64,19 @@ def publish(database, files, title, department, *, approved_in=41):
             {"sha256": stored.sha256, "filename": stored.filename, "content_type": "text/csv", "size": stored.size}])
 
 
+def plan(database, department, title, *, agreed_on=None, exclusion=False):
+    """An entry of the department's plan, recorded on 5 January 2026, its date agreed with the Open Data Officer."""
+    form = ({"kind": "exclusion", "exclusion_reason": "privacy", "justification": "Names private persons."}
+            if exclusion else {"kind": "can_publish", "kept_in": "The department's register",
+                               "proposed_date": agreed_on.isoformat()})
+    with database.write_connection() as connection:
+        entry_id = record_entry(connection, OFFICER, {"department": department, "title": title, **form},
+                                today=IN_JANUARY.date(), now=IN_JANUARY)
+        if agreed_on:
+            agree_date(connection, OFFICER, entry_id, agreed_on, today=IN_JANUARY.date(), now=IN_JANUARY)
+    return entry_id
+
+
 def takedown(engine, files, slug, title, choice):
     case = engine.start_instance("dataset_takedown", {
         "dataset_slug": slug, "dataset_title": title, "report_kind": "inaccurate",
@@ -75,8 +92,15 @@ def takedown(engine, files, slug, title, choice):
 def year_2026(engine, files, database, time_machine):
     """The year's open data, department by department, planted through the real processes."""
     publish(database, files, "Parks and trails", "Parks and Recreation")              # a year before
+    time_machine.move_to(IN_JANUARY, tick=False)
+    permits = plan(database, "Community Development", "Building permits issued", agreed_on=date(2026, 3, 31))
+    plan(database, "Police Department", "Calls for service", agreed_on=date(2026, 9, 1))    # never published
+    plan(database, "Police Department", "Officers' home addresses", exclusion=True)
+    plan(database, "Parks and Recreation", "Trail counts", agreed_on=date(2027, 3, 1))      # due next year
     time_machine.move_to(IN_MARCH, tick=False)
     publish(database, files, "Building permits issued", "Community Development")
+    with database.write_connection() as connection:                                       # on time
+        link_publication(connection, OFFICER, permits, "/data/building-permits-issued", now=IN_MARCH)
     publish(database, files, "Arrests by beat", "Police Department", approved_in=None)  # withdrawn until vetted
     refused = submit(engine, files, dataset_title="Code violations", department="Community Development")
     review(engine, refused.instance_id)
@@ -117,17 +141,22 @@ def test_the_yearly_timer_starts_the_report_prefilled_per_department_for_the_rec
     assert data["department_figures"] == [
         {"department": "Community Development", "published": 1, "published_titles": "Building permits issued",
          "published_in_year": 1, "reviews_pending": 1, "reviews_approved": 0, "reviews_not_approved": 1,
-         "takedowns_corrected": 1, "takedowns_removed": 0},
+         "takedowns_corrected": 1, "takedowns_removed": 0, "timelines_met": 1, "timelines_met_late": 0,
+         "timelines_late_open": 0, "timelines_upcoming": 0, "could_publish": 0, "exclusions": 0},
         {"department": "Parks and Recreation", "published": 0, "published_titles": "none", "published_in_year": 0,
          "reviews_pending": 1, "reviews_approved": 0, "reviews_not_approved": 0, "takedowns_corrected": 0,
-         "takedowns_removed": 1},
+         "takedowns_removed": 1, "timelines_met": 0, "timelines_met_late": 0, "timelines_late_open": 0,
+         "timelines_upcoming": 0, "could_publish": 1, "exclusions": 0},
         {"department": "Police Department", "published": 0, "published_titles": "none", "published_in_year": 0,
          "reviews_pending": 0, "reviews_approved": 1, "reviews_not_approved": 0, "takedowns_corrected": 0,
-         "takedowns_removed": 0}]
+         "takedowns_removed": 0, "timelines_met": 0, "timelines_met_late": 0, "timelines_late_open": 1,
+         "timelines_upcoming": 0, "could_publish": 1, "exclusions": 1}]
     assert data["figures_in_words"] == (
         "From 1 January 2026 to 31 December 2026: 1 data set(s) on the open data portal from 1 department(s), 1 of "
         "them first published in the year; 1 review(s) approved and 1 not approved in the year, 2 still pending; "
-        "1 data set(s) corrected and 1 removed after a report.")
+        "1 data set(s) corrected and 1 removed after a report. The liaisons' plan: 1 publishing timeline(s) of the "
+        "year met on time, 0 met late and 1 missed and still open, 0 still due; 2 data set(s) could be published and "
+        "are not; 1 justified exclusion(s).")
     # Next year's report is set already.
     assert [timer.due_at for timer in engine.pending_timers()
             if timer.process_key == "open_data_compliance_report"] == [NEXT_REPORT_DAY]
@@ -181,6 +210,7 @@ def test_the_advisory_group_comments_and_the_city_manager_receives_the_report_as
         words = pdf_words(handle.read())
     assert "Open Data Compliance Report 2026" in words
     assert "1 review(s) approved and 1 not approved in the year, 2 still pending" in words
+    assert "1 missed and still open" in words and "Justified exclusions" in words
     for text in ("Community Development", "Police Department", "Building permits issued", "Rita Manager",
                  "Two departments publish; a third is preparing its first data set.",
                  "Police Department: publish calls for service by March 2027.",
