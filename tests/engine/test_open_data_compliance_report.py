@@ -20,7 +20,7 @@ from city.office import open_engine
 from city.open_data import catalog
 from city.open_data.liaison_plan_edits import PlanEditor, agree_date, link_publication, record_entry
 from city.rules.roles import CITY_MANAGER, IT_OPEN_DATA_COORDINATOR, OPEN_DATA_LIAISON, RECORDS_MANAGER
-from engine import NotAllowed
+from engine import InvalidState, NotAllowed
 from engine.filestore import FileStore, file_reference, parse_file_reference
 from scenario_data import REPO, WARM_AND_RESTORED
 from test_dataset_approval import PERMITS, complete, decide, open_tasks, review, submit
@@ -220,3 +220,15 @@ def test_the_advisory_group_comments_and_the_city_manager_receives_the_report_as
     complete(engine, case, "acknowledge_compliance_report", {"received_by": "Cameron City Manager"},
              role=CITY_MANAGER, actor="cameron.manager")
     assert engine.get_instance(case).status == "completed"
+
+
+def test_the_report_can_be_started_before_its_day_and_its_schedule_stays(year_2026, time_machine):
+    engine = year_2026
+    time_machine.move_to(datetime(2027, 1, 4, 16, 0, tzinfo=timezone.utc), tick=False)
+    report = engine.start_scheduled_instance("open_data_compliance_report", actor="admin")
+    data = engine.task_data(task_of(engine, report.instance_id, "prepare_compliance_report").task_id)
+    assert data["report_period"] == "2026" and len(data["department_figures"]) == 3
+    assert [timer.due_at for timer in engine.pending_timers()
+            if timer.process_key == "open_data_compliance_report"] == [REPORT_DAY]
+    with pytest.raises(InvalidState):
+        engine.start_scheduled_instance("dataset_approval", actor="admin")      # started by a form, not a timer
