@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from city.rules.roles import (ADMINISTRATOR, ANALYST, CITY_CLERK, CITY_ROLE_DESCRIPTIONS, CLERK, CUSTODIAN, FINANCE,
-                              OPEN_DATA_LIAISON, OPEN_DATA_OFFICER, RECORDS_MANAGER, office_of_custodian_role)
+from city.rules.roles import (ADMINISTRATOR, ANALYST, CITY_CLERK, CITY_MANAGER, CITY_ROLE_DESCRIPTIONS, CLERK,
+                              CUSTODIAN, FINANCE, IT_OPEN_DATA_COORDINATOR, OPEN_DATA_LIAISON, OPEN_DATA_OFFICER,
+                              RECORDS_MANAGER, office_of_custodian_role)
 
 ROLES = (*CITY_ROLE_DESCRIPTIONS, ANALYST, ADMINISTRATOR)
 # What each role is for, as the administrator's user pages show it (issue 5, "Sign-in and roles").
@@ -42,6 +43,11 @@ PRIVACY_INTAKE_ROLES = (CLERK, CITY_CLERK, ADMINISTRATOR)
 # The catalog's staff page (web/admin/open_data_catalog.py): vet a data set that appeared without approval, withdraw
 # one; the Open Data Officer oversees the portal (KCMO Sec. 2-2134), administrators keep everything.
 CATALOG_ROLES = (OPEN_DATA_OFFICER, ADMINISTRATOR)
+# The yearly Open Data Compliance Reports and their PDFs (web/inbox/compliance_reports.py): the roles that work them
+# (the Records Manager prepares and submits, the Advisory Group's liaisons and IT coordinator comment, the City
+# Manager receives), the Open Data Officer who oversees the portal and the liaisons, and administrators.
+COMPLIANCE_REPORT_ROLES = (RECORDS_MANAGER, OPEN_DATA_LIAISON, IT_OPEN_DATA_COORDINATOR, CITY_MANAGER, OPEN_DATA_OFFICER,
+                           ADMINISTRATOR)
 
 
 def may_enter_requests(roles: Iterable[str]) -> bool:
