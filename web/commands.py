@@ -118,6 +118,8 @@ def setup(console: cli.Console, options: argparse.Namespace) -> None:
         sent = ensure_demo_dataset_review(console.engine)
     print(f"demo data sets waiting for review: {sent}")
     print(f"demo open data sets published now: {ensure_demo_catalog(console.url, console.engine)}")
+    from web.demo import ensure_demo_compliance_report
+    print(f"demo compliance reports waiting for the Records Manager: {ensure_demo_compliance_report(console.engine)}")
 
 
 def letterhead_unset(session) -> bool:
