@@ -3,7 +3,8 @@ scan the sample for protected data when the form is sent, and publish the approv
 catalog; and of a report on a published data set (processes/dataset_takedown.bpmn): correct it with a
 new file version, or remove it; and of the yearly Open Data Compliance Report
 (processes/open_data_compliance_report.bpmn): count each department's open data for the year, and keep the
-finalised report as a PDF in the file store.
+finalised report as a PDF in the file store; and of the records office's performance data set
+(processes/open_data_performance_refresh.bpmn): count it again and publish a version when it changed.
 
 Both need more than a pure rule does: the scan reads the sample's bytes from the file store the engine's
 host opened (`city.office.open_engine(files=...)`), and publishing writes the catalog's rows with the
@@ -13,7 +14,7 @@ declare their parameters like every operator, so deploy checks them and the mode
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from city.open_data import catalog, compliance_report
+from city.open_data.performance import PERFORMANCE_SLUG, refresh_performance_dataset
 from city.open_data.compliance_report_pdf import render_compliance_report_pdf
 from city.open_data.sample import SampleUnreadable, read_table, sample_problem
 from city.open_data.scanner import ScanReport, scan_table
@@ -33,11 +35,13 @@ from engine.models import ProcessInstance
 
 @dataclass(frozen=True)
 class OpenDataStep:
-    """What an open data operator is handed: the step's connection and time, and the file store."""
+    """What an open data operator is handed: the step's connection and time, the file store, and the city's
+    settings in force (`settings()`: the city closures the business days skip)."""
 
     connection: Connection | None
     now: datetime
     files: FileStore | None
+    settings: Callable[[], Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -209,3 +213,22 @@ def keep_compliance_report_pdf(step: OpenDataStep, *, report: dict[str, Any]) ->
     content = render_compliance_report_pdf({**report, "finalised_on": compliance_report.day_in_words(city_day(step.now))})
     year = str(report.get("period_end") or city_day(step.now).isoformat())[:4]
     return file_reference(step.files.store(content, f"open-data-compliance-report-{year}.pdf"))
+
+
+# -- the records office's performance data set (processes/open_data_performance_refresh.bpmn) ----------
+
+@open_data_operator(
+    "open_data.refresh_performance",
+    "Count the records office's performance again (requests received and closed, the deadline share, days to the "
+    "first action, fees charged and waived) and publish a new version of its data set when the figures changed.")
+def refresh_performance(step: OpenDataStep) -> dict[str, Any]:
+    """{version: the new version, or None when nothing changed or the data set is not in the catalog; in_words}."""
+    if step.files is None:
+        raise RuntimeError("the engine was opened without a file store, so the data set's files cannot be written")
+    settings = step.settings() if step.settings is not None else {}
+    version = refresh_performance_dataset(_step_connection(step, "open_data.refresh_performance"), step.files,
+                                          now=step.now, city_closures=settings.get("city_closures", ()))
+    words = (f"Version {version} of {PERFORMANCE_SLUG} published: the figures changed." if version is not None else
+             f"{PERFORMANCE_SLUG}: nothing new to publish (the figures did not change, or the data set is not in "
+             "the catalog).")
+    return {"version": version, "in_words": words}
