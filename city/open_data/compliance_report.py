@@ -59,15 +59,19 @@ class DepartmentFigures:
     exclusions: int = 0              # recommended not to publish, with a written justification
 
     def row(self) -> dict[str, Any]:
-        """The row of the report's table (the form's and the PDF's), in plain values."""
+        """The department's row of the report's data sets table (the form's and the PDF's), in plain values."""
         return {"department": self.department, "published": len(self.published),
                 "published_titles": "; ".join(self.published) or "none",
                 "published_in_year": self.published_in_year, "reviews_pending": self.reviews_pending,
                 "reviews_approved": self.reviews_approved, "reviews_not_approved": self.reviews_not_approved,
-                "takedowns_corrected": self.takedowns_corrected, "takedowns_removed": self.takedowns_removed,
-                "timelines_met": self.timelines_met, "timelines_met_late": self.timelines_met_late,
-                "timelines_late_open": self.timelines_late_open, "timelines_upcoming": self.timelines_upcoming,
-                "could_publish": self.could_publish, "exclusions": self.exclusions}
+                "takedowns_corrected": self.takedowns_corrected, "takedowns_removed": self.takedowns_removed}
+
+    def timelines_row(self) -> dict[str, Any]:
+        """The department's row of the report's table of the liaisons' plan."""
+        return {"department": self.department, "timelines_met": self.timelines_met,
+                "timelines_met_late": self.timelines_met_late, "timelines_late_open": self.timelines_late_open,
+                "timelines_upcoming": self.timelines_upcoming, "could_publish": self.could_publish,
+                "exclusions": self.exclusions}
 
 
 def department_figures(connection: Connection, *, period_start: date, period_end: date,
@@ -143,12 +147,12 @@ def _cases(connection: Connection, process_key: str) -> list[_Case]:
     return list(cases.values())
 
 
-def figures_in_words(rows: list[dict[str, Any]], period_start: date, period_end: date) -> str:
+def figures_in_words(figures: list[DepartmentFigures], period_start: date, period_end: date) -> str:
     """The year's figures for the whole city, in one paragraph (the form's and the PDF's summary line)."""
     def total(name: str) -> int:
-        return sum(int(row.get(name) or 0) for row in rows)
-    return (f"From {day_in_words(period_start)} to {day_in_words(period_end)}: {total('published')} data set(s) on the open data "
-            f"portal from {sum(1 for row in rows if row.get('published'))} department(s), "
+        return sum(len(value) if isinstance(value := getattr(each, name), list) else value for each in figures)
+    return (f"From {day_in_words(period_start)} to {day_in_words(period_end)}: {total('published')} data set(s) on "
+            f"the open data portal from {sum(1 for each in figures if each.published)} department(s), "
             f"{total('published_in_year')} of them first published in the year; {total('reviews_approved')} "
             f"review(s) approved and {total('reviews_not_approved')} not approved in the year, "
             f"{total('reviews_pending')} still pending; {total('takedowns_corrected')} data set(s) corrected and "

@@ -46,7 +46,7 @@ class _ReportPdf(FPDF):
 
 def render_compliance_report_pdf(report: Mapping[str, Any], *, compress: bool = True) -> bytes:
     """The report as a PDF. `report` holds the process's values: report_period, figures_in_words, department_figures
-    (rows), state_of_open_data, department_plans, liaison_comments, it_comments, prepared_by, finalised_on.
+    and department_timelines (rows), state_of_open_data, department_plans, liaison_comments, it_comments, prepared_by, finalised_on.
     `compress=False` leaves the page text readable in the file (for tests)."""
     title = f"Open Data Compliance Report {report.get('report_period') or ''}".strip()
     pdf = _ReportPdf(orientation="landscape", format="Letter", unit="mm")
@@ -76,9 +76,10 @@ def render_compliance_report_pdf(report: Mapping[str, Any], *, compress: bool = 
         _heading(pdf, "Data sets on the portal")
         for department, listed in titles:
             _paragraph(pdf, f"{department}: {listed}")
-    if rows:
+    timelines = [row for row in report.get("department_timelines") or [] if isinstance(row, Mapping)]
+    if timelines:
         _heading(pdf, "The liaisons' plan: publishing timelines and justified exclusions")
-        _table(pdf, PLAN_COLUMNS, rows)
+        _table(pdf, PLAN_COLUMNS, timelines)
     for key, heading in SECTIONS:
         if str(report.get(key) or "").strip():
             _heading(pdf, heading)

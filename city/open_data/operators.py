@@ -191,14 +191,15 @@ def _step_connection(step: OpenDataStep, operator: str) -> Connection:
     Parameter("today", "date", description="the day the report is prepared: the liaisons' timelines as they stand"))
 def compliance_report_figures(step: OpenDataStep, *, period_start: date, period_end: date,
                               today: date) -> dict[str, Any]:
-    """{report_period (in words), departments (one row each), in_words (the city's totals)}."""
+    """{report_period (in words), departments and timelines (one row each: data sets, the liaisons' plan),
+    in_words (the city's totals)}."""
     if period_end < period_start:
         raise OperatorArgumentError("the year reported must end after it starts", "period_end")
-    rows = [figures.row() for figures in compliance_report.department_figures(
-        _step_connection(step, "open_data.compliance_report_figures"), period_start=period_start,
-        period_end=period_end, today=today)]
-    return {"report_period": compliance_report.period_in_words(period_start, period_end), "departments": rows,
-            "in_words": compliance_report.figures_in_words(rows, period_start, period_end)}
+    figures = compliance_report.department_figures(_step_connection(step, "open_data.compliance_report_figures"),
+                                                   period_start=period_start, period_end=period_end, today=today)
+    return {"report_period": compliance_report.period_in_words(period_start, period_end),
+            "departments": [each.row() for each in figures], "timelines": [each.timelines_row() for each in figures],
+            "in_words": compliance_report.figures_in_words(figures, period_start, period_end)}
 
 
 @open_data_operator(

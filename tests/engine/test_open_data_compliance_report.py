@@ -141,15 +141,19 @@ def test_the_yearly_timer_starts_the_report_prefilled_per_department_for_the_rec
     assert data["department_figures"] == [
         {"department": "Community Development", "published": 1, "published_titles": "Building permits issued",
          "published_in_year": 1, "reviews_pending": 1, "reviews_approved": 0, "reviews_not_approved": 1,
-         "takedowns_corrected": 1, "takedowns_removed": 0, "timelines_met": 1, "timelines_met_late": 0,
-         "timelines_late_open": 0, "timelines_upcoming": 0, "could_publish": 0, "exclusions": 0},
+         "takedowns_corrected": 1, "takedowns_removed": 0},
         {"department": "Parks and Recreation", "published": 0, "published_titles": "none", "published_in_year": 0,
          "reviews_pending": 1, "reviews_approved": 0, "reviews_not_approved": 0, "takedowns_corrected": 0,
-         "takedowns_removed": 1, "timelines_met": 0, "timelines_met_late": 0, "timelines_late_open": 0,
-         "timelines_upcoming": 0, "could_publish": 1, "exclusions": 0},
+         "takedowns_removed": 1},
         {"department": "Police Department", "published": 0, "published_titles": "none", "published_in_year": 0,
          "reviews_pending": 0, "reviews_approved": 1, "reviews_not_approved": 0, "takedowns_corrected": 0,
-         "takedowns_removed": 0, "timelines_met": 0, "timelines_met_late": 0, "timelines_late_open": 1,
+         "takedowns_removed": 0}]
+    assert data["department_timelines"] == [
+        {"department": "Community Development", "timelines_met": 1, "timelines_met_late": 0, "timelines_late_open": 0,
+         "timelines_upcoming": 0, "could_publish": 0, "exclusions": 0},
+        {"department": "Parks and Recreation", "timelines_met": 0, "timelines_met_late": 0, "timelines_late_open": 0,
+         "timelines_upcoming": 0, "could_publish": 1, "exclusions": 0},
+        {"department": "Police Department", "timelines_met": 0, "timelines_met_late": 0, "timelines_late_open": 1,
          "timelines_upcoming": 0, "could_publish": 1, "exclusions": 1}]
     assert data["figures_in_words"] == (
         "From 1 January 2026 to 31 December 2026: 1 data set(s) on the open data portal from 1 department(s), 1 of "
