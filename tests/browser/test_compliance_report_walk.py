@@ -38,20 +38,19 @@ def test_the_records_manager_prepares_the_group_comments_and_the_city_manager_re
     complete(page)
     manager.audit()
 
-    liaison = person("Open Data Liaison")
-    liaison.sign_in("liaison")
-    page = open_task(site, liaison, "comment_as_liaisons")
-    expect(page.get_by_label("Timelines, implementation plans and review processes, department by department (the "
-                             "Records Manager's draft)")).to_contain_text("Community Development: building permits")
-    page.get_by_label("The Open Data Coordinators' comments").fill("Community Development agrees to March.")
-    complete(page)
-    liaison.audit()
-    coordinator = person("IT Open Data Coordinator")
-    coordinator.sign_in("itdata")
-    page = open_task(site, coordinator, "comment_as_it_coordinator")
-    page.get_by_label("The IT Open Data Coordinator's comments").fill("The catalogue is ready for the permits.")
-    complete(page)
-    coordinator.audit()
+    for who, username, bpmn_id, label, comment in (
+            ("Open Data Liaison", "liaison", "comment_as_liaisons", "The Open Data Coordinators' comments",
+             "Community Development agrees to March."),
+            ("IT Open Data Coordinator", "itdata", "comment_as_it_coordinator",
+             "The IT Open Data Coordinator's comments", "The catalogue is ready for the permits.")):
+        member = person(who)                                   # the Open Data Advisory Group, side by side
+        member.sign_in(username)
+        page = open_task(site, member, bpmn_id)
+        expect(page.get_by_label("Timelines, implementation plans and review processes, department by department "
+                                 "(the Records Manager's draft)")).to_contain_text("Community Development: building")
+        page.get_by_label(label).fill(comment)
+        complete(page)
+        member.audit()
 
     page = open_task(site, manager, "finalise_compliance_report")
     expect(page.get_by_label("The Open Data Coordinators' comments")).to_have_text("Community Development agrees to March.")

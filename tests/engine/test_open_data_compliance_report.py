@@ -21,8 +21,9 @@ from city.open_data import catalog
 from city.open_data.liaison_plan_edits import PlanEditor, agree_date, link_publication, record_entry
 from city.rules.roles import CITY_MANAGER, IT_OPEN_DATA_COORDINATOR, OPEN_DATA_LIAISON, RECORDS_MANAGER
 from engine import InvalidState, NotAllowed
-from engine.filestore import FileStore, file_reference, parse_file_reference
+from engine.filestore import file_reference, parse_file_reference
 from scenario_data import REPO, WARM_AND_RESTORED
+import test_dataset_approval as approval
 from test_dataset_approval import PERMITS, complete, decide, open_tasks, review, submit
 
 pytestmark = WARM_AND_RESTORED
@@ -41,9 +42,7 @@ OFFICER = PlanEditor("olive.officer", officer=True)
 TJ = re.compile(rb"\(((?:\\.|[^\\)])*)\) ?Tj")
 
 
-@pytest.fixture
-def files(tmp_path):
-    return FileStore(tmp_path / "files")
+files = approval.files      # the file store the city's engine opens with
 
 
 @pytest.fixture
