@@ -43,11 +43,22 @@ PRIVACY_INTAKE_ROLES = (CLERK, CITY_CLERK, ADMINISTRATOR)
 # The catalog's staff page (web/admin/open_data_catalog.py): vet a data set that appeared without approval, withdraw
 # one; the Open Data Officer oversees the portal (KCMO Sec. 2-2134), administrators keep everything.
 CATALOG_ROLES = (OPEN_DATA_OFFICER, ADMINISTRATOR)
+# The departments' open data plans (KCMO Sec. 2-2135; web/inbox/open_data_plan.py): a liaison keeps their own
+# department's entries; the Open Data Officer, who "coordinate[s] the publication of public data from City
+# departments" (Sec. 2-2134), and administrators see and change every department's (web/admin/open_data_plan.py)
+# and alone agree dates and answer exclusions.
+PLAN_ROLES = (OPEN_DATA_LIAISON, OPEN_DATA_OFFICER, ADMINISTRATOR)
+PLAN_OVERSIGHT_ROLES = (OPEN_DATA_OFFICER, ADMINISTRATOR)
 # The yearly Open Data Compliance Reports and their PDFs (web/inbox/compliance_reports.py): the roles that work them
 # (the Records Manager prepares and submits, the Advisory Group's liaisons and IT coordinator comment, the City
 # Manager receives), the Open Data Officer who oversees the portal and the liaisons, and administrators.
 COMPLIANCE_REPORT_ROLES = (RECORDS_MANAGER, OPEN_DATA_LIAISON, IT_OPEN_DATA_COORDINATOR, CITY_MANAGER, OPEN_DATA_OFFICER,
                            ADMINISTRATOR)
+
+
+def oversees_open_data_plans(roles: Iterable[str]) -> bool:
+    """Whether someone with `roles` sees every department's open data plan and agrees its dates."""
+    return bool(set(roles) & set(PLAN_OVERSIGHT_ROLES))
 
 
 def may_enter_requests(roles: Iterable[str]) -> bool:

@@ -117,8 +117,20 @@ def setup(console: cli.Console, options: argparse.Namespace) -> None:
         sent = ensure_demo_dataset_review(console.engine)
     print(f"demo data sets waiting for review: {sent}")
     print(f"demo open data sets published now: {ensure_demo_catalog(console.url, console.engine)}")
+    print(f"demo open data plan entries added now: {ensure_demo_plan(console.url)}")
     from web.demo import ensure_demo_compliance_report
     print(f"demo compliance reports waiting for the Records Manager: {ensure_demo_compliance_report(console.engine)}")
+
+
+def ensure_demo_plan(url: str) -> int:
+    """The departments' demo open data plans (web.demo_plan), only while no plan has an entry."""
+    from web.demo_plan import ensure_demo_plan as add_missing
+    from web.models import db
+
+    with _web_app(url):
+        added = add_missing(db.session.connection(), now=clock.now())
+        db.session.commit()
+    return added
 
 
 def letterhead_unset(session) -> bool:

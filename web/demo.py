@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from city.rules.roles import (CITY_ATTORNEY, CITY_CLERK, CITY_MANAGER, CLERK, CUSTODIAN, INFORMATION_TECHNOLOGY,
-                              IT_OPEN_DATA_COORDINATOR, OPEN_DATA_LIAISON, PROCUREMENT, RECORDS_MANAGER, custodian_role)
+                              IT_OPEN_DATA_COORDINATOR, OPEN_DATA_LIAISON, OPEN_DATA_OFFICER,
+                              PROCUREMENT, RECORDS_MANAGER, custodian_role)
 from city.defaults import DEFAULT_OFFICE_KEYS
 from engine.filestore import file_reference
 from web.access import ADMINISTRATOR, ANALYST
@@ -32,6 +33,8 @@ DEMO_ACCOUNTS = (
     ("records", "Riley Records Manager", (RECORDS_MANAGER,)),
     ("liaison", "Dana Liaison", (OPEN_DATA_LIAISON,)),
     ("itdata", "Ivan IT Open Data", (IT_OPEN_DATA_COORDINATOR,)),
+    # The Open Data Officer (KCMO Sec. 2-2134) agrees the liaisons' publishing dates (web/admin/open_data_plan.py).
+    ("officer", "Olive Open Data Officer", (OPEN_DATA_OFFICER,)),
     # Data privacy complaints (000): the City Manager's office, IT and procurement work their parts.
     ("manager", "Cameron City Manager", (CITY_MANAGER,)),
     ("it", "Ira Information Technology", (INFORMATION_TECHNOLOGY,)),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from web.access import (CASH_FLOAT_ROLES, CATALOG_ROLES, COMPLIANCE_REPORT_ROLES, DASHBOARD_ROLES,
-                        DATASET_SUBMIT_ROLES, DEPLOYERS, MONITORING_ROLES, PRIVACY_INTAKE_ROLES, SETTINGS_ROLES,
-                        may_enter_requests)
+                        DATASET_SUBMIT_ROLES, DEPLOYERS, MONITORING_ROLES, PLAN_OVERSIGHT_ROLES, PLAN_ROLES,
+                        PRIVACY_INTAKE_ROLES, SETTINGS_ROLES, may_enter_requests)
 from web.current import work_roles
 from web.models import StaffAccount
 
@@ -29,6 +29,10 @@ def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> li
         links.append(Link("inbox.privacy_intake", "Enter a privacy complaint"))
     if roles & set(DATASET_SUBMIT_ROLES):
         links.append(Link("inbox.submit_dataset", "Send a data set for review"))
+    if roles & set(PLAN_OVERSIGHT_ROLES):          # every department's plan, with the dates to agree
+        links.append(Link("admin.open_data_plan", "Open data plans"))
+    elif roles & set(PLAN_ROLES):                   # a liaison: their own department's plan
+        links.append(Link("inbox.open_data_plan", "Open data plan"))
     if roles & set(CATALOG_ROLES):
         links.append(Link("admin.open_data_catalog", "Open data catalog"))
     if roles & set(COMPLIANCE_REPORT_ROLES):

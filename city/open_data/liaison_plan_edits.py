@@ -114,6 +114,8 @@ def edit_entry(connection: Connection, editor: PlanEditor, entry_id: int, form: 
                now: datetime | None = None) -> None:
     """Change what an entry says (title, description, kept_in; an exclusion's reason and justification)."""
     row = _entry_row(connection, editor, entry_id)
+    if row.withdrawn_at is not None:
+        raise PlanInputError("This entry was withdrawn from the plan; add a new one instead.", "title")
     fields = _entry_fields(row.kind.value, form)
     changes = {name: [_plain(getattr(row, name)), _plain(value)] for name, value in fields.items()
                if getattr(row, name) != value}
@@ -167,6 +169,9 @@ def agree_date(connection: Connection, editor: PlanEditor, entry_id: int, agreed
     if day != row.proposed_date and not note:
         raise PlanInputError("This is not the date the liaison proposed: write a note saying why, for the "
                              "department.", "note")
+    if day == row.agreed_date and not row.awaiting_agreement:
+        raise PlanInputError("That is the date agreed already: set another date, or leave it as it is.",
+                             "agreed_date")
     if day != row.agreed_date:
         _not_past(day, today, "agreed_date")
     moment = now or clock.now()

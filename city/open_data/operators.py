@@ -23,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from city.open_data import catalog, compliance_report
-from city.open_data.performance import PERFORMANCE_SLUG, refresh_performance_dataset
 from city.open_data.compliance_report_pdf import render_compliance_report_pdf
+from city.open_data.liaison_plan_edits import mark_published_by_case
+from city.open_data.performance import PERFORMANCE_SLUG, refresh_performance_dataset
 from city.open_data.sample import SampleUnreadable, read_table, sample_problem
 from city.open_data.scanner import ScanReport, scan_table
 from city.rules.business_calendar import city_day
@@ -113,15 +114,23 @@ def _unscanned(reason: str) -> dict[str, Any]:
     Parameter("metadata", "object", description="title, description, department, source, quality, ..."),
     Parameter("raw_files", "list", description="the form's file references of the raw files"),
     Parameter("processed_files", "list", required=False, description="file references of processed files"),
-    Parameter("tracking_number", "string", required=False, description="the approval case that approved it"))
+    Parameter("tracking_number", "string", required=False, description="the approval case that approved it"),
+    Parameter("plan_entry", "string", required=False,
+              description="the entry of the department's open data plan this data set publishes (met today)"))
 def publish_dataset(step: OpenDataStep, *, metadata: dict[str, Any], raw_files: list[Any],
-                    processed_files: list[Any] | None = None, tracking_number: str | None = None) -> str:
-    """The data set's slug in the catalog, which lists it as approved in this case."""
+                    processed_files: list[Any] | None = None, tracking_number: str | None = None,
+                    plan_entry: str | None = None) -> str:
+    """The data set's slug in the catalog, which lists it as approved in this case. The department's open data
+    plan entry the form named, if any and if it is that department's, is met today (KCMO Sec. 2-2135(4))."""
     connection = _step_connection(step, "open_data.publish_dataset")
     files = [*_catalog_files(raw_files, "raw", "raw_files"),
              *_catalog_files(processed_files or [], "processed", "processed_files")]
-    return catalog.publish_dataset(connection, metadata=metadata, files=files,
-                                   approved_in=_case_of(connection, tracking_number))
+    case = _case_of(connection, tracking_number)
+    slug = catalog.publish_dataset(connection, metadata=metadata, files=files, approved_in=case)
+    if plan_entry:
+        mark_published_by_case(connection, plan_entry, slug=slug, department=str(metadata.get("department", "")),
+                               on=city_day(step.now), instance_id=case, now=step.now)
+    return slug
 
 
 def _catalog_files(references: list[Any], kind: str, parameter: str) -> list[dict[str, Any]]:

@@ -162,3 +162,11 @@ def test_the_yearly_report_counts_each_departments_timelines_and_exclusions_in_t
         "Names the lifeguards and their shifts."]
     police = plans["Police"]
     assert (police.can_publish, police.exclusions, police.entries) == (0, 0, ())
+
+
+def test_agreeing_the_date_already_agreed_again_changes_nothing_and_says_so(database):
+    with database.write_connection() as connection:
+        entry_id = agreed_entry(connection, "Trail counts", date(2026, 2, 1))
+        with pytest.raises(PlanInputError, match="agreed already"):
+            agree_date(connection, OFFICER, entry_id, date(2026, 2, 1), today=date(2026, 1, 5))
+        assert [change.action for change in entry_history(connection, entry_id)] == ["recorded", "date_agreed"]

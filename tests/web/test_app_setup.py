@@ -91,7 +91,7 @@ def test_demo_accounts_are_created_once_and_never_overwritten(app, monkeypatch):
         assert listed == [("clerk", ("city_clerk", "clerk")), ("custodian", custodian_roles),
                           ("attorney", ("city_attorney",)), ("records", ("records_manager",)),
                           ("liaison", ("open_data_liaison",)), ("itdata", ("it_open_data_coordinator",)),
-                          ("manager", ("city_manager",)), ("it", ("information_technology",)),
+                          ("officer", ("open_data_officer",)), ("manager", ("city_manager",)), ("it", ("information_technology",)),
                           ("procurement", ("procurement",)), ("analyst", ("analyst",)), ("admin", ("administrator",))]
         admin = db.session.scalars(select(StaffAccount).where(StaffAccount.username == "admin")).one()
         admin.set_roles(["administrator", "analyst"])
@@ -101,7 +101,7 @@ def test_demo_accounts_are_created_once_and_never_overwritten(app, monkeypatch):
         again = ensure_demo_accounts(db.session)
         db.session.commit()
         assert ("admin", ("administrator", "analyst")) in again
-        assert db.session.scalar(select(db.func.count()).select_from(StaffAccount)) == 11
+        assert db.session.scalar(select(db.func.count()).select_from(StaffAccount)) == 12
         admin = db.session.scalars(select(StaffAccount).where(StaffAccount.username == "admin")).one()
         assert admin.check_password("first password") and not admin.check_password("second password")
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from web.current import city_data, signed_in_staff
 from web.admin.blueprint import bp
 from web.admin.account_changes import account_facts, record_account_change
+from web.admin.liaison_departments import liaison_form, save_liaison_departments
 from web.auth import keep_this_session, role_required
 from web.mail import valid_email_address
 from city.defaults import DEFAULT_OFFICE_KEYS
@@ -200,15 +201,16 @@ def user(user_id: int):
     return _user_page(account, values=values, errors=errors)
 
 
-def _user_page(account: StaffAccount, *, values=None, errors=None, password_errors=None):
+def _user_page(account: StaffAccount, *, values=None, errors=None, password_errors=None, liaison=None):
     errors = errors or {}
     password_errors = password_errors or {}
     values = values or _values_of(account)
-    status = 400 if errors or password_errors else 200
+    status = 400 if errors or password_errors or (liaison or {}).get("error") else 200
     return render_template("admin/user.html", account=account, values=values, errors=errors,
                            password_errors=password_errors, role_choices=role_choices(account),
                            notify_choices=NOTIFY_CHOICES,
-                           min_password_length=MIN_PASSWORD_LENGTH, is_self=account.id == signed_in_staff().id), status
+                           min_password_length=MIN_PASSWORD_LENGTH, is_self=account.id == signed_in_staff().id,
+                           liaison=liaison or liaison_form(account)), status
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -227,6 +229,22 @@ def reset_password(user_id: int):
     log.info("password of staff account %s reset by staff account %s", account.id, signed_in_staff().id)
     flash(f'The password of "{account.username}" is changed. Give it to {account.display_name} in person or '
           "another safe way.", "info")
+    return redirect(url_for(".user", user_id=account.id))
+
+
+@bp.post("/users/<int:user_id>/liaison-departments")
+@role_required(ADMINISTRATOR)
+def user_liaison_departments(user_id: int):
+    """The department(s) the account is an open data liaison for (web/admin/liaison_departments.py)."""
+    account = _account_or_404(user_id)
+    typed = request.form.get("liaison_departments", "")
+    problem = save_liaison_departments(account, typed)
+    if problem:
+        db.session.rollback()
+        flash("The departments were not saved: correct the field marked below.", "error")
+        return _user_page(account, liaison=liaison_form(account, typed=typed, error=problem))
+    db.session.commit()
+    flash(f'The open data liaison departments of "{account.username}" are saved.', "info")
     return redirect(url_for(".user", user_id=account.id))
 
 

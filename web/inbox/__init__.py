@@ -2,6 +2,6 @@
 from web.inbox.blueprint import bp
 # Imported for their routes.
 from web.inbox import (assignment, compliance_reports, correspondence, handouts, intake, letters,  # noqa: F401
-                       notes, open_data, payments, privacy_intake, views)
+                       notes, open_data, open_data_plan, payments, privacy_intake, views)
 
 __all__ = ["bp"]

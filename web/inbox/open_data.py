@@ -23,6 +23,7 @@ from web.inbox.blueprint import bp
 from web.inbox.form_files import attach_form_files, kept_files_of, read_uploads
 from web.inbox.form_values import choice_label, prefilled_values, read_submission
 from web.inbox.forms import fields_of
+from web.inbox.open_data_plan import with_plan_entry_choices
 from web.portal.filing import new_submission_id, submitted_id
 
 DATASET_APPROVAL = "dataset_approval"
@@ -37,6 +38,7 @@ def submit_dataset():
     engine = process_engine()
     needs = engine.start_needs(DATASET_APPROVAL) if engine.versions(DATASET_APPROVAL) else None
     schema = engine.latest_form(DATASET_APPROVAL, needs.form_file) if needs and needs.form_file else None
+    schema = with_plan_entry_choices(schema)
     fields = fields_of(schema, None) if schema else []
     if request.method == "GET" or schema is None:
         return _page(schema, fields, prefilled_values(fields, {}), {})
