@@ -45,7 +45,8 @@ class CityOperators:
         open_data = OPEN_DATA_OPERATORS.get(name)
         if open_data is not None:
             keywords = registry.bind_arguments(name, open_data.parameters, arguments)
-            return registry.to_json(open_data.function(OpenDataStep(step.connection, step.now, self.files), **keywords))
+            return registry.to_json(open_data.function(OpenDataStep(step.connection, step.now, self.files, self.settings),
+                                                       **keywords))
         host = HOST_OPERATORS.get(name)
         if host is None:
             return call_operator(name, arguments, dict(self.settings()))

@@ -204,6 +204,12 @@ def fire_start_timer(session: Session, due: DueTimer, now: datetime, script_engi
     return 1
 
 
+def has_timer_start(spec) -> bool:
+    """Whether a process spec starts with a timer start event (it runs on a schedule)."""
+    return any(isinstance(start.event_definition, TimerEventDefinition) for start in spec.start.outputs
+               if isinstance(start, StartEvent))
+
+
 def prime_timer_start_event(workflow: BpmnWorkflow) -> None:
     """A new instance of a timer-started process: its start event's time has come (the host decided that).
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from city.rules.roles import (ADMINISTRATOR, ANALYST, CITY_CLERK, CITY_ROLE_DESCRIPTIONS, CLERK, CUSTODIAN, FINANCE,
-                              OPEN_DATA_LIAISON, OPEN_DATA_OFFICER, RECORDS_MANAGER, office_of_custodian_role)
+from city.rules.roles import (ADMINISTRATOR, ANALYST, CITY_CLERK, CITY_MANAGER, CITY_ROLE_DESCRIPTIONS, CLERK,
+                              CUSTODIAN, FINANCE, IT_OPEN_DATA_COORDINATOR, OPEN_DATA_LIAISON, OPEN_DATA_OFFICER,
+                              RECORDS_MANAGER, office_of_custodian_role)
 
 ROLES = (*CITY_ROLE_DESCRIPTIONS, ANALYST, ADMINISTRATOR)
 # What each role is for, as the administrator's user pages show it (issue 5, "Sign-in and roles").
@@ -48,6 +49,11 @@ CATALOG_ROLES = (OPEN_DATA_OFFICER, ADMINISTRATOR)
 # and alone agree dates and answer exclusions.
 PLAN_ROLES = (OPEN_DATA_LIAISON, OPEN_DATA_OFFICER, ADMINISTRATOR)
 PLAN_OVERSIGHT_ROLES = (OPEN_DATA_OFFICER, ADMINISTRATOR)
+# The yearly Open Data Compliance Reports and their PDFs (web/inbox/compliance_reports.py): the roles that work them
+# (the Records Manager prepares and submits, the Advisory Group's liaisons and IT coordinator comment, the City
+# Manager receives), the Open Data Officer who oversees the portal and the liaisons, and administrators.
+COMPLIANCE_REPORT_ROLES = (RECORDS_MANAGER, OPEN_DATA_LIAISON, IT_OPEN_DATA_COORDINATOR, CITY_MANAGER, OPEN_DATA_OFFICER,
+                           ADMINISTRATOR)
 
 
 def oversees_open_data_plans(roles: Iterable[str]) -> bool:

@@ -33,7 +33,6 @@ from city.privacy_cli import add_privacy_commands
 from city.office import city_data_of, open_engine_at
 from engine import cli, clock
 from migrations import SCHEMA, upgrade
-from web.catalog.refresh import performance_refresh_job
 
 MAIL_EVERY_SECONDS = 30
 SCHEDULER_RESTART_BACKOFF = (1, 2, 5, 10, 30, 60)   # seconds before each new start; the last one repeats
@@ -60,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def add_web_commands(command_line: cli.CommandLine) -> None:
-    """`setup`, `run`, `serve` and `mail ...`; the mail round joins the `scheduler` command's periodic jobs."""
+    """`setup`, `run`, `serve` and `mail ...`; the mail round joins the `scheduler` command's periodic jobs (the
+    performance data set is refreshed by a diagram's timer, processes/open_data_performance_refresh.bpmn)."""
     setup_parser = command_line.add("setup", setup, "migrate, deploy processes/, add demo accounts and data")
     setup_parser.description = "Prepare the database; safe to run again (keeps the data)."
     setup_parser.add_argument("--processes", default="processes", metavar="DIR")
@@ -74,7 +74,6 @@ def add_web_commands(command_line: cli.CommandLine) -> None:
         sub.add_argument("--port", type=int, default=int(os.environ.get("CLERKFLOW_PORT", "5000")))
         sub.add_argument("--threads", type=int, default=8)
     command_line.periodic.append(mail_job)
-    command_line.periodic.append(performance_refresh_job)   # the open data performance data set, daily
     backup_parser = command_line.add("backup", backup, "copy the database and the file store into a new folder, "
                                      "while the app runs")
     backup_parser.add_argument("destination", metavar="DEST_DIR")
@@ -119,6 +118,8 @@ def setup(console: cli.Console, options: argparse.Namespace) -> None:
     print(f"demo data sets waiting for review: {sent}")
     print(f"demo open data sets published now: {ensure_demo_catalog(console.url, console.engine)}")
     print(f"demo open data plan entries added now: {ensure_demo_plan(console.url)}")
+    from web.demo import ensure_demo_compliance_report
+    print(f"demo compliance reports waiting for the Records Manager: {ensure_demo_compliance_report(console.engine)}")
 
 
 def ensure_demo_plan(url: str) -> int:

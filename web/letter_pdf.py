@@ -4,13 +4,11 @@ The letter is the `{letter, subject, text}` the process kept from the city's let
 (city/rules/letters.py); this module only lays it out: the letterhead (the city's name and
 address from the city's "letterhead" template, and the office), the date, the request's tracking number, the subject, the text paragraph by paragraph,
 and "Page n of m" at the foot of every page. It uses fpdf2 with its built-in Helvetica, so
-installing Clerkflow needs no system libraries and no font files. Those fonts know only
-Latin-1, so characters outside it are spelled the nearest Latin-1 way (curly quotes become
-straight ones, dashes become hyphens, accents the font lacks are dropped) rather than refused.
+installing Clerkflow needs no system libraries and no font files; the text is spelled in the
+Latin-1 those fonts know (`city.rules.latin_1`).
 """
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -19,25 +17,13 @@ from typing import Any
 from fpdf import FPDF
 
 from city.defaults import DEFAULT_LETTERS
+from city.rules.latin_1 import latin_1
 from city.rules.letters import LETTERHEAD, letterhead_values
 from web.current import city_data
 
 FONT = "Helvetica"
 GREY = (90, 90, 90)
 LINE_HEIGHT = 5.5            # mm, for 11-point text
-# Characters the letter templates and typed text use most often that Latin-1 lacks, as a clerk would type them.
-LATIN_1_SPELLING = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "--", "\u2015": "--", "\u2212": "-",
-    "\u2026": "...", "\u2022": "*", "\u00b7": "\u00b7", "\u2023": "*", "\u2043": "-",
-    "\u2020": "+", "\u2021": "++", "\u2030": " per mille", "\u20ac": "EUR", "\u2122": "(TM)",
-    "\u2190": "<-", "\u2192": "->", "\u2194": "<->", "\u21d2": "=>", "\u2264": "<=", "\u2265": ">=",
-    "\u2260": "!=", "\u2248": "~", "\u2009": " ", "\u200a": " ", "\u2002": " ", "\u2003": " ", "\u202f": " ",
-    "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u2028": "\n", "\u2029": "\n\n",
-    "\u0152": "OE", "\u0153": "oe", "\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d", "\u0131": "i",
-    "\u00a0": " ",
-}
 
 
 @dataclass(frozen=True)
@@ -47,22 +33,6 @@ class Letterhead:
     city: str = ""
     office: str = ""
     address_lines: tuple[str, ...] = ()
-
-
-def latin_1(text: str) -> str:
-    """`text` spelled with Latin-1 characters only (what fpdf2's built-in fonts can draw)."""
-    spelled = []
-    for character in text:
-        if character in LATIN_1_SPELLING:
-            spelled.append(LATIN_1_SPELLING[character])
-        elif ord(character) < 256:
-            spelled.append(character)
-        else:
-            # "ő" -> "o" + combining mark -> "o"; anything with no Latin-1 base at all becomes "?".
-            base = "".join(part for part in unicodedata.normalize("NFKD", character)
-                           if not unicodedata.combining(part) and ord(part) < 256)
-            spelled.append(base or "?")
-    return "".join(spelled)
 
 
 class _LetterPdf(FPDF):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from web.access import (CASH_FLOAT_ROLES, CATALOG_ROLES, DASHBOARD_ROLES, DATASET_SUBMIT_ROLES, DEPLOYERS,
-                        MONITORING_ROLES, PLAN_OVERSIGHT_ROLES, PLAN_ROLES, PRIVACY_INTAKE_ROLES, SETTINGS_ROLES,
-                        may_enter_requests)
+from web.access import (CASH_FLOAT_ROLES, CATALOG_ROLES, COMPLIANCE_REPORT_ROLES, DASHBOARD_ROLES,
+                        DATASET_SUBMIT_ROLES, DEPLOYERS, MONITORING_ROLES, PLAN_OVERSIGHT_ROLES, PLAN_ROLES,
+                        PRIVACY_INTAKE_ROLES, SETTINGS_ROLES, may_enter_requests)
 from web.current import work_roles
 from web.models import StaffAccount
 
@@ -35,6 +35,8 @@ def links_for(staff: StaffAccount | None, *, shows_payments: bool = False) -> li
         links.append(Link("inbox.open_data_plan", "Open data plan"))
     if roles & set(CATALOG_ROLES):
         links.append(Link("admin.open_data_catalog", "Open data catalog"))
+    if roles & set(COMPLIANCE_REPORT_ROLES):
+        links.append(Link("inbox.compliance_reports", "Compliance reports"))
     if shows_payments:
         links.append(Link("inbox.payment", "Record a payment"))
     if roles & set(DASHBOARD_ROLES):

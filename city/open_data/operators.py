@@ -1,7 +1,10 @@
 """The service tasks of the data set approval (processes/dataset_approval.bpmn; docs/open-data.md):
 scan the sample for protected data when the form is sent, and publish the approved data set to the
 catalog; and of a report on a published data set (processes/dataset_takedown.bpmn): correct it with a
-new file version, or remove it.
+new file version, or remove it; and of the yearly Open Data Compliance Report
+(processes/open_data_compliance_report.bpmn): count each department's open data for the year, and keep the
+finalised report as a PDF in the file store; and of the records office's performance data set
+(processes/open_data_performance_refresh.bpmn): count it again and publish a version when it changed.
 
 Both need more than a pure rule does: the scan reads the sample's bytes from the file store the engine's
 host opened (`city.office.open_engine(files=...)`), and publishing writes the catalog's rows with the
@@ -11,31 +14,35 @@ declare their parameters like every operator, so deploy checks them and the mode
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from city.open_data import catalog
+from city.open_data import catalog, compliance_report
+from city.open_data.compliance_report_pdf import render_compliance_report_pdf
 from city.open_data.liaison_plan_edits import mark_published_by_case
+from city.open_data.performance import PERFORMANCE_SLUG, refresh_performance_dataset
 from city.open_data.sample import SampleUnreadable, read_table, sample_problem
 from city.open_data.scanner import ScanReport, scan_table
 from city.rules.business_calendar import city_day
 from city.rules.registry import OperatorArgumentError, Parameter
-from engine.filestore import FileStore, parse_file_reference
+from engine.filestore import FileStore, file_reference, parse_file_reference
 from engine.models import ProcessInstance
 
 
 @dataclass(frozen=True)
 class OpenDataStep:
-    """What an open data operator is handed: the step's connection and time, and the file store."""
+    """What an open data operator is handed: the step's connection and time, the file store, and the city's
+    settings in force (`settings()`: the city closures the business days skip)."""
 
     connection: Connection | None
     now: datetime
     files: FileStore | None
+    settings: Callable[[], Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,3 +186,59 @@ def _step_connection(step: OpenDataStep, operator: str) -> Connection:
     if step.connection is None:
         raise RuntimeError(f'operator "{operator}" records in the database and can only run inside an engine step')
     return step.connection
+
+
+# -- the yearly Open Data Compliance Report (processes/open_data_compliance_report.bpmn) ---------------
+
+@open_data_operator(
+    "open_data.compliance_report_figures",
+    "Each department's open data in the year reported: data sets on the portal, reviews approved, not approved and "
+    "pending, takedowns, the liaisons' timelines met and missed and justified exclusions (the yearly Open Data "
+    "Compliance Report's table).",
+    Parameter("period_start", "date", description="the first day of the year reported (city time)"),
+    Parameter("period_end", "date", description="its last day, included"),
+    Parameter("today", "date", description="the day the report is prepared: the liaisons' timelines as they stand"))
+def compliance_report_figures(step: OpenDataStep, *, period_start: date, period_end: date,
+                              today: date) -> dict[str, Any]:
+    """{report_period (in words), departments and timelines (one row each: data sets, the liaisons' plan),
+    in_words (the city's totals)}."""
+    if period_end < period_start:
+        raise OperatorArgumentError("the year reported must end after it starts", "period_end")
+    figures = compliance_report.department_figures(_step_connection(step, "open_data.compliance_report_figures"),
+                                                   period_start=period_start, period_end=period_end, today=today)
+    return {"report_period": compliance_report.period_in_words(period_start, period_end),
+            "departments": [each.row() for each in figures], "timelines": [each.timelines_row() for each in figures],
+            "in_words": compliance_report.figures_in_words(figures, period_start, period_end)}
+
+
+@open_data_operator(
+    "open_data.keep_compliance_report_pdf",
+    "Lay out the finalised Open Data Compliance Report as a PDF and keep it in the file store.",
+    Parameter("report", "object", description="the report's values: report_period, figures_in_words, "
+                                              "department_figures, state_of_open_data, department_plans, comments"))
+def keep_compliance_report_pdf(step: OpenDataStep, *, report: dict[str, Any]) -> str:
+    """The kept PDF's file reference (a form's file value: the City Manager's task downloads it)."""
+    if step.files is None:
+        raise RuntimeError("the engine was opened without a file store, so the report's PDF cannot be kept")
+    content = render_compliance_report_pdf({**report, "finalised_on": compliance_report.day_in_words(city_day(step.now))})
+    year = str(report.get("period_end") or city_day(step.now).isoformat())[:4]
+    return file_reference(step.files.store(content, f"open-data-compliance-report-{year}.pdf"))
+
+
+# -- the records office's performance data set (processes/open_data_performance_refresh.bpmn) ----------
+
+@open_data_operator(
+    "open_data.refresh_performance",
+    "Count the records office's performance again (requests received and closed, the deadline share, days to the "
+    "first action, fees charged and waived) and publish a new version of its data set when the figures changed.")
+def refresh_performance(step: OpenDataStep) -> dict[str, Any]:
+    """{version: the new version, or None when nothing changed or the data set is not in the catalog; in_words}."""
+    if step.files is None:
+        raise RuntimeError("the engine was opened without a file store, so the data set's files cannot be written")
+    settings = step.settings() if step.settings is not None else {}
+    version = refresh_performance_dataset(_step_connection(step, "open_data.refresh_performance"), step.files,
+                                          now=step.now, city_closures=settings.get("city_closures", ()))
+    words = (f"Version {version} of {PERFORMANCE_SLUG} published: the figures changed." if version is not None else
+             f"{PERFORMANCE_SLUG}: nothing new to publish (the figures did not change, or the data set is not in "
+             "the catalog).")
+    return {"version": version, "in_words": words}

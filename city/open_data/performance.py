@@ -52,7 +52,7 @@ PERFORMANCE_METADATA: dict[str, Any] = {
                 "month is counted so far, again every day, and changes until it ends. A share or median is blank "
                 "in a month with no request to count. Fees are each request's latest assessment, in the month it "
                 "was made."),
-    "update_frequency": "daily",     # the scheduler counts again every day (web.catalog.refresh)
+    "update_frequency": "daily",     # counted again every day (processes/open_data_performance_refresh.bpmn)
     "license": "https://opendatacommons.org/licenses/pddl/1-0/",
 }
 

@@ -28,7 +28,8 @@ SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": 
                     "designation_id": 1, "code": "45-221(a)(6)", "name": "acknowledgement",
                     "table": "requests",   # dashboards
                     "slug": "no-such-data-set",   # the open data catalog's staff page
-                    "entry_id": 1}   # an entry of a department's open data plan
+                    "entry_id": 1,   # an entry of a department's open data plan
+                    "field_name": "compliance_report_pdf"}   # a file a task's form shows read-only
 
 SAMPLE_ARGUMENTS.update({"process": "records_request", "file_name": "x.schema.json"})   # the modeler's form editor
 MODELER_PAGES = {"modeler.index", "modeler.diagram", "modeler.bpmn", "modeler.compare", "modeler.operators",

@@ -122,7 +122,7 @@ def rows(app, portal, review_request, failing_request, make_staff):
             "file_name": "x.schema.json", "day": "2026-12-24", "effective_from": "2027-01-01",
             "office_key": "police", "designation_id": MISSING, "code": "45-221(a)(6)", "name": "acknowledgement",
             "table": "requests", "token": "no-such-token", "filename": "clerkflow.css",
-            "slug": "no-such-data-set", "file_id": MISSING, "entry_id": MISSING}
+            "slug": "no-such-data-set", "file_id": MISSING, "entry_id": MISSING, "field_name": "compliance_report_pdf"}
 
 
 def signed_in(app, client, csrf_token, staff_password, make_staff, account: str, roles: tuple[str, ...]):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -16,12 +16,15 @@ from city.open_data.catalog import publish_dataset, remove_dataset, withdraw_dat
 from web.filestore import file_store
 from web.models import db
 
+REPO = Path(__file__).parents[2]
 DCAT_US_SCHEMAS = Path(__file__).parents[2].parent / "shared" / "schemas" / "dcat-us-1.1"
 EARLIER = datetime(2026, 10, 1, 15, 0, tzinfo=timezone.utc)
 LATER = datetime(2026, 11, 2, 15, 0, tzinfo=timezone.utc)
 PERFORMANCE_CSV = b"month,received,closed\n2026-09,40,38\n2026-10,52,50\n"
 PERMITS_CSV = b"permit,issued,ward\nB-1,2026-10-01,3\nB-2,2026-10-02,1\n"
 PERMITS_JSON = b'[{"permit": "B-1", "ward": 3}, {"permit": "B-2", "ward": 1}]'
+# 07:00 UTC on Tuesday 3, Wednesday 4 and Thursday 5 March 2026: the performance refresh's daily timer.
+REFRESH_DAYS = tuple(datetime(2026, 3, day, 7, 0, tzinfo=timezone.utc) for day in (3, 4, 5))
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
 
 
@@ -243,21 +246,39 @@ def test_the_demo_catalog_shows_the_records_offices_performance_and_the_city_dat
     assert len(client.get("/data.json").get_json()["dataset"]) == 3
 
 
-def test_the_scheduler_refreshes_the_performance_data_set_when_its_figures_change(app, client, portal, time_machine):
-    from engine import clock
-    time_machine.move_to(clock.now(), tick=False)       # one month throughout, even at a month's last instant
+def test_the_daily_timer_refreshes_the_performance_data_set_only_when_its_figures_change(app, client, portal,
+                                                                                         process_engine, time_machine):
+    """processes/open_data_performance_refresh.bpmn: each day at 07:00 UTC the figures are counted again; a version is
+    published only when they changed (issue 16: "refreshed by a timer")."""
     from records_office import REQUEST
     from web.catalog.demo import ensure_demo_catalog
-    from web.catalog.refresh import refresh_performance
+    time_machine.move_to(REFRESH_DAYS[0] - timedelta(hours=15), tick=False)   # Monday 2 March 2026, 10:00 in the city
     with app.app_context():
-        ensure_demo_catalog(db.session.connection(), file_store(), now=clock.now())
+        ensure_demo_catalog(db.session.connection(), file_store(), now=REFRESH_DAYS[0] - timedelta(hours=15))
         db.session.commit()
-    assert refresh_performance(app) is None                     # nothing new: no new version
-    portal.start_instance("records_request", {**REQUEST, "received_at": clock.now().isoformat(), "office_key": None},
-                          actor="clerk", tracking_prefix="R")
-    assert refresh_performance(app) == 2
+    process_engine.deploy_file(REPO / "processes" / "open_data_performance_refresh.bpmn", REPO / "forms",
+                               actor="analyst")
+
+    def refreshed_on(day: datetime):
+        time_machine.move_to(day, tick=False)
+        assert process_engine.fire_due_timers() == 0                          # not before its time
+        time_machine.move_to(day + timedelta(seconds=1), tick=False)
+        assert process_engine.fire_due_timers() == 1
+        run = process_engine.list_instances(process_key="open_data_performance_refresh")[0]
+        assert run.status == "completed"
+        return {key: value for event in process_engine.audit_trail(run.instance_id)
+                for key, value in event.changes.items()}["performance_refresh"]["version"]
+
+    assert refreshed_on(REFRESH_DAYS[0]) is None                               # nothing new: no new version
+    time_machine.move_to(REFRESH_DAYS[0] + timedelta(hours=9), tick=False)
+    received = (REFRESH_DAYS[0] + timedelta(hours=9)).isoformat()
+    portal.start_instance("records_request", {**REQUEST, "received_at": received, "office_key": None}, actor="clerk",
+                          tracking_prefix="R")
+    assert refreshed_on(REFRESH_DAYS[1]) == 2                                  # a request came in: version 2
+    assert refreshed_on(REFRESH_DAYS[2]) is None                               # nothing changed since
     page = client.get("/data/records-requests-performance").get_data(as_text=True)
     assert "Earlier versions" in page and "Refreshed" in page
+    assert len(process_engine.list_instances(process_key="open_data_performance_refresh")) == 3
 
 
 def test_a_file_named_in_any_language_downloads_under_its_name(app, client):

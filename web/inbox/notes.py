@@ -1,4 +1,4 @@
-"""Task page: staff-only comments and attachments on a request.
+"""Task page: staff-only comments and attachments on a request, and the files a task's form shows read-only.
 
 Both belong to the request (the process instance), so every task of it shows them; whoever may
 open a task may read, add and download them. Comments are never edited or deleted
@@ -10,12 +10,15 @@ from __future__ import annotations
 from flask import flash, redirect, request, send_file, url_for
 
 from engine import NotFound, text_problem
+from engine.filestore import parse_file_reference
 
-from web.current import signed_in_staff
+from web.current import process_engine, signed_in_staff
 from web.inbox.assignment import visible_task
 from web.auth import staff_only
 from web.filestore import FileRefused, StoredFile, file_store
 from web.inbox.blueprint import bp
+from web.inbox.forms import fields_of
+from web.inbox.history import task_values
 from web.inbox.views import _task_page   # a refused note shows the task page again, with what was typed
 from web.models_notes import COMMENT_MAX_CHARACTERS, add_attachments, add_comment, attachment_of
 
@@ -62,13 +65,36 @@ def attachment_download(instance_id: int, attachment_id: int):
     found = attachment_of(instance_id, attachment_id)
     if found is None:
         raise NotFound("This request has no such attachment.")
+    return stored_file_download(StoredFile(found.sha256, found.filename, found.content_type, found.size),
+                                f"attachment {found.id}")
+
+
+@bp.get("/tasks/<int:task_id>/form-files/<field_name>")
+@staff_only
+def form_file(task_id: int, field_name: str):
+    """A file the task's form shows read-only (the kept PDF of the yearly compliance report the City Manager
+    receives): whoever may open the task downloads it."""
+    task = visible_task(task_id)
+    engine = process_engine()
+    shown = {form_field.name: form_field for form_field in
+             fields_of(engine.form_schema(task_id), engine.form_ui_schema(task_id))}
+    if field_name not in shown or shown[field_name].widget != "file":
+        raise NotFound("This task's form shows no such file.")
+    stored = parse_file_reference(task_values(engine, task, engine.audit_trail(task.instance_id),
+                                              {field_name}).get(field_name))
+    if stored is None:
+        raise NotFound("This task's form has no file there yet.")
+    return stored_file_download(stored, f"{task.process_key}, {field_name}")
+
+
+def stored_file_download(stored: StoredFile, named: str):
+    """The stored file's bytes as a download; `NotFound` naming `named` for the administrator when the store lost it."""
     try:
-        content = file_store().open(found.sha256)
+        content = file_store().open(stored.sha256)
     except FileNotFoundError:
-        raise NotFound(f"The file is missing from the file store. Tell the administrator (attachment {found.id}).") \
-            from None
+        raise NotFound(f"The file is missing from the file store. Tell the administrator ({named}).") from None
     # Always a download, never shown inline: an uploaded file must not run as a page of this site.
-    return send_file(content, mimetype=found.content_type, as_attachment=True, download_name=found.filename)
+    return send_file(content, mimetype=stored.content_type, as_attachment=True, download_name=stored.filename)
 
 
 def store_uploads(uploads) -> tuple[list[StoredFile], list[str]]:
