@@ -90,21 +90,55 @@ def test_a_report_goes_to_the_records_manager_with_what_is_wrong(engine):
 
 
 def test_a_correction_publishes_a_new_version_and_keeps_the_old_one_listed(engine, files, database):
-    instance = report(engine)
+    instance = report(engine, report_kind="inaccurate", report_details="Roof repair was a new roof.")
     corrected = files.store(PERMITS_CORRECTED, "permits.csv")
     decide(engine, instance.instance_id, {"takedown_choice": "correct", "corrected_files": [file_reference(corrected)],
-                                          "takedown_reason": "The telephone column is taken out."})
+                                          "takedown_reason": "The work is described as permitted."})
     finished = engine.get_instance(instance.instance_id)
     assert finished.status == "completed" and finished.incidents == ()
     entry, versions, history = the_data_set(database)
     assert entry.status == "published"
-    assert [(file.version, file.sha256) for file in versions] == [(2, corrected.sha256), (1, versions[1].sha256)]
-    assert (history[-1].action, history[-1].reason) == ("corrected", "The telephone column is taken out.")
+    assert [(file.version, file.sha256, file.withdrawn_at) for file in versions] == [
+        (2, corrected.sha256, None), (1, versions[1].sha256, None)]
+    assert (history[-1].action, history[-1].reason, history[-1].version) == (
+        "corrected", "The work is described as permitted.", 2)
     told = outcome(engine, instance.instance_id)
-    assert told["takedown_outcome_text"].startswith('The data set "Building permits issued" has been corrected')
+    assert told["takedown_outcome_text"].startswith(
+        'The data set "Building permits issued" has been corrected: a corrected version is published, and the '
+        "earlier versions stay listed on its page.")
     assert told["takedown_outcome_letter"]["subject"] == (
         "Outcome of your report on the data set Building permits issued (DT-2026-00001)")
     assert_derived_rows_match_state(engine, instance.instance_id)
+
+
+def test_a_report_of_protected_data_withdraws_the_earlier_version_with_the_correction(engine, files, database):
+    instance = report(engine)
+    assert engine.task_data(engine.list_tasks(instance_id=instance.instance_id)[0].task_id)[
+        "withdraw_earlier_versions"] is True
+    corrected = files.store(PERMITS_CORRECTED, "permits.csv")
+    decide(engine, instance.instance_id, {"takedown_choice": "correct", "corrected_files": [file_reference(corrected)],
+                                          "takedown_reason": "The telephone column is taken out."})
+    entry, versions, history = the_data_set(database)
+    assert [(file.version, file.withdrawn_at, file.withdrawn_reason) for file in versions] == [
+        (2, None, None), (1, REPORTED, "The telephone column is taken out.")]
+    assert [(event.action, event.version) for event in history[-2:]] == [("corrected", 2), ("version withdrawn", 1)]
+    with database.read() as session:
+        assert catalog.served_versions(session.connection(), SLUG) == [2]
+    told = outcome(engine, instance.instance_id)["takedown_outcome_text"]
+    assert "the earlier versions are withdrawn: they stay listed in its history with the reasons below, but their " \
+           "files can no longer be downloaded." in told
+
+
+def test_the_records_manager_may_keep_the_earlier_version_served_after_all(engine, files, database):
+    instance = report(engine)
+    corrected = files.store(PERMITS_CORRECTED, "permits.csv")
+    decide(engine, instance.instance_id, {"takedown_choice": "correct", "corrected_files": [file_reference(corrected)],
+                                          "withdraw_earlier_versions": False,
+                                          "takedown_reason": "The numbers are the contractors' business lines."})
+    _entry, versions, _history = the_data_set(database)
+    assert [file.withdrawn_at for file in versions] == [None, None]
+    assert "the earlier versions stay listed on its page" in outcome(engine, instance.instance_id)[
+        "takedown_outcome_text"]
 
 
 def test_a_correction_needs_the_corrected_files(engine):

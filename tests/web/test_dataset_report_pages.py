@@ -108,8 +108,8 @@ def test_an_unknown_data_set_or_link_is_not_found(client, permits, path):
     assert client.get(path).status_code == 404
 
 
-def test_a_correction_is_told_on_the_status_page_and_the_data_set_shows_both_versions(app, client, csrf_token,
-                                                                                      permits):
+def test_a_correction_of_protected_data_is_told_and_the_old_version_stays_listed_but_no_longer_downloads(
+        app, client, csrf_token, permits):
     send(client, csrf_token)
     path = status_path(client)
     with app.app_context():
@@ -119,8 +119,16 @@ def test_a_correction_is_told_on_the_status_page_and_the_data_set_shows_both_ver
     status = html.unescape(client.get(path).get_data(as_text=True))
     assert "Corrected" in status and "The Records Manager's reasons: The telephone column is taken out." in status
     page = html.unescape(client.get("/data/building-permits").get_data(as_text=True))
-    assert "Corrected. The telephone column is taken out." in page
-    assert "Earlier versions" in page and "Version 1" in page
+    assert "Corrected (version 2). The telephone column is taken out." in page
+    assert "Version 1 withdrawn. The telephone column is taken out." in page
+    assert "Version 1 of this data set was withdrawn on Dec 7, 2026: The telephone column is taken out." in page
+    [current] = re.findall(r'href="(/data/building-permits/files/\d+/permits\.csv)"', page)
+    assert client.get(current).data == b"permit,issued\nB-1,2026-10-01\n"
+    old_id = int(current.split("/")[4]) - 1
+    gone = client.get(f"/data/building-permits/files/{old_id}/permits.csv")
+    assert gone.status_code == 410 and b"555-0143" not in gone.data
+    assert "withdrawn on Dec 7, 2026: The telephone column is taken out." in html.unescape(gone.get_data(
+        as_text=True))
 
 
 def test_a_removed_data_set_leaves_the_catalog_and_the_reporter_is_told_why(client, csrf_token, permits):
