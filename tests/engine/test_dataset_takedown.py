@@ -6,13 +6,13 @@ such data from the City's data portal." Anyone reports from the data set's page 
 Manager corrects it with a new file version (the earlier versions stay listed), removes it with the reason, or leaves
 it with the reason; the reporter is told the outcome; the data set's history shows what was done.
 """
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from city.office import open_engine
 from city.open_data import catalog
-from city.rules.roles import RECORDS_MANAGER
+from city.rules.roles import OPEN_DATA_OFFICER, RECORDS_MANAGER
 from engine import FormInvalid
 from engine.filestore import FileStore, file_reference
 from scenario_data import WARM_AND_RESTORED
@@ -190,3 +190,44 @@ def test_only_a_data_set_the_catalog_shows_can_be_reported(engine, slug):
                               actor="portal", tracking_prefix="DT")
     assert "dataset_slug" in refused.value.field_errors
     assert engine.list_instances(process_key="dataset_takedown") == []
+
+
+# "Promptly": decision_business_days (3) business days after the report, read at the top of the diagram.
+DECISION_DUE = datetime(2026, 12, 11, 5, 59, 59, tzinfo=timezone.utc)    # Thursday 10 December, 23:59:59 CST
+ONE_SECOND = timedelta(seconds=1)
+
+
+def test_the_records_managers_decision_is_due_three_business_days_after_the_report(engine):
+    instance = report(engine)
+    [decision] = engine.list_tasks(instance_id=instance.instance_id)
+    assert decision.due_at == DECISION_DUE
+    assert engine.task_data(decision.task_id)["decision_business_days"] == 3
+
+
+def test_a_report_not_decided_by_its_due_date_goes_to_the_open_data_officer_and_stays_with_the_records_manager(
+        engine, time_machine):
+    instance = report(engine)
+    time_machine.move_to(DECISION_DUE, tick=False)
+    assert engine.fire_due_timers() == 0                    # due, not yet past
+    time_machine.move_to(DECISION_DUE + ONE_SECOND, tick=False)
+    assert engine.fire_due_timers() == 1
+    tasks = {task.bpmn_id: task for task in engine.list_tasks(instance_id=instance.instance_id)}
+    assert {bpmn_id: task.candidate_role for bpmn_id, task in tasks.items()} == {
+        "decide_takedown": RECORDS_MANAGER, "take_up_late_decision": OPEN_DATA_OFFICER}
+    assert engine.task_data(tasks["take_up_late_decision"].task_id)["dataset_title"] == "Building permits issued"
+    engine.complete_task(tasks["take_up_late_decision"].task_id,
+                         {"late_decision_action": "Asked the Records Manager to decide on Monday."},
+                         actor="omar.officer", roles={OPEN_DATA_OFFICER})
+    assert [task.bpmn_id for task in engine.list_tasks(instance_id=instance.instance_id)] == ["decide_takedown"]
+    decide(engine, instance.instance_id, {"takedown_choice": "remove", "takedown_reason": "Protected data."})
+    assert engine.get_instance(instance.instance_id).status == "completed"
+    assert_derived_rows_match_state(engine, instance.instance_id)
+
+
+def test_a_report_decided_in_time_tells_the_open_data_officer_nothing(engine, time_machine):
+    instance = report(engine)
+    decide(engine, instance.instance_id, {"takedown_choice": "leave", "takedown_reason": "The figures are right."})
+    time_machine.move_to(DECISION_DUE + timedelta(days=7), tick=False)
+    assert engine.fire_due_timers() == 0
+    assert engine.get_instance(instance.instance_id).status == "completed"
+    assert engine.list_tasks(instance_id=instance.instance_id) == []
