@@ -42,6 +42,10 @@ PRIVACY_INTAKE_ROLES = (CLERK, CITY_CLERK, ADMINISTRATOR)
 # The catalog's staff page (web/admin/open_data_catalog.py): vet a data set that appeared without approval, withdraw
 # one; the Open Data Officer oversees the portal (KCMO Sec. 2-2134), administrators keep everything.
 CATALOG_ROLES = (OPEN_DATA_OFFICER, ADMINISTRATOR)
+# Reporting a published data set as inaccurate, misleading or protected from the inbox (web/inbox/dataset_report.py):
+# "anyone (public or staff)" reports (issue 16), so every staff role may, for themselves or for someone who wrote or
+# telephoned; the public reports from the data set's page.
+DATASET_REPORT_ROLES = ROLES
 
 
 def may_enter_requests(roles: Iterable[str]) -> bool:

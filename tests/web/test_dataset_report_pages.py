@@ -170,3 +170,47 @@ def test_a_reporter_who_lost_the_link_is_mailed_a_new_one_to_the_reports_page(ap
         new_path = mail.private_link.removeprefix("http://localhost")
     assert new_path.startswith("/data/reports/") and new_path != old
     assert client.get(new_path).status_code == 200 and client.get(old).status_code == 404
+
+
+STAFF_PAGE = "/inbox/data-sets/report"
+
+
+def test_staff_report_a_data_set_from_the_inbox_through_the_same_start_and_get_the_link_to_pass_on(
+        client, csrf_token, login_as, permits):
+    login_as("clerk", username="carla.clerk")
+    assert f'href="{STAFF_PAGE}?slug=building-permits"' in client.get("/data/building-permits").get_data(as_text=True)
+    form = client.get(f"{STAFF_PAGE}?slug=building-permits").get_data(as_text=True)
+    assert '<option value="building-permits" selected>Building permits (Planning)</option>' in form
+    assert 'name="report_details"' in form
+    answer = client.post(STAFF_PAGE, data={"csrf_token": csrf_token(client, STAFF_PAGE), "slug": "building-permits",
+                                           "submission_id": "report-form-0000000002", **REPORT,
+                                           "reporter_email": "caller@example.org"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Report DT-2026-00001 entered" in page
+    link = re.search(r"http://localhost(/data/reports/[^<\s]+)", page).group(1)
+    assert "With the Records Manager" in client.get(link).get_data(as_text=True)
+    [instance] = permits.list_instances(process_key="dataset_takedown")
+    assert instance.started_by == "carla.clerk"
+    [task] = permits.list_tasks(instance_id=instance.instance_id)
+    assert (task.bpmn_id, task.candidate_role) == ("decide_takedown", RECORDS_MANAGER)
+
+
+def test_a_staff_report_without_a_data_set_or_with_what_is_wrong_missing_says_so(client, csrf_token, login_as,
+                                                                                 permits):
+    login_as("open_data_officer")
+    token = csrf_token(client, STAFF_PAGE)
+    no_data_set = client.post(STAFF_PAGE, data={"csrf_token": token, "slug": "", **REPORT})
+    assert no_data_set.status_code == 422
+    assert "Data set is not chosen: choose the published data set the report is about." in no_data_set.get_data(
+        as_text=True)
+    no_details = client.post(STAFF_PAGE, data={"csrf_token": token, "slug": "building-permits",
+                                               "report_kind": "inaccurate", "report_details": ""})
+    assert no_details.status_code == 422 and "What is wrong is required" in no_details.get_data(as_text=True)
+    assert reports(permits) == []
+
+
+def test_the_open_data_catalog_staff_page_links_each_published_data_set_to_the_staff_report(client, login_as,
+                                                                                             permits):
+    login_as("open_data_officer")
+    page = client.get("/admin/open-data").get_data(as_text=True)
+    assert f'href="{STAFF_PAGE}?slug=building-permits"' in page

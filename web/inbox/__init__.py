@@ -1,7 +1,7 @@
 """Staff inbox: the open tasks for a person's roles, claiming them, and doing them through their forms."""
 from web.inbox.blueprint import bp
 # Imported for their routes.
-from web.inbox import (assignment, correspondence, handouts, intake, letters, notes, open_data,  # noqa: F401
-                       payments, privacy_intake, views)
+from web.inbox import (assignment, correspondence, dataset_report, handouts, intake, letters, notes,  # noqa: F401
+                       open_data, payments, privacy_intake, views)
 
 __all__ = ["bp"]
