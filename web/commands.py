@@ -118,6 +118,8 @@ def setup(console: cli.Console, options: argparse.Namespace) -> None:
         sent = ensure_demo_dataset_review(console.engine)
     print(f"demo data sets waiting for review: {sent}")
     print(f"demo open data sets published now: {ensure_demo_catalog(console.url, console.engine)}")
+    from web.demo import ensure_demo_dataset_report
+    print(f"demo reports on a published data set sent now: {ensure_demo_dataset_report(console.engine)}")
 
 
 def letterhead_unset(session) -> bool:

@@ -12,7 +12,9 @@ from flask import render_template, request, url_for
 from city.open_data.catalog import published_dataset, published_datasets
 from web.access import DATASET_REPORT_ROLES
 from web.auth import role_required
-from web.catalog.report import DATASET_TAKEDOWN, file_report
+# The module, not its names: web.catalog.report draws its form with web.inbox's fields, so whichever package is
+# imported first finds the other half-made; the names are read when a page is asked for.
+from web.catalog import report as catalog_report
 from web.current import signed_in_staff
 from web.inbox.blueprint import bp
 from web.inbox.form_values import choice_label, prefilled_values
@@ -29,7 +31,7 @@ def report_dataset():
     """Choose a published data set and report it; ?slug= chooses one (the open data catalog page links here)."""
     connection = db.session.connection()
     datasets = published_datasets(connection)
-    form = deployed_start_form(DATASET_TAKEDOWN)
+    form = deployed_start_form(catalog_report.DATASET_TAKEDOWN)
     chosen = (request.form if request.method == "POST" else request.args).get("slug", "")
     if request.method == "GET" or form.schema is None:
         return _page(datasets, form, chosen, prefilled_values(form.fields, {}), {})
@@ -37,7 +39,7 @@ def report_dataset():
     if entry is None:
         values = {field.name: request.form.get(field.name, "") for field in form.fields}
         return _page(datasets, form, "", values, {"slug": NO_DATA_SET}, status=422)
-    filed, values, errors = file_report(form, entry, request.form, actor=signed_in_staff().username)
+    filed, values, errors = catalog_report.file_report(form, entry, request.form, actor=signed_in_staff().username)
     if filed is None:
         return _page(datasets, form, chosen, values, errors, status=422)
     _instance_id, tracking_number, token = filed
