@@ -64,6 +64,7 @@ def test_a_report_of_protected_data_is_corrected_and_the_old_version_withdrawn(p
     form = manager.go(f"/inbox/tasks/{task.task_id}")
     expect(form.get_by_label("What the reporter says is wrong")).to_have_text(
         "The applicant_phone column gives private persons' telephone numbers.")
+    expect(form.get_by_role("heading", name="Messages with the requester")).to_have_count(0)
     withdraw = form.get_by_role("group", name="With the correction, withdraw the earlier versions")
     expect(withdraw.get_by_label("Yes")).to_be_checked()          # the report says protected data
     form.get_by_label("Correct it: publish a corrected version").check()

@@ -214,3 +214,19 @@ def test_the_open_data_catalog_staff_page_links_each_published_data_set_to_the_s
     login_as("open_data_officer")
     page = client.get("/admin/open-data").get_data(as_text=True)
     assert f'href="{STAFF_PAGE}?slug=building-permits"' in page
+
+
+def test_the_records_managers_task_shows_no_messages_with_a_requester_and_asks_none(client, csrf_token, login_as,
+                                                                                    permits):
+    send(client, csrf_token)
+    [instance] = permits.list_instances(process_key="dataset_takedown")
+    [task] = permits.list_tasks(instance_id=instance.instance_id)
+    login_as("records_manager")
+    task_path = f"/inbox/tasks/{task.task_id}"
+    page = client.get(task_path).get_data(as_text=True)
+    assert "What the reporter says is wrong" in page
+    assert "Messages with the requester" not in page and "Ask the requester" not in page
+    asked = client.post(f"{task_path}/ask", data={"question": "Which rows?", "csrf_token": csrf_token(client,
+                                                                                                       task_path)})
+    assert asked.status_code == 422
+    assert "this case has no such messages" in asked.get_data(as_text=True)
