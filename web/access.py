@@ -54,6 +54,10 @@ PLAN_OVERSIGHT_ROLES = (OPEN_DATA_OFFICER, ADMINISTRATOR)
 # Manager receives), the Open Data Officer who oversees the portal and the liaisons, and administrators.
 COMPLIANCE_REPORT_ROLES = (RECORDS_MANAGER, OPEN_DATA_LIAISON, IT_OPEN_DATA_COORDINATOR, CITY_MANAGER, OPEN_DATA_OFFICER,
                            ADMINISTRATOR)
+# Reporting a published data set as inaccurate, misleading or protected from the inbox (web/inbox/dataset_report.py):
+# "anyone (public or staff)" reports (issue 16), so every staff role may, for themselves or for someone who wrote or
+# telephoned; the public reports from the data set's page.
+DATASET_REPORT_ROLES = ROLES
 
 
 def oversees_open_data_plans(roles: Iterable[str]) -> bool:

@@ -118,6 +118,8 @@ def setup(console: cli.Console, options: argparse.Namespace) -> None:
     print(f"demo data sets waiting for review: {sent}")
     print(f"demo open data sets published now: {ensure_demo_catalog(console.url, console.engine)}")
     print(f"demo open data plan entries added now: {ensure_demo_plan(console.url)}")
+    from web.demo import ensure_demo_dataset_report
+    print(f"demo reports on a published data set sent now: {ensure_demo_dataset_report(console.engine)}")
     from web.demo import ensure_demo_compliance_report
     print(f"demo compliance reports waiting for the Records Manager: {ensure_demo_compliance_report(console.engine)}")
 

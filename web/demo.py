@@ -16,6 +16,7 @@ from city.rules.roles import (CITY_ATTORNEY, CITY_CLERK, CITY_MANAGER, CLERK, CU
                               IT_OPEN_DATA_COORDINATOR, OPEN_DATA_LIAISON, OPEN_DATA_OFFICER,
                               PROCUREMENT, RECORDS_MANAGER, custodian_role)
 from city.defaults import DEFAULT_OFFICE_KEYS
+from engine import FormInvalid
 from engine.filestore import file_reference
 from web.access import ADMINISTRATOR, ANALYST
 from web.filestore import file_store
@@ -109,6 +110,30 @@ def ensure_demo_compliance_report(engine) -> int:
     if engine.list_instances(process_key=COMPLIANCE_REPORT, limit=1):
         return 0
     engine.start_scheduled_instance(COMPLIANCE_REPORT, actor="setup")
+    return 1
+
+
+# A resident's report on one of the demo catalog's data sets (web.catalog.demo), waiting for the Records Manager.
+DEMO_DATASET_REPORT = {
+    "dataset_slug": "offices-and-hours", "dataset_title": "Offices that keep public records, and their hours",
+    "report_kind": "inaccurate", "reporter_name": "Pat Resident",
+    "report_details": "The City Clerk's office is listed as open at lunchtime, but the counter was closed from noon "
+                      "to one when I went on Tuesday.",
+}
+
+
+def ensure_demo_dataset_report(engine) -> int:
+    """One report on a published data set waiting for the Records Manager's decision, only when the report process
+    is deployed and has no case yet and the demo catalog shows the data set (web.catalog.demo publishes it first)."""
+    if "dataset_takedown" not in {version.process_key for version in engine.versions()}:
+        return 0
+    if engine.list_instances(process_key="dataset_takedown", limit=1):
+        return 0
+    try:
+        engine.check_start("dataset_takedown", DEMO_DATASET_REPORT)
+    except FormInvalid:          # the data set is not on the catalog (an administrator took it off)
+        return 0
+    engine.start_instance("dataset_takedown", DEMO_DATASET_REPORT, actor="portal", tracking_prefix="DT")
     return 1
 
 

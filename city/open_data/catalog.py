@@ -8,7 +8,9 @@
   Enforcement). A publication with no approval case (`approved_in=None`) is withdrawn at once and
   shown only after an administrator or the Open Data Officer vets it.
 - Correct or remove: "the Records Manager shall as appropriate, promptly correct or remove such data"
-  (Sacramento, Responsibility): a correction is a new file version; old versions stay listed.
+  (Sacramento, Responsibility): a correction is a new file version; old versions stay listed. An earlier
+  version that must not stay out (protected data) is withdrawn on its own: still listed with the date and
+  the reason, its files no longer served. The current version is never withdrawn alone: remove the data set.
 
 The writers take a SQLAlchemy `Connection` and write with Core statements, so that when the data set
 approval publishes from a service task, the catalog rows commit or roll back with the engine's step
@@ -51,6 +53,7 @@ FREQUENCIES = {"daily": "R/P1D", "weekly": "R/P1W", "monthly": "R/P1M", "quarter
                "yearly": "R/P1Y", "irregular": "irregular"}
 SORTS = {"title": "title", "modified": "most recently updated", "department": "department"}
 NOT_VETTED = "Came without an approval case: withdrawn until it is vetted."
+VERSION_WITHDRAWN = "version withdrawn"   # the history's action when one earlier version is withdrawn
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -103,16 +106,61 @@ def add_version(connection: Connection, slug: str, files: Iterable[Mapping[str, 
 
 
 def correct_dataset(connection: Connection, slug: str, files: Iterable[Mapping[str, Any]], reason: str, *,
-                    instance_id: int | None = None, now: datetime | None = None, actor: str | None = None) -> int:
+                    withdraw_earlier: bool = False, instance_id: int | None = None, now: datetime | None = None,
+                    actor: str | None = None) -> int:
     """The Records Manager corrects a data set reported inaccurate, misleading or protected: a new file version
     (the earlier ones stay listed), its status and approval unchanged, and what was corrected in its history.
 
     The metadata stays as approved: a correction replaces the files, as `add_version` does for a refresh, but
-    its history says "corrected" with the reason and the takedown case (`instance_id`)."""
+    its history says "corrected" with the reason and the takedown case (`instance_id`). `withdraw_earlier`:
+    every earlier version still served is withdrawn with the same reason (`withdraw_version`)."""
     if not str(reason or "").strip():
         raise OperatorArgumentError("reason is blank: say what was corrected", "reason")
-    return _new_version(connection, slug, files, "corrected", reason.strip(), now=now, instance_id=instance_id,
-                        actor=actor, empty="files is empty: a correction is at least one corrected file")
+    version = _new_version(connection, slug, files, "corrected", reason.strip(), now=now, instance_id=instance_id,
+                           actor=actor, empty="files is empty: a correction is at least one corrected file")
+    if withdraw_earlier:
+        for earlier in served_versions(connection, slug):
+            if earlier < version:
+                withdraw_version(connection, slug, earlier, reason, now=now, instance_id=instance_id, actor=actor)
+    return version
+
+
+def withdraw_version(connection: Connection, slug: str, version: int, reason: str, *, now: datetime | None = None,
+                     instance_id: int | None = None, actor: str | None = None) -> int:
+    """Withdraw one earlier version of a data set: it stays listed with the date and `reason`, its files are no
+    longer served (downloads, datapackage.json, /data.json, the preview); the number of its files.
+
+    The current (newest) version is refused: a data set is never left without files it serves; to take the data
+    off the portal, remove the data set (`remove_dataset`). A version already withdrawn is refused too, so its
+    date and reason stay the first ones."""
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise OperatorArgumentError("reason is blank: say why the version is withdrawn", "reason")
+    moment = now or clock.now()
+    dataset_id = _dataset_id(connection, slug)
+    rows = connection.execute(select(FILE.c.version, FILE.c.withdrawn_at).where(FILE.c.dataset_id == dataset_id)).all()
+    versions = {row.version for row in rows}
+    if version not in versions:
+        raise OperatorArgumentError(f'the data set "{slug}" has no version {version}', "version")
+    if version == max(versions):
+        raise OperatorArgumentError(
+            f"version {version} is the data set's current version and cannot be withdrawn alone: publish a "
+            "corrected version first, or remove the data set", "version")
+    if any(row.version == version and row.withdrawn_at is not None for row in rows):
+        raise OperatorArgumentError(f"version {version} is withdrawn already", "version")
+    withdrawn = connection.execute(update(FILE).where(FILE.c.dataset_id == dataset_id, FILE.c.version == version)
+                                   .values(withdrawn_at=moment, withdrawn_reason=reason)).rowcount
+    connection.execute(update(DATASET).where(DATASET.c.id == dataset_id).values(modified_at=moment))
+    _record(connection, dataset_id, moment, VERSION_WITHDRAWN, reason, instance_id, actor, {"version": version})
+    return withdrawn
+
+
+def served_versions(connection: Connection, slug: str) -> list[int]:
+    """The versions of a data set whose files are served (not withdrawn), oldest first."""
+    dataset_id = _dataset_id(connection, slug)
+    return list(connection.execute(select(FILE.c.version).where(FILE.c.dataset_id == dataset_id,
+                                                                FILE.c.withdrawn_at.is_(None))
+                                   .distinct().order_by(FILE.c.version)).scalars())
 
 
 def _new_version(connection: Connection, slug: str, files: Iterable[Mapping[str, Any]], action: str, reason: str, *,
@@ -277,6 +325,8 @@ class CatalogFile:
     content_type: str
     size: int
     added_at: datetime
+    withdrawn_at: datetime | None = None    # its version withdrawn: listed, never served
+    withdrawn_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -308,6 +358,7 @@ class CatalogEvent:
     at: datetime
     action: str
     reason: str
+    version: int | None = None     # the version it is about, when one is (a correction, a withdrawn version)
 
 
 def _entry(row: Any) -> CatalogEntry:
@@ -379,12 +430,13 @@ def files_of(connection: Connection, dataset_id: int) -> list[CatalogFile]:
     rows = connection.execute(select(FILE).where(FILE.c.dataset_id == dataset_id)
                               .order_by(FILE.c.version.desc(), FILE.c.kind.desc(), FILE.c.filename, FILE.c.id))
     return [CatalogFile(file_id=row.id, version=row.version, kind=FileKind(row.kind).value, sha256=row.sha256,
-                        filename=row.filename, content_type=row.content_type, size=row.size, added_at=row.added_at)
+                        filename=row.filename, content_type=row.content_type, size=row.size, added_at=row.added_at,
+                        withdrawn_at=row.withdrawn_at, withdrawn_reason=row.withdrawn_reason)
             for row in rows]
 
 
 def history_of(connection: Connection, dataset_id: int) -> list[CatalogEvent]:
     """What happened to the data set, oldest first."""
-    rows = connection.execute(select(EVENT.c.at, EVENT.c.action, EVENT.c.reason)
+    rows = connection.execute(select(EVENT.c.at, EVENT.c.action, EVENT.c.reason, EVENT.c.details)
                               .where(EVENT.c.dataset_id == dataset_id).order_by(EVENT.c.at, EVENT.c.id))
-    return [CatalogEvent(row.at, row.action, row.reason) for row in rows]
+    return [CatalogEvent(row.at, row.action, row.reason, (row.details or {}).get("version")) for row in rows]

@@ -3,7 +3,8 @@
 "Catalogue and post on the Open Data Portal a list of all data sets available on the Portal"
 (Sacramento), each "in both its raw and processed form, including a description of the source and
 quality of the data" (KCMO Sec. 2-2132(b)). A data set keeps every file version ever published: a
-correction adds a version, and old versions stay listed. The files' bytes are in the file store
+correction adds a version, and old versions stay listed. An earlier version found to hold protected data is
+withdrawn: it stays listed with the date and the reason, but its files are no longer served. The files' bytes are in the file store
 (`web.filestore`, by sha256); these rows say what each file is.
 
 Rows are written by `city.open_data.catalog` with Core statements on the caller's connection (the
@@ -67,7 +68,7 @@ class Dataset(Base):
 
 
 class DatasetFile(Base):
-    """One file of one version of a data set; never changed or deleted once written."""
+    """One file of one version of a data set; never deleted, and changed only when its version is withdrawn."""
 
     __tablename__ = "open_dataset_file"
     __table_args__ = (UniqueConstraint("dataset_id", "version", "kind", "filename",
@@ -83,10 +84,14 @@ class DatasetFile(Base):
     size: Mapped[int]              # bytes
     added_at: Mapped[datetime]
     approved_in: Mapped[int | None] = mapped_column(Integer)   # the case that published this version
+    # An earlier version withdrawn (protected data, say): listed with when and why, its files no longer served.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class DatasetEvent(Base):
-    """Append-only history of a data set: published, republished, withdrawn, vetted, removed."""
+    """Append-only history of a data set: published, republished, corrected, withdrawn, vetted, removed, and an
+    earlier version withdrawn ("version withdrawn", its number in `details`)."""
 
     __tablename__ = "open_dataset_event"
 

@@ -156,16 +156,20 @@ def _case_of(connection: Connection, tracking_number: str | None) -> int | None:
 
 @open_data_operator(
     "open_data.correct_dataset",
-    "Correct a reported data set: its corrected files as a new version (the earlier ones stay listed), and why.",
+    "Correct a reported data set: its corrected files as a new version (the earlier ones stay listed), and why; "
+    "the earlier versions withdrawn too when asked (listed, no longer served).",
     Parameter("slug", "string", description="the data set's address in the catalog"),
     Parameter("files", "list", description="the form's file references of the corrected files"),
     Parameter("reason", "string", description="what was wrong and what was corrected, for the data set's history"),
+    Parameter("withdraw_earlier", "boolean", required=False,
+              description="withdraw every earlier version still served (protected data): listed, never served"),
     Parameter("tracking_number", "string", required=False, description="the takedown case"))
-def correct_dataset(step: OpenDataStep, *, slug: str, files: list[Any], reason: str,
+def correct_dataset(step: OpenDataStep, *, slug: str, files: list[Any], reason: str, withdraw_earlier: bool = False,
                     tracking_number: str | None = None) -> int:
     """The new version's number."""
     connection = _step_connection(step, "open_data.correct_dataset")
     return catalog.correct_dataset(connection, slug, _catalog_files(files, "raw", "files"), reason,
+                                   withdraw_earlier=bool(withdraw_earlier),
                                    instance_id=_case_of(connection, tracking_number), now=step.now)
 
 

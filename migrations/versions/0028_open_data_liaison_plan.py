@@ -3,7 +3,7 @@ open data plans, data that can be published with its proposed and agreed dates, 
 with its written justification, and every change (002; KCMO Sec. 2-2135; issue 16)
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-07 11:20:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import engine.db
 
 
 revision = '0028'
-down_revision = '0026'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

@@ -6,13 +6,13 @@ such data from the City's data portal." Anyone reports from the data set's page 
 Manager corrects it with a new file version (the earlier versions stay listed), removes it with the reason, or leaves
 it with the reason; the reporter is told the outcome; the data set's history shows what was done.
 """
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from city.office import open_engine
 from city.open_data import catalog
-from city.rules.roles import RECORDS_MANAGER
+from city.rules.roles import OPEN_DATA_OFFICER, RECORDS_MANAGER
 from engine import FormInvalid
 from engine.filestore import FileStore, file_reference
 from scenario_data import WARM_AND_RESTORED
@@ -90,21 +90,55 @@ def test_a_report_goes_to_the_records_manager_with_what_is_wrong(engine):
 
 
 def test_a_correction_publishes_a_new_version_and_keeps_the_old_one_listed(engine, files, database):
-    instance = report(engine)
+    instance = report(engine, report_kind="inaccurate", report_details="Roof repair was a new roof.")
     corrected = files.store(PERMITS_CORRECTED, "permits.csv")
     decide(engine, instance.instance_id, {"takedown_choice": "correct", "corrected_files": [file_reference(corrected)],
-                                          "takedown_reason": "The telephone column is taken out."})
+                                          "takedown_reason": "The work is described as permitted."})
     finished = engine.get_instance(instance.instance_id)
     assert finished.status == "completed" and finished.incidents == ()
     entry, versions, history = the_data_set(database)
     assert entry.status == "published"
-    assert [(file.version, file.sha256) for file in versions] == [(2, corrected.sha256), (1, versions[1].sha256)]
-    assert (history[-1].action, history[-1].reason) == ("corrected", "The telephone column is taken out.")
+    assert [(file.version, file.sha256, file.withdrawn_at) for file in versions] == [
+        (2, corrected.sha256, None), (1, versions[1].sha256, None)]
+    assert (history[-1].action, history[-1].reason, history[-1].version) == (
+        "corrected", "The work is described as permitted.", 2)
     told = outcome(engine, instance.instance_id)
-    assert told["takedown_outcome_text"].startswith('The data set "Building permits issued" has been corrected')
+    assert told["takedown_outcome_text"].startswith(
+        'The data set "Building permits issued" has been corrected: a corrected version is published, and the '
+        "earlier versions stay listed on its page.")
     assert told["takedown_outcome_letter"]["subject"] == (
         "Outcome of your report on the data set Building permits issued (DT-2026-00001)")
     assert_derived_rows_match_state(engine, instance.instance_id)
+
+
+def test_a_report_of_protected_data_withdraws_the_earlier_version_with_the_correction(engine, files, database):
+    instance = report(engine)
+    assert engine.task_data(engine.list_tasks(instance_id=instance.instance_id)[0].task_id)[
+        "withdraw_earlier_versions"] is True
+    corrected = files.store(PERMITS_CORRECTED, "permits.csv")
+    decide(engine, instance.instance_id, {"takedown_choice": "correct", "corrected_files": [file_reference(corrected)],
+                                          "takedown_reason": "The telephone column is taken out."})
+    entry, versions, history = the_data_set(database)
+    assert [(file.version, file.withdrawn_at, file.withdrawn_reason) for file in versions] == [
+        (2, None, None), (1, REPORTED, "The telephone column is taken out.")]
+    assert [(event.action, event.version) for event in history[-2:]] == [("corrected", 2), ("version withdrawn", 1)]
+    with database.read() as session:
+        assert catalog.served_versions(session.connection(), SLUG) == [2]
+    told = outcome(engine, instance.instance_id)["takedown_outcome_text"]
+    assert "the earlier versions are withdrawn: they stay listed in its history with the reasons below, but their " \
+           "files can no longer be downloaded." in told
+
+
+def test_the_records_manager_may_keep_the_earlier_version_served_after_all(engine, files, database):
+    instance = report(engine)
+    corrected = files.store(PERMITS_CORRECTED, "permits.csv")
+    decide(engine, instance.instance_id, {"takedown_choice": "correct", "corrected_files": [file_reference(corrected)],
+                                          "withdraw_earlier_versions": False,
+                                          "takedown_reason": "The numbers are the contractors' business lines."})
+    _entry, versions, _history = the_data_set(database)
+    assert [file.withdrawn_at for file in versions] == [None, None]
+    assert "the earlier versions stay listed on its page" in outcome(engine, instance.instance_id)[
+        "takedown_outcome_text"]
 
 
 def test_a_correction_needs_the_corrected_files(engine):
@@ -156,3 +190,44 @@ def test_only_a_data_set_the_catalog_shows_can_be_reported(engine, slug):
                               actor="portal", tracking_prefix="DT")
     assert "dataset_slug" in refused.value.field_errors
     assert engine.list_instances(process_key="dataset_takedown") == []
+
+
+# "Promptly": decision_business_days (3) business days after the report, read at the top of the diagram.
+DECISION_DUE = datetime(2026, 12, 11, 5, 59, 59, tzinfo=timezone.utc)    # Thursday 10 December, 23:59:59 CST
+ONE_SECOND = timedelta(seconds=1)
+
+
+def test_the_records_managers_decision_is_due_three_business_days_after_the_report(engine):
+    instance = report(engine)
+    [decision] = engine.list_tasks(instance_id=instance.instance_id)
+    assert decision.due_at == DECISION_DUE
+    assert engine.task_data(decision.task_id)["decision_business_days"] == 3
+
+
+def test_a_report_not_decided_by_its_due_date_goes_to_the_open_data_officer_and_stays_with_the_records_manager(
+        engine, time_machine):
+    instance = report(engine)
+    time_machine.move_to(DECISION_DUE, tick=False)
+    assert engine.fire_due_timers() == 0                    # due, not yet past
+    time_machine.move_to(DECISION_DUE + ONE_SECOND, tick=False)
+    assert engine.fire_due_timers() == 1
+    tasks = {task.bpmn_id: task for task in engine.list_tasks(instance_id=instance.instance_id)}
+    assert {bpmn_id: task.candidate_role for bpmn_id, task in tasks.items()} == {
+        "decide_takedown": RECORDS_MANAGER, "take_up_late_decision": OPEN_DATA_OFFICER}
+    assert engine.task_data(tasks["take_up_late_decision"].task_id)["dataset_title"] == "Building permits issued"
+    engine.complete_task(tasks["take_up_late_decision"].task_id,
+                         {"late_decision_action": "Asked the Records Manager to decide on Monday."},
+                         actor="omar.officer", roles={OPEN_DATA_OFFICER})
+    assert [task.bpmn_id for task in engine.list_tasks(instance_id=instance.instance_id)] == ["decide_takedown"]
+    decide(engine, instance.instance_id, {"takedown_choice": "remove", "takedown_reason": "Protected data."})
+    assert engine.get_instance(instance.instance_id).status == "completed"
+    assert_derived_rows_match_state(engine, instance.instance_id)
+
+
+def test_a_report_decided_in_time_tells_the_open_data_officer_nothing(engine, time_machine):
+    instance = report(engine)
+    decide(engine, instance.instance_id, {"takedown_choice": "leave", "takedown_reason": "The figures are right."})
+    time_machine.move_to(DECISION_DUE + timedelta(days=7), tick=False)
+    assert engine.fire_due_timers() == 0
+    assert engine.get_instance(instance.instance_id).status == "completed"
+    assert engine.list_tasks(instance_id=instance.instance_id) == []

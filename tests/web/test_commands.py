@@ -20,6 +20,12 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
     assert (waiting.bpmn_id, waiting.candidate_role) == ("review_dataset", "records_manager")
     assert [finding["column"] for finding in engine.task_data(waiting.task_id)["sample_findings"]] == ["applicant_phone"]
     assert _attachments(database_url, submitted.instance_id) == [("building_permits_sample.csv", "sample")]
+    assert "demo reports on a published data set sent now: 1" in first
+    [reported] = engine.list_instances(process_key="dataset_takedown")
+    [decision] = engine.list_tasks(instance_id=reported.instance_id)
+    assert (reported.business_key, decision.bpmn_id, decision.candidate_role) == (
+        "DT-2026-00001", "decide_takedown", "records_manager")
+    assert engine.task_data(decision.task_id)["dataset_slug"] == "offices-and-hours"
     assert "demo compliance reports waiting for the Records Manager: 1" in first
     [report] = engine.list_instances(process_key="open_data_compliance_report")
     [preparing] = engine.list_tasks(instance_id=report.instance_id)
@@ -41,6 +47,7 @@ def test_setup_deploys_processes_and_adds_demo_data_once(database_url, monkeypat
     assert "unchanged: records_request version 1" in second and "demo requests started now: 0" in second
     assert "demo open data sets published now: 0" in second
     assert "demo data sets waiting for review: 0" in second
+    assert "demo reports on a published data set sent now: 0" in second
     assert "demo compliance reports waiting for the Records Manager: 0" in second
     assert len(engine.list_instances(process_key="records_request")) == 3
     referred = engine.get_instance(requests[0].instance_id)   # work done since is kept: the referral stands

@@ -108,8 +108,8 @@ def test_an_unknown_data_set_or_link_is_not_found(client, permits, path):
     assert client.get(path).status_code == 404
 
 
-def test_a_correction_is_told_on_the_status_page_and_the_data_set_shows_both_versions(app, client, csrf_token,
-                                                                                      permits):
+def test_a_correction_of_protected_data_is_told_and_the_old_version_stays_listed_but_no_longer_downloads(
+        app, client, csrf_token, permits):
     send(client, csrf_token)
     path = status_path(client)
     with app.app_context():
@@ -119,8 +119,16 @@ def test_a_correction_is_told_on_the_status_page_and_the_data_set_shows_both_ver
     status = html.unescape(client.get(path).get_data(as_text=True))
     assert "Corrected" in status and "The Records Manager's reasons: The telephone column is taken out." in status
     page = html.unescape(client.get("/data/building-permits").get_data(as_text=True))
-    assert "Corrected. The telephone column is taken out." in page
-    assert "Earlier versions" in page and "Version 1" in page
+    assert "Corrected (version 2). The telephone column is taken out." in page
+    assert "Version 1 withdrawn. The telephone column is taken out." in page
+    assert "Version 1 of this data set was withdrawn on Dec 7, 2026: The telephone column is taken out." in page
+    [current] = re.findall(r'href="(/data/building-permits/files/\d+/permits\.csv)"', page)
+    assert client.get(current).data == b"permit,issued\nB-1,2026-10-01\n"
+    old_id = int(current.split("/")[4]) - 1
+    gone = client.get(f"/data/building-permits/files/{old_id}/permits.csv")
+    assert gone.status_code == 410 and b"555-0143" not in gone.data
+    assert "withdrawn on Dec 7, 2026: The telephone column is taken out." in html.unescape(gone.get_data(
+        as_text=True))
 
 
 def test_a_removed_data_set_leaves_the_catalog_and_the_reporter_is_told_why(client, csrf_token, permits):
@@ -162,3 +170,63 @@ def test_a_reporter_who_lost_the_link_is_mailed_a_new_one_to_the_reports_page(ap
         new_path = mail.private_link.removeprefix("http://localhost")
     assert new_path.startswith("/data/reports/") and new_path != old
     assert client.get(new_path).status_code == 200 and client.get(old).status_code == 404
+
+
+STAFF_PAGE = "/inbox/data-sets/report"
+
+
+def test_staff_report_a_data_set_from_the_inbox_through_the_same_start_and_get_the_link_to_pass_on(
+        client, csrf_token, login_as, permits):
+    login_as("clerk", username="carla.clerk")
+    assert f'href="{STAFF_PAGE}?slug=building-permits"' in client.get("/data/building-permits").get_data(as_text=True)
+    form = client.get(f"{STAFF_PAGE}?slug=building-permits").get_data(as_text=True)
+    assert '<option value="building-permits" selected>Building permits (Planning)</option>' in form
+    assert 'name="report_details"' in form
+    answer = client.post(STAFF_PAGE, data={"csrf_token": csrf_token(client, STAFF_PAGE), "slug": "building-permits",
+                                           "submission_id": "report-form-0000000002", **REPORT,
+                                           "reporter_email": "caller@example.org"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Report DT-2026-00001 entered" in page
+    link = re.search(r"http://localhost(/data/reports/[^<\s]+)", page).group(1)
+    assert "With the Records Manager" in client.get(link).get_data(as_text=True)
+    [instance] = permits.list_instances(process_key="dataset_takedown")
+    assert instance.started_by == "carla.clerk"
+    [task] = permits.list_tasks(instance_id=instance.instance_id)
+    assert (task.bpmn_id, task.candidate_role) == ("decide_takedown", RECORDS_MANAGER)
+
+
+def test_a_staff_report_without_a_data_set_or_with_what_is_wrong_missing_says_so(client, csrf_token, login_as,
+                                                                                 permits):
+    login_as("open_data_officer")
+    token = csrf_token(client, STAFF_PAGE)
+    no_data_set = client.post(STAFF_PAGE, data={"csrf_token": token, "slug": "", **REPORT})
+    assert no_data_set.status_code == 422
+    assert "Data set is not chosen: choose the published data set the report is about." in no_data_set.get_data(
+        as_text=True)
+    no_details = client.post(STAFF_PAGE, data={"csrf_token": token, "slug": "building-permits",
+                                               "report_kind": "inaccurate", "report_details": ""})
+    assert no_details.status_code == 422 and "What is wrong is required" in no_details.get_data(as_text=True)
+    assert reports(permits) == []
+
+
+def test_the_open_data_catalog_staff_page_links_each_published_data_set_to_the_staff_report(client, login_as,
+                                                                                             permits):
+    login_as("open_data_officer")
+    page = client.get("/admin/open-data").get_data(as_text=True)
+    assert f'href="{STAFF_PAGE}?slug=building-permits"' in page
+
+
+def test_the_records_managers_task_shows_no_messages_with_a_requester_and_asks_none(client, csrf_token, login_as,
+                                                                                    permits):
+    send(client, csrf_token)
+    [instance] = permits.list_instances(process_key="dataset_takedown")
+    [task] = permits.list_tasks(instance_id=instance.instance_id)
+    login_as("records_manager")
+    task_path = f"/inbox/tasks/{task.task_id}"
+    page = client.get(task_path).get_data(as_text=True)
+    assert "What the reporter says is wrong" in page
+    assert "Messages with the requester" not in page and "Ask the requester" not in page
+    asked = client.post(f"{task_path}/ask", data={"question": "Which rows?", "csrf_token": csrf_token(client,
+                                                                                                       task_path)})
+    assert asked.status_code == 422
+    assert "this case has no such messages" in asked.get_data(as_text=True)

@@ -33,7 +33,8 @@ NS = {"bpmn": BPMN, "spiffworkflow": SPIFF}
 MONDAY = datetime(2026, 11, 23, 16, 0, tzinfo=timezone.utc)
 # Whoever works the walks holds every role the records request's lanes name.
 WALKER_ROLES = ("clerk", "city_clerk", "custodian", "custodian:city_clerk", "custodian:police", "city_attorney",
-                "finance", "records_manager", "open_data_liaison", "it_open_data_coordinator", "city_manager")
+                "finance", "records_manager", "open_data_liaison", "it_open_data_coordinator", "city_manager",
+                "open_data_officer")
 
 
 def _diagram(path: Path):
@@ -209,6 +210,13 @@ WALKS.update({
     "data set left as it is after a report": Walk(
         (("decide_takedown", {"takedown_choice": "leave", "takedown_reason": "The addresses are the city's offices."}),),
         frozenset({"outcome_merge", "reporter_told"}), process="dataset_takedown"),
+    # Reported Monday 23 November 2026: three business days (Thanksgiving not counted) end Friday 27, 23:59:59 CST.
+    "data set report not decided in time": Walk(
+        (("@", datetime(2026, 11, 28, 6, 0, 0, tzinfo=timezone.utc)),
+         ("take_up_late_decision", {"late_decision_action": "Asked the Records Manager to decide by Tuesday."}),
+         ("decide_takedown", {"takedown_choice": "leave", "takedown_reason": "The addresses are the city's offices."})),
+        frozenset({"decision_late", "take_up_late_decision", "late_decision_taken_up", "reporter_told"}),
+        process="dataset_takedown"),
 })
 # The yearly Open Data Compliance Report (processes/open_data_compliance_report.bpmn) starts on its timer: the walk
 # starts it as the timer would.

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from city.open_data.catalog import publish_dataset, remove_dataset, withdraw_dataset
+from city.open_data.catalog import publish_dataset, remove_dataset, withdraw_dataset, withdraw_version
+from city.rules.registry import OperatorArgumentError
 from web.filestore import file_store
 from web.models import db
 
@@ -145,6 +146,46 @@ def test_a_new_version_keeps_the_old_one_listed_for_download(app, client, catalo
     old = re.findall(r'href="(/data/building-permits/files/\d+/permits\.csv)"', page)
     assert len(old) == 2
     assert {client.get(link).data for link in old} == {PERMITS_CSV, PERMITS_CSV + b"B-3,2026-10-30,2\n"}
+
+
+def test_a_withdrawn_version_stays_listed_with_its_reason_but_is_served_nowhere(app, client, catalog):
+    publish(app, title="Building permits", department="Planning", topic="Housing", now=LATER,
+            files=[(b"permit,issued,ward\nB-1,2026-10-01,3\n", "permits.csv", "raw")])
+    old_links = re.findall(r'href="(/data/building-permits/files/\d+/permits\.(?:csv|json))"',
+                           client.get("/data/building-permits").get_data(as_text=True))
+    with app.app_context():
+        withdraw_version(db.session.connection(), "building-permits", 1, "Ward numbers were wrong.", now=LATER,
+                         actor="officer")
+        db.session.commit()
+    page = html.unescape(client.get("/data/building-permits").get_data(as_text=True))
+    assert "Version 1 withdrawn. Ward numbers were wrong." in page
+    assert "Version 1 of this data set was withdrawn on Nov 2, 2026: Ward numbers were wrong." in page
+    assert "permits.json (" in page and "no longer available" in page
+    for link in old_links[1:]:     # the first is the current version's
+        gone = client.get(link)
+        assert gone.status_code == 410 and gone.data not in (PERMITS_CSV, PERMITS_JSON)
+        assert "Ward numbers were wrong." in html.unescape(gone.get_data(as_text=True))
+        assert client.get(link.rsplit("/", 1)[0] + "/json").status_code == 410
+    served = json.dumps(client.get("/data.json").get_json()) + json.dumps(
+        client.get("/data/building-permits/datapackage.json").get_json())
+    assert not any(link in served for link in old_links[1:])
+    assert "The first 1 rows of permits.csv" in page
+
+
+def test_the_current_version_is_never_withdrawn_alone_nor_a_version_twice(app, catalog):
+    publish(app, title="Building permits", department="Planning", topic="Housing", now=LATER,
+            files=[(PERMITS_CSV, "permits.csv", "raw")])
+    with app.app_context():
+        connection = db.session.connection()
+        with pytest.raises(OperatorArgumentError, match="current version and cannot be withdrawn alone"):
+            withdraw_version(connection, "building-permits", 2, "Wrong.")
+        with pytest.raises(OperatorArgumentError, match="has no version 3"):
+            withdraw_version(connection, "building-permits", 3, "Wrong.")
+        with pytest.raises(OperatorArgumentError, match="reason is blank"):
+            withdraw_version(connection, "building-permits", 1, "  ")
+        assert withdraw_version(connection, "building-permits", 1, "Wrong.") == 2    # the raw and processed files
+        with pytest.raises(OperatorArgumentError, match="withdrawn already"):
+            withdraw_version(connection, "building-permits", 1, "Wrong again.")
 
 
 def test_withdrawn_removed_and_unvetted_data_sets_are_not_shown_anywhere(app, client, catalog):

@@ -29,8 +29,9 @@ KIND_WORDS = {"raw": "Raw data", "processed": "Processed data"}
 
 
 def latest_files(files: Iterable[CatalogFile]) -> list[CatalogFile]:
-    """The files of the newest version (a data set's files as published now)."""
-    files = list(files)
+    """The files of the newest version (a data set's files as published now); a withdrawn version's files are
+    never among them (`city.open_data.catalog.withdraw_version` refuses the newest, and this checks again)."""
+    files = [file for file in files if file.withdrawn_at is None]
     newest = max((file.version for file in files), default=0)
     return [file for file in files if file.version == newest]
 

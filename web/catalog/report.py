@@ -58,10 +58,11 @@ class Report:
     outcome_text: str | None
 
 
-def file_report(form: StartForm, entry: CatalogEntry, posted: Mapping[str, str]
+def file_report(form: StartForm, entry: CatalogEntry, posted: Mapping[str, str], *, actor: str = ACTOR
                 ) -> tuple[tuple[int, str, str] | None, dict[str, Any], dict[str, str]]:
-    """Check and file the report as sent; ((instance id, tracking number, private link token) or None, the values to
-    show again, errors by input)."""
+    """Check and file the report as sent, by the public (`actor` "portal") or a staff member (their username, from
+    web.inbox.dataset_report); ((instance id, tracking number, private link token) or None, the values to show
+    again, errors by input)."""
     submission = read_submission(form.fields, posted, {})
     values = {form_field.name: submission.typed.get(form_field.name, "") for form_field in form.fields}
     data = {**submission.values, "dataset_slug": entry.slug, "dataset_title": entry.title}
@@ -72,7 +73,7 @@ def file_report(form: StartForm, entry: CatalogEntry, posted: Mapping[str, str]
         if submission.errors:
             raise FormInvalid("The report was not sent yet.", {})
         start_key = hashlib.sha256(f"data set report {submission_id}".encode()).hexdigest() if submission_id else None
-        instance = engine.start_instance(DATASET_TAKEDOWN, data, actor=ACTOR, tracking_prefix=TRACKING_PREFIX,
+        instance = engine.start_instance(DATASET_TAKEDOWN, data, actor=actor, tracking_prefix=TRACKING_PREFIX,
                                          start_key=start_key)
     except FormInvalid as refused:
         return None, values, {**submission.input_errors(refused.field_errors), **submission.errors}

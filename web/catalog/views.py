@@ -1,7 +1,8 @@
 """The open data catalog's public pages: parse the request, read the catalog, render (issue 16).
 
 Every view is `@public`. Only published data sets are shown: one withdrawn (unvetted, or withdrawn by
-the office) or removed answers 404 like an unknown one. A filter or sort the catalog does not have is
+the office) or removed answers 404 like an unknown one. A file of a withdrawn version stays listed on the
+data set's page but answers 410 Gone with the date and the reason, never its bytes. A filter or sort the catalog does not have is
 ignored, never an error. Every download carries the Terms of Use as `Link` headers
 (rel="terms-of-service", RFC 6903, and rel="license") and every page links to them.
 """
@@ -23,6 +24,7 @@ from web.catalog.metadata import (datapackage, dcat_catalog, json_filename, json
                                   schema_org_dataset)
 from web.catalog.tables import NotATable, as_json_rows, preview, table_format, table_schema
 from web.filestore import file_store, human_size
+from web.formatting import day
 from web.models import db
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ def dataset(slug: str):
         "catalog/dataset.html", entry=entry, latest=latest, older=older, preview=table, previewed=shown,
         history=history_of(db.session.connection(), entry.dataset_id), frequency=_frequency_words(entry),
         json_url=lambda file: json_rendering_url(entry, file), json_filename=json_filename, human_size=human_size,
+        withdrawn_words=withdrawn_words,
         json_ld=schema_org_dataset(entry, files))
 
 
@@ -86,9 +89,9 @@ def _preview_of(latest: list[CatalogFile]):
 @bp.route("/data/<slug>/files/<int:file_id>/<filename>")
 @public
 def download(slug: str, file_id: int, filename: str):
-    """One published file as it was published, any version, with the Terms of Use linked."""
+    """One published file as it was published, any version not withdrawn, with the Terms of Use linked."""
     entry, files = _published(slug)
-    file = _file(files, file_id)
+    file = _served_file(files, file_id)
     response = send_file(io.BytesIO(_content(file)), mimetype=file.content_type, as_attachment=True,
                          download_name=file.filename)
     return _with_terms(response, entry)
@@ -99,7 +102,7 @@ def download(slug: str, file_id: int, filename: str):
 def download_as_json(slug: str, file_id: int):
     """A CSV file rendered as JSON: an array of objects, one per row, keyed by the header."""
     entry, files = _published(slug)
-    file = _file(files, file_id)
+    file = _served_file(files, file_id)
     if table_format(file.filename, file.content_type) != "csv":
         abort(404, description="Only a CSV file has a JSON rendering; download this file as it was published.")
     try:
@@ -153,11 +156,21 @@ def _published(slug: str) -> tuple[CatalogEntry, list[CatalogFile]]:
     return entry, files_of(connection, entry.dataset_id)
 
 
-def _file(files: list[CatalogFile], file_id: int) -> CatalogFile:
+def _served_file(files: list[CatalogFile], file_id: int) -> CatalogFile:
+    """The file, when it may be downloaded: 404 for no such file, 410 with the reason for a withdrawn version."""
     for file in files:
         if file.file_id == file_id:
+            if file.withdrawn_at is not None:
+                abort(410, description=withdrawn_words(file) + " Its files are no longer available; download the "
+                                       "current version from the data set's page.")
             return file
     abort(404, description="This data set has no such file.")
+
+
+def withdrawn_words(file: CatalogFile) -> str:
+    """ "Version 1 of this data set was withdrawn on Dec 7, 2026: <reason>." """
+    reason = (file.withdrawn_reason or "").rstrip(".")
+    return f"Version {file.version} of this data set was withdrawn on {day(file.withdrawn_at)}: {reason}."
 
 
 def _content(file: CatalogFile) -> bytes:

@@ -2,6 +2,10 @@
 means): ask the requester a question, read their answers, see what was released online and each
 download, and that the requester withdrew the request.
 
+Only a records request has this correspondence (its status page carries the questions, the answers, the
+released records and the withdrawal); a task of any other process (a data set's review, a report on a published
+data set, a privacy complaint) shows none of it, and a question posted on one is refused.
+
 Whoever may open a task of the request may ask. The question is shown on the requester's status page and,
 when they gave an e-mail address, mailed to them (with where to answer: the mail never carries the status
 link, which only the requester holds). Nothing here logs the text of a message or a file's name.
@@ -27,9 +31,13 @@ from web.models_correspondence import (ASKED, MESSAGE_MAX_CHARACTERS, RecordsDow
                                        add_message, downloads_of, messages_on, open_question)
 from web.models_portal import RequesterAccess
 from web.portal.correspondence import Released, message_problem, released_records, request_data, staff_words
+from web.portal.filing import PROCESS_KEY as RECORDS_REQUEST
 from web.portal.filing import public_link
 
 log = logging.getLogger(__name__)
+
+# The processes whose requester corresponds with the office through the status page (web/portal/requester.py).
+CORRESPONDING_PROCESSES = frozenset({RECORDS_REQUEST})
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,12 @@ class Correspondence:
     emailed: bool                     # the requester gave an e-mail address
     has_status_link: bool             # filed online or entered by staff: the requester has a status page
     message_limit: int = MESSAGE_MAX_CHARACTERS
+
+
+@bp.app_template_global()
+def has_requester_correspondence(process_key: str) -> bool:
+    """Whether a task of `process_key` shows the messages with the requester (a records request's)."""
+    return process_key in CORRESPONDING_PROCESSES
 
 
 @bp.app_template_global()
@@ -70,7 +84,9 @@ def ask(task_id: int):
     access = _access_of(task.instance_id)
     text = request.form.get("question", "")
     problem = message_problem(text)
-    if access is None:
+    if not has_requester_correspondence(task.process_key):
+        problem = "Only a records request's requester is asked questions here; this case has no such messages."
+    elif access is None:
         problem = "This request has no status page, so the requester cannot read a question there: call or write."
     elif not process_engine().get_instance(task.instance_id).running:
         problem = "This request has ended; there is nothing left to ask about."
