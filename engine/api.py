@@ -162,17 +162,19 @@ class ProcessEngine(queries.Queries):
                 raise
         return self.get_instance(earlier)
 
-    def start_scheduled_instance(self, process_key: str, *, actor: str) -> InstanceView:
+    def start_scheduled_instance(self, process_key: str, *, actor: str,
+                                 data: Mapping[str, Any] | None = None) -> InstanceView:
         """Start now a process that a timer start event starts on its schedule (the yearly compliance report), as
         if its timer had fired: for the demo, and for a run the schedule has not come to yet. The schedule itself
-        is unchanged. `InvalidState` when the process has no timer start event (start it by hand instead)."""
+        is unchanged; `data` is the instance's first data (what the diagram reads for a run before its day).
+        `InvalidState` when the process has no timer start event (start it by hand instead)."""
         with self._writing() as tx:
             version_id = latest_version_id(tx.connection, process_key)
             if version_id is None:
                 raise NotFound(f'No process "{process_key}" is deployed; deploy its diagram first.')
             if not timers.has_timer_start(self._versions.get(tx.connection, version_id).spec):
                 raise InvalidState(f'The process "{process_key}" does not start on a schedule; start it by hand.')
-            return self._view(tx, self._start(tx, process_key, {}, actor, None,
+            return self._view(tx, self._start(tx, process_key, dict(data or {}), actor, None,
                                               prime=timers.prime_timer_start_event))
 
     def check_start(self, process_key: str, data: Mapping[str, Any]) -> None:

@@ -225,6 +225,18 @@ def test_the_advisory_group_comments_and_the_city_manager_receives_the_report_as
     assert engine.get_instance(case).status == "completed"
 
 
+def test_a_run_asked_for_the_year_so_far_counts_this_year_up_to_today(year_2026, time_machine):
+    engine = year_2026
+    time_machine.move_to(datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc), tick=False)
+    report = engine.start_scheduled_instance("open_data_compliance_report", actor="setup",
+                                             data={"report_year_so_far": True})
+    data = engine.task_data(task_of(engine, report.instance_id, "prepare_compliance_report").task_id)
+    assert (data["period_start"], data["period_end"]) == ("2026-01-01", "2026-12-07")
+    assert data["report_period"] == "1 January 2026 to 7 December 2026"
+    figures = {row["department"]: row for row in data["department_figures"]}
+    assert figures["Community Development"]["published"] == 1 and figures["Parks and Recreation"]["reviews_pending"] == 1
+
+
 def test_the_report_can_be_started_before_its_day_and_its_schedule_stays(year_2026, time_machine):
     engine = year_2026
     time_machine.move_to(datetime(2027, 1, 4, 16, 0, tzinfo=timezone.utc), tick=False)
