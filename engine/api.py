@@ -334,7 +334,7 @@ class ProcessEngine(queries.Queries):
             before = instance_data(workflow)
             if sender is not None:
                 self._refuse_unless_allowed(message_name, sender, before)
-            if not messages.send_to_waiting_task(workflow, task_guid, payload):
+            if not messages.send_to_waiting_task(workflow, task_guid, message_name, payload):
                 continue
             self._run_and_save(tx, record, version, workflow, actor,
                                Step("message", detail=f"received {message_name}"),

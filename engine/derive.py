@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import as_utc
+from engine.events import awaited, first_timer
 from engine.runtime import all_tasks, find_task, is_held
 
 TIMER_KINDS = {TimeDateEventDefinition: "date", DurationTimerEventDefinition: "duration",
@@ -77,15 +78,17 @@ def correlation_key(values: dict[str, Any]) -> str:
 
 
 def derive(workflow: BpmnWorkflow) -> Derived:
+    """Every event the instance waits on, including those behind an event-based gateway and inside a
+    multiple-event definition (engine.events), and its open human tasks."""
     derived = Derived(completed=workflow.is_completed())
     waiting = list(workflow.event_manager.tasks.values())
-    timers = [_timer(task) for task in waiting if isinstance(task.task_spec.event_definition, TimerEventDefinition)]
-    derived.timers = [timer for timer in timers if timer is not None]
-    derived.messages = [_message(workflow, task) for task in waiting
-                        if isinstance(task.task_spec.event_definition, MessageEventDefinition)]
+    timed = [(task, _timer(task)) for task in waiting if first_timer(task.task_spec) is not None]
+    derived.timers = [timer for _task, timer in timed]
+    derived.messages = [_message(workflow, task, bpmn_id, definition) for task in waiting
+                        for bpmn_id, definition in awaited(task.task_spec)
+                        if isinstance(definition, MessageEventDefinition)]
     due_by_parent: dict[Any, datetime] = {}
-    for task, timer in zip([t for t in waiting if isinstance(t.task_spec.event_definition, TimerEventDefinition)],
-                           timers):
+    for task, timer in timed:
         # Only a timer on a task's boundary is that task's due date (a timer in a parallel branch is not).
         if isinstance(task.task_spec, BoundaryEvent) and timer.due_at is not None and task.parent is not None:
             current = due_by_parent.get(task.parent.id)
@@ -157,15 +160,17 @@ def timer_due_at(kind: str, value: Any) -> datetime | None:
     return as_utc(parsed) if isinstance(parsed, datetime) else None
 
 
-def _timer(task) -> WaitingTimer | None:
-    definition = task.task_spec.event_definition
+def _timer(task) -> WaitingTimer:
+    """The task's timer, named by the element it was drawn on. SpiffWorkflow 3.2 reports no due time for a
+    timer inside an event-based gateway or a multiple event (waiting_events gives none): it is read from the
+    value the library compares with now, which every timer of the task shares (engine.events)."""
+    bpmn_id, definition = first_timer(task.task_spec)
     kind = TIMER_KINDS.get(type(definition), "date")
     value = task.internal_data.get("event_value")
-    return WaitingTimer(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, kind, timer_due_at(kind, value))
+    return WaitingTimer(str(task.id), bpmn_id, kind, timer_due_at(kind, value))
 
 
-def _message(workflow: BpmnWorkflow, task) -> WaitingMessage:
-    definition = task.task_spec.event_definition
+def _message(workflow: BpmnWorkflow, task, bpmn_id: str, definition: MessageEventDefinition) -> WaitingMessage:
     values: dict[str, Any] = {}
     for prop in definition.correlation_properties:
         known = [workflow.correlations.get(key, {}).get(prop.name) for key in prop.correlation_keys]
@@ -177,7 +182,7 @@ def _message(workflow: BpmnWorkflow, task) -> WaitingMessage:
             values[prop.name] = workflow.script_engine.environment.evaluate(prop.retrieval_expression, dict(task.data))
         except Exception:   # the instance does not know this value yet: it matches none
             values[prop.name] = None
-    return WaitingMessage(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, definition.name,
+    return WaitingMessage(str(task.id), bpmn_id, definition.name,
                           ",".join(sorted(values)), correlation_key(values))
 
 

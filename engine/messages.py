@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.derive import correlation_key
+from engine.events import definitions_of
 from engine.errors import ClerkflowError, MessageNotDeliverable
 from engine.models import MessageSubscription, ProcessVersion
 
@@ -72,11 +73,14 @@ def processes_started_by(session: Session, message_name: str) -> list[str]:
     return sorted(key for key, version in latest.items() if message_name in version.start_events.get("messages", []))
 
 
-def send_to_waiting_task(workflow: BpmnWorkflow, task_guid: str, payload: dict[str, Any]) -> bool:
+def send_to_waiting_task(workflow: BpmnWorkflow, task_guid: str, message_name: str, payload: dict[str, Any]) -> bool:
     task = workflow.get_task_from_id(UUID(task_guid))
     if task is None or task.state != TaskState.WAITING:
         return False
-    definition = task.task_spec.event_definition
+    # The message definition itself, also where it is one of a gateway's or a multiple event's events.
+    definition = _message_definition(task.task_spec, message_name)
+    if definition is None:
+        return False
     # We matched correlations ourselves; hand over the waiting (sub)process's own so the library agrees.
     workflow.send_event(BpmnEvent(definition, payload, dict(task.workflow.correlations)))
     return True
@@ -84,12 +88,18 @@ def send_to_waiting_task(workflow: BpmnWorkflow, task_guid: str, payload: dict[s
 
 def send_to_start_event(workflow: BpmnWorkflow, message_name: str, payload: dict[str, Any]) -> None:
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(task.task_spec, StartEvent) and isinstance(definition, MessageEventDefinition) \
-                and definition.name == message_name:
+        definition = _message_definition(task.task_spec, message_name)
+        if isinstance(task.task_spec, StartEvent) and definition is not None:
             workflow.send_event(BpmnEvent(definition, payload, {}))
             return
     raise ClerkflowError(f'The process has no message start event for "{message_name}".')
+
+
+def _message_definition(task_spec, message_name: str) -> MessageEventDefinition | None:
+    for definition in definitions_of(task_spec):
+        if isinstance(definition, MessageEventDefinition) and definition.name == message_name:
+            return definition
+    return None
 
 
 def unpack(event: BpmnEvent) -> tuple[str, dict[str, Any], dict[str, Any]]:

@@ -31,6 +31,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
+from engine.events import first_timer
 
 # SpiffWorkflow attaches a task's whole data (the requester's name, address, evidence) to every record
 # of its "spiff.task" logger, and its INFO lines narrate each state change, whenever that logger has no
@@ -192,7 +193,8 @@ def _activity_finished(boundary_event) -> bool:
 def _failure_from(task, err: Exception) -> TaskFailure:
     original = getattr(err, "exception", None) or err
     message = _message_of(err)
-    definition = getattr(task.task_spec, "event_definition", None) if task is not None else None
+    timer = first_timer(task.task_spec) if task is not None else None   # a gateway's or multiple event's too
+    definition = timer[1] if timer is not None else None
     if isinstance(definition, TimerEventDefinition) and not isinstance(err, WorkflowException):
         message = _timer_value_message(task, definition, message)
     if task is None:
