@@ -325,7 +325,13 @@ class ProcessEngine(queries.Queries):
             raise ClerkflowError(f'Message "{message_name}" bounced between instances more than '
                                  f"{MAX_MESSAGE_HOPS} times; check the diagrams for a loop.")
         receivers = []
-        for instance_id, task_guid in messages.matching_subscriptions(tx.session, message_name, correlation):
+        def values_for(version_id: int) -> dict[str, Any]:
+            version = self._versions.get(tx.connection, version_id)
+            properties = messages.correlation_properties([version.spec, *version.subprocess_specs.values()],
+                                                         message_name)
+            return messages.payload_values(self._script_engine.environment, properties, payload)
+
+        for instance_id, task_guid in messages.matching_subscriptions(tx.session, message_name, values_for):
             record = self._locked_record(tx, instance_id)
             if record.status in FINISHED or record.status == InstanceStatus.SUSPENDED:
                 continue

@@ -171,17 +171,29 @@ def _timer(task) -> WaitingTimer:
 
 
 def _message(workflow: BpmnWorkflow, task, bpmn_id: str, definition: MessageEventDefinition) -> WaitingMessage:
+    """The subscription: each correlation property the instance knows a value for, as SpiffWorkflow knows it.
+
+    A value is known from the conversation (an earlier message caught or thrown: `workflow.correlations`), else from
+    the catch event's `spiffworkflow:processVariableCorrelation` evaluated on the task's data (what the library does
+    when the event starts waiting; done here also behind an event-based gateway, where it does not). A diagram
+    without one (the city's own, drawn before) keeps the older rule: the retrieval expression read on the instance's
+    data, where it names a value the instance has. A property known no way is left out: any value matches it, as
+    the library catches a first message when it knows no correlation yet."""
     values: dict[str, Any] = {}
+    process = {prop.name: prop for prop in getattr(definition, "process_correlations", None) or []}
     for prop in definition.correlation_properties:
         known = [workflow.correlations.get(key, {}).get(prop.name) for key in prop.correlation_keys]
         known = [value for value in known if value is not None]
         if known:
             values[prop.name] = known[0]
             continue
+        expression = process[prop.name].retrieval_expression if prop.name in process else prop.retrieval_expression
         try:
-            values[prop.name] = workflow.script_engine.environment.evaluate(prop.retrieval_expression, dict(task.data))
-        except Exception:   # the instance does not know this value yet: it matches none
-            values[prop.name] = None
+            value = workflow.script_engine.environment.evaluate(expression, dict(task.data))
+        except Exception:   # the instance does not know this value (yet)
+            continue
+        if value is not None:
+            values[prop.name] = value
     return WaitingMessage(str(task.id), bpmn_id, definition.name,
                           ",".join(sorted(values)), correlation_key(values))
 

@@ -8,6 +8,7 @@ start event waits for that name.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -17,12 +18,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.derive import correlation_key
 from engine.events import definitions_of
 from engine.errors import ClerkflowError, MessageNotDeliverable
-from engine.models import MessageSubscription, ProcessVersion
+from engine.models import MessageSubscription, ProcessInstance, ProcessVersion
 
 MAX_PAYLOAD_KEYS = 200
 
@@ -43,26 +45,58 @@ def no_receiver(message_name: str, correlation: dict[str, Any]) -> MessageNotDel
                                  "and no process starts on it.")
 
 
-def matching_subscriptions(session: Session, message_name: str, correlation: dict[str, Any]) -> list[tuple[int, str]]:
-    """(instance id, waiting task guid) of every subscription the message matches, oldest first."""
-    property_sets = session.scalars(select(MessageSubscription.correlation_properties).where(
-        MessageSubscription.message_name == message_name).distinct()).all()
-    keys = set()
-    for names in property_sets:
-        wanted = [name for name in names.split(",") if name]
-        if all(name in correlation for name in wanted):
-            keys.add(correlation_key({name: correlation[name] for name in wanted}))
-    if not keys:
-        return []
-    rows = session.execute(select(MessageSubscription.instance_id, MessageSubscription.task_guid).where(
-        MessageSubscription.message_name == message_name, MessageSubscription.correlation_key.in_(keys))
-        .order_by(MessageSubscription.id)).all()
-    seen, matches = set(), []
-    for instance_id, task_guid in rows:
-        if instance_id not in seen:   # one delivery per instance, to its oldest waiting catch event
-            seen.add(instance_id)
+def matching_subscriptions(session: Session, message_name: str,
+                           values_for: Callable[[int], dict[str, Any]]) -> list[tuple[int, str]]:
+    """(instance id, waiting task guid) of every subscription the message correlates with, oldest first.
+
+    `values_for(version_id)` gives the message's correlation values as that version's diagram retrieves them
+    from the payload (`payload_values`). A subscription lists only the properties its instance knows: it
+    matches when the message carries equal values for all of them (none known: any message of the name)."""
+    rows = session.execute(select(MessageSubscription.instance_id, MessageSubscription.task_guid,
+                                  MessageSubscription.correlation_properties, MessageSubscription.correlation_key,
+                                  ProcessInstance.process_version_id)
+                           .join(ProcessInstance, ProcessInstance.id == MessageSubscription.instance_id)
+                           .where(MessageSubscription.message_name == message_name)
+                           .order_by(MessageSubscription.id)).all()
+    seen, matches, values_by_version = set(), [], {}
+    for instance_id, task_guid, names, key, version_id in rows:
+        if instance_id in seen:
+            continue
+        if version_id not in values_by_version:
+            values_by_version[version_id] = values_for(version_id)
+        if correlates(names, key, values_by_version[version_id]):
+            seen.add(instance_id)   # one delivery per instance, to its oldest waiting catch event
             matches.append((instance_id, task_guid))
     return matches
+
+
+def correlates(names: str, key: str, values: dict[str, Any]) -> bool:
+    wanted = [name for name in names.split(",") if name]
+    if any(values.get(name) is None for name in wanted):
+        return False
+    return correlation_key({name: values[name] for name in wanted}) == key
+
+
+def correlation_properties(specs, message_name: str) -> list:
+    """The message's correlation properties as a version's diagram declares them (with retrieval expressions)."""
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            for definition in definitions_of(task_spec):
+                if isinstance(definition, MessageEventDefinition) and definition.name == message_name:
+                    return list(definition.correlation_properties)
+    return []
+
+
+def payload_values(environment, properties, payload: dict[str, Any]) -> dict[str, Any]:
+    """Each correlation property's value retrieved from the message's payload, as SpiffWorkflow retrieves it
+    (a payload that lacks one gives no value for it, so it correlates with nobody who knows that property)."""
+    values = {}
+    for prop in properties:
+        try:
+            values[prop.name] = environment.evaluate(prop.retrieval_expression, dict(payload))
+        except Exception:   # the payload does not carry it
+            values[prop.name] = None
+    return values
 
 
 def processes_started_by(session: Session, message_name: str) -> list[str]:
@@ -81,8 +115,17 @@ def send_to_waiting_task(workflow: BpmnWorkflow, task_guid: str, message_name: s
     definition = _message_definition(task.task_spec, message_name)
     if definition is None:
         return False
-    # We matched correlations ourselves; hand over the waiting (sub)process's own so the library agrees.
-    workflow.send_event(BpmnEvent(definition, payload, dict(task.workflow.correlations)))
+    # The message's own correlations, retrieved from its payload as the library's thrown messages carry them.
+    # (SpiffWorkflow retrieves every property from the payload when it catches: one it lacks cannot be caught.)
+    try:
+        correlations = definition.calculate_correlations(workflow.script_engine, definition.correlation_properties,
+                                                         dict(payload))
+    except Exception:
+        return False
+    try:
+        workflow.send_event(BpmnEvent(definition, payload, correlations))
+    except WorkflowException:   # the library's own check disagrees: it does not correlate, nothing changes
+        return False
     return True
 
 
