@@ -340,11 +340,13 @@ class ProcessEngine(queries.Queries):
             before = instance_data(workflow)
             if sender is not None:
                 self._refuse_unless_allowed(message_name, sender, before)
-            if not messages.send_to_waiting_task(workflow, task_guid, message_name, payload):
+            event = messages.event_for_waiting_task(workflow, task_guid, message_name, payload)
+            if event is None:
                 continue
+            # Caught under the failure handling: what starts on it (an event sub-process) may fail as any step.
             self._run_and_save(tx, record, version, workflow, actor,
                                Step("message", detail=f"received {message_name}"),
-                               before=before, stored=stored, hops=hops)
+                               before=before, stored=stored, hops=hops, first=lambda: workflow.send_event(event))
             receivers.append(record.instance_id)
         if receivers:
             return receivers

@@ -18,7 +18,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from engine.derive import correlation_key
@@ -107,26 +106,26 @@ def processes_started_by(session: Session, message_name: str) -> list[str]:
     return sorted(key for key, version in latest.items() if message_name in version.start_events.get("messages", []))
 
 
-def send_to_waiting_task(workflow: BpmnWorkflow, task_guid: str, message_name: str, payload: dict[str, Any]) -> bool:
+def event_for_waiting_task(workflow: BpmnWorkflow, task_guid: str, message_name: str,
+                           payload: dict[str, Any]) -> BpmnEvent | None:
+    """The message as SpiffWorkflow's event for the task waiting for it, or None when that task does not catch it
+    (gone, no longer waiting, or the library's own correlation check disagrees): then nothing changes."""
     task = workflow.get_task_from_id(UUID(task_guid))
     if task is None or task.state != TaskState.WAITING:
-        return False
+        return None
     # The message definition itself, also where it is one of a gateway's or a multiple event's events.
     definition = _message_definition(task.task_spec, message_name)
     if definition is None:
-        return False
+        return None
     # The message's own correlations, retrieved from its payload as the library's thrown messages carry them.
     # (SpiffWorkflow retrieves every property from the payload when it catches: one it lacks cannot be caught.)
     try:
         correlations = definition.calculate_correlations(workflow.script_engine, definition.correlation_properties,
                                                          dict(payload))
     except Exception:
-        return False
-    try:
-        workflow.send_event(BpmnEvent(definition, payload, correlations))
-    except WorkflowException:   # the library's own check disagrees: it does not correlate, nothing changes
-        return False
-    return True
+        return None
+    event = BpmnEvent(definition, payload, correlations)
+    return event if task.task_spec.catches(task, event) else None
 
 
 def send_to_start_event(workflow: BpmnWorkflow, message_name: str, payload: dict[str, Any]) -> None:

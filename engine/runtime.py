@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -67,6 +69,7 @@ def make_script_engine(operators: Operators, time_limit: float,
     return RestrictedScriptEngine(time_limit=time_limit, call_service=call_service)
 
 
+_OBJECT_TEXT = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 # internal_data key of a task held after failing while it was made ready (the state it failed in)
 FAILED_WHILE_WAITING = "clerkflow_failed_while_waiting"
 # A step stops collecting failures after this many (each one stops a path; more is a diagram in trouble).
@@ -198,7 +201,11 @@ def _failure_from(task, err: Exception) -> TaskFailure:
     if isinstance(definition, TimerEventDefinition) and not isinstance(err, WorkflowException):
         message = _timer_value_message(task, definition, message)
     if task is None:
-        return TaskFailure("", "", "workflow", type(original).__name__, message, {})
+        # Raised by a task spec as a whole (a sub-process's), naming no task: name its element at least.
+        spec = _failing_spec(err)
+        bpmn_id = (getattr(spec, "bpmn_id", None) or getattr(spec, "name", None) or "") if spec else ""
+        title = (getattr(spec, "bpmn_name", None) or bpmn_id or "workflow") if spec else "workflow"
+        return TaskFailure("", bpmn_id, title, type(original).__name__, message, {})
     spec = task.task_spec
     return TaskFailure(str(task.id), getattr(spec, "bpmn_id", None) or spec.name,
                        getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name,
@@ -218,8 +225,23 @@ def _timer_value_message(task, definition: TimerEventDefinition, message: str) -
             f"R3/PT1H): {message}")
 
 
+def _failing_spec(err: Exception):
+    """The task spec a failure was raised by (SpiffWorkflow's `WorkflowException(self, ...)` in a spec's method)."""
+    spec = getattr(err, "task_spec", None)
+    if isinstance(spec, TaskSpec):
+        return spec
+    raising = [frame.f_locals.get("self") for frame, _line in traceback.walk_tb(err.__traceback__)]
+    raising = [found for found in raising if isinstance(found, TaskSpec)]
+    return raising[-1] if raising else None
+
+
 def _message_of(err: Exception) -> str:
     original = getattr(err, "exception", None)
+    if isinstance(err, WorkflowException) and isinstance(getattr(err, "task_spec", None), str) \
+            and _OBJECT_TEXT.fullmatch(err.args[0] if err.args else ""):
+        # SpiffWorkflow 3.2 raises some as WorkflowException(task_spec, message), the wrong way round: the
+        # message is then the spec's repr ("<SubWorkflowTask object at 0x...>") and the real words come second.
+        return err.task_spec.strip() or type(err).__name__
     text = str(original) if original is not None and str(original) else str(err)
     if isinstance(err, WorkflowException) and getattr(err, "error_line", None):
         text += f" (line {err.line_number}: {err.error_line.strip()})"

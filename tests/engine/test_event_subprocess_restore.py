@@ -8,6 +8,7 @@ from __future__ import annotations
 from SpiffWorkflow.util.task import TaskState
 
 from city.office import open_engine
+from engine import parsing, state
 from scenario_data import DIAGRAMS, WARM_AND_RESTORED
 from side_by_side import BareRun, engine_outcome, engine_workflow
 from support import assert_derived_rows_match_state, open_task_ids
@@ -71,3 +72,23 @@ def test_a_second_case_started_after_a_withdrawal_does_not_listen_from_its_start
 def _started(workflow):
     """Event sub-processes already running (listening) in a workflow."""
     return [task.task_spec.name for task in workflow.get_tasks(state=TaskState.STARTED)]
+
+
+def test_a_failure_raised_by_a_subprocess_as_a_whole_is_an_incident_with_its_words_and_element(
+        engine, deploy, database, friday_9am, monkeypatch):
+    """A version stored, and a state left, by an engine that lacked the links above: the sub-process itself raises
+    (SpiffWorkflow's WorkflowException with its arguments the wrong way round), naming no task."""
+    for module in (state, parsing):
+        monkeypatch.setattr(module, "connect_event_subprocesses", lambda spec, subprocess_specs: None)
+    deploy("complaint_withdrawal")
+    instance_id = engine.start_instance("complaint_withdrawal", {}, actor="clerk").instance_id
+    _complete(engine, instance_id, "review_complaint")
+    other_worker = open_engine(database, warm_cache_size=0)
+
+    view = _complete(other_worker, instance_id, "confirm_withdrawal")
+    assert view.status == "incident"
+    [incident] = view.incidents
+    assert (incident.bpmn_id, incident.task_title) == ("note_withdrawal", "Note the withdrawal")
+    assert (incident.error_type, incident.error_message) == ("WorkflowException", "No input task connected.")
+    assert other_worker.get_instance(instance_id).status == "incident"
+    assert [i.incident_id for i in other_worker.list_incidents(status="open")] == [incident.incident_id]
