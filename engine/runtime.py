@@ -74,6 +74,8 @@ _OBJECT_TEXT = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 FAILED_WHILE_WAITING = "clerkflow_failed_while_waiting"
 # A step stops collecting failures after this many (each one stops a path; more is a diagram in trouble).
 MAX_FAILURES_PER_STEP = 20
+# Rounds of steps in one call before it stops looking for more to run (a diagram that never settles).
+MAX_ROUNDS_PER_STEP = 50
 
 
 def advance(workflow: BpmnWorkflow, *, first: Callable[[], None] | None = None) -> list[TaskFailure]:
@@ -82,6 +84,7 @@ def advance(workflow: BpmnWorkflow, *, first: Callable[[], None] | None = None) 
     A failed task stops its own path only: the others run on. `first` is run before the steps, under
     the same failure handling (a retried timer evaluates its expression again there)."""
     failures: list[TaskFailure] = []
+    rounds = 0
     while True:
         try:
             if first is not None:
@@ -91,7 +94,12 @@ def advance(workflow: BpmnWorkflow, *, first: Callable[[], None] | None = None) 
                 workflow.update_waiting_tasks()
             workflow.refresh_timers()   # a due timer becomes ready here; do_engine_steps only refreshes at its end
             workflow.do_engine_steps()
-            if not _cancel_moot_holds(workflow):
+            if _cancel_moot_holds(workflow):
+                continue
+            # Quiescent only when nothing automatic is ready: do_engine_steps ends with a refresh of the timers,
+            # which can make one ready (a timer that came due meanwhile) that it then leaves for the next call.
+            rounds += 1
+            if rounds >= MAX_ROUNDS_PER_STEP or not _automatic_ready(workflow):
                 return failures
         except Exception as err:   # any failure inside a diagram becomes an incident, never a crash
             task = _failing_task(err)
@@ -102,6 +110,10 @@ def advance(workflow: BpmnWorkflow, *, first: Callable[[], None] | None = None) 
             # Go on with the other paths only if this one can no longer run (else the same failure repeats).
             if task is None or not _hold(task) or len(failures) >= MAX_FAILURES_PER_STEP:
                 return failures
+
+
+def _automatic_ready(workflow: BpmnWorkflow) -> bool:
+    return any(task.state == TaskState.READY and not task.task_spec.manual for task in all_tasks(workflow))
 
 
 def retry_failed_task(workflow: BpmnWorkflow, task_guid: str,
