@@ -199,15 +199,17 @@ def _message(workflow: BpmnWorkflow, task, bpmn_id: str, definition: MessageEven
 
 
 def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The data as the instance's latest step left it (SpiffWorkflow fills workflow.data only at the end)."""
+    """The workflow's data: once it has ended, SpiffWorkflow's own `workflow.data` (filled only at the end); while
+    it runs, the data where it waits now merged over that of the last step that finished (with parallel paths each
+    holds its own copy). `engine.queries.read_state` reads the stored JSON by the same rule."""
     if workflow.is_completed() and workflow.data:
         return dict(workflow.data)
-    tasks = [task for task in all_tasks(workflow) if task.task_spec.bpmn_id is not None]   # joins carry no data
-    # Ties (a frozen clock, or one instant) go to the task furthest along its branch.
-    order = lambda task: (task.last_state_change, task.depth)   # noqa: E731
+    everything = all_tasks(workflow)
+    created = {task.id: index for index, task in enumerate(everything)}
+    tasks = [task for task in everything if task.task_spec.bpmn_id is not None]   # joins carry no data
+    # Ties (a frozen clock, or one instant) go to the task furthest along its branch, then to the one created last.
+    order = lambda task: (task.last_state_change, task.depth, created[task.id])   # noqa: E731
     finished = [task for task in tasks if task.state & TaskState.FINISHED_MASK]
-    # Where the instance waits now, and the last step that finished: with parallel paths each
-    # holds its own copy of the data, so merge them (latest last) rather than pick one path.
     current = [task for task in tasks if task.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED
                                                        | TaskState.ERROR)]
     if finished:
