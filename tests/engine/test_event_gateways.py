@@ -165,3 +165,14 @@ def test_a_gateway_waiting_on_two_timers_is_refused_at_deploy(engine):
     with pytest.raises(DeployRefused) as refused:
         engine.deploy_source(DiagramSource("appeal_or_window.bpmn", bpmn, {}), actor="analyst")
     assert "appeal_or_window_closes" in str(refused.value) and "more than one timer" in str(refused.value)
+
+
+def test_an_administrator_moves_the_window_of_a_waiting_gateway_and_it_closes_then(engine, deploy, friday_9am):
+    instance_id, _bare = _start_both(engine, deploy)
+    earlier = FRIDAY_9AM + timedelta(days=10)
+    moved = engine.move_timer((instance_id, "window_closes"), earlier, actor="admin", reason="Window set by error")
+    assert moved.due_at == earlier
+    friday_9am.move_to(earlier + timedelta(seconds=1))
+    assert engine.fire_due_timers() == 1
+    assert engine.get_instance(instance_id).status == "completed"
+    assert engine.subscriptions(instance_id=instance_id) == []
