@@ -50,30 +50,42 @@ def matching_subscriptions(session: Session, message_name: str,
 
     `values_for(version_id)` gives the message's correlation values as that version's diagram retrieves them
     from the payload (`payload_values`). A subscription lists only the properties its instance knows: it
-    matches when the message carries equal values for all of them (none known: any message of the name)."""
+    matches when the message carries equal values for all of them (none known: any message of the name).
+    The keys wanted are worked out per version and property set first, so the rows are found by the index."""
+    shapes = session.execute(select(ProcessInstance.process_version_id, MessageSubscription.correlation_properties)
+                             .join(ProcessInstance, ProcessInstance.id == MessageSubscription.instance_id)
+                             .where(MessageSubscription.message_name == message_name).distinct()).all()
+    wanted: set[tuple[int, str, str]] = set()
+    values_by_version: dict[int, dict[str, Any]] = {}
+    for version_id, names in shapes:
+        if version_id not in values_by_version:
+            values_by_version[version_id] = values_for(version_id)
+        key = key_for(names, values_by_version[version_id])
+        if key is not None:
+            wanted.add((version_id, names, key))
+    if not wanted:
+        return []
     rows = session.execute(select(MessageSubscription.instance_id, MessageSubscription.task_guid,
                                   MessageSubscription.correlation_properties, MessageSubscription.correlation_key,
                                   ProcessInstance.process_version_id)
                            .join(ProcessInstance, ProcessInstance.id == MessageSubscription.instance_id)
-                           .where(MessageSubscription.message_name == message_name)
+                           .where(MessageSubscription.message_name == message_name,
+                                  MessageSubscription.correlation_key.in_({key for _v, _n, key in wanted}))
                            .order_by(MessageSubscription.id)).all()
-    seen, matches, values_by_version = set(), [], {}
+    seen, matches = set(), []
     for instance_id, task_guid, names, key, version_id in rows:
-        if instance_id in seen:
-            continue
-        if version_id not in values_by_version:
-            values_by_version[version_id] = values_for(version_id)
-        if correlates(names, key, values_by_version[version_id]):
+        if instance_id not in seen and (version_id, names, key) in wanted:
             seen.add(instance_id)   # one delivery per instance, to its oldest waiting catch event
             matches.append((instance_id, task_guid))
     return matches
 
 
-def correlates(names: str, key: str, values: dict[str, Any]) -> bool:
+def key_for(names: str, values: dict[str, Any]) -> str | None:
+    """The subscription key a message with `values` matches for these property names; None: it carries not all."""
     wanted = [name for name in names.split(",") if name]
     if any(values.get(name) is None for name in wanted):
-        return False
-    return correlation_key({name: values[name] for name in wanted}) == key
+        return None
+    return correlation_key({name: values[name] for name in wanted})
 
 
 def correlation_properties(specs, message_name: str) -> list:
