@@ -14,12 +14,19 @@ place that says it; the payments page asks here too, to decide what it shows.
   `LARGEST_PAYMENT`; it travels as "30.00";
 - method: optional, one of `PAYMENT_METHODS` (the diagram records "paid" when none is given).
 
+`privacy_appeal` (a complainant's appeal of a privacy decision, to a case waiting at "Appeal, or the window
+closes", correlated on its `tracking_number`): sent by the portal for the complainant (a trusted sender), or by
+the City Clerk, clerks and administrators for an appeal received another way;
+- appeal_filed_at: required, an ISO 8601 date-time with its time zone (when the appeal was filed);
+- appeal_grounds: required, what is wrong with the decision, at most `APPEAL_GROUNDS_MAX` characters.
+
 Messages not named here are open to any staff account, as the diagrams' other messages always were.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,6 +43,9 @@ PAYMENT_METHODS = {"cash": "Cash", "check": "Check", "card": "Card", "money_orde
                    "paid": "Paid (how is not said)"}
 PLAIN_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
 NOT_MONEY = "Amount must be a sum of money, such as 30.00."
+PRIVACY_APPEAL = "privacy_appeal"
+APPEAL_RECORDERS = frozenset({CITY_CLERK, CLERK, ADMINISTRATOR})
+APPEAL_GROUNDS_MAX = 8000
 
 
 def may_record_payments(roles: Iterable[str]) -> bool:
@@ -111,6 +121,9 @@ class CityMessageRules:
                     "to repair an instance.")
         if message_name in RECORDERS:
             return _recorder_refusal(message_name, sender.roles, receiver)
+        if message_name == PRIVACY_APPEAL:
+            return None if APPEAL_RECORDERS & sender.roles else \
+                "An appeal received another way is recorded by the City Clerk's office (a clerk or the City Clerk)."
         if message_name != PAYMENT_RECEIVED:
             return None
         if receiver is None and not may_record_payments(sender.roles):
@@ -122,6 +135,8 @@ class CityMessageRules:
         return None
 
     def clean_payload(self, message_name: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        if message_name == PRIVACY_APPEAL:
+            return _clean_appeal(payload)
         if message_name != PAYMENT_RECEIVED:
             return dict(payload)
         cleaned, problems = dict(payload), {}
@@ -135,3 +150,25 @@ class CityMessageRules:
         if problems:
             raise FormInvalid("The payment was not recorded: " + " ".join(problems.values()), problems)
         return cleaned
+
+
+def _clean_appeal(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A privacy appeal's payload, or FormInvalid naming each field wrong (the case would otherwise fail on it)."""
+    cleaned, problems = dict(payload), {}
+    filed_at = payload.get("appeal_filed_at")
+    try:
+        if not isinstance(filed_at, str) or datetime.fromisoformat(filed_at).tzinfo is None:
+            raise ValueError
+    except ValueError:
+        problems["appeal_filed_at"] = ("Filed on must be a date and time with its time zone, such as "
+                                       "2026-12-30T10:00:00-06:00.")
+    grounds = payload.get("appeal_grounds")
+    if not isinstance(grounds, str) or not grounds.strip():
+        problems["appeal_grounds"] = "Say what is wrong with the decision."
+    elif len(grounds) > APPEAL_GROUNDS_MAX:
+        problems["appeal_grounds"] = f"An appeal may be at most {APPEAL_GROUNDS_MAX} characters."
+    else:
+        cleaned["appeal_grounds"] = grounds.strip()
+    if problems:
+        raise FormInvalid("The appeal was not recorded: " + " ".join(problems.values()), problems)
+    return cleaned

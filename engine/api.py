@@ -340,7 +340,13 @@ class ProcessEngine(queries.Queries):
             raise ClerkflowError(f'Message "{message_name}" bounced between instances more than '
                                  f"{MAX_MESSAGE_HOPS} times; check the diagrams for a loop.")
         receivers = []
-        for instance_id, task_guid in messages.matching_subscriptions(tx.session, message_name, correlation):
+        def values_for(version_id: int) -> dict[str, Any]:
+            version = self._versions.get(tx.connection, version_id)
+            properties = messages.correlation_properties([version.spec, *version.subprocess_specs.values()],
+                                                         message_name)
+            return messages.payload_values(self._script_engine.environment, properties, payload)
+
+        for instance_id, task_guid in messages.matching_subscriptions(tx.session, message_name, values_for):
             record = self._locked_record(tx, instance_id)
             if record.status in FINISHED or record.status == InstanceStatus.SUSPENDED:
                 continue
@@ -349,11 +355,13 @@ class ProcessEngine(queries.Queries):
             before = instance_data(workflow)
             if sender is not None:
                 self._refuse_unless_allowed(message_name, sender, before)
-            if not messages.send_to_waiting_task(workflow, task_guid, payload):
+            event = messages.event_for_waiting_task(workflow, task_guid, message_name, payload)
+            if event is None:
                 continue
+            # Caught under the failure handling: what starts on it (an event sub-process) may fail as any step.
             self._run_and_save(tx, record, version, workflow, actor,
                                Step("message", detail=f"received {message_name}"),
-                               before=before, stored=stored, hops=hops)
+                               before=before, stored=stored, hops=hops, first=lambda: workflow.send_event(event))
             receivers.append(record.instance_id)
         if receivers:
             return receivers

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
+from engine.events import awaited, definitions_of, timer_count
 from engine.forms import schema_problem
 from engine.parsing import ParsedProcess, parse_process
 from engine.sandbox import (RestrictedEnvironment, check_expression, check_script, known_names, names_assigned,
@@ -118,12 +119,12 @@ def start_events(parsed: ParsedProcess) -> dict[str, list]:
     for task_spec in parsed.spec.task_specs.values():
         if not isinstance(task_spec, StartEvent):
             continue
-        definition = task_spec.event_definition
-        if isinstance(definition, MessageEventDefinition):
-            found["messages"].append(definition.name)
-        elif isinstance(definition, TimerEventDefinition):
-            found["timers"].append({"bpmn_id": task_spec.bpmn_id, "kind": TIMER_KINDS[type(definition)],
-                                    "expression": definition.expression})
+        for definition in definitions_of(task_spec):   # a start event may start on several messages
+            if isinstance(definition, MessageEventDefinition):
+                found["messages"].append(definition.name)
+            elif isinstance(definition, TimerEventDefinition):
+                found["timers"].append({"bpmn_id": task_spec.bpmn_id, "kind": TIMER_KINDS[type(definition)],
+                                        "expression": definition.expression})
     return found
 
 
@@ -184,9 +185,9 @@ def _task_problems(task_spec, source: DiagramSource, forms: dict[str, Any], oper
         if condition is not None:
             problems.extend(f"condition on the flow to '{target}': {problem}"
                             for problem in check_expression(condition.args[0]))
-    definition = getattr(task_spec, "event_definition", None)
-    if isinstance(definition, MessageEventDefinition) and getattr(definition, "expression", None):
-        problems.extend(f"message payload: {problem}" for problem in check_expression(definition.expression))
+    for definition in definitions_of(task_spec):
+        if isinstance(definition, MessageEventDefinition) and getattr(definition, "expression", None):
+            problems.extend(f"message payload: {problem}" for problem in check_expression(definition.expression))
     return problems
 
 
@@ -204,7 +205,7 @@ def names_set(parsed: ParsedProcess, forms: dict[str, Any]) -> set[str]:
                        getattr(task_spec, "postscript", None)):
             names.update(names_assigned(script) if script else ())
         names.add(getattr(task_spec, "result_variable", None))
-        names.add(getattr(getattr(task_spec, "event_definition", None), "message_var", None))
+        names.update(getattr(definition, "message_var", None) for definition in definitions_of(task_spec))
         io = getattr(task_spec, "io_specification", None)
         for data in (getattr(task_spec, "data_output", None), getattr(task_spec, "output_item", None),
                      getattr(task_spec, "input_item", None), *(getattr(task_spec, "data_output_associations", None) or ()),
@@ -215,11 +216,23 @@ def names_set(parsed: ParsedProcess, forms: dict[str, Any]) -> set[str]:
 
 
 def _timer_problems(task_spec, variables: set[str]) -> list[str]:
+    """Each timer of the element (an event-based gateway's are those of the events after it) that would fail
+    where an instance reaches it; two timers on one gateway or event, which SpiffWorkflow 3.2 runs at one time."""
+    problems = []
+    if timer_count(task_spec) > 1:
+        problems.append("waits on more than one timer: SpiffWorkflow 3.2 gives all the timers of one gateway or "
+                        "event the first one's time; keep one timer (the earliest) and decide after it")
+    own = task_spec.bpmn_id or task_spec.name
+    for bpmn_id, definition in awaited(task_spec):
+        if isinstance(definition, TimerEventDefinition):
+            where = "" if bpmn_id == own else f"the event '{bpmn_id}' after it: "
+            problems.extend(where + problem for problem in _one_timer_problems(task_spec, definition, variables))
+    return problems
+
+
+def _one_timer_problems(task_spec, definition: TimerEventDefinition, variables: set[str]) -> list[str]:
     """A timer that would fail where an instance reaches it: its expression does not compile, reads a name
     nothing sets, or (when it reads no task data, so its value is known now) is not ISO 8601 text of its kind."""
-    definition = getattr(task_spec, "event_definition", None)
-    if not isinstance(definition, TimerEventDefinition):
-        return []
     expression, kind = definition.expression, TIMER_KINDS[type(definition)]
     problems = check_expression(expression)
     if problems:

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import as_utc
+from engine.events import awaited, first_timer
 from engine.runtime import all_tasks, find_task, is_held
 
 TIMER_KINDS = {TimeDateEventDefinition: "date", DurationTimerEventDefinition: "duration",
@@ -77,15 +78,17 @@ def correlation_key(values: dict[str, Any]) -> str:
 
 
 def derive(workflow: BpmnWorkflow) -> Derived:
+    """Every event the instance waits on, including those behind an event-based gateway and inside a
+    multiple-event definition (engine.events), and its open human tasks."""
     derived = Derived(completed=workflow.is_completed())
     waiting = list(workflow.event_manager.tasks.values())
-    timers = [_timer(task) for task in waiting if isinstance(task.task_spec.event_definition, TimerEventDefinition)]
-    derived.timers = [timer for timer in timers if timer is not None]
-    derived.messages = [_message(workflow, task) for task in waiting
-                        if isinstance(task.task_spec.event_definition, MessageEventDefinition)]
+    timed = [(task, _timer(task)) for task in waiting if first_timer(task.task_spec) is not None]
+    derived.timers = [timer for _task, timer in timed]
+    derived.messages = [_message(workflow, task, bpmn_id, definition) for task in waiting
+                        for bpmn_id, definition in awaited(task.task_spec)
+                        if isinstance(definition, MessageEventDefinition)]
     due_by_parent: dict[Any, datetime] = {}
-    for task, timer in zip([t for t in waiting if isinstance(t.task_spec.event_definition, TimerEventDefinition)],
-                           timers):
+    for task, timer in timed:
         # Only a timer on a task's boundary is that task's due date (a timer in a parallel branch is not).
         if isinstance(task.task_spec, BoundaryEvent) and timer.due_at is not None and task.parent is not None:
             current = due_by_parent.get(task.parent.id)
@@ -157,40 +160,56 @@ def timer_due_at(kind: str, value: Any) -> datetime | None:
     return as_utc(parsed) if isinstance(parsed, datetime) else None
 
 
-def _timer(task) -> WaitingTimer | None:
-    definition = task.task_spec.event_definition
+def _timer(task) -> WaitingTimer:
+    """The task's timer, named by the element it was drawn on. SpiffWorkflow 3.2 reports no due time for a
+    timer inside an event-based gateway or a multiple event (waiting_events gives none): it is read from the
+    value the library compares with now, which every timer of the task shares (engine.events)."""
+    bpmn_id, definition = first_timer(task.task_spec)
     kind = TIMER_KINDS.get(type(definition), "date")
     value = task.internal_data.get("event_value")
-    return WaitingTimer(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, kind, timer_due_at(kind, value))
+    return WaitingTimer(str(task.id), bpmn_id, kind, timer_due_at(kind, value))
 
 
-def _message(workflow: BpmnWorkflow, task) -> WaitingMessage:
-    definition = task.task_spec.event_definition
+def _message(workflow: BpmnWorkflow, task, bpmn_id: str, definition: MessageEventDefinition) -> WaitingMessage:
+    """The subscription: each correlation property the instance knows a value for, as SpiffWorkflow knows it.
+
+    A value is known from the conversation (an earlier message caught or thrown: `workflow.correlations`), else from
+    the catch event's `spiffworkflow:processVariableCorrelation` evaluated on the task's data (what the library does
+    when the event starts waiting; done here also behind an event-based gateway, where it does not). A diagram
+    without one (the city's own, drawn before) keeps the older rule: the retrieval expression read on the instance's
+    data, where it names a value the instance has. A property known no way is left out: any value matches it, as
+    the library catches a first message when it knows no correlation yet."""
     values: dict[str, Any] = {}
+    process = {prop.name: prop for prop in getattr(definition, "process_correlations", None) or []}
     for prop in definition.correlation_properties:
         known = [workflow.correlations.get(key, {}).get(prop.name) for key in prop.correlation_keys]
         known = [value for value in known if value is not None]
         if known:
             values[prop.name] = known[0]
             continue
+        expression = process[prop.name].retrieval_expression if prop.name in process else prop.retrieval_expression
         try:
-            values[prop.name] = workflow.script_engine.environment.evaluate(prop.retrieval_expression, dict(task.data))
-        except Exception:   # the instance does not know this value yet: it matches none
-            values[prop.name] = None
-    return WaitingMessage(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, definition.name,
+            value = workflow.script_engine.environment.evaluate(expression, dict(task.data))
+        except Exception:   # the instance does not know this value (yet)
+            continue
+        if value is not None:
+            values[prop.name] = value
+    return WaitingMessage(str(task.id), bpmn_id, definition.name,
                           ",".join(sorted(values)), correlation_key(values))
 
 
 def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The data as the instance's latest step left it (SpiffWorkflow fills workflow.data only at the end)."""
+    """The workflow's data: once it has ended, SpiffWorkflow's own `workflow.data` (filled only at the end); while
+    it runs, the data where it waits now merged over that of the last step that finished (with parallel paths each
+    holds its own copy). `engine.queries.read_state` reads the stored JSON by the same rule."""
     if workflow.is_completed() and workflow.data:
         return dict(workflow.data)
-    tasks = [task for task in all_tasks(workflow) if task.task_spec.bpmn_id is not None]   # joins carry no data
-    # Ties (a frozen clock, or one instant) go to the task furthest along its branch.
-    order = lambda task: (task.last_state_change, task.depth)   # noqa: E731
+    everything = all_tasks(workflow)
+    created = {task.id: index for index, task in enumerate(everything)}
+    tasks = [task for task in everything if task.task_spec.bpmn_id is not None]   # joins carry no data
+    # Ties (a frozen clock, or one instant) go to the task furthest along its branch, then to the one created last.
+    order = lambda task: (task.last_state_change, task.depth, created[task.id])   # noqa: E731
     finished = [task for task in tasks if task.state & TaskState.FINISHED_MASK]
-    # Where the instance waits now, and the last step that finished: with parallel paths each
-    # holds its own copy of the data, so merge them (latest last) rather than pick one path.
     current = [task for task in tasks if task.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED
                                                        | TaskState.ERROR)]
     if finished:

@@ -8,6 +8,7 @@ start event waits for that name.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -20,8 +21,9 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.derive import correlation_key
+from engine.events import definitions_of
 from engine.errors import ClerkflowError, MessageNotDeliverable
-from engine.models import MessageSubscription, ProcessVersion
+from engine.models import MessageSubscription, ProcessInstance, ProcessVersion
 
 MAX_PAYLOAD_KEYS = 200
 
@@ -42,26 +44,70 @@ def no_receiver(message_name: str, correlation: dict[str, Any]) -> MessageNotDel
                                  "and no process starts on it.")
 
 
-def matching_subscriptions(session: Session, message_name: str, correlation: dict[str, Any]) -> list[tuple[int, str]]:
-    """(instance id, waiting task guid) of every subscription the message matches, oldest first."""
-    property_sets = session.scalars(select(MessageSubscription.correlation_properties).where(
-        MessageSubscription.message_name == message_name).distinct()).all()
-    keys = set()
-    for names in property_sets:
-        wanted = [name for name in names.split(",") if name]
-        if all(name in correlation for name in wanted):
-            keys.add(correlation_key({name: correlation[name] for name in wanted}))
-    if not keys:
+def matching_subscriptions(session: Session, message_name: str,
+                           values_for: Callable[[int], dict[str, Any]]) -> list[tuple[int, str]]:
+    """(instance id, waiting task guid) of every subscription the message correlates with, oldest first.
+
+    `values_for(version_id)` gives the message's correlation values as that version's diagram retrieves them
+    from the payload (`payload_values`). A subscription lists only the properties its instance knows: it
+    matches when the message carries equal values for all of them (none known: any message of the name).
+    The keys wanted are worked out per version and property set first, so the rows are found by the index."""
+    shapes = session.execute(select(ProcessInstance.process_version_id, MessageSubscription.correlation_properties)
+                             .join(ProcessInstance, ProcessInstance.id == MessageSubscription.instance_id)
+                             .where(MessageSubscription.message_name == message_name).distinct()).all()
+    wanted: set[tuple[int, str, str]] = set()
+    values_by_version: dict[int, dict[str, Any]] = {}
+    for version_id, names in shapes:
+        if version_id not in values_by_version:
+            values_by_version[version_id] = values_for(version_id)
+        key = key_for(names, values_by_version[version_id])
+        if key is not None:
+            wanted.add((version_id, names, key))
+    if not wanted:
         return []
-    rows = session.execute(select(MessageSubscription.instance_id, MessageSubscription.task_guid).where(
-        MessageSubscription.message_name == message_name, MessageSubscription.correlation_key.in_(keys))
-        .order_by(MessageSubscription.id)).all()
+    rows = session.execute(select(MessageSubscription.instance_id, MessageSubscription.task_guid,
+                                  MessageSubscription.correlation_properties, MessageSubscription.correlation_key,
+                                  ProcessInstance.process_version_id)
+                           .join(ProcessInstance, ProcessInstance.id == MessageSubscription.instance_id)
+                           .where(MessageSubscription.message_name == message_name,
+                                  MessageSubscription.correlation_key.in_({key for _v, _n, key in wanted}))
+                           .order_by(MessageSubscription.id)).all()
     seen, matches = set(), []
-    for instance_id, task_guid in rows:
-        if instance_id not in seen:   # one delivery per instance, to its oldest waiting catch event
-            seen.add(instance_id)
+    for instance_id, task_guid, names, key, version_id in rows:
+        if instance_id not in seen and (version_id, names, key) in wanted:
+            seen.add(instance_id)   # one delivery per instance, to its oldest waiting catch event
             matches.append((instance_id, task_guid))
     return matches
+
+
+def key_for(names: str, values: dict[str, Any]) -> str | None:
+    """The subscription key a message with `values` matches for these property names; None: it carries not all."""
+    wanted = [name for name in names.split(",") if name]
+    if any(values.get(name) is None for name in wanted):
+        return None
+    return correlation_key({name: values[name] for name in wanted})
+
+
+def correlation_properties(specs, message_name: str) -> list:
+    """The message's correlation properties as a version's diagram declares them (with retrieval expressions)."""
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            for definition in definitions_of(task_spec):
+                if isinstance(definition, MessageEventDefinition) and definition.name == message_name:
+                    return list(definition.correlation_properties)
+    return []
+
+
+def payload_values(environment, properties, payload: dict[str, Any]) -> dict[str, Any]:
+    """Each correlation property's value retrieved from the message's payload, as SpiffWorkflow retrieves it
+    (a payload that lacks one gives no value for it, so it correlates with nobody who knows that property)."""
+    values = {}
+    for prop in properties:
+        try:
+            values[prop.name] = environment.evaluate(prop.retrieval_expression, dict(payload))
+        except Exception:   # the payload does not carry it
+            values[prop.name] = None
+    return values
 
 
 def processes_started_by(session: Session, message_name: str) -> list[str]:
@@ -72,24 +118,42 @@ def processes_started_by(session: Session, message_name: str) -> list[str]:
     return sorted(key for key, version in latest.items() if message_name in version.start_events.get("messages", []))
 
 
-def send_to_waiting_task(workflow: BpmnWorkflow, task_guid: str, payload: dict[str, Any]) -> bool:
+def event_for_waiting_task(workflow: BpmnWorkflow, task_guid: str, message_name: str,
+                           payload: dict[str, Any]) -> BpmnEvent | None:
+    """The message as SpiffWorkflow's event for the task waiting for it, or None when that task does not catch it
+    (gone, no longer waiting, or the library's own correlation check disagrees): then nothing changes."""
     task = workflow.get_task_from_id(UUID(task_guid))
     if task is None or task.state != TaskState.WAITING:
-        return False
-    definition = task.task_spec.event_definition
-    # We matched correlations ourselves; hand over the waiting (sub)process's own so the library agrees.
-    workflow.send_event(BpmnEvent(definition, payload, dict(task.workflow.correlations)))
-    return True
+        return None
+    # The message definition itself, also where it is one of a gateway's or a multiple event's events.
+    definition = _message_definition(task.task_spec, message_name)
+    if definition is None:
+        return None
+    # The message's own correlations, retrieved from its payload as the library's thrown messages carry them.
+    # (SpiffWorkflow retrieves every property from the payload when it catches: one it lacks cannot be caught.)
+    try:
+        correlations = definition.calculate_correlations(workflow.script_engine, definition.correlation_properties,
+                                                         dict(payload))
+    except Exception:
+        return None
+    event = BpmnEvent(definition, payload, correlations)
+    return event if task.task_spec.catches(task, event) else None
 
 
 def send_to_start_event(workflow: BpmnWorkflow, message_name: str, payload: dict[str, Any]) -> None:
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(task.task_spec, StartEvent) and isinstance(definition, MessageEventDefinition) \
-                and definition.name == message_name:
+        definition = _message_definition(task.task_spec, message_name)
+        if isinstance(task.task_spec, StartEvent) and definition is not None:
             workflow.send_event(BpmnEvent(definition, payload, {}))
             return
     raise ClerkflowError(f'The process has no message start event for "{message_name}".')
+
+
+def _message_definition(task_spec, message_name: str) -> MessageEventDefinition | None:
+    for definition in definitions_of(task_spec):
+        if isinstance(definition, MessageEventDefinition) and definition.name == message_name:
+            return definition
+    return None
 
 
 def unpack(event: BpmnEvent) -> tuple[str, dict[str, Any], dict[str, Any]]:

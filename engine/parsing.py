@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
 from engine.errors import DeployRefused
+from engine.state import connect_event_subprocesses
 
 MAX_BPMN_BYTES = 5 * 1024 * 1024
 
@@ -68,6 +69,7 @@ def parse_process(file_name: str, xml: bytes) -> ParsedProcess:
         process_key = process_keys[0]
         spec = parser.get_spec(process_key)
         subprocess_specs = parser.get_subprocess_specs(process_key)
+        connect_event_subprocesses(spec, subprocess_specs)
     except ValidationException as err:
         raise DeployRefused(_located(file_name, err)) from None
     process_node = tree.xpath("//*[local-name()='process' and @id=$key]", key=process_key)[0]

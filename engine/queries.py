@@ -663,7 +663,7 @@ def read_state(state_json: str, version) -> tuple[tuple[str, ...], dict[str, Any
     for sub in state.get("subprocesses", {}).values():
         tasks.update(sub.get("tasks", {}))
     completed, current, finished = [], [], []
-    for task in tasks.values():
+    for index, task in enumerate(tasks.values()):
         bpmn_id = names.get(task.get("task_spec"))
         if not bpmn_id:
             continue
@@ -671,15 +671,33 @@ def read_state(state_json: str, version) -> tuple[tuple[str, ...], dict[str, Any
         if task_state == TaskState.COMPLETED:
             completed.append(bpmn_id)
         if task_state & TaskState.FINISHED_MASK:
-            finished.append(task)
+            finished.append((index, task))
         elif task_state & _CURRENT:
-            current.append(task)
-    order = lambda task: task.get("last_state_change") or 0   # noqa: E731
+            current.append((index, task))
+    if state.get("completed") and state.get("data"):
+        return tuple(dict.fromkeys(completed)), dict(state["data"])   # the workflow's own data, once it has ended
+    # Ties (a frozen clock, one instant) go to the task furthest along its branch, then to the one created last,
+    # as engine.derive.instance_data does.
+    depths: dict[str, int] = {}
+
+    def depth(task: dict) -> int:
+        """How many ancestors the task has (walked, not recursed: a long loop makes a deep tree)."""
+        chain, parent = [], task.get("parent")
+        while parent is not None and parent in tasks and parent not in depths:
+            chain.append(parent)
+            parent = tasks[parent].get("parent")
+        known = depths.get(parent, -1) if parent is not None and parent in tasks else -1
+        for guid in reversed(chain):
+            known += 1
+            depths[guid] = known
+        return known + 1
+
+    order = lambda pair: (pair[1].get("last_state_change") or 0, depth(pair[1]), pair[0])   # noqa: E731
     if finished:
         current.append(max(finished, key=order))
     data: dict[str, Any] = dict(state.get("data") or {}) if not current else {}
     known: dict[str, dict[str, Any]] = {}
-    for task in sorted(current, key=order):
+    for _index, task in sorted(current, key=order):
         data.update(_task_data(task, tasks, known))
     return tuple(dict.fromkeys(completed)), data
 

@@ -58,7 +58,7 @@ class Snapshot:
 
     tasks: dict[str, datetime | None]
     timers: frozenset[tuple[str, datetime]]
-    subscriptions: frozenset[tuple[str, str]]
+    subscriptions: frozenset[tuple[str, str, str]]   # (task guid, message name, correlation key)
     has_incidents: bool = False   # ever, open or resolved: whether a view must look them up
     open_incidents: frozenset[str] = frozenset()   # task guids of the open incidents ("": no task known)
 
@@ -84,6 +84,7 @@ _DROP_TIMER = delete(TIMER).where(TIMER.c.instance_id == bindparam("b_instance")
                                   TIMER.c.task_guid == bindparam("b_guid"), TIMER.c.due_at == bindparam("b_due"))
 _DROP_SUBSCRIPTION = delete(SUBSCRIPTION).where(SUBSCRIPTION.c.instance_id == bindparam("b_instance"),
                                                 SUBSCRIPTION.c.task_guid == bindparam("b_guid"),
+                                                SUBSCRIPTION.c.message_name == bindparam("b_name"),
                                                 SUBSCRIPTION.c.correlation_key == bindparam("b_key"))
 
 
@@ -107,7 +108,8 @@ def load_snapshot(connection: Connection, instance_id: int) -> Snapshot:
         TASK.c.instance_id == instance_id, TASK.c.status == TaskStatus.OPEN)).all())
     timers = frozenset(connection.execute(select(TIMER.c.task_guid, TIMER.c.due_at).where(
         TIMER.c.instance_id == instance_id)).all())
-    subscriptions = frozenset(connection.execute(select(SUBSCRIPTION.c.task_guid, SUBSCRIPTION.c.correlation_key)
+    subscriptions = frozenset(connection.execute(select(SUBSCRIPTION.c.task_guid, SUBSCRIPTION.c.message_name,
+                                                        SUBSCRIPTION.c.correlation_key)
                                                  .where(SUBSCRIPTION.c.instance_id == instance_id)).all())
     incidents = connection.execute(select(INCIDENT.c.task_guid, INCIDENT.c.status)
                                    .where(INCIDENT.c.instance_id == instance_id)).all()
@@ -188,17 +190,19 @@ def write_derived(connection: Connection, record: InstanceRecord, derived: Deriv
             "instance_id": instance_id, "process_key": record.process_key, "bpmn_id": kinds[guid].bpmn_id,
             "task_guid": guid, "kind": kinds[guid].kind, "due_at": due} for guid, due in timers - stored.timers])
 
-    subscriptions = frozenset((message.task_guid, message.correlation_key) for message in derived.messages)
-    waiting = {(message.task_guid, message.correlation_key): message for message in derived.messages}
+    # One waiting task may wait for several messages (an event-based gateway, a multiple event).
+    waiting = {(message.task_guid, message.message_name, message.correlation_key): message
+               for message in derived.messages}
+    subscriptions = frozenset(waiting)
     if stored.subscriptions - subscriptions:
-        connection.execute(_DROP_SUBSCRIPTION, [{"b_instance": instance_id, "b_guid": guid, "b_key": key}
-                                                for guid, key in stored.subscriptions - subscriptions])
+        connection.execute(_DROP_SUBSCRIPTION, [{"b_instance": instance_id, "b_guid": guid, "b_name": name, "b_key": key}
+                                                for guid, name, key in stored.subscriptions - subscriptions])
     if subscriptions - stored.subscriptions:
         connection.execute(_INSERT_SUBSCRIPTION, [{
-            "instance_id": instance_id, "bpmn_id": waiting[pair].bpmn_id, "task_guid": pair[0],
-            "message_name": waiting[pair].message_name, "correlation_key": pair[1],
-            "correlation_properties": waiting[pair].correlation_properties}
-            for pair in subscriptions - stored.subscriptions])
+            "instance_id": instance_id, "bpmn_id": waiting[triple].bpmn_id, "task_guid": triple[0],
+            "message_name": triple[1], "correlation_key": triple[2],
+            "correlation_properties": waiting[triple].correlation_properties}
+            for triple in subscriptions - stored.subscriptions])
     return Snapshot(tasks, timers, subscriptions, stored.has_incidents, stored.open_incidents)
 
 

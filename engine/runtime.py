@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,10 +28,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock
+from engine.events import first_timer
 
 # SpiffWorkflow attaches a task's whole data (the requester's name, address, evidence) to every record
 # of its "spiff.task" logger, and its INFO lines narrate each state change, whenever that logger has no
@@ -66,10 +69,13 @@ def make_script_engine(operators: Operators, time_limit: float,
     return RestrictedScriptEngine(time_limit=time_limit, call_service=call_service)
 
 
+_OBJECT_TEXT = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 # internal_data key of a task held after failing while it was made ready (the state it failed in)
 FAILED_WHILE_WAITING = "clerkflow_failed_while_waiting"
 # A step stops collecting failures after this many (each one stops a path; more is a diagram in trouble).
 MAX_FAILURES_PER_STEP = 20
+# Rounds of steps in one call before it stops looking for more to run (a diagram that never settles).
+MAX_ROUNDS_PER_STEP = 50
 
 
 def advance(workflow: BpmnWorkflow, *, first: Callable[[], None] | None = None) -> list[TaskFailure]:
@@ -78,6 +84,7 @@ def advance(workflow: BpmnWorkflow, *, first: Callable[[], None] | None = None) 
     A failed task stops its own path only: the others run on. `first` is run before the steps, under
     the same failure handling (a retried timer evaluates its expression again there)."""
     failures: list[TaskFailure] = []
+    rounds = 0
     while True:
         try:
             if first is not None:
@@ -87,7 +94,12 @@ def advance(workflow: BpmnWorkflow, *, first: Callable[[], None] | None = None) 
                 workflow.update_waiting_tasks()
             workflow.refresh_timers()   # a due timer becomes ready here; do_engine_steps only refreshes at its end
             workflow.do_engine_steps()
-            if not _cancel_moot_holds(workflow):
+            if _cancel_moot_holds(workflow):
+                continue
+            # Quiescent only when nothing automatic is ready: do_engine_steps ends with a refresh of the timers,
+            # which can make one ready (a timer that came due meanwhile) that it then leaves for the next call.
+            rounds += 1
+            if rounds >= MAX_ROUNDS_PER_STEP or not _automatic_ready(workflow):
                 return failures
         except Exception as err:   # any failure inside a diagram becomes an incident, never a crash
             task = _failing_task(err)
@@ -98,6 +110,10 @@ def advance(workflow: BpmnWorkflow, *, first: Callable[[], None] | None = None) 
             # Go on with the other paths only if this one can no longer run (else the same failure repeats).
             if task is None or not _hold(task) or len(failures) >= MAX_FAILURES_PER_STEP:
                 return failures
+
+
+def _automatic_ready(workflow: BpmnWorkflow) -> bool:
+    return any(task.state == TaskState.READY and not task.task_spec.manual for task in all_tasks(workflow))
 
 
 def retry_failed_task(workflow: BpmnWorkflow, task_guid: str,
@@ -192,11 +208,16 @@ def _activity_finished(boundary_event) -> bool:
 def _failure_from(task, err: Exception) -> TaskFailure:
     original = getattr(err, "exception", None) or err
     message = _message_of(err)
-    definition = getattr(task.task_spec, "event_definition", None) if task is not None else None
+    timer = first_timer(task.task_spec) if task is not None else None   # a gateway's or multiple event's too
+    definition = timer[1] if timer is not None else None
     if isinstance(definition, TimerEventDefinition) and not isinstance(err, WorkflowException):
         message = _timer_value_message(task, definition, message)
     if task is None:
-        return TaskFailure("", "", "workflow", type(original).__name__, message, {})
+        # Raised by a task spec as a whole (a sub-process's), naming no task: name its element at least.
+        spec = _failing_spec(err)
+        bpmn_id = (getattr(spec, "bpmn_id", None) or getattr(spec, "name", None) or "") if spec else ""
+        title = (getattr(spec, "bpmn_name", None) or bpmn_id or "workflow") if spec else "workflow"
+        return TaskFailure("", bpmn_id, title, type(original).__name__, message, {})
     spec = task.task_spec
     return TaskFailure(str(task.id), getattr(spec, "bpmn_id", None) or spec.name,
                        getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None) or spec.name,
@@ -216,8 +237,23 @@ def _timer_value_message(task, definition: TimerEventDefinition, message: str) -
             f"R3/PT1H): {message}")
 
 
+def _failing_spec(err: Exception):
+    """The task spec a failure was raised by (SpiffWorkflow's `WorkflowException(self, ...)` in a spec's method)."""
+    spec = getattr(err, "task_spec", None)
+    if isinstance(spec, TaskSpec):
+        return spec
+    raising = [frame.f_locals.get("self") for frame, _line in traceback.walk_tb(err.__traceback__)]
+    raising = [found for found in raising if isinstance(found, TaskSpec)]
+    return raising[-1] if raising else None
+
+
 def _message_of(err: Exception) -> str:
     original = getattr(err, "exception", None)
+    if isinstance(err, WorkflowException) and isinstance(getattr(err, "task_spec", None), str) \
+            and _OBJECT_TEXT.fullmatch(err.args[0] if err.args else ""):
+        # SpiffWorkflow 3.2 raises some as WorkflowException(task_spec, message), the wrong way round: the
+        # message is then the spec's repr ("<SubWorkflowTask object at 0x...>") and the real words come second.
+        return err.task_spec.strip() or type(err).__name__
     text = str(original) if original is not None and str(original) else str(err)
     if isinstance(err, WorkflowException) and getattr(err, "error_line", None):
         text += f" (line {err.line_number}: {err.error_line.strip()})"

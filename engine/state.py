@@ -65,7 +65,28 @@ def spec_from_json(text: str):
     dct = json.loads(text)
     spec = _registry.restore(dct["spec"])
     subprocess_specs = {name: _registry.restore(sub) for name, sub in dct["subprocess_specs"].items()}
+    connect_event_subprocesses(spec, subprocess_specs)
     return spec, subprocess_specs
+
+
+def connect_event_subprocesses(spec, subprocess_specs) -> None:
+    """Give every event sub-process started by a message, signal or error the links SpiffWorkflow 3.2 adds to the
+    spec the first time the event starts it (`BpmnStartTask.trigger_wf`): the process's start as its input, the
+    process's end as its output. Added once, when a version's spec is parsed or loaded, so that a workflow
+    restored cold (in another worker, after a restart) finds them as a warm one does.
+
+    The start does not list the sub-process among its outputs, as the library's first trigger makes it do: that
+    change to the shared spec would have every later instance of the version start the sub-process at once,
+    listening from its start, where the first instance did not."""
+    for process_spec in (spec, *subprocess_specs.values()):
+        start = getattr(process_spec, "start", None)
+        for name in getattr(start, "trigger_specs", None) or ():
+            triggered = process_spec.task_specs.get(name)
+            if triggered is None or start.name in triggered._inputs:
+                continue
+            triggered._inputs.append(start.name)
+            if process_spec.end.name not in triggered._outputs:
+                triggered.connect(process_spec.end)
 
 
 def state_to_json(workflow: BpmnWorkflow) -> str:

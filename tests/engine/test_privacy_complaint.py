@@ -18,7 +18,7 @@ from city.citydata import CityData
 from city.privacy_rules import set_privacy_rule
 from city.rules.roles import (CITY_ATTORNEY, CITY_CLERK, CITY_MANAGER, INFORMATION_TECHNOLOGY, PROCUREMENT,
                               custodian_role)
-from engine import FormInvalid, NotAllowed
+from engine import FormInvalid, MessageNotDeliverable, NotAllowed
 from scenario_data import WARM_AND_RESTORED
 from support import assert_derived_rows_match_state
 
@@ -227,38 +227,75 @@ def test_an_order_whose_date_passes_unconfirmed_goes_to_the_city_managers_office
     assert_derived_rows_match_state(engine, instance_id)
 
 
+WINDOW_CLOSES = datetime(2027, 1, 1, 6, 0, tzinfo=timezone.utc)   # midnight closing Thursday 31 December, city time
+
+
 def appeal_window_open(engine, clock):
+    """A complaint dismissed on Tuesday 1 December under a rule with a 30-day appeal period: the case waits for an
+    appeal or for the window to close, whichever comes first (an event-based gateway), with no task for anyone."""
     instance_id = file_complaint(engine)
     route_and_review(engine, instance_id)
     investigate(engine, instance_id)
     clock.move_to(datetime(2026, 12, 1, 16, 0, tzinfo=timezone.utc))      # decided Tuesday 1 December
     decide(engine, instance_id, CITY_CLERK, decision="dismissed")
-    # 30 days: the period ends at midnight closing Thursday 31 December, city time.
-    assert open_tasks(engine, instance_id)["record_appeal"].due_at == datetime(2027, 1, 1, 6, 0, tzinfo=timezone.utc)
+    assert open_tasks(engine, instance_id) == {}
+    [subscription] = engine.subscriptions(instance_id=instance_id)
+    assert (subscription.bpmn_id, subscription.message_name) == ("appeal_received", "privacy_appeal")
+    assert subscription.correlation == {"tracking_number": tracking_number(engine, instance_id)}
+    [timer] = engine.pending_timers(instance_id=instance_id)
+    assert (timer.bpmn_id, timer.kind, timer.due_at) == ("appeal_window_closes", "date", WINDOW_CLOSES)
+    assert_derived_rows_match_state(engine, instance_id)
     return instance_id
+
+
+def tracking_number(engine, instance_id):
+    return engine.get_instance(instance_id).business_key
+
+
+def appeal(engine, instance_id, filed_at, grounds, **sender):
+    """The privacy_appeal message, as the portal sends it for the complainant (or staff for one received another way)."""
+    return engine.deliver_message("privacy_appeal", {"tracking_number": tracking_number(engine, instance_id)},
+                                  {"appeal_filed_at": filed_at, "appeal_grounds": grounds},
+                                  actor=sender.pop("actor", "portal"), **sender)
 
 
 def test_an_appeal_filed_in_time_opens_its_review(engine, clock):
     instance_id = appeal_window_open(engine, clock)
     clock.move_to(datetime(2026, 12, 30, 16, 0, tzinfo=timezone.utc))
-    complete(engine, instance_id, "record_appeal",
-             {"appeal_filed": True, "appeal_filed_at": "2026-12-30T10:00:00-06:00",
-              "appeal_grounds": "The map still shows my street."}, CITY_CLERK)
+    assert appeal(engine, instance_id, "2026-12-30T10:00:00-06:00", "The map still shows my street.") == [instance_id]
     assert open_tasks(engine, instance_id)["review_appeal"].candidate_role == CITY_MANAGER
+    # The window's timer lost: it is gone, and its time passing changes nothing.
+    assert engine.pending_timers(instance_id=instance_id) == [] and engine.subscriptions(instance_id=instance_id) == []
+    clock.move_to(WINDOW_CLOSES + ONE_SECOND)
+    assert engine.fire_due_timers() == 0
+    data = case_data(engine, instance_id)
+    assert (data["appeal_filed"], data["appeal_grounds"]) == (True, "The map still shows my street.")
     complete(engine, instance_id, "review_appeal", {"appeal_outcome": "upheld", "appeal_reasons": "Removed."},
              CITY_MANAGER)
     assert engine.get_instance(instance_id).status == "completed"
+    assert_derived_rows_match_state(engine, instance_id)
 
 
-def test_a_timer_closes_the_appeal_window_and_a_late_appeal_is_refused_with_the_reason(engine, clock):
+def test_with_no_appeal_the_case_closes_by_itself_when_the_window_closes(engine, clock):
     instance_id = appeal_window_open(engine, clock)
-    clock.move_to(datetime(2027, 1, 1, 6, 0, tzinfo=timezone.utc) + ONE_SECOND)
+    clock.move_to(WINDOW_CLOSES)                  # the last instant of the period: still open
+    assert engine.fire_due_timers() == 0
+    clock.move_to(WINDOW_CLOSES + ONE_SECOND)
     assert engine.fire_due_timers() == 1
+    assert engine.get_instance(instance_id).status == "completed"
+    assert engine.subscriptions(instance_id=instance_id) == []
     assert case_data(engine, instance_id)["appeal_window_closed"] is True
+    assert {"review_appeal", "record_appeal_no_time_limit"}.isdisjoint(tasks_ever(engine, instance_id))
+    [timer_event] = [event for event in engine.audit_trail(instance_id) if event.action == "timer"]
+    assert timer_event.bpmn_id == "appeal_window_closes"
+
+
+def test_an_appeal_after_the_window_closed_is_refused_with_the_reason(engine, clock):
+    """Sent after the period ended, before the window's timer fired (the scheduler was down): the case refuses it as
+    late, with the reason and the letter. Once the timer has fired the case has closed and nothing waits for it."""
+    instance_id = appeal_window_open(engine, clock)
     clock.move_to(datetime(2027, 1, 4, 16, 0, tzinfo=timezone.utc))
-    complete(engine, instance_id, "record_appeal",
-             {"appeal_filed": True, "appeal_filed_at": "2027-01-04T10:00:00-06:00",
-              "appeal_grounds": "I was away over the holidays."}, CITY_CLERK)
+    assert appeal(engine, instance_id, "2027-01-04T10:00:00-06:00", "I was away over the holidays.") == [instance_id]
     data = case_data(engine, instance_id)
     assert data["appeal_refused"] is True
     assert data["appeal_refused_reason"] == ("The appeal was filed on 2027-01-04, after the appeal period under "
@@ -266,6 +303,31 @@ def test_a_timer_closes_the_appeal_window_and_a_late_appeal_is_refused_with_the_
     assert data["appeal_refusal_letter"]["text"] == data["appeal_refused_reason"]
     assert "review_appeal" not in tasks_ever(engine, instance_id)
     assert engine.get_instance(instance_id).status == "completed"
+    assert engine.fire_due_timers() == 0
+
+
+def test_an_appeal_once_the_case_closed_by_itself_reaches_nobody_and_changes_nothing(engine, clock):
+    instance_id = appeal_window_open(engine, clock)
+    clock.move_to(WINDOW_CLOSES + ONE_SECOND)
+    assert engine.fire_due_timers() == 1
+    trail = engine.audit_trail(instance_id)
+    with pytest.raises(MessageNotDeliverable):
+        appeal(engine, instance_id, "2027-01-04T10:00:00-06:00", "I was away over the holidays.")
+    assert engine.audit_trail(instance_id) == trail
+
+
+def test_the_city_clerks_office_records_an_appeal_received_by_post_and_no_one_else(engine, clock):
+    instance_id = appeal_window_open(engine, clock)
+    clock.move_to(datetime(2026, 12, 28, 16, 0, tzinfo=timezone.utc))
+    with pytest.raises(NotAllowed):
+        appeal(engine, instance_id, "2026-12-24T09:00:00-06:00", "By post.", actor="police.custodian", roles={POLICE})
+    with pytest.raises(FormInvalid) as refused:
+        appeal(engine, instance_id, "24 December", "", actor="clerk.bo", roles={CITY_CLERK})
+    assert set(refused.value.field_errors) == {"appeal_filed_at", "appeal_grounds"}
+    assert engine.subscriptions(instance_id=instance_id) != []
+    appeal(engine, instance_id, "2026-12-24T09:00:00-06:00", "By post.", actor="clerk.bo", roles={CITY_CLERK})
+    assert case_data(engine, instance_id)["appeal_filed_at"] == "2026-12-24T09:00:00-06:00"
+    assert "review_appeal" in open_tasks(engine, instance_id)
 
 
 def test_a_fine_is_ordered_only_where_the_rule_sets_one(engine, clock):

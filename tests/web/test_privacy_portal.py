@@ -154,11 +154,29 @@ def test_an_appeal_sent_after_the_window_closed_is_refused_as_late_on_the_status
     status_path = decided(deployed, time_machine, client, csrf_token)
     time_machine.move_to(datetime(2027, 1, 1, 6, 0, 1, tzinfo=timezone.utc), tick=False)
     assert deployed.fire_due_timers() == 1
+    # The window closed with no appeal: the case closed by itself and no longer offers the appeal form.
+    page = client.get(status_path).get_data(as_text=True)
+    assert "Closed" in page and "Send my appeal" not in page
+    time_machine.move_to(datetime(2027, 1, 4, 16, 0, tzinfo=timezone.utc), tick=False)
+    # Sent from a page left open (its form's token taken from another of the portal's forms, as a fresh one)
+    late = client.post(status_path + "/appeal", data={"csrf_token": csrf_token(client, "/privacy/complaint"),
+                                                      "appeal_grounds": "I was away over the holidays."})
+    assert late.status_code == 422
+    assert ("The appeal was filed on 2027-01-04, after the appeal period under Code Sec. 2-1234 ended on 2026-12-31: "
+            "it is refused as late.") in late.get_data(as_text=True)
+
+
+def test_an_appeal_sent_after_the_period_ended_but_before_the_window_closed_is_refused_by_the_case(
+        client, csrf_token, deployed, time_machine):
+    """The scheduler had not yet fired the window's timer: the case still waits, receives it, and refuses it as late
+    with the reason, which the status page shows (and the mail round sends as appeal_refusal_letter)."""
+    status_path = decided(deployed, time_machine, client, csrf_token)
     time_machine.move_to(datetime(2027, 1, 4, 16, 0, tzinfo=timezone.utc), tick=False)
     client.post(status_path + "/appeal", data={"csrf_token": csrf_token(client, status_path),
                                                "appeal_grounds": "I was away over the holidays."})
     page = client.get(status_path).get_data(as_text=True)
     assert "after the appeal period under Code Sec. 2-1234 ended on 2026-12-31: it is refused as late." in page
+    assert deployed.fire_due_timers() == 0
 
 
 def test_a_complainant_who_gives_an_e_mail_address_is_mailed_the_link_and_then_the_decision(app, client, csrf_token,

@@ -17,8 +17,12 @@ from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
+from datetime import datetime
+
+from city.message_rules import APPEAL_GROUNDS_MAX, PRIVACY_APPEAL
 from city.rules.business_calendar import CITY_TIME_ZONE
-from engine import Conflict, FormInvalid, InstanceView, clock
+from city.rules.privacy import appeal_refusal
+from engine import Conflict, FormInvalid, InstanceView, MessageNotDeliverable, clock
 from web.current import process_engine
 from web.auth import public
 from web.filestore import file_store, human_size
@@ -41,8 +45,8 @@ RECEIPT_KEY = "privacy_receipt"
 THROTTLE_PURPOSE = "privacy_complaint"     # counted apart from records requests, under the same hourly limit
 ACTOR = "portal"
 REPORT_KINDS = {"complaint": "Complaint", "breach_report": "Breach report"}
-APPEAL_TASKS = ("record_appeal", "record_appeal_no_time_limit")
-APPEAL_GROUNDS_MAX = 8000
+APPEAL_TASK = "record_appeal_no_time_limit"     # no time limit published: the appeal is recorded on this task
+APPEAL_MESSAGE = PRIVACY_APPEAL                   # with a time limit: the case waits for this message or the window
 APPEAL_OUTCOMES = {"upheld": "The decision stands", "varied": "The decision is varied",
                    "set_aside": "The decision is set aside"}
 
@@ -138,23 +142,35 @@ def privacy_status(token: str):
 @bp.post("/privacy/status/<token>/appeal")
 @public
 def privacy_appeal(token: str):
-    """The complainant appeals the decision: the portal records it on the City Clerk's "Record an appeal", filed
-    now; the process judges it in time or late (privacy.appeal_refusal) and the page shows which."""
+    """The complainant appeals the decision, filed now: the portal sends the privacy_appeal message to the case
+    waiting for it (or, where no time limit is published, records it on "Record an appeal"); the process judges it
+    in time or late (privacy.appeal_refusal) and the page shows which. Once the window has closed and the case
+    closed by itself, nothing waits for an appeal: it is refused as late here, with the same rule's reason."""
     instance = case_behind(token, PRIVACY_COMPLAINT)
     case = _case(instance.instance_id) if instance else None
     if case is None:
         abort(404, description="There is no complaint behind this link.")
-    if case.appeal_task_id is None:
+    late = _late_appeal_reason(case)
+    if not case.appeal_open and not late:
         abort(409, description="This complaint has no decision open to appeal.")
     grounds = request.form.get("appeal_grounds", "").strip()
     error = None if grounds else "Say what is wrong with the decision; your appeal was not sent."
     if grounds and len(grounds) > APPEAL_GROUNDS_MAX:
         error = f"An appeal may be at most {APPEAL_GROUNDS_MAX} characters; this one has {len(grounds)}."
-    if error is None:
+    if error is None and not case.appeal_open:
+        error = late
+    elif error is None:
+        filed_at = clock.now().astimezone(CITY_TIME_ZONE).isoformat()
         try:
-            process_engine().complete_task(case.appeal_task_id, {
-                "appeal_filed": True, "appeal_filed_at": clock.now().astimezone(CITY_TIME_ZONE).isoformat(),
-                "appeal_grounds": grounds}, actor=ACTOR)
+            if case.appeal_task_id is not None:
+                process_engine().complete_task(case.appeal_task_id, {
+                    "appeal_filed": True, "appeal_filed_at": filed_at, "appeal_grounds": grounds}, actor=ACTOR)
+            else:
+                process_engine().deliver_message(APPEAL_MESSAGE, {"tracking_number": case.tracking_number},
+                                                 {"appeal_filed_at": filed_at, "appeal_grounds": grounds}, actor=ACTOR)
+        except MessageNotDeliverable:      # the window closed by itself a moment ago
+            error = _late_appeal_reason(_case(instance.instance_id)) or \
+                "This complaint has no decision open to appeal any more."
         except (FormInvalid, Conflict) as refused:
             error = refused.user_message if isinstance(refused, Conflict) else \
                 " ".join(refused.field_errors.values()) or refused.user_message
@@ -178,7 +194,17 @@ class Case:
     decision_text: str | None
     appeal_refused_reason: str | None
     appeal_outcome: str | None
-    appeal_task_id: int | None          # the open "Record an appeal" the complainant may file on
+    appeal_task_id: int | None          # the open "Record an appeal (no time limit published)" to file on
+    appeal_open: bool                   # an appeal is received now: on that task, or by the waiting case
+    appeal_window_closes_at: str | None
+    rule_cited: str | None
+
+
+def _late_appeal_reason(case: Case) -> str:
+    """Why an appeal sent now is refused as late (privacy.appeal_refusal), or "" (not late, or no time limit)."""
+    if case.appeal_window_closes_at is None or case.appeal_outcome or case.appeal_refused_reason:
+        return ""
+    return appeal_refusal(clock.now(), datetime.fromisoformat(case.appeal_window_closes_at), case.rule_cited or "")
 
 
 def _case(instance_id: int) -> Case:
@@ -187,11 +213,15 @@ def _case(instance_id: int) -> Case:
     data: dict[str, Any] = {}
     for event in engine.audit_trail(instance_id):
         data.update(event.changes)
-    appeal_task = next((task for task in engine.list_tasks(instance_id=instance_id) if task.bpmn_id in APPEAL_TASKS),
+    appeal_task = next((task for task in engine.list_tasks(instance_id=instance_id) if task.bpmn_id == APPEAL_TASK),
                        None)
+    waiting = any(subscription.message_name == APPEAL_MESSAGE
+                  for subscription in engine.subscriptions(instance_id=instance_id))
     return Case(instance.business_key or "", instance.process_key,
                 REPORT_KINDS.get(data.get("report_kind"), "Complaint"),
                 instance.started_at, instance.current_steps, not instance.running, len(data.get("evidence") or []),
                 data.get("decision_text"), data.get("appeal_refused_reason") or None,
-                APPEAL_OUTCOMES.get(data.get("appeal_outcome")), appeal_task.task_id if appeal_task else None)
+                APPEAL_OUTCOMES.get(data.get("appeal_outcome")), appeal_task.task_id if appeal_task else None,
+                waiting or appeal_task is not None, data.get("appeal_window_closes_at") or None,
+                data.get("rule_cited") or None)
 
