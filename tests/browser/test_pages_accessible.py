@@ -176,7 +176,12 @@ def test_a_privacy_complaint_with_evidence_from_the_portal_and_its_staff_pages(p
 
     clerk = person("clerk entering a privacy complaint")
     sign_in(clerk, "clerk")
-    clerk.go("/inbox/privacy/new")
+    page = clerk.go("/inbox/privacy/new")
+    page.get_by_role("link", name="Record the appeal").click()
+    page.get_by_label("Tracking number of the complaint").fill("PC-2026-09999")
+    page.get_by_role("button", name="Record the appeal").click()
+    expect(page.get_by_role("alert")).to_contain_text("No privacy complaint has the tracking number PC-2026-09999.")
+    clerk.audit()
     admin = person("administrator entering privacy rules")
     sign_in(admin, "admin")
     page = admin.go("/admin/settings/privacy-rules")

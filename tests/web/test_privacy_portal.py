@@ -227,3 +227,55 @@ def test_one_connection_files_at_most_the_hourly_limit_of_complaints(app, client
         assert send(client, csrf_token, submission_id=f"privacy-form-limit-{number:08d}").status_code == 302
     assert send(client, csrf_token, submission_id="privacy-form-limit-00000003").status_code == 429
     assert len(deployed.list_instances(process_key="privacy_complaint")) == 2
+
+
+APPEAL_PAGE = "/inbox/privacy/appeal"
+
+
+def record_appeal(client, csrf_token, **fields):
+    return client.post(APPEAL_PAGE, data={"csrf_token": csrf_token(client, APPEAL_PAGE), **fields})
+
+
+def test_the_city_clerks_office_records_an_appeal_received_by_post_in_time(client, csrf_token, deployed, time_machine,
+                                                                          login_as):
+    status_path = decided(deployed, time_machine, client, csrf_token)
+    time_machine.move_to(datetime(2026, 12, 22, 16, 0, tzinfo=timezone.utc), tick=False)
+    login_as("city_clerk", username="city.clerk")
+    number = deployed.list_instances(process_key="privacy_complaint")[0].business_key
+    answer = record_appeal(client, csrf_token, tracking_number=number.lower(), received_at="2026-12-21T09:30",
+                           appeal_grounds="The map showed my street on 20 November.")
+    assert answer.status_code == 302
+    assert "Review the appeal" in client.get(status_path).get_data(as_text=True)
+
+
+def test_an_appeal_received_by_post_after_the_period_is_refused_by_the_case_with_the_rules_reason(
+        client, csrf_token, deployed, time_machine, login_as):
+    status_path = decided(deployed, time_machine, client, csrf_token)
+    time_machine.move_to(datetime(2027, 1, 4, 16, 0, tzinfo=timezone.utc), tick=False)   # the timer not yet fired
+    login_as("clerk", username="front.desk")
+    number = deployed.list_instances(process_key="privacy_complaint")[0].business_key
+    record_appeal(client, csrf_token, tracking_number=number, received_at="2027-01-02T10:00",
+                  appeal_grounds="I was away over the holidays.")
+    assert ("The appeal was filed on 2027-01-02, after the appeal period under Code Sec. 2-1234 ended on 2026-12-31"
+            in client.get(status_path).get_data(as_text=True))
+
+
+def test_an_appeal_entered_with_a_wrong_number_or_a_future_time_is_refused_and_keeps_what_was_typed(
+        client, csrf_token, deployed, time_machine, login_as):
+    decided(deployed, time_machine, client, csrf_token)
+    login_as("city_clerk", username="city.clerk")
+    answer = record_appeal(client, csrf_token, tracking_number="PC-2026-09999", received_at="2026-12-09T09:00",
+                           appeal_grounds="The grounds as the letter gives them.")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "No privacy complaint has the tracking number PC-2026-09999." in page
+    assert "The appeal cannot have been received in the future" in page
+    assert "The grounds as the letter gives them." in page
+    [case] = deployed.list_instances(process_key="privacy_complaint")
+    assert [subscription.message_name for subscription in deployed.subscriptions(instance_id=case.instance_id)] == [
+        "privacy_appeal"]                                                     # still waiting for the appeal
+
+
+def test_a_custodian_does_not_record_privacy_appeals(client, login_as, deployed):
+    login_as("custodian:police", username="police.custodian")
+    assert client.get(APPEAL_PAGE).status_code == 403

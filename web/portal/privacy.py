@@ -160,25 +160,32 @@ def privacy_appeal(token: str):
     if error is None and not case.appeal_open:
         error = late
     elif error is None:
-        filed_at = clock.now().astimezone(CITY_TIME_ZONE).isoformat()
-        try:
-            if case.appeal_task_id is not None:
-                process_engine().complete_task(case.appeal_task_id, {
-                    "appeal_filed": True, "appeal_filed_at": filed_at, "appeal_grounds": grounds}, actor=ACTOR)
-            else:
-                process_engine().deliver_message(APPEAL_MESSAGE, {"tracking_number": case.tracking_number},
-                                                 {"appeal_filed_at": filed_at, "appeal_grounds": grounds}, actor=ACTOR)
-        except MessageNotDeliverable:      # the window closed by itself a moment ago
-            error = _late_appeal_reason(_case(instance.instance_id)) or \
-                "This complaint has no decision open to appeal any more."
-        except (FormInvalid, Conflict) as refused:
-            error = refused.user_message if isinstance(refused, Conflict) else \
-                " ".join(refused.field_errors.values()) or refused.user_message
+        error = send_appeal(case, instance.instance_id, clock.now(), grounds, actor=ACTOR)
     if error is not None:
         return private_page(render_template("portal/privacy_status.html", case=case, token=token, grounds=grounds,
                                         appeal_error=error, limit=APPEAL_GROUNDS_MAX)), 422
     log.info("appeal filed on privacy complaint %s", case.tracking_number)
     return redirect(url_for(".privacy_status", token=token))
+
+
+def send_appeal(case: "Case", instance_id: int, filed_at: datetime, grounds: str, *, actor: str) -> str | None:
+    """File an appeal of the decision on `case`, received at `filed_at`: the privacy_appeal message to the case
+    waiting at "Appeal, or the window closes", or, where no time limit is published, "Record an appeal" completed.
+    The case judges it in time or late. Why it could not be filed, in words, or None."""
+    filed = filed_at.astimezone(CITY_TIME_ZONE).isoformat()
+    try:
+        if case.appeal_task_id is not None:
+            process_engine().complete_task(case.appeal_task_id, {
+                "appeal_filed": True, "appeal_filed_at": filed, "appeal_grounds": grounds}, actor=actor)
+        else:
+            process_engine().deliver_message(APPEAL_MESSAGE, {"tracking_number": case.tracking_number},
+                                             {"appeal_filed_at": filed, "appeal_grounds": grounds}, actor=actor)
+    except MessageNotDeliverable:      # the window closed by itself a moment ago
+        return _late_appeal_reason(_case(instance_id)) or "This complaint has no decision open to appeal any more."
+    except (FormInvalid, Conflict) as refused:
+        return refused.user_message if isinstance(refused, Conflict) else \
+            " ".join(refused.field_errors.values()) or refused.user_message
+    return None
 
 
 @dataclass(frozen=True)
