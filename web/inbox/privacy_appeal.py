@@ -17,7 +17,7 @@ from web.access import PRIVACY_INTAKE_ROLES
 from web.auth import role_required
 from web.current import process_engine, signed_in_staff
 from web.inbox.blueprint import bp
-from web.portal.privacy import PRIVACY_COMPLAINT, _case, send_appeal
+from web.portal.privacy import PRIVACY_COMPLAINT, complaint_case, send_appeal
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _checked(values: dict[str, str]):
                                      "Give the complaint's tracking number (PC-YYYY-NNNNN).")
         return errors, received_at, case, instance_id
     instance_id = found[0].instance_id
-    case = _case(instance_id)
+    case = complaint_case(instance_id)
     if not case.appeal_open:
         late = appeal_refusal(received_at, datetime.fromisoformat(case.appeal_window_closes_at), case.rule_cited or "") \
             if received_at and case.appeal_window_closes_at else ""

@@ -122,7 +122,7 @@ def privacy_received():
     receipt = kept_receipt(RECEIPT_KEY)
     if not receipt:
         return redirect(url_for(".privacy_complaint"))
-    case = _case(receipt["instance_id"])
+    case = complaint_case(receipt["instance_id"])
     return private_page(render_template("portal/privacy_received.html", case=case,
                                     link=public_link(url_for(".privacy_status", token=receipt["token"])),
                                     receipt_minutes=receipt_minutes()))
@@ -135,7 +135,7 @@ def privacy_status(token: str):
     if instance is None:
         abort(404, description="There is no complaint behind this link. Check that you copied the whole link from "
                                "your confirmation; if you have lost it, call or visit the City Clerk's office.")
-    return private_page(render_template("portal/privacy_status.html", case=_case(instance.instance_id), token=token,
+    return private_page(render_template("portal/privacy_status.html", case=complaint_case(instance.instance_id), token=token,
                                     grounds="", appeal_error=None, limit=APPEAL_GROUNDS_MAX))
 
 
@@ -147,7 +147,7 @@ def privacy_appeal(token: str):
     in time or late (privacy.appeal_refusal) and the page shows which. Once the window has closed and the case
     closed by itself, nothing waits for an appeal: it is refused as late here, with the same rule's reason."""
     instance = case_behind(token, PRIVACY_COMPLAINT)
-    case = _case(instance.instance_id) if instance else None
+    case = complaint_case(instance.instance_id) if instance else None
     if case is None:
         abort(404, description="There is no complaint behind this link.")
     late = _late_appeal_reason(case)
@@ -181,7 +181,7 @@ def send_appeal(case: "Case", instance_id: int, filed_at: datetime, grounds: str
             process_engine().deliver_message(APPEAL_MESSAGE, {"tracking_number": case.tracking_number},
                                              {"appeal_filed_at": filed, "appeal_grounds": grounds}, actor=actor)
     except MessageNotDeliverable:      # the window closed by itself a moment ago
-        return _late_appeal_reason(_case(instance_id)) or "This complaint has no decision open to appeal any more."
+        return _late_appeal_reason(complaint_case(instance_id)) or "This complaint has no decision open to appeal any more."
     except (FormInvalid, Conflict) as refused:
         return refused.user_message if isinstance(refused, Conflict) else \
             " ".join(refused.field_errors.values()) or refused.user_message
@@ -214,7 +214,8 @@ def _late_appeal_reason(case: Case) -> str:
     return appeal_refusal(clock.now(), datetime.fromisoformat(case.appeal_window_closes_at), case.rule_cited or "")
 
 
-def _case(instance_id: int) -> Case:
+def complaint_case(instance_id: int) -> Case:
+    """What the complainant (and the office recording an appeal) sees of the complaint `instance_id`."""
     engine = process_engine()
     instance = engine.get_instance(instance_id)
     data: dict[str, Any] = {}
