@@ -100,7 +100,7 @@ class ProcessEngine(queries.Queries):
 
     def deploy_source(self, source: DiagramSource, *, actor: str) -> DeployResult:
         """Deploy a diagram given as bytes (an upload from the modeler) with its form files."""
-        return self._deploy(parse_process(source.file_name, source.bpmn), source, actor)
+        return self._deploy(parse_process(source.file_name, source.bpmn, source.decisions), source, actor)
 
     def deploy_directory(self, processes_dir: Path | str, forms_dir: Path | str | None, *,
                          actor: str) -> list[DeployResult]:
@@ -119,6 +119,7 @@ class ProcessEngine(queries.Queries):
                 process_key=parsed.process_key, version=(latest.version + 1) if latest else 1,
                 display_name=parsed.display_name, file_name=source.file_name, checksum=digest,
                 bpmn_xml=source.bpmn.decode("utf-8"), forms=forms,
+                decisions={name: xml.decode("utf-8") for name, xml in source.decisions.items()},
                 spec_json=spec_to_json(parsed.spec, parsed.subprocess_specs), start_events=start_events(parsed),
                 deployed_by=actor, deployed_at=now)
             session.add(row)

@@ -2,10 +2,12 @@
 
 The XML parser resolves no entities, loads no DTD and never touches the network; a file
 that declares a DOCTYPE is refused outright (entity tricks need one). Problems come back
-as `DeployRefused` with the file, line and element id, never as a traceback.
+as `DeployRefused` with the file, line and element id, never as a traceback. The DMN files a diagram's
+business rule tasks call are read the same way and handed to the parser with it (`engine.decisions`).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lxml import etree
@@ -13,6 +15,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
+from engine.decisions import defined_decisions, missing_decision_problems
 from engine.errors import DeployRefused
 
 MAX_BPMN_BYTES = 5 * 1024 * 1024
@@ -54,12 +57,14 @@ def hardened_xml(file_name: str, xml: bytes) -> etree._Element:
     return root
 
 
-def parse_process(file_name: str, xml: bytes) -> ParsedProcess:
-    """Parse one BPMN file holding one executable process (plus any it embeds)."""
+def parse_process(file_name: str, xml: bytes, decisions: Mapping[str, bytes] | None = None) -> ParsedProcess:
+    """Parse one BPMN file holding one executable process (plus any it embeds), with the DMN files
+    (name -> XML) that its business rule tasks call."""
     tree = hardened_xml(file_name, xml)
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(tree, filename=file_name)
+        _add_decisions(parser, file_name, tree, decisions or {})
         process_keys = parser.get_process_ids()
         if len(process_keys) != 1:
             found = ", ".join(process_keys) or "none"
@@ -75,8 +80,27 @@ def parse_process(file_name: str, xml: bytes) -> ParsedProcess:
     return ParsedProcess(process_key, display_name, file_name, spec, subprocess_specs, tree)
 
 
+def _add_decisions(parser: SpiffBpmnParser, file_name: str, tree: etree._Element,
+                   decisions: Mapping[str, bytes]) -> None:
+    """Hand each DMN file to the parser; refuse a business rule task whose decision is not among them."""
+    available: dict[str, str] = {}
+    for dmn_name, dmn_xml in sorted(decisions.items()):
+        dmn_tree = hardened_xml(dmn_name, dmn_xml)
+        if not defined_decisions(dmn_tree):
+            raise DeployRefused(f"{dmn_name}: the file defines no decision (a DMN <decision> with an id).")
+        try:
+            parser.add_dmn_xml(dmn_tree, filename=dmn_name)
+            decision_id = defined_decisions(dmn_tree)[0]
+            parser.dmn_parsers[decision_id].parse()   # now, so that its problems name this file
+        except (KeyError, IndexError) as err:   # the library reads attributes without asking
+            raise DeployRefused(f"{dmn_name}: a decision table element lacks its {err} attribute.") from None
+        available[decision_id] = dmn_name
+    if problems := missing_decision_problems(file_name, tree, available):
+        raise DeployRefused(f"{file_name} was not deployed: {len(problems)} problem(s) to fix.", details=problems)
+
+
 def _located(file_name: str, err: ValidationException) -> str:
-    where = [file_name]
+    where = [getattr(err, "file_name", None) or file_name]   # a DMN file's own problem names that file
     if getattr(err, "line_number", None):
         where.append(f"line {err.line_number}")
     if getattr(err, "id", None):
