@@ -39,6 +39,7 @@ from engine import clock
 for _spiff_logger in ("spiff.task", "spiff.workflow"):
     if logging.getLogger(_spiff_logger).level == logging.NOTSET:
         logging.getLogger(_spiff_logger).setLevel(logging.WARNING)
+from engine.helpers import Helper
 from engine.operators import Operators, StepContext
 from engine.sandbox import RestrictedScriptEngine
 
@@ -56,14 +57,15 @@ class TaskFailure:
 
 
 def make_script_engine(operators: Operators, time_limit: float,
-                       connection: Callable[[], Any] | None = None) -> RestrictedScriptEngine:
-    """The script engine for every workflow; `connection` gives the running step's connection to operators."""
+                       connection: Callable[[], Any] | None = None, helpers: tuple[Helper, ...] = ()) -> RestrictedScriptEngine:
+    """The script engine for every workflow; `connection` gives the running step's connection to operators;
+    `helpers` are the host's, beside `engine.helpers.HELPERS`."""
     def call_service(task, operation_name: str, operation_params: dict[str, dict[str, Any]]) -> str:
         arguments = {name: param["value"] for name, param in operation_params.items()}
         step = StepContext(connection() if connection is not None else None, clock.now())
         return json.dumps(operators.call(operation_name, arguments, step))
 
-    return RestrictedScriptEngine(time_limit=time_limit, call_service=call_service)
+    return RestrictedScriptEngine(helpers, time_limit=time_limit, call_service=call_service)
 
 
 # internal_data key of a task held after failing while it was made ready (the state it failed in)

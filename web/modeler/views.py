@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from engine import source_with_forms
+from engine import describe_helpers, source_with_forms
 from engine import DeployRefused
 from web.current import process_engine, signed_in_staff
 from web.access import DEPLOYERS
@@ -111,6 +111,13 @@ def compare(process_key: str):
 @staff_only
 def operators():
     return jsonify(process_engine().operators.describe())
+
+
+@bp.get("/helpers.json")
+@staff_only
+def helpers():
+    """The helpers scripts and expressions may call, each with its signature and description."""
+    return jsonify(describe_helpers(process_engine().helpers))
 
 
 @bp.get("/forms.json")
