@@ -82,7 +82,7 @@ def test_deploy_refuses_a_business_rule_task_whose_decision_is_not_deployed(engi
     with pytest.raises(DeployRefused) as refused:
         engine.deploy_source(DiagramSource(BPMN.name, BPMN.read_bytes(), {}), actor="analyst")
     assert refused.value.details == [
-        "fee_waiver.bpmn, line 13, element 'decide_waiver': the business rule task calls decision "
+        "fee_waiver.bpmn, line 16, element 'decide_waiver': the business rule task calls decision "
         '"fee_waiver_decision", which is not deployed with this diagram (put the .dmn file that defines it '
         "beside the diagram); no .dmn file was deployed with it"]
     assert engine.versions() == []

@@ -21,7 +21,7 @@ async function getText(url) {
 
 async function main() {
   const [dmn, bpmn] = await Promise.all([getText(settings.dmn_url), getText(settings.bpmn_url)]);
-  const modeler = new DmnModeler({ container: "#decision-editor", common: { keyboard: { bindTo: document } } });
+  const modeler = new DmnModeler({ container: "#decision-editor" });
   window.clerkflowDecisionModeler = modeler;   // the browser tests read the table through it
   const { warnings } = await modeler.importXML(dmn);
   const table = modeler.getViews().find((view) => view.type === "decisionTable");
