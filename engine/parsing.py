@@ -92,17 +92,32 @@ def _add_decisions(parser: SpiffBpmnParser, file_name: str, tree: etree._Element
             parser.add_dmn_xml(dmn_tree, filename=dmn_name)
             decision_id = defined_decisions(dmn_tree)[0]
             parser.dmn_parsers[decision_id].parse()   # now, so that its problems name this file
-        except (KeyError, IndexError) as err:   # the library reads attributes without asking
-            raise DeployRefused(f"{dmn_name}: a decision table element lacks its {err} attribute.") from None
+        except ValidationException as err:
+            raise DeployRefused(_located(dmn_name, err, dmn_tree)) from None
+        except (KeyError, IndexError):   # the library reads attributes without asking
+            raise DeployRefused(_without_id(dmn_name, dmn_tree)) from None
         available[decision_id] = dmn_name
     if problems := missing_decision_problems(file_name, tree, available):
         raise DeployRefused(f"{file_name} was not deployed: {len(problems)} problem(s) to fix.", details=problems)
 
 
-def _located(file_name: str, err: ValidationException) -> str:
+def _without_id(dmn_name: str, tree: etree._Element) -> str:
+    """Where a DMN file leaves out an id the decision table needs."""
+    needs_id = ("decision", "decisionTable", "input", "output", "rule", "inputEntry", "outputEntry")
+    for element in tree.iter():
+        if isinstance(element.tag, str) and etree.QName(element).localname in needs_id and not element.get("id"):
+            return f"{dmn_name}, line {element.sourceline}: <{etree.QName(element).localname}> needs an id attribute."
+    return f"{dmn_name}: an element of the decision table lacks its id attribute."
+
+
+def _located(file_name: str, err: ValidationException, tree: etree._Element | None = None) -> str:
     where = [getattr(err, "file_name", None) or file_name]   # a DMN file's own problem names that file
-    if getattr(err, "line_number", None):
-        where.append(f"line {err.line_number}")
+    line = getattr(err, "line_number", None)
+    if not line and tree is not None and getattr(err, "id", None):
+        found = tree.xpath("//*[@id=$element_id]", element_id=err.id)
+        line = found[0].sourceline if found else None
+    if line:
+        where.append(f"line {line}")
     if getattr(err, "id", None):
         where.append(f"element '{err.id}'")
     message = err.args[0] if err.args else str(err)

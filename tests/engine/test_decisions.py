@@ -113,3 +113,19 @@ def test_a_decision_cell_that_runs_too_long_stops_with_an_incident(database):
     engine.complete_task(open_task(engine, other.instance_id, "describe_request").task_id,
                          {"requester_kind": "press", "pages": 7}, actor="clerk")
     assert engine.instance_diagram(other.instance_id).data["waiver"] == "full"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (('<rule id="short_rule">', '<rul id="short_rule">'),
+     "fee_waiver.dmn, line 29: the file is not well-formed XML: Opening and ending tag mismatch: rul line 24"),
+    (('<outputEntry id="press_waiver">', "<outputEntry>"), "fee_waiver.dmn, line 21: <outputEntry> needs an id attribute."),
+    (('<text>"full"</text>', '<text>"full</text>'),
+     "fee_waiver.dmn, line 21, element 'press_waiver': Malformed Output Expression '\"full'."),
+], ids=["not well-formed", "no id", "cell not Python"])
+def test_a_decision_file_that_does_not_parse_is_refused_with_its_line(engine, change, message):
+    dmn = DMN.read_text().replace(*change, 1)
+    with pytest.raises(DeployRefused) as refused:
+        engine.deploy_source(DiagramSource(BPMN.name, BPMN.read_bytes(), {}, {DMN.name: dmn.encode()}),
+                             actor="analyst")
+    assert refused.value.user_message.startswith(message)
+    assert engine.versions() == []
