@@ -57,9 +57,11 @@ def missing_decision_problems(file_name: str, tree: etree._Element, available: M
 
 
 def cell_problems(file_name: str, tree: etree._Element) -> list[str]:
-    """Every cell of every decision table that the sandbox would refuse, located by line, rule and column."""
+    """Every cell of every decision table that the sandbox would refuse, located by line, rule and column,
+    and a hit policy SpiffWorkflow would quietly run as another."""
     problems = []
     for table in tree.xpath("//*[local-name()='decisionTable']"):
+        problems.extend(_hit_policy_problems(file_name, table))
         inputs = table.xpath("./*[local-name()='input']")
         outputs = table.xpath("./*[local-name()='output']")
         input_texts = [_text(column.xpath("./*[local-name()='inputExpression']")) for column in inputs]
@@ -80,6 +82,22 @@ def cell_problems(file_name: str, tree: etree._Element) -> list[str]:
                     problems.extend(_located(file_name, entry, f"rule {row}, output '{label}' cell {cell!r}",
                                              check_expression(cell)))
     return problems
+
+
+# SpiffWorkflow 3.2 knows UNIQUE (first match, overlaps not checked) and COLLECT (every match, no aggregation);
+# any other policy takes the first match, which is right for FIRST and ANY only.
+RUN_AS_WRITTEN = ("UNIQUE", "FIRST", "ANY", "COLLECT")
+
+
+def _hit_policy_problems(file_name: str, table) -> list[str]:
+    policy = (table.get("hitPolicy") or "UNIQUE").upper()
+    if policy not in RUN_AS_WRITTEN:
+        return _located(file_name, table, f"hit policy {policy}", [
+            f"not supported (SpiffWorkflow would take the first matching rule); use one of {', '.join(RUN_AS_WRITTEN)}"])
+    if policy == "COLLECT" and table.get("aggregation"):
+        return _located(file_name, table, f"hit policy COLLECT with {table.get('aggregation')}", [
+            "aggregation is not supported: collect the list and add it up in a script"])
+    return []
 
 
 def _text(elements) -> str:

@@ -129,3 +129,16 @@ def test_a_decision_file_that_does_not_parse_is_refused_with_its_line(engine, ch
                              actor="analyst")
     assert refused.value.user_message.startswith(message)
     assert engine.versions() == []
+
+
+@pytest.mark.parametrize(("policy", "problem"), [
+    ('hitPolicy="PRIORITY"', "hit policy PRIORITY: not supported (SpiffWorkflow would take the first matching rule)"),
+    ('hitPolicy="COLLECT" aggregation="SUM"', "hit policy COLLECT with SUM: aggregation is not supported"),
+], ids=["priority", "collect sum"])
+def test_deploy_refuses_a_hit_policy_spiffworkflow_would_run_as_another(engine, policy, problem):
+    dmn = DMN.read_text().replace('hitPolicy="FIRST"', policy)
+    with pytest.raises(DeployRefused) as refused:
+        engine.deploy_source(DiagramSource(BPMN.name, BPMN.read_bytes(), {}, {DMN.name: dmn.encode()}),
+                             actor="analyst")
+    [message] = refused.value.details
+    assert message.startswith(f"fee_waiver.dmn, line 5, element 'fee_waiver_table': {problem}")
