@@ -1,5 +1,5 @@
-"""A decision table in the modeler (issue 18): an analyst opens the DMN file deployed with a diagram from
-the diagram's page, sees it in dmn-js, edits a cell by typing, validates (a cell the sandbox refuses is
+"""A decision table in the modeler (issue 18): the business rule task's panel names its decision; an analyst
+opens the DMN file deployed with a diagram from the diagram's page, sees it in dmn-js, edits a cell by typing, validates (a cell the sandbox refuses is
 named with its file, line and element), and deploys it with the diagram as a new version, which decides
 with the edited cell. Every page is checked with axe-core."""
 from __future__ import annotations
@@ -31,6 +31,12 @@ def test_an_analyst_edits_a_decision_table_cell_validates_and_deploys_it(person,
     sign_in(analyst, "analyst")
     page = analyst.go("/modeler/fee_waiver/1")
     page.wait_for_selector("body[data-modeler-ready=true]")
+    page.evaluate("""() => { const modeler = window.clerkflowModeler;
+        modeler.get("selection").select(modeler.get("elementRegistry").get("decide_waiver")); }""")
+    panel = page.locator("#modeler-properties")
+    panel.get_by_text("Clerkflow", exact=True).click()
+    expect(panel.get_by_label("Decision")).to_have_value("fee_waiver_decision")
+    analyst.audit()
     page.get_by_role("link", name="fee_waiver.dmn").click()
     page.wait_for_selector("body[data-modeler-ready=true]")
     expect(page.get_by_role("heading", name="Decision table fee_waiver.dmn", level=1)).to_be_visible()
