@@ -4,6 +4,7 @@
 // web/static/vendor/modeler/decision.js. The page passes its URLs in
 // <script type="application/json" id="modeler-settings"> (the CSP allows no inline script).
 import DmnModeler from "dmn-js/lib/Modeler";
+import { download, linkToDeployed, postToModeler } from "./server.js";
 
 const settings = JSON.parse(document.getElementById("modeler-settings").textContent);
 const status = document.getElementById("modeler-status");
@@ -34,28 +35,15 @@ async function main() {
   if (deploy) deploy.addEventListener("click", () => send(modeler, bpmn, settings.deploy_url, true));
   document.getElementById("modeler-download").addEventListener("click", async () => {
     const { xml } = await modeler.saveXML({ format: true });
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([xml], { type: "application/xml" }));
-    link.download = settings.decision_file;
-    link.click();
-    URL.revokeObjectURL(link.href);
+    download(settings.decision_file, xml);
   });
 }
 
 async function send(modeler, bpmn, url, deploying) {
   const { xml } = await modeler.saveXML({ format: true });
   say(deploying ? "Deploying..." : "Validating...");
-  const response = await fetch(url, {
-    method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": settings.csrf_token },
-    body: JSON.stringify({ bpmn, file_name: settings.file_name, decisions: { [settings.decision_file]: xml } }),
-  });
-  let answer;
-  try {
-    answer = await response.json();
-  } catch (error) {
-    answer = { ok: false, message: `The server answered ${response.status}.`, problems: [] };
-  }
+  const body = { bpmn, file_name: settings.file_name, decisions: { [settings.decision_file]: xml } };
+  const answer = await postToModeler(url, body, settings.csrf_token);
   say(answer.message || (answer.ok ? "No problems found." : "Refused."));
   problems.replaceChildren(...(answer.problems || []).map((problem) => {
     const item = document.createElement("li");
@@ -63,12 +51,7 @@ async function send(modeler, bpmn, url, deploying) {
     return item;
   }));
   problems.hidden = !(answer.problems || []).length;
-  if (deploying && answer.ok && answer.version_url) {
-    const link = document.createElement("a");
-    link.href = answer.version_url;
-    link.textContent = `Open version ${answer.version}`;
-    status.append(" ", link);
-  }
+  if (deploying) linkToDeployed(status, answer);
 }
 
 main().catch((error) => say(`The decision table could not be opened: ${error.message}`));
