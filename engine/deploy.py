@@ -28,7 +28,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine import clock
-from engine.decisions import DMN_SUFFIX, called_decisions, cell_problems, defined_decisions
+from engine.decisions import DMN_SUFFIX, as_utf8, called_decisions, cell_problems, defined_decisions
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
 from engine.forms import schema_problem
@@ -53,7 +53,8 @@ class DiagramSource:
     """A BPMN file and the form files it names, as read from disk or an upload.
 
     `bpmn` is the diagram as it will be checked and stored: a timer typed as bare ISO 8601 text
-    (P45D) is quoted ("P45D") however the source was made (`timers.quote_timer_literals`)."""
+    (P45D) is quoted ("P45D") however the source was made (`timers.quote_timer_literals`); a DMN file in
+    another declared encoding is kept as UTF-8 (`decisions.as_utf8`)."""
 
     file_name: str
     bpmn: bytes
@@ -62,13 +63,14 @@ class DiagramSource:
 
     def __post_init__(self):
         object.__setattr__(self, "bpmn", quote_timer_literals(self.bpmn))
+        object.__setattr__(self, "decisions", {name: as_utf8(xml) for name, xml in self.decisions.items()})
 
 
 def read_diagram(bpmn_path: Path, forms_dir: Path | None) -> tuple[ParsedProcess, DiagramSource]:
     """Parse a BPMN file and read the forms it names from `forms/<process_key>/` or `forms/`, and the
     decisions it calls from the .dmn files beside it."""
-    source = DiagramSource(Path(bpmn_path).name, Path(bpmn_path).read_bytes(), {})
-    source.decisions.update(decisions_beside(Path(bpmn_path), hardened_xml(source.file_name, source.bpmn)))
+    file_name, bpmn = Path(bpmn_path).name, Path(bpmn_path).read_bytes()
+    source = DiagramSource(file_name, bpmn, {}, decisions_beside(Path(bpmn_path), hardened_xml(file_name, bpmn)))
     parsed = parse_process(source.file_name, source.bpmn, source.decisions)
     for form_file in sorted(form_files_named(parsed)):
         source.forms[form_file] = _find_form(forms_dir, parsed.process_key, form_file)

@@ -142,3 +142,15 @@ def test_deploy_refuses_a_hit_policy_spiffworkflow_would_run_as_another(engine, 
                              actor="analyst")
     [message] = refused.value.details
     assert message.startswith(f"fee_waiver.dmn, line 5, element 'fee_waiver_table': {problem}")
+
+
+def test_a_decision_file_in_another_declared_encoding_is_kept_as_utf8(engine):
+    dmn = DMN.read_text().replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="ISO-8859-1"?>')
+    latin = dmn.replace('<text>"none"</text>', '<text>"aucune réduction"</text>').encode("iso-8859-1")
+    version = engine.deploy_source(DiagramSource(BPMN.name, BPMN.read_bytes(), {}, {DMN.name: latin}),
+                                   actor="analyst").version
+    instance = engine.start_instance("fee_waiver", actor="clerk")
+    engine.complete_task(open_task(engine, instance.instance_id, "describe_request").task_id,
+                         {"requester_kind": "resident", "pages": 90}, actor="clerk")
+    assert engine.instance_diagram(instance.instance_id).data["waiver"] == "aucune réduction"
+    assert '"aucune réduction"' in engine.version_decisions("fee_waiver", version.version)[DMN.name]
