@@ -11,6 +11,7 @@ from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid,
                            MessageNotDeliverable, NotAllowed, NotFound, text_problem)
 from engine.forms import (field_problems, form_validator, on_the_form, schema_problem, validate_submission,
                           with_task_data_options)
+from engine.helpers import Helper, describe as describe_helpers
 from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.parsing import hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
@@ -24,7 +25,7 @@ __all__ = [
     "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
     "NotAllowed", "NotFound", "field_problems", "form_validator", "on_the_form", "schema_problem",
     "validate_submission", "with_task_data_options",
-    "hardened_xml", "source_with_forms", "AnyMessage", "MessageRules", "Sender",
+    "hardened_xml", "source_with_forms", "Helper", "describe_helpers", "AnyMessage", "MessageRules", "Sender",
     "StartNeeds", "missing_variables", "AnyStart", "StartRules", "text_problem",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges", "ENDED_STATUSES",

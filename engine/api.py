@@ -29,6 +29,7 @@ from engine.deploy import DiagramSource, Problem, check_source, checksum, read_d
 from engine.derive import derive, instance_data, settled_incidents
 from engine.errors import ClerkflowError, Conflict, FormInvalid, InvalidState, NotAllowed, NotFound, require_plain_data
 from engine.forms import field_problems, on_the_form, validate_submission
+from engine.helpers import Helper
 from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.operators import NoOperators, Operators
 from engine.models import IncidentStatus, InstanceStatus, ProcessVersion, TaskStatus
@@ -61,10 +62,11 @@ class ProcessEngine(queries.Queries):
 
     def __init__(self, database: Database, *, operators: Operators | None = None,
                  message_rules: MessageRules | None = None, start_rules: StartRules | None = None,
-                 script_time_limit: float = 2.0, warm_cache_size: int = DEFAULT_WARM_CACHE_SIZE):
+                 script_time_limit: float = 2.0, warm_cache_size: int = DEFAULT_WARM_CACHE_SIZE,
+                 helpers: tuple[Helper, ...] = ()):
         """`operators`: what service tasks may call; `message_rules`: who may deliver which message from outside,
         with what payload; `start_rules`: the host's checks on a start by hand, beside its start form (the city's:
-        city.office.open_engine hands all three in)."""
+        city.office.open_engine hands all three in); `helpers`: what scripts may call beside engine.helpers.HELPERS."""
         self.database = database
         self.operators = operators or NoOperators()
         self.message_rules = message_rules or AnyMessage()
@@ -73,7 +75,9 @@ class ProcessEngine(queries.Queries):
         self._versions = VersionCache()
         self._warm = WarmWorkflows(warm_cache_size)
         self._script_engine = make_script_engine(self.operators, script_time_limit,
-                                                 connection=lambda: self._local.transaction.connection)
+                                                 connection=lambda: self._local.transaction.connection,
+                                                 helpers=helpers)
+        self.helpers = self._script_engine.environment.helpers   # every helper scripts get, declared
 
     @contextmanager
     def alongside_each_commit(self, write: Callable[[Connection], None]) -> Iterator[None]:
@@ -100,7 +104,7 @@ class ProcessEngine(queries.Queries):
 
     def deploy_source(self, source: DiagramSource, *, actor: str) -> DeployResult:
         """Deploy a diagram given as bytes (an upload from the modeler) with its form files."""
-        return self._deploy(parse_process(source.file_name, source.bpmn), source, actor)
+        return self._deploy(parse_process(source.file_name, source.bpmn, source.decisions), source, actor)
 
     def deploy_directory(self, processes_dir: Path | str, forms_dir: Path | str | None, *,
                          actor: str) -> list[DeployResult]:
@@ -119,6 +123,7 @@ class ProcessEngine(queries.Queries):
                 process_key=parsed.process_key, version=(latest.version + 1) if latest else 1,
                 display_name=parsed.display_name, file_name=source.file_name, checksum=digest,
                 bpmn_xml=source.bpmn.decode("utf-8"), forms=forms,
+                decisions={name: xml.decode("utf-8") for name, xml in source.decisions.items()},
                 spec_json=spec_to_json(parsed.spec, parsed.subprocess_specs), start_events=start_events(parsed),
                 deployed_by=actor, deployed_at=now)
             session.add(row)

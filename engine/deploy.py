@@ -7,7 +7,8 @@ that does not compile (or uses what scripts may not), a timer that cannot run (a
 the diagram or its forms sets, or a value that is not ISO 8601 text of its kind). A timer typed
 as bare ISO text (P45D) is quoted in the diagram before anything else. Redeploying an unchanged diagram
 with unchanged forms is a no-op. A diagram posted from the modeler takes a form missing from
-forms/ from the newest earlier version of its process that stored it.
+forms/ from the newest earlier version of its process that stored it. The DMN decision tables its business
+rule tasks call are deployed with it, each cell checked as the sandbox will run it (`engine.decisions`).
 """
 from __future__ import annotations
 
@@ -16,21 +17,23 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from lxml import etree
 from sqlalchemy import select
 
 from engine import clock
+from engine.decisions import DMN_SUFFIX, as_utf8, called_decisions, cell_problems, defined_decisions
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
 from engine.events import awaited, definitions_of, timer_count
 from engine.forms import schema_problem
-from engine.parsing import ParsedProcess, parse_process
+from engine.parsing import ParsedProcess, hardened_xml, parse_process
 from engine.sandbox import (RestrictedEnvironment, check_expression, check_script, known_names, names_assigned,
                             names_read)
 from engine.timers import quote_timer_literals, timer_value_problem
@@ -51,23 +54,43 @@ class DiagramSource:
     """A BPMN file and the form files it names, as read from disk or an upload.
 
     `bpmn` is the diagram as it will be checked and stored: a timer typed as bare ISO 8601 text
-    (P45D) is quoted ("P45D") however the source was made (`timers.quote_timer_literals`)."""
+    (P45D) is quoted ("P45D") however the source was made (`timers.quote_timer_literals`); a DMN file in
+    another declared encoding is kept as UTF-8 (`decisions.as_utf8`)."""
 
     file_name: str
     bpmn: bytes
     forms: dict[str, bytes | None]   # form file name -> content, None where not found
+    decisions: dict[str, bytes] = field(default_factory=dict)   # DMN file name -> content
 
     def __post_init__(self):
         object.__setattr__(self, "bpmn", quote_timer_literals(self.bpmn))
+        object.__setattr__(self, "decisions", {name: as_utf8(xml) for name, xml in self.decisions.items()})
 
 
 def read_diagram(bpmn_path: Path, forms_dir: Path | None) -> tuple[ParsedProcess, DiagramSource]:
-    """Parse a BPMN file and read the forms it names from `forms/<process_key>/` or `forms/`."""
-    source = DiagramSource(Path(bpmn_path).name, Path(bpmn_path).read_bytes(), {})
-    parsed = parse_process(source.file_name, source.bpmn)
+    """Parse a BPMN file and read the forms it names from `forms/<process_key>/` or `forms/`, and the
+    decisions it calls from the .dmn files beside it."""
+    file_name, bpmn = Path(bpmn_path).name, Path(bpmn_path).read_bytes()
+    source = DiagramSource(file_name, bpmn, {}, decisions_beside(Path(bpmn_path), hardened_xml(file_name, bpmn)))
+    parsed = parse_process(source.file_name, source.bpmn, source.decisions)
     for form_file in sorted(form_files_named(parsed)):
         source.forms[form_file] = _find_form(forms_dir, parsed.process_key, form_file)
     return parsed, source
+
+
+def decisions_beside(bpmn_path: Path, tree: etree._Element) -> dict[str, bytes]:
+    """The .dmn files in the diagram's folder that define a decision the diagram calls (the CLI's deploy)."""
+    wanted = {ref for ref in called_decisions(tree).values() if ref}
+    found: dict[str, bytes] = {}
+    for path in sorted(Path(bpmn_path).parent.glob(f"*{DMN_SUFFIX}")) if wanted else ():
+        xml = path.read_bytes()
+        try:
+            defines = defined_decisions(hardened_xml(path.name, xml))
+        except DeployRefused:
+            defines = []
+        if wanted & set(defines):
+            found[path.name] = xml
+    return found
 
 
 def form_files_named(parsed: ParsedProcess) -> set[str]:
@@ -99,6 +122,8 @@ def validate(parsed: ParsedProcess, source: DiagramSource, operators: Operators)
         where = _where(parsed, task_spec)
         problems.extend(f"{where}: {problem}" for problem in _task_problems(task_spec, source, forms, operators))
         problems.extend(f"{where}: {problem}" for problem in _timer_problems(task_spec, variables))
+    for dmn_name, dmn_xml in sorted(source.decisions.items()):
+        problems.extend(cell_problems(dmn_name, hardened_xml(dmn_name, dmn_xml)))
     if problems:
         raise DeployRefused(f"{parsed.file_name} was not deployed: {len(problems)} problem(s) to fix.",
                             details=problems)
@@ -110,6 +135,9 @@ def checksum(source: DiagramSource) -> str:
     for name in sorted(source.forms):
         digest.update(name.encode())
         digest.update(source.forms[name] or b"")
+    for name in sorted(source.decisions):
+        digest.update(name.encode())
+        digest.update(source.decisions[name])
     return digest.hexdigest()
 
 
@@ -299,7 +327,7 @@ _LINE = re.compile(r", line (\d+)")
 def check_source(source: DiagramSource, operators: Operators) -> list[Problem]:
     """Deploy validation without deploying (the modeler's Validate): every problem, located; [] when fine."""
     try:
-        validate(parse_process(source.file_name, source.bpmn), source, operators)
+        validate(parse_process(source.file_name, source.bpmn, source.decisions), source, operators)
     except DeployRefused as refusal:
         return located_problems(refusal)
     return []
@@ -315,23 +343,51 @@ def located_problems(refusal: DeployRefused) -> list[Problem]:
 
 
 def source_with_forms(file_name: str, bpmn: bytes, forms_dir: Path | None,
-                      database: Database | None = None, extra_forms: Mapping[str, bytes] | None = None) -> DiagramSource:
+                      database: Database | None = None, extra_forms: Mapping[str, bytes] | None = None,
+                      decisions: Mapping[str, bytes] | None = None) -> DiagramSource:
     """An uploaded diagram with the forms it names read as `read_diagram` reads them; a diagram that
     does not parse comes back without forms (deploying or checking it then says why). `extra_forms`
     (keyed as a path under `forms_dir`: `<process>/<file>` or `<file>`) win over the folder's files.
     With `database`, a form found in none of them is taken from an earlier version of the process
-    (`with_stored_forms`)."""
+    (`with_stored_forms`), and a decision it calls that is not among `decisions` (DMN file name -> XML)
+    from the newest version that kept it."""
+    decisions = dict(decisions or {})
+    if database is not None:
+        decisions.update(stored_decisions_called(database, file_name, bpmn, decisions))
     try:
-        parsed = parse_process(file_name, bpmn)
+        parsed = parse_process(file_name, bpmn, decisions)
     except DeployRefused:
-        return DiagramSource(file_name, bpmn, {})
+        return DiagramSource(file_name, bpmn, {}, decisions)
     extra = extra_forms or {}
     forms = {form_file: extra.get(f"{parsed.process_key}/{form_file}", extra.get(form_file))
              or _find_form(forms_dir, parsed.process_key, form_file)
              for form_file in sorted(form_files_named(parsed))}
     if database is not None and None in forms.values():
         forms = with_stored_forms(forms, stored_forms(database, parsed.process_key))
-    return DiagramSource(file_name, bpmn, forms)
+    return DiagramSource(file_name, bpmn, forms, decisions)
+
+
+def stored_decisions_called(database: Database, file_name: str, bpmn: bytes,
+                            decisions: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The DMN files kept by deployed versions of the diagram's process that define a decision it calls and
+    `decisions` does not define (each as its newest version has it)."""
+    try:
+        tree = hardened_xml(file_name, bpmn)
+        posted = {decision for name, xml in decisions.items() for decision in defined_decisions(hardened_xml(name, xml))}
+    except DeployRefused:
+        return {}
+    wanted = {ref for ref in called_decisions(tree).values() if ref} - posted
+    keys = tree.xpath("//*[local-name()='process' and @isExecutable='true']/@id")
+    if not wanted or not keys:
+        return {}
+    with database.read() as session:
+        kept = session.execute(select(VERSION.c.decisions).where(VERSION.c.process_key.in_(keys))
+                               .order_by(VERSION.c.version)).scalars()
+        found: dict[str, str] = {}
+        for stored in kept:
+            found.update(stored or {})
+    return {name: xml.encode("utf-8") for name, xml in found.items()
+            if wanted & set(defined_decisions(hardened_xml(name, xml.encode("utf-8"))))}
 
 
 def stored_forms(database: Database, process_key: str) -> dict[str, Any]:

@@ -50,6 +50,8 @@ class ProcessVersion(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     forms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # DMN files its business rule tasks call: file name -> XML (the tables run from spec_json)
+    decisions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     spec_json: Mapped[str] = mapped_column(Text, deferred=True)   # serialized spec: restored without parsing BPMN
     start_events: Mapped[dict[str, Any]] = mapped_column(JSON)   # {"messages": [...], "timers": [...]}
     deployed_by: Mapped[str] = mapped_column(String(100))

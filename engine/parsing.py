@@ -2,10 +2,12 @@
 
 The XML parser resolves no entities, loads no DTD and never touches the network; a file
 that declares a DOCTYPE is refused outright (entity tricks need one). Problems come back
-as `DeployRefused` with the file, line and element id, never as a traceback.
+as `DeployRefused` with the file, line and element id, never as a traceback. The DMN files a diagram's
+business rule tasks call are read the same way and handed to the parser with it (`engine.decisions`).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lxml import etree
@@ -13,6 +15,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
+from engine.decisions import defined_decisions, missing_decision_problems
 from engine.errors import DeployRefused
 from engine.state import connect_event_subprocesses
 
@@ -55,12 +58,14 @@ def hardened_xml(file_name: str, xml: bytes) -> etree._Element:
     return root
 
 
-def parse_process(file_name: str, xml: bytes) -> ParsedProcess:
-    """Parse one BPMN file holding one executable process (plus any it embeds)."""
+def parse_process(file_name: str, xml: bytes, decisions: Mapping[str, bytes] | None = None) -> ParsedProcess:
+    """Parse one BPMN file holding one executable process (plus any it embeds), with the DMN files
+    (name -> XML) that its business rule tasks call."""
     tree = hardened_xml(file_name, xml)
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(tree, filename=file_name)
+        _add_decisions(parser, file_name, tree, decisions or {})
         process_keys = parser.get_process_ids()
         if len(process_keys) != 1:
             found = ", ".join(process_keys) or "none"
@@ -77,10 +82,44 @@ def parse_process(file_name: str, xml: bytes) -> ParsedProcess:
     return ParsedProcess(process_key, display_name, file_name, spec, subprocess_specs, tree)
 
 
-def _located(file_name: str, err: ValidationException) -> str:
-    where = [file_name]
-    if getattr(err, "line_number", None):
-        where.append(f"line {err.line_number}")
+def _add_decisions(parser: SpiffBpmnParser, file_name: str, tree: etree._Element,
+                   decisions: Mapping[str, bytes]) -> None:
+    """Hand each DMN file to the parser; refuse a business rule task whose decision is not among them."""
+    available: dict[str, str] = {}
+    for dmn_name, dmn_xml in sorted(decisions.items()):
+        dmn_tree = hardened_xml(dmn_name, dmn_xml)
+        if not defined_decisions(dmn_tree):
+            raise DeployRefused(f"{dmn_name}: the file defines no decision (a DMN <decision> with an id).")
+        try:
+            parser.add_dmn_xml(dmn_tree, filename=dmn_name)
+            decision_id = defined_decisions(dmn_tree)[0]
+            parser.dmn_parsers[decision_id].parse()   # now, so that its problems name this file
+        except ValidationException as err:
+            raise DeployRefused(_located(dmn_name, err, dmn_tree)) from None
+        except (KeyError, IndexError):   # the library reads attributes without asking
+            raise DeployRefused(_without_id(dmn_name, dmn_tree)) from None
+        available[decision_id] = dmn_name
+    if problems := missing_decision_problems(file_name, tree, available):
+        raise DeployRefused(f"{file_name} was not deployed: {len(problems)} problem(s) to fix.", details=problems)
+
+
+def _without_id(dmn_name: str, tree: etree._Element) -> str:
+    """Where a DMN file leaves out an id the decision table needs."""
+    needs_id = ("decision", "decisionTable", "input", "output", "rule", "inputEntry", "outputEntry")
+    for element in tree.iter():
+        if isinstance(element.tag, str) and etree.QName(element).localname in needs_id and not element.get("id"):
+            return f"{dmn_name}, line {element.sourceline}: <{etree.QName(element).localname}> needs an id attribute."
+    return f"{dmn_name}: an element of the decision table lacks its id attribute."
+
+
+def _located(file_name: str, err: ValidationException, tree: etree._Element | None = None) -> str:
+    where = [getattr(err, "file_name", None) or file_name]   # a DMN file's own problem names that file
+    line = getattr(err, "line_number", None)
+    if not line and tree is not None and getattr(err, "id", None):
+        found = tree.xpath("//*[@id=$element_id]", element_id=err.id)
+        line = found[0].sourceline if found else None
+    if line:
+        where.append(f"line {line}")
     if getattr(err, "id", None):
         where.append(f"element '{err.id}'")
     message = err.args[0] if err.args else str(err)

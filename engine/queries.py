@@ -613,6 +613,15 @@ class Queries:
                 raise NotFound(f'No version {version} of process "{process_key}" is deployed.')
             return version_view(row), row.bpmn_xml
 
+    def version_decisions(self, process_key: str, version: int) -> dict[str, str]:
+        """The DMN files (name -> XML) deployed with a version, for the modeler."""
+        with self.database.read() as session:
+            found = session.execute(select(VERSION.c.decisions).where(VERSION.c.process_key == process_key,
+                                                                     VERSION.c.version == version)).scalar()
+            if found is None:
+                raise NotFound(f'No version {version} of process "{process_key}" is deployed.')
+            return dict(found)
+
     def version_counts(self) -> dict[int, dict[str, int]]:
         """Per process version id: how many instances in each status."""
         counts: dict[int, dict[str, int]] = {}

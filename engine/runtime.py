@@ -42,6 +42,7 @@ from engine.events import first_timer
 for _spiff_logger in ("spiff.task", "spiff.workflow"):
     if logging.getLogger(_spiff_logger).level == logging.NOTSET:
         logging.getLogger(_spiff_logger).setLevel(logging.WARNING)
+from engine.helpers import Helper
 from engine.operators import Operators, StepContext
 from engine.sandbox import RestrictedScriptEngine
 
@@ -59,14 +60,15 @@ class TaskFailure:
 
 
 def make_script_engine(operators: Operators, time_limit: float,
-                       connection: Callable[[], Any] | None = None) -> RestrictedScriptEngine:
-    """The script engine for every workflow; `connection` gives the running step's connection to operators."""
+                       connection: Callable[[], Any] | None = None, helpers: tuple[Helper, ...] = ()) -> RestrictedScriptEngine:
+    """The script engine for every workflow; `connection` gives the running step's connection to operators;
+    `helpers` are the host's, beside `engine.helpers.HELPERS`."""
     def call_service(task, operation_name: str, operation_params: dict[str, dict[str, Any]]) -> str:
         arguments = {name: param["value"] for name, param in operation_params.items()}
         step = StepContext(connection() if connection is not None else None, clock.now())
         return json.dumps(operators.call(operation_name, arguments, step))
 
-    return RestrictedScriptEngine(time_limit=time_limit, call_service=call_service)
+    return RestrictedScriptEngine(helpers, time_limit=time_limit, call_service=call_service)
 
 
 _OBJECT_TEXT = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")

@@ -9,7 +9,7 @@ Diagrams are edited by analysts, so what they may do must be small, written down
 
 - RestrictedPython compiles the code, with our own refusals on top: no import, no
   `try`/`with`/`class`, no names or attributes starting with "_", no `open()` and friends;
-- the code sees `ALLOWED_BUILTINS`, the helpers in `DEFAULT_HELPERS` and the task data;
+- the code sees `ALLOWED_BUILTINS`, the helpers declared in `engine.helpers` and the task data;
 - code running longer than `time_limit` seconds is stopped (`ScriptTimeout`);
 - a script runs on a deep copy of the task data, written back only when it succeeds, so a
   failed script (an incident) leaves the data as it was for an administrator's retry.
@@ -25,13 +25,10 @@ import copy
 import json
 import operator
 import re
-from zoneinfo import ZoneInfo
 import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
 from functools import lru_cache
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
@@ -44,8 +41,8 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import clock
 from engine.errors import ClerkflowError
+from engine.helpers import HELPERS, Helper, by_name, fixed_values, step_values
 
 # The filename compiled code carries: the time limit traces only frames with this name,
 # and error reports find the failing line by it.
@@ -66,24 +63,8 @@ class ScriptTimeout(ClerkflowError):
     """A script or expression ran longer than the sandbox's time limit and was stopped."""
 
 
-def isoformat(moment: date | datetime) -> str:
-    """The ISO 8601 text of a date or date-time: what task data and timer expressions hold."""
-    return moment.isoformat()
-
-
-CITY_TIME = ZoneInfo("America/Chicago")
-
-DEFAULT_HELPERS: Mapping[str, object] = {
-    "Decimal": Decimal,            # exact amounts: Decimal("0.25") * pages
-    "date": date,
-    "datetime": datetime,
-    "timedelta": timedelta,
-    "timezone": timezone,
-    "now": clock.now,              # the engine clock, aware UTC (tests move it)
-    "parse_datetime": clock.parse_instant,  # ISO text -> aware UTC datetime (no zone: UTC)
-    "isoformat": isoformat,
-    "city_time": lambda moment: moment.astimezone(CITY_TIME),   # for letters: Kansas local time
-}
+# The helpers every engine offers, declared with their signatures and descriptions in `engine.helpers`.
+DEFAULT_HELPERS: Mapping[str, object] = fixed_values(HELPERS)
 
 # BaseException, SystemExit, KeyboardInterrupt and GeneratorExit are left out: raised from
 # a script they would pass every `except Exception` in the host and stop the worker.
@@ -207,7 +188,7 @@ def names_assigned(script: str) -> set[str]:
 
 def known_names() -> set[str]:
     """What an expression may name besides task data: the builtins scripts get and the default helpers."""
-    return {*ALLOWED_BUILTINS, *DEFAULT_HELPERS}
+    return {*ALLOWED_BUILTINS, *(helper.name for helper in HELPERS)}
 
 
 _INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
@@ -230,12 +211,15 @@ _MISSING = object()
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """Runs scripts and expressions for SpiffWorkflow inside the sandbox.
 
-    `helpers` (name -> object) is merged over `DEFAULT_HELPERS`; task data with the same
-    name hides a helper, as a local variable would. `time_limit` is in seconds, per run.
+    `helpers` (declared `Helper`s, or name -> object) are added to `engine.helpers.HELPERS`; task data
+    with the same name hides a helper, as a local variable would. `time_limit` is in seconds, per run.
     """
 
-    def __init__(self, helpers: Mapping[str, object] | None = None, time_limit: float = 2.0):
-        super().__init__({**DEFAULT_HELPERS, **(helpers or {})})
+    def __init__(self, helpers: Mapping[str, object] | tuple[Helper, ...] | None = None, time_limit: float = 2.0):
+        declared = helpers if isinstance(helpers, tuple) else tuple(
+            Helper(name, name, "", value=value) for name, value in (helpers or {}).items())
+        self.helpers = tuple(by_name([*HELPERS, *declared]).values())
+        super().__init__(fixed_values(self.helpers))
         self.time_limit = time_limit
 
     def evaluate(self, expression, context, external_context=None):
@@ -271,8 +255,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             "_print_": PrintCollector,            # print() works; the output goes nowhere
             **self.globals,
             **external_context,
-            # A variable that may be absent (a form's optional field left blank), as the step's data has it.
-            "value_of": lambda name, default=None: data.get(name, default),
+            **step_values(self.helpers, data),   # value_of: it reads the step's data as it came
             **data,
         }
 
@@ -328,7 +311,7 @@ class RestrictedScriptEngine(PythonScriptEngine):
     host and runs service-task operators.
     """
 
-    def __init__(self, helpers: Mapping[str, object] | None = None, time_limit: float = 2.0,
+    def __init__(self, helpers: Mapping[str, object] | tuple[Helper, ...] | None = None, time_limit: float = 2.0,
                  call_service: Callable[[object, str, dict], str] | None = None):
         super().__init__(environment=RestrictedEnvironment(helpers, time_limit))
         self._call_service = call_service

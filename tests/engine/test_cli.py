@@ -153,3 +153,16 @@ def test_start_without_what_the_process_reads_at_its_start_is_refused_naming_it(
     assert json.loads(clerkflow("instances", "--json")[1]) == []
     status, out, _ = clerkflow("start", "request_shaped", "--anyway", "--json")
     assert status == 0 and json.loads(out)["status"] == "incident"
+
+
+def test_deploy_takes_the_decision_table_beside_the_diagram(clerkflow, tmp_path):
+    decisions = DIAGRAMS / "decisions"
+    (tmp_path / "fee_waiver.bpmn").write_bytes((decisions / "fee_waiver.bpmn").read_bytes())
+    status, out, err = clerkflow("deploy", str(tmp_path), "--forms", FORMS)
+    assert (status, out) == (EXIT_REFUSED, "")
+    assert ("fee_waiver.bpmn, line 16, element 'decide_waiver': the business rule task calls decision "
+            '"fee_waiver_decision", which is not deployed with this diagram') in err
+    (tmp_path / "fee_waiver.dmn").write_bytes((decisions / "fee_waiver.dmn").read_bytes())
+    assert clerkflow("deploy", str(tmp_path), "--forms", FORMS) == (0, "deployed fee_waiver version 1\n", "")
+    assert clerkflow("deploy", str(tmp_path / "fee_waiver.bpmn"), "--forms", FORMS) == (
+        0, "unchanged: fee_waiver version 1\n", "")

@@ -1,7 +1,7 @@
 // Builds the front-end packages the pages use into web/static/vendor/ (git ignores it; `make setup`
 // and `make test` run this after `npm install`). Copies the ready-made browser builds; bundles
 // (esbuild) what has none: the modeler page (web/assets/modeler/) with bpmn-js, its properties panel
-// and our spiffworkflow descriptor. Never commit the output: it is third-party code.
+// and our spiffworkflow descriptor, and the decision table page with dmn-js. Never commit the output: it is third-party code.
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,8 @@ const copies = [
   ["bpmn-js/dist/assets", "bpmn-js/assets"],
   // the properties panel's styles, for the modeler page.
   ["@bpmn-io/properties-panel/dist/assets/properties-panel.css", "modeler/properties-panel.css"],
+  // dmn-js: the decision table page's styles and font.
+  ["dmn-js/dist/assets", "dmn-js/assets"],
   // chart.js: the dashboards' charts.
   ["chart.js/dist/chart.umd.js", "chart.js/chart.umd.js"],
 ];
@@ -28,10 +30,12 @@ for (const [from, to] of copies) {
   cpSync(join(modules, from), join(vendor, to), { recursive: true });
 }
 
-await build({
-  entryPoints: [join(root, "web", "assets", "modeler", "index.js")],
-  outfile: join(vendor, "modeler", "modeler.js"),
-  bundle: true, minify: true, format: "iife", target: "es2020", legalComments: "linked",
-  logLevel: "warning",
-});
+for (const [entry, out] of [["index.js", "modeler.js"], ["decision.js", "decision.js"]]) {
+  await build({
+    entryPoints: [join(root, "web", "assets", "modeler", entry)],
+    outfile: join(vendor, "modeler", out),
+    bundle: true, minify: true, format: "iife", target: "es2020", legalComments: "linked",
+    logLevel: "warning",
+  });
+}
 console.log(`front-end packages built into ${vendor}`);

@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from engine import source_with_forms
+from engine import describe_helpers, source_with_forms
 from engine import DeployRefused
 from web.current import process_engine, signed_in_staff
 from web.access import DEPLOYERS
@@ -62,7 +62,8 @@ def diagram(process_key: str, version: int):
     view, _ = process_engine().version_diagram(process_key, version)
     others = [other for other in process_engine().versions(process_key) if other.version != version]
     return modeler_page(url_for(".bpmn", process_key=process_key, version=version), view.file_name,
-                        version=view, others=others)
+                        version=view, others=others,
+                        decisions=sorted(process_engine().version_decisions(process_key, version)))
 
 
 def modeler_page(bpmn_url: str, file_name: str, **context) -> Response:
@@ -111,6 +112,13 @@ def compare(process_key: str):
 @staff_only
 def operators():
     return jsonify(process_engine().operators.describe())
+
+
+@bp.get("/helpers.json")
+@staff_only
+def helpers():
+    """The helpers scripts and expressions may call, each with its signature and description."""
+    return jsonify(describe_helpers(process_engine().helpers))
 
 
 @bp.get("/forms.json")
@@ -223,8 +231,9 @@ def _ui_partner(process: str, file_name: str) -> str | None:
 
 
 def _posted_source():
-    """The posted diagram with its forms (the drafts of its process over forms/), and the names of the
-    forms taken from drafts."""
+    """The posted diagram with its forms (the drafts of its process over forms/) and the DMN files posted
+    beside it (a decision it calls that is not posted is the one its process's newest version kept), and
+    the names of the forms taken from drafts."""
     body = request.get_json(silent=True) or {}
     xml = body.get("bpmn") if isinstance(body.get("bpmn"), str) else request.form.get("bpmn", "")
     file_name = PurePath(str(body.get("file_name") or request.form.get("file_name") or "diagram.bpmn")).name
@@ -232,11 +241,23 @@ def _posted_source():
         file_name += ".bpmn"
     drafts = drafts_for_source()
     source = source_with_forms(file_name, (xml or "").encode("utf-8"), forms_dir(), process_engine().database,
-                               extra_forms=drafts)
+                               extra_forms=drafts, decisions=_posted_decisions(body.get("decisions")))
     taken = sorted(name for name, content in source.forms.items()
                    if content is not None and any(key.endswith("/" + name) and draft == content
                                                   for key, draft in drafts.items()))
     return source, taken
+
+
+def _posted_decisions(posted) -> dict[str, bytes]:
+    """The DMN files posted as {file name: XML}; a name is kept as a bare file name ending in .dmn."""
+    if not isinstance(posted, dict):
+        return {}
+    decisions = {}
+    for name, xml in posted.items():
+        if isinstance(name, str) and isinstance(xml, str):
+            bare = PurePath(name).name or "decision.dmn"
+            decisions[bare if bare.endswith(".dmn") else bare + ".dmn"] = xml.encode("utf-8")
+    return decisions
 
 
 def _drafts_said(taken: list[str]) -> str:

@@ -3,7 +3,8 @@
 // and one expression per parameter. Script tasks: their script (BPMN's own bpmn:script, which the
 // standard panel does not show). User tasks and start events: the form file and UI schema file
 // (from forms/, /modeler/forms.json) with a link to view the form. User and manual tasks: who does
-// the task and its due date, named by data fields (engine/derive.py reads them). Every task: its
+// the task and its due date, named by data fields (engine/derive.py reads them). Business rule tasks:
+// the decision they call (deployed with the diagram as a .dmn file). Every task: its
 // pre-script and post-script. Everything is written as the spiffworkflow extension elements SpiffArena
 // writes, through bpmn-js commands (so undo works); emptying a box removes what it wrote.
 import { SelectEntry, TextAreaEntry, TextFieldEntry } from "@bpmn-io/properties-panel";
@@ -56,6 +57,7 @@ function entriesFor(element, catalogue) {
   const entries = [];
   if (is(element, "bpmn:ServiceTask")) entries.push(...serviceTaskEntries(element, catalogue));
   if (is(element, "bpmn:ScriptTask")) entries.push({ id: "clerkflow-script", element, component: ScriptTaskScript });
+  if (is(element, "bpmn:BusinessRuleTask")) entries.push({ id: "clerkflow-decision", element, component: CalledDecision });
   if (is(element, "bpmn:UserTask") || is(element, "bpmn:StartEvent") || is(element, "bpmn:ManualTask")) {
     entries.push(...FORM_PROPERTIES.map(([name, label, suffix]) => ({
       id: `clerkflow-${name}`, element, catalogue, name, label, suffix, component: FormFileSelect })),
@@ -166,6 +168,28 @@ function ResultVariable({ element, id }) {
     setValue: (value) => {
       const operator = ensureExtension(element, "spiffworkflow:ServiceTaskOperator", modeling, moddle);
       modeling.updateModdleProperties(element, operator, { resultVariable: value || undefined });
+    },
+  });
+}
+
+function CalledDecision({ element, id }) {
+  const modeling = useService("modeling");
+  const moddle = useService("moddle");
+  const debounce = useService("debounceInput");
+  const type = "spiffworkflow:CalledDecisionId";
+  return h(TextFieldEntry, {
+    element, id, label: "Decision", debounce,
+    description: "the id of the DMN decision this task evaluates (its table is deployed with the diagram: " +
+      "a .dmn file beside it, or the one the process last deployed); checked by Validate",
+    getValue: () => (findExtension(element, type) || {}).value || "",
+    setValue: (value) => {
+      const existing = findExtension(element, type);
+      if (value && value.trim()) {
+        modeling.updateModdleProperties(element, existing || ensureExtension(element, type, modeling, moddle),
+          { value: value.trim() });
+      } else if (existing) {
+        removeExtension(element, existing, modeling);
+      }
     },
   });
 }

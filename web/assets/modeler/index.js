@@ -8,6 +8,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js
 import spiffworkflow from "./spiffworkflow.json";
 import { clerkflowModule } from "./clerkflow-properties.js";
 import { keyboardAccessModule } from "./keyboard-access.js";
+import { download, linkToDeployed, postToModeler } from "./server.js";
 
 const settings = JSON.parse(document.getElementById("modeler-settings").textContent);
 const status = document.getElementById("modeler-status");
@@ -47,11 +48,7 @@ async function main() {
   if (deploy) deploy.addEventListener("click", () => send(modeler, settings.deploy_url, true));
   document.getElementById("modeler-download").addEventListener("click", async () => {
     const { xml: saved } = await modeler.saveXML({ format: true });
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([saved], { type: "application/xml" }));
-    link.download = settings.file_name;
-    link.click();
-    URL.revokeObjectURL(link.href);
+    download(settings.file_name, saved);
   });
 }
 
@@ -66,25 +63,10 @@ function showReadably(canvas) {
 async function send(modeler, url, deploying) {
   const { xml } = await modeler.saveXML({ format: true });
   say(deploying ? "Deploying..." : "Validating...");
-  const response = await fetch(url, {
-    method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": settings.csrf_token },
-    body: JSON.stringify({ bpmn: xml, file_name: settings.file_name }),
-  });
-  let answer;
-  try {
-    answer = await response.json();
-  } catch (error) {
-    answer = { ok: false, message: `The server answered ${response.status}.`, problems: [] };
-  }
+  const answer = await postToModeler(url, { bpmn: xml, file_name: settings.file_name }, settings.csrf_token);
   say(answer.message || (answer.ok ? "No problems found." : "Refused."));
   showProblems(modeler, answer.problems || []);
-  if (deploying && answer.ok && answer.version_url) {
-    const link = document.createElement("a");
-    link.href = answer.version_url;
-    link.textContent = `Open version ${answer.version}`;
-    status.append(" ", link);
-  }
+  if (deploying) linkToDeployed(status, answer);
 }
 
 function showProblems(modeler, list) {
