@@ -120,8 +120,3 @@ def _check(wanted: OpenDataSettings) -> None:
                                       f"digits (e.g. {DEFAULT_PROGRAM_CODE}); leave it empty for "
                                       f"{DEFAULT_PROGRAM_CODE}.", "program_code")
 
-
-def roles_in_words(settings: OpenDataSettings) -> dict[str, str]:
-    """Who approves and who publishes, as the settings page and the change log say them."""
-    return {"approver_role": APPROVERS.get(settings.approver_role, settings.approver_role),
-            "publisher_role": PUBLISHERS.get(settings.publisher_role, settings.publisher_role)}

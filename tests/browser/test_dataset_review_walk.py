@@ -79,4 +79,4 @@ def test_a_data_set_is_sent_scanned_reviewed_with_the_city_attorney_and_approved
     page.get_by_role("button", name="Complete task").click()
     manager.audit()
     page = open_task(site, liaison, "give_dataset_access")
-    expect(page.get_by_role("heading", name="Give the IT Open Data Coordinator access to the data set")).to_be_visible()
+    expect(page.get_by_role("heading", name="Give the publisher access to the data set")).to_be_visible()
