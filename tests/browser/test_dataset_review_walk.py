@@ -68,7 +68,7 @@ def test_a_data_set_is_sent_scanned_reviewed_with_the_city_attorney_and_approved
     attorney = person("City Attorney")
     attorney.sign_in("attorney")
     page = open_task(site, attorney, "consult_city_attorney")
-    expect(page.get_by_label("The Records Manager's question")).to_have_text("Are business owners' e-mail addresses exempt?")
+    expect(page.get_by_label("The approver's question")).to_have_text("Are business owners' e-mail addresses exempt?")
     page.get_by_label("Advice").fill("Publish without the owner_email column.")
     page.get_by_role("button", name="Complete task").click()
     attorney.audit()

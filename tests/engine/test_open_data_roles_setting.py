@@ -188,6 +188,10 @@ def test_kansas_city_the_open_data_officer_decides_a_report_and_a_records_manage
         complete(engine, kansas_city, "decide_takedown", answers, role=RECORDS_MANAGER)
     complete(engine, kansas_city, "decide_takedown", answers, role=OPEN_DATA_OFFICER)
     assert engine.get_instance(kansas_city).status == "completed"
+    told = {}
+    for event in engine.audit_trail(kansas_city):
+        told.update(event.changes or {})
+    assert told["takedown_outcome_text"].endswith("The Open Data Officer's reasons: The valuations are in dollars.")
 
 
 def test_a_change_is_logged_and_a_choice_of_neither_city_is_refused(database):
