@@ -45,6 +45,9 @@ DEFAULT_PROGRAM_CODE = "000:000"
 BUREAU_CODE = re.compile(r"^[0-9]{3}:[0-9]{2}$")     # the schema's patterns
 PROGRAM_CODE = re.compile(r"^[0-9]{3}:[0-9]{3}$")
 PUBLISHER_NAME_MAX = 200
+# The role's title as pages and letters say it ("report it to the Open Data Officer").
+ROLE_TITLES = {RECORDS_MANAGER: "Records Manager", OPEN_DATA_OFFICER: "Open Data Officer",
+               IT_OPEN_DATA_COORDINATOR: "IT Open Data Coordinator"}
 
 
 class OpenDataSettingsRefused(ClerkflowError):
@@ -76,6 +79,11 @@ def read_open_data_settings(connection: Connection | Session) -> OpenDataSetting
                                     OpenDataSetting.program_code)
                              .where(OpenDataSetting.id == OPEN_DATA_SETTING_ROW)).first()
     return DEFAULT_SETTINGS if row is None else OpenDataSettings(*row)
+
+
+def role_title(role: str | None) -> str:
+    """"Records Manager" or "Open Data Officer" ...; a case with no role named is Sacramento's Records Manager's."""
+    return ROLE_TITLES.get(role or RECORDS_MANAGER, ROLE_TITLES[RECORDS_MANAGER])
 
 
 def set_open_data_settings(session: Session, *, actor: str, approver_role: str, publisher_role: str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from city.open_data.settings import read_open_data_settings
+from test_dataset_report_pages import permits  # noqa: F401  (a fixture)
 from test_open_data_catalog_pages import (  # noqa: F401  (catalog: a fixture)
     DCAT_US_SCHEMAS, catalog, test_the_served_data_json_validates_against_the_official_dcat_us_schema as validates)
 from web.models import db
@@ -105,3 +106,21 @@ def test_the_environment_overrides_the_catalogs_codes_and_the_page_shows_them_re
     save(client, csrf_token)
     dataset = client.get("/data.json").get_json()["dataset"][0]
     assert (dataset["bureauCode"], dataset["programCode"]) == (["020:00"], ["015:001"])
+
+
+def test_under_kansas_citys_choice_a_report_goes_to_the_open_data_officer_in_the_pages_words(
+        client, login_as, csrf_token, permits):
+    from test_dataset_report_pages import send, status_path
+
+    assert "report it to the Records Manager" in client.get("/data/building-permits").get_data(as_text=True)
+    send(client, csrf_token, submission_id="report-form-0000000001")
+    before = status_path(client)
+    login_as("administrator")
+    save(client, csrf_token)
+    client.post("/logout", data={"csrf_token": csrf_token(client, PAGE)})
+    assert "report it to the Open Data Officer" in client.get("/data/building-permits").get_data(as_text=True)
+    send(client, csrf_token, submission_id="report-form-0000000002")
+    assert "The Open Data Officer will promptly" in client.get("/data/reports/received").get_data(as_text=True)
+    after = status_path(client)
+    assert "With the Open Data Officer" in client.get(after).get_data(as_text=True)
+    assert "With the Records Manager" in client.get(before).get_data(as_text=True)     # it keeps its role
