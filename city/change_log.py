@@ -19,9 +19,10 @@ from city.models import CityDataChange
 from city.rules.business_calendar import CITY_TIME_ZONE, city_midnight
 
 # The city data (city.citydata), then what the web app logs here too: staff accounts' roles and status
-# (web.admin.account_changes) and the mail server set on the Settings page (web.admin.settings_mail).
+# (web.admin.account_changes) and the mail server set on the Settings page (web.admin.settings_mail); the open data
+# settings (city.open_data.settings).
 CHANGE_KINDS = ("fee_schedule", "closure", "office", "designation", "exemption", "letter_template", "cash_float",
-                "staff_account", "mail_server", "privacy_rule")
+                "staff_account", "mail_server", "privacy_rule", "open_data_setting")
 
 
 def record_change(session: Session, *, at: datetime, actor: str, kind: str, subject_key: str, action: str,

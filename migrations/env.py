@@ -8,6 +8,7 @@ from sqlalchemy import create_engine
 import city.models  # noqa: F401  (offices, fee schedules, custodians, ledgers, the change log)
 import city.open_data.models_catalog  # noqa: F401  (the open data catalog: data sets, their files and history)
 import city.open_data.models_liaison_plan  # noqa: F401  (the liaisons' departments and open data plans)
+import city.open_data.models_settings  # noqa: F401  (the city's open data settings: who approves, who publishes)
 import engine.models  # noqa: F401  (versions, instances, tasks, timers, messages, audit)
 import web.tables  # noqa: F401  (staff accounts, portal links, API tokens, inbox, notes, mail)
 from engine.db import Base

@@ -26,6 +26,7 @@ from engine.state import DEFAULT_WARM_CACHE_SIZE
 import city.models  # noqa: F401  (the city's tables and the web app's are emptied between tests too)
 import city.open_data.models_catalog  # noqa: F401
 import city.open_data.models_liaison_plan  # noqa: F401
+import city.open_data.models_settings  # noqa: F401
 import web.tables  # noqa: F401
 
 from scenario_data import DIAGRAMS, FORMS, FRIDAY_9AM

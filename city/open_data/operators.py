@@ -1,5 +1,6 @@
 """The service tasks of the data set approval (processes/dataset_approval.bpmn; docs/open-data.md):
-scan the sample for protected data when the form is sent, and publish the approved data set to the
+read who approves and who publishes from the city's open data settings when a case starts (and of a report,
+processes/dataset_takedown.bpmn, who decides it), scan the sample for protected data when the form is sent, and publish the approved data set to the
 catalog; and of a report on a published data set (processes/dataset_takedown.bpmn): correct it with a
 new file version, or remove it; and of the yearly Open Data Compliance Report
 (processes/open_data_compliance_report.bpmn): count each department's open data for the year, and keep the
@@ -28,6 +29,7 @@ from city.open_data.liaison_plan_edits import mark_published_by_case
 from city.open_data.performance import PERFORMANCE_SLUG, refresh_performance_dataset
 from city.open_data.sample import SampleUnreadable, read_table, sample_problem
 from city.open_data.scanner import ScanReport, scan_table
+from city.open_data.settings import read_open_data_settings
 from city.rules.business_calendar import city_day
 from city.rules.registry import OperatorArgumentError, Parameter
 from engine.filestore import FileStore, file_reference, parse_file_reference
@@ -63,6 +65,17 @@ def open_data_operator(name: str, description: str, *parameters: Parameter):
         OPEN_DATA_OPERATORS[name] = OpenDataOperator(name, function, description, tuple(parameters))
         return function
     return register
+
+
+@open_data_operator(
+    "open_data.roles_in_force",
+    "Who approves data sets and decides reports (approver_role), and who catalogues and publishes an approved data "
+    "set (publisher_role), as the city's open data settings say now: read once when a case starts, so it keeps them.")
+def roles_in_force(step: OpenDataStep) -> dict[str, str]:
+    """{approver_role: records_manager or open_data_officer, publisher_role: it_open_data_coordinator or
+    open_data_officer} (Settings, Open data; city.open_data.settings)."""
+    settings = read_open_data_settings(_step_connection(step, "open_data.roles_in_force"))
+    return {"approver_role": settings.approver_role, "publisher_role": settings.publisher_role}
 
 
 @open_data_operator(

@@ -2,6 +2,8 @@
 errors, the error pages, an administrator's instance pages and staff list, and the portal on a phone."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
@@ -252,3 +254,32 @@ def test_a_data_set_reported_from_its_page_and_the_records_managers_decision(per
         .to_be_visible()
     resident.audit()
     resident.shot("dataset-report-outcome")
+
+
+def test_the_open_data_settings_page_and_a_bad_code_sent_back(person):
+    admin = person("administrator choosing the open data settings")
+    sign_in(admin, "admin")
+    page = admin.go("/admin/settings")
+    page.get_by_role("link", name="Open data", exact=True).click()
+    expect(page.get_by_role("heading", name="Open data", level=1)).to_be_visible()
+    expect(page.get_by_text("Running cases keep theirs:")).to_be_visible()
+    group = page.get_by_role("group", name="Who approves data sets and decides reports on published data")
+    expect(group.get_by_label("Records Manager (Sacramento)")).to_be_checked()
+    group.get_by_label("Open Data Officer (Kansas City)").check()
+    page.get_by_label("DCAT-US bureauCode").fill("15")
+    page.get_by_role("button", name="Save the open data settings").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was saved")
+    expect(page.get_by_label("DCAT-US bureauCode")).to_have_accessible_description(
+        re.compile(r'^"15" is not a bureau code: three digits, a colon, two digits'))
+    admin.audit()
+    page.get_by_label("DCAT-US bureauCode").fill("")
+    page.get_by_label("Publisher named in the catalog (DCAT-US publisher)").fill("City of Kansas City, Missouri")
+    page.get_by_role("button", name="Save the open data settings").click()
+    expect(page.get_by_text("running cases keep the roles they started with")).to_be_visible()
+    admin.shot("settings-open-data")
+    # Back to Sacramento's default, so the other walks find the Records Manager approving.
+    page.get_by_role("group", name="Who approves data sets and decides reports on published data") \
+        .get_by_label("Records Manager (Sacramento)").check()
+    page.get_by_label("Publisher named in the catalog (DCAT-US publisher)").fill("")
+    page.get_by_role("button", name="Save the open data settings").click()
+    expect(page.get_by_text("running cases keep the roles they started with")).to_be_visible()

@@ -5,8 +5,8 @@ amount). `/admin/settings` (in `settings_changes`) links every section and shows
 The sections live in
 `settings_fees` (fee schedules), `settings_calendar` (closure days, the holiday calendar),
 `settings_offices` (offices, hours, the register of designated custodians), `settings_letters`
-(letter templates, exemptions), `settings_cash` (the offices' cash floats), `settings_mail` (the mail server,
-set on the page or in the environment; the outbox) and `settings_changes` (the whole change log, filtered and paged).
+(letter templates, exemptions), `settings_cash` (the offices' cash floats), `settings_open_data` (who approves
+and who publishes data sets, the catalog's publisher), `settings_mail` (the mail server, set on the page or in the environment; the outbox) and `settings_changes` (the whole change log, filtered and paged).
 Every change goes through a change function of `city.citydata`, so it is recorded in
 `city_data_change` with who and when, and the engine's city settings are read again at once.
 A refused change (`CityDataRefused`) is shown beside its field with what was typed kept.
@@ -33,6 +33,8 @@ SECTIONS = (
     ("admin.settings_letters", "Letter templates", "the letters sent to requesters"),
     ("admin.settings_privacy_rules", "Privacy rules", "the rules a privacy decision may cite: appeal limits and fines, "
      "empty until published"),
+    ("admin.settings_open_data", "Open data", "who approves data sets and who publishes them (Sacramento or Kansas "
+     "City), the catalog's publisher and DCAT-US codes"),
     ("admin.settings_cash_floats", "Cash floats", "the change money the City Clerk gives each office (not fee money)"),
     ("admin.settings_mail", "Mail (SMTP)", "set the mail server, the outbox, a test mail"),
     ("admin.users", "Staff accounts and roles", "who signs in, and what each may do"),

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Response, render_template, request
 
+from city.open_data.settings import APPROVERS, PUBLISHERS
 from city.change_log import CHANGE_KINDS, change_actors, effective_date_of, list_changes, search_changes
 from city.citydata import list_offices
 from city.models import CityDataChange
@@ -28,10 +29,11 @@ from web.access import ADMINISTRATOR
 PAGE_SIZE = 50
 KIND_CHOICES = dict(zip(CHANGE_KINDS, ("Fee schedules", "Closure days", "Offices and hours", "Designated custodians",
                                        "Exemptions", "Letter templates", "Cash floats", "Staff accounts and roles",
-                                       "Mail server", "Privacy rules")))
+                                       "Mail server", "Privacy rules", "Open data")))
 KIND_LABELS = dict(zip(CHANGE_KINDS, ("fee schedule", "closure day", "office", "designated custodian", "exemption",
                                       "letter template", "cash float", "staff account", "mail server",
-                                      "privacy rule")))
+                                      "privacy rule", "open data settings")))
+OPEN_DATA_CHOICES = {"approver_role": APPROVERS, "publisher_role": PUBLISHERS}
 FEE_WORDS = {amount.name: amount.in_words for amount in FEE_AMOUNTS}
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
              "sat": "Saturday", "sun": "Sunday"}
@@ -279,7 +281,21 @@ def _privacy_rule(change, before, after, _offices) -> str:
     return _listed(f"The privacy rule {change.subject_key}", _replaced(shown(before), shown(after), PRIVACY_RULE_FIELDS))
 
 
+OPEN_DATA_FIELDS = {"approver_role": "who approves data sets and decides reports",
+                    "publisher_role": "who catalogues and publishes", "publisher_name": "publisher (DCAT-US)",
+                    "bureau_code": "bureauCode", "program_code": "programCode"}
+
+
+def _open_data_setting(change, before, after, _offices) -> str:
+    """Who approves and who publishes (each city's choice in words), and the catalog's DCAT-US codes."""
+    def shown(facts: dict) -> dict:
+        return {name: OPEN_DATA_CHOICES.get(name, {}).get(facts.get(name), facts.get(name)) or "not set"
+                for name in OPEN_DATA_FIELDS}
+    return _listed("Open data settings", _replaced(shown(before), shown(after), OPEN_DATA_FIELDS))
+
+
 _DESCRIBERS = {"fee_schedule": _fee_schedule, "closure": _closure, "office": _office, "designation": _designation,
                "exemption": _exemption, "letter_template": _letter_template, "cash_float": _cash_float,
-               "staff_account": _staff_account, "mail_server": _mail_server, "privacy_rule": _privacy_rule}
+               "staff_account": _staff_account, "mail_server": _mail_server, "privacy_rule": _privacy_rule,
+               "open_data_setting": _open_data_setting}
 

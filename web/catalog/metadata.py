@@ -5,13 +5,16 @@ schema.org `Dataset` JSON-LD on each data set page, and a Frictionless `datapack
 capabilities" (Sacramento, Open Data Portal): the JSON-LD is what search engines read, `/data.json` what
 catalog harvesters (data.gov and the like) read, `datapackage.json` what data tools read.
 
-DCAT-US requires `bureauCode` and `programCode`, federal budget codes a city does not have: the catalog
-gives `OPEN_DATA_BUREAU_CODE` and `OPEN_DATA_PROGRAM_CODE` from the configuration (CLERKFLOW_...), by
-default "000:00" and "000:000", the placeholders non-federal publishers use (docs/open-data.md).
+DCAT-US requires `bureauCode` and `programCode`, federal budget codes a city does not have: the catalog gives
+the city's open data settings (Settings → Open data, `city.open_data.settings`), by default "000:00" and "000:000",
+the placeholders non-federal publishers use; the publisher's name is the setting's, else each data set's own (its
+department). The environment overrides each of the three when it sets it (CLERKFLOW_OPEN_DATA_PUBLISHER,
+CLERKFLOW_OPEN_DATA_BUREAU_CODE, CLERKFLOW_OPEN_DATA_PROGRAM_CODE): the page then shows it read-only.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import Any
@@ -19,13 +22,41 @@ from typing import Any
 from flask import current_app, url_for
 
 from city.open_data.catalog import CatalogEntry, CatalogFile
+from city.open_data.settings import DEFAULT_BUREAU_CODE, DEFAULT_PROGRAM_CODE, read_open_data_settings
 from web.catalog.tables import table_format
+from web.models import db
 
 DCAT_US_SCHEMA = "https://project-open-data.cio.gov/v1.1/schema"
 DCAT_US_CONTEXT = "https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld"
-DEFAULT_BUREAU_CODE = "000:00"
-DEFAULT_PROGRAM_CODE = "000:000"
+# The settings the environment overrides when it sets them (configuration keys, CLERKFLOW_ + the key).
+ENVIRONMENT_KEYS = {"publisher_name": "OPEN_DATA_PUBLISHER", "bureau_code": "OPEN_DATA_BUREAU_CODE",
+                    "program_code": "OPEN_DATA_PROGRAM_CODE"}
 KIND_WORDS = {"raw": "Raw data", "processed": "Processed data"}
+
+
+@dataclass(frozen=True)
+class CatalogPublisher:
+    name: str             # "": each data set's own publisher (its department)
+    bureau_code: str
+    program_code: str
+
+    def of(self, entry: CatalogEntry) -> str:
+        return self.name or entry.publisher
+
+
+def environment_overrides(config: Mapping[str, object]) -> dict[str, str]:
+    """The catalog settings the environment sets, by setting name (they win over the page's)."""
+    return {field: str(config[key]).strip() for field, key in ENVIRONMENT_KEYS.items()
+            if str(config.get(key) or "").strip()}
+
+
+def catalog_publisher() -> CatalogPublisher:
+    """The publisher name and the DCAT-US codes in force: the environment's, else the city's settings, else the
+    placeholders."""
+    settings = read_open_data_settings(db.session)
+    chosen = {field: getattr(settings, field) for field in ENVIRONMENT_KEYS} | environment_overrides(current_app.config)
+    return CatalogPublisher(chosen["publisher_name"], chosen["bureau_code"] or DEFAULT_BUREAU_CODE,
+                            chosen["program_code"] or DEFAULT_PROGRAM_CODE)
 
 
 def latest_files(files: Iterable[CatalogFile]) -> list[CatalogFile]:
@@ -75,9 +106,8 @@ def _media_type(file: CatalogFile) -> str:
                                                                base or "application/octet-stream")
 
 
-def dcat_dataset(entry: CatalogEntry, files: list[CatalogFile]) -> dict[str, Any]:
+def dcat_dataset(entry: CatalogEntry, files: list[CatalogFile], publisher: CatalogPublisher) -> dict[str, Any]:
     """One data set in DCAT-US 1.1, every required field filled."""
-    config = current_app.config
     page = url_for("catalog.dataset", slug=entry.slug, _external=True)
     return {
         "@type": "dcat:Dataset",
@@ -86,13 +116,13 @@ def dcat_dataset(entry: CatalogEntry, files: list[CatalogFile]) -> dict[str, Any
         "keyword": list(entry.keywords) or [entry.topic],
         "modified": _instant(entry.modified_at),
         "issued": _instant(entry.issued_at),
-        "publisher": {"@type": "org:Organization", "name": entry.publisher},
+        "publisher": {"@type": "org:Organization", "name": publisher.of(entry)},
         "contactPoint": {"@type": "vcard:Contact", "fn": entry.contact_name or entry.department,
                          "hasEmail": f"mailto:{entry.contact_email}"},
         "identifier": page,
         "accessLevel": "public",
-        "bureauCode": [str(config.get("OPEN_DATA_BUREAU_CODE") or DEFAULT_BUREAU_CODE)],
-        "programCode": [str(config.get("OPEN_DATA_PROGRAM_CODE") or DEFAULT_PROGRAM_CODE)],
+        "bureauCode": [publisher.bureau_code],
+        "programCode": [publisher.program_code],
         "license": entry.license,
         "rights": f"Use is subject to the Open Data Terms of Use: {url_for('catalog.terms', _external=True)}",
         "accrualPeriodicity": entry.update_frequency,
@@ -106,13 +136,14 @@ def dcat_dataset(entry: CatalogEntry, files: list[CatalogFile]) -> dict[str, Any
 
 def dcat_catalog(datasets: Iterable[tuple[CatalogEntry, list[CatalogFile]]]) -> dict[str, Any]:
     """`/data.json`: every published data set (Sacramento: "a list of all data sets available on the Portal")."""
+    publisher = catalog_publisher()
     return {
         "@context": DCAT_US_CONTEXT,
         "@id": url_for("catalog.data_json", _external=True),
         "@type": "dcat:Catalog",
         "conformsTo": DCAT_US_SCHEMA,
         "describedBy": f"{DCAT_US_SCHEMA}/catalog.json",
-        "dataset": [dcat_dataset(entry, files) for entry, files in datasets],
+        "dataset": [dcat_dataset(entry, files, publisher) for entry, files in datasets],
     }
 
 
@@ -134,7 +165,7 @@ def schema_org_dataset(entry: CatalogEntry, files: list[CatalogFile]) -> dict[st
         "isAccessibleForFree": True,
         "datePublished": _instant(entry.issued_at),
         "dateModified": _instant(entry.modified_at),
-        "publisher": {"@type": "Organization", "name": entry.publisher},
+        "publisher": {"@type": "Organization", "name": catalog_publisher().of(entry)},
         "creator": {"@type": "Organization", "name": entry.department},
         "contactPoint": {"@type": "ContactPoint", "name": entry.contact_name or entry.department,
                          "email": entry.contact_email},
@@ -179,7 +210,7 @@ def datapackage(entry: CatalogEntry, files: list[CatalogFile], schemas: dict[int
         "licenses": [{"path": entry.license, "title": "License of the data set"}],
         "sources": [{"title": entry.source or entry.department}],
         "contributors": [{"title": entry.department, "role": "author"},
-                         {"title": entry.publisher, "role": "publisher"}],
+                         {"title": catalog_publisher().of(entry), "role": "publisher"}],
         "created": _instant(entry.issued_at),
         "version": str(max((file.version for file in files), default=1)),
         "terms_of_use": url_for("catalog.terms", _external=True),

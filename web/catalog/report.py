@@ -20,6 +20,7 @@ from typing import Any
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from city.open_data.catalog import CatalogEntry, published_dataset
+from city.open_data.settings import read_open_data_settings, role_title
 from engine import FormInvalid
 from web.auth import public
 from web.catalog.blueprint import bp
@@ -56,6 +57,7 @@ class Report:
     closed: bool
     outcome: str | None
     outcome_text: str | None
+    decided_by: str          # "Records Manager" or "Open Data Officer": the role the case started with
 
 
 def file_report(form: StartForm, entry: CatalogEntry, posted: Mapping[str, str], *, actor: str = ACTOR
@@ -150,4 +152,15 @@ def _report(instance_id: int) -> Report:
     return Report(instance.business_key or "", str(data.get("dataset_title") or ""),
                   str(data.get("dataset_slug") or ""), KINDS.get(data.get("report_kind"), "Reported"),
                   instance.started_at, not instance.running, OUTCOMES.get(data.get("takedown_choice")),
-                  data.get("takedown_outcome_text"))
+                  data.get("takedown_outcome_text"), role_title(data.get("approver_role")))
+
+
+def current_approver() -> str:
+    """Who decides a report made now (and approves a data set sent now), as the open data settings say:
+    "Records Manager" or "Open Data Officer"."""
+    return role_title(read_open_data_settings(db.session).approver_role)
+
+
+@bp.app_context_processor
+def open_data_words() -> dict[str, Any]:
+    return {"open_data_approver": current_approver}     # called by the template only where it says it

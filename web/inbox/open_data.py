@@ -15,6 +15,7 @@ import hashlib
 from flask import flash, redirect, render_template, request, url_for
 
 from engine import FormInvalid
+from city.open_data.settings import read_open_data_settings, role_title
 from web.access import DATASET_SUBMIT_ROLES
 from web.auth import role_required
 from web.current import process_engine, signed_in_staff
@@ -24,6 +25,7 @@ from web.inbox.form_files import attach_form_files, kept_files_of, read_uploads
 from web.inbox.form_values import choice_label, prefilled_values, read_submission
 from web.inbox.forms import fields_of
 from web.inbox.open_data_plan import with_plan_entry_choices
+from web.models import db
 from web.portal.filing import new_submission_id, submitted_id
 
 DATASET_APPROVAL = "dataset_approval"
@@ -59,7 +61,8 @@ def submit_dataset():
                      status=422)
     attach_form_files(instance.instance_id, fields, submission.values, staff.username)
     flash(f'Sent for review: "{submission.values.get("dataset_title", "")}", {instance.business_key}. The sample '
-          "is scanned for protected data and the Records Manager reviews it.", "success")
+          f"is scanned for protected data and the {role_title(read_open_data_settings(db.session).approver_role)} "
+          "reviews it.", "success")
     return redirect(url_for(".index"))
 
 
