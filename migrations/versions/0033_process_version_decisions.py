@@ -3,7 +3,7 @@ version (file name -> DMN XML) so the modeler opens exactly what was deployed (i
 are also in the version's spec_json, which is what a running instance evaluates.
 
 Revision ID: 0033
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-07 11:45:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0033'
-down_revision = '0028'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 
