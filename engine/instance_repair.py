@@ -205,6 +205,19 @@ def _predict_again(task) -> None:
 
 # -- modifying an instance by hand ------------------------------------------------------------------------------
 
+def steps_to_modify(workflow: BpmnWorkflow) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """What an administrator may skip (bpmn id, title, kind of each wait) and move back to (bpmn id, title of
+    each completed task or event, once each, latest last)."""
+    tasks = all_tasks(workflow)
+    waits = {task.task_spec.bpmn_id: (task.task_spec.bpmn_id, title_of(task.task_spec), wait_kind(task))
+             for task in tasks if task.task_spec.bpmn_id and is_waiting(task) and task.state != TaskState.STARTED}
+    done = sorted((task for task in tasks if task.task_spec.bpmn_id and task.state == TaskState.COMPLETED
+                   and type(task.task_spec).__name__ not in ("StartEvent", "EndEvent")),
+                  key=lambda task: task.last_state_change)
+    completed = {task.task_spec.bpmn_id: (task.task_spec.bpmn_id, title_of(task.task_spec)) for task in done}
+    return list(waits.values()), list(completed.values())
+
+
 def waiting_task(workflow: BpmnWorkflow, bpmn_id: str):
     """The waiting (or failed) task of this element, or None."""
     found = [task for task in all_tasks(workflow) if task.task_spec.bpmn_id == bpmn_id and is_waiting(task)

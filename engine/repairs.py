@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 from engine import clock, records
 from engine.derive import instance_data
 from engine.errors import ClerkflowError, InvalidState, NotFound, require_plain_data
-from engine.instance_repair import MigrationPlan, Wait, migrate, move_back, plan_migration, skip, title_of
+from engine.instance_repair import (MigrationPlan, Wait, migrate, move_back, plan_migration, skip, steps_to_modify,
+                                   title_of)
 from engine.models import InstanceStatus
 from engine.records import INSTANCE, InstanceRecord
 from engine.state import _registry, state_from_json, state_to_json
@@ -60,7 +61,7 @@ class Element:
 def _reason(reason: str, what: str) -> str:
     require_plain_data(f"The reason to {what}", {"reason": reason})
     if not (reason or "").strip():
-        raise InvalidState(f"Give a reason to {what}; it goes into the audit trail.")
+        raise ClerkflowError(f"Give a reason to {what}; it goes into the audit trail.")
     return reason.strip()
 
 
@@ -210,6 +211,18 @@ class InstanceRepairs:
         """Take the instance back to a step it completed: what came after is undone and the step runs again."""
         reason = _reason(reason, f"move back to {bpmn_id}")
         return self._modify(instance_id, actor, "move_back", bpmn_id, reason, move_back)
+
+    def steps_to_modify(self, instance_id: int) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+        """The steps an instance may skip (where it waits: bpmn id, title, kind) and move back to (bpmn id, title)."""
+        with self.database.read() as session:
+            connection = session.connection()
+            record = records.load_instance(connection, instance_id, lock=False)
+            if record is None:
+                raise NotFound(f"No process instance {instance_id}.")
+            version = self._versions.get(connection, record.process_version_id)
+            workflow = state_from_json(records.load_state(connection, instance_id), version.spec,
+                                       version.subprocess_specs)
+        return steps_to_modify(workflow)
 
     def _modify(self, instance_id: int, actor: str, action: str, bpmn_id: str, reason: str, change):
         with self._writing() as tx:

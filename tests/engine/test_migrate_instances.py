@@ -18,13 +18,11 @@ from engine.errors import InvalidState, NotFound
 from engine.models import ProcessInstance, ProcessVersion
 from engine.parsing import parse_process
 from engine.state import _registry, spec_from_json, state_from_json
-from repair_diagrams import BROKEN_TIMER, inspection_hold, inspection_hold_source
+from repair_diagrams import BROKEN_TIMER, OLD_BOOKING, inspection_hold, inspection_hold_source
 from scenario_data import FRIDAY_9AM, WARM_AND_RESTORED
 from support import assert_derived_rows_match_state, open_task, open_task_ids
 
 pytestmark = WARM_AND_RESTORED
-
-OLD_BOOKING = ("schedule_inspection", "confirm_booking")   # version 2 has book_inspection alone
 
 
 def deploy_hold(engine, **kwargs) -> int:

@@ -10,7 +10,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from city.office import open_engine
-from engine.errors import InvalidState
+from engine.errors import ClerkflowError, InvalidState
 from engine.parsing import parse_process
 from repair_diagrams import BROKEN_TIMER, inspection_hold
 from scenario_data import WARM_AND_RESTORED
@@ -23,7 +23,7 @@ pytestmark = WARM_AND_RESTORED
 def test_skipping_a_waiting_timer_goes_on_at_once_and_is_audited_with_its_reason(engine, friday_9am):
     deploy_hold(engine)
     instance_id = reviewed(engine)
-    with pytest.raises(InvalidState, match="Give a reason"):
+    with pytest.raises(ClerkflowError, match="Give a reason"):
         engine.skip_step(instance_id, "wait_for_inspection", actor="admin", reason="  ")
     skipped = engine.skip_step(instance_id, "wait_for_inspection", actor="admin", reason="requester waived the wait")
     assert [task.bpmn_id for task in skipped.open_tasks] == ["book_inspection"]
@@ -76,7 +76,7 @@ def test_moving_back_to_the_review_undoes_what_came_after_as_reset_from_task_id_
     deploy_hold(engine)
     instance_id = reviewed(engine)
     first_review = engine.instance_tasks(instance_id)[0]
-    with pytest.raises(InvalidState, match="Give a reason"):
+    with pytest.raises(ClerkflowError, match="Give a reason"):
         engine.move_back(instance_id, "review_request", actor="admin", reason="")
     moved = engine.move_back(instance_id, "review_request", actor="admin", reason="the review missed a page")
     assert [task.bpmn_id for task in moved.open_tasks] == ["review_request"]

@@ -35,6 +35,7 @@ wait_days = 3</bpmn:script>
 
 BROKEN_TIMER = "wait_days"                       # 3, not ISO 8601: the instance stops at the wait (an incident)
 FIXED_TIMER = '"P" + str(wait_days) + "D"'       # P3D
+OLD_BOOKING = ("schedule_inspection", "confirm_booking")   # two steps after the wait, where the default has one
 
 
 USER_TASK = """    <bpmn:userTask id="{bpmn_id}" name="{name}">
