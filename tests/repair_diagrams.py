@@ -9,8 +9,10 @@ from __future__ import annotations
 from engine import DiagramSource
 
 TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="hold_definitions"
-                  targetNamespace="http://clerkflow.example/bpmn">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+                  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+                  id="hold_definitions" targetNamespace="http://clerkflow.example/bpmn">
   <bpmn:process id="inspection_hold" name="Inspection hold" isExecutable="true">
     <bpmn:startEvent id="hold_requested"><bpmn:outgoing>to_review</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="review_request" name="Review the request">
@@ -30,6 +32,10 @@ wait_days = 3</bpmn:script>
     <bpmn:sequenceFlow id="to_note" sourceRef="review_request" targetRef="note_review" />
     <bpmn:sequenceFlow id="to_wait" sourceRef="note_review" targetRef="wait_for_inspection" />
 {flows}  </bpmn:process>
+  <bpmndi:BPMNDiagram id="hold_diagram">
+    <bpmndi:BPMNPlane id="hold_plane" bpmnElement="inspection_hold">
+{shapes}    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
 </bpmn:definitions>
 """
 
@@ -52,7 +58,27 @@ def inspection_hold(*, timer: str = FIXED_TIMER, after_wait: tuple[str, ...] = (
     tasks = "".join(USER_TASK.format(bpmn_id=bpmn_id, name=bpmn_id.replace("_", " ").capitalize(), after=after)
                     for bpmn_id, after in zip(after_wait, chain[2:]))
     flows = "".join(FLOW.format(source=source, target=target) for source, target in zip(chain, chain[1:]))
-    return TEMPLATE.format(timer=timer, first=chain[1], bookings=tasks, flows=flows)
+    return TEMPLATE.format(timer=timer, first=chain[1], bookings=tasks, flows=flows, shapes=_layout(chain))
+
+
+def _layout(chain: list[str]) -> str:
+    """Diagram shapes in one row, so bpmn-js draws the process (the instance page, the modeler)."""
+    nodes = ["hold_requested", "review_request", "note_review", *chain]
+    events = {"hold_requested", "wait_for_inspection", "inspection_booked"}
+    boxes = {}
+    for index, bpmn_id in enumerate(nodes):
+        width, height = (36, 36) if bpmn_id in events else (100, 80)
+        center = 120 + index * 160
+        boxes[bpmn_id] = (center - width // 2, 200 - height // 2, width, height)
+    shapes = [f'      <bpmndi:BPMNShape id="{bpmn_id}_di" bpmnElement="{bpmn_id}"><dc:Bounds x="{x}" y="{y}" '
+              f'width="{width}" height="{height}" /></bpmndi:BPMNShape>\n' for bpmn_id, (x, y, width, height) in boxes.items()]
+    flow_ids = {"review_request": "to_review", "note_review": "to_note", "wait_for_inspection": "to_wait"}
+    for source, target in zip(nodes, nodes[1:]):
+        start, end = boxes[source], boxes[target]
+        shapes.append(f'      <bpmndi:BPMNEdge id="{flow_ids.get(target, "to_" + target)}_di" '
+                      f'bpmnElement="{flow_ids.get(target, "to_" + target)}"><di:waypoint x="{start[0] + start[2]}" y="200" />'
+                      f'<di:waypoint x="{end[0]}" y="200" /></bpmndi:BPMNEdge>\n')
+    return "".join(shapes)
 
 
 def inspection_hold_source(**kwargs) -> DiagramSource:
