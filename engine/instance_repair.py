@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from collections.abc import Mapping
-from typing import Any
 from uuid import uuid4
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -29,7 +28,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import InvalidState
-from engine.runtime import FAILED_WHILE_WAITING, all_tasks, is_held
+from engine.runtime import FAILED_WHILE_WAITING, all_tasks, find_task, is_held
 
 WAITING_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -146,7 +145,7 @@ def plan_migration(workflow: BpmnWorkflow, target_spec, target_subprocess_specs,
 
 def migrate(workflow: BpmnWorkflow, target_spec, target_subprocess_specs, registry,
             mapping: Mapping[str, str] | None = None) -> list[str]:
-    """Move `workflow` onto the target spec in place; returns the ids of the tasks that start again.
+    """Move `workflow` onto the target spec in place; returns the ids of the tasks to start again (`restart`).
 
     `InvalidState` (and the workflow must be thrown away) when the plan is not movable or a step would be left
     without an element of the target."""
@@ -172,15 +171,8 @@ def migrate(workflow: BpmnWorkflow, target_spec, target_subprocess_specs, regist
             else:
                 kept.append(task)
     workflow.subprocess_specs = dict(target_subprocess_specs)
-    restarted = [str(task.id) for task in restarting]
     for task in restarting:
-        if task.id not in task.workflow.tasks:
-            continue    # removed with the branch of a task restarted before it
-        task.internal_data.pop(FAILED_WHILE_WAITING, None)
-        workflow.event_manager.remove_task(task)
-        task.reset_branch(None)
-        if getattr(task.task_spec, "manual", False):
-            _renew_id(task)     # a new task (its new title and form) in the inbox; the old one is cancelled
+        task._drop_children(force=True)     # predicted from the old version; `restart` predicts them again
     for task in kept:
         _predict_again(task)
     forget_removed_waits(workflow)
@@ -192,7 +184,23 @@ def migrate(workflow: BpmnWorkflow, target_spec, target_subprocess_specs, regist
         if strays:
             raise InvalidState(f"The target version has no element for {', '.join(strays)}; map each to an element "
                                "of the target.")
-    return restarted
+    return [str(task.id) for task in restarting]
+
+
+def restart(workflow: BpmnWorkflow, task_guids: list[str]) -> None:
+    """Start the given waits again on their (new) elements, from the data their parents hold, as SpiffWorkflow's
+    `migrate_workflow` resets a changed task. Run under `engine.runtime.advance`'s failure handling: a step that
+    fails again (the target's timer is broken too) becomes an incident, not an error of the call."""
+    for guid in task_guids:
+        task = find_task(workflow, guid)
+        if task is None:
+            continue    # removed with the branch of a task restarted before it
+        task.internal_data.pop(FAILED_WHILE_WAITING, None)
+        workflow.event_manager.remove_task(task)
+        task.reset_branch(None)
+        if getattr(task.task_spec, "manual", False):
+            _renew_id(task)     # a new task (its new title and form) in the inbox; the old one is cancelled
+    forget_removed_waits(workflow)
 
 
 def _predict_again(task) -> None:
@@ -225,18 +233,21 @@ def waiting_task(workflow: BpmnWorkflow, bpmn_id: str):
     return found[0] if found else None
 
 
-def skip(workflow: BpmnWorkflow, bpmn_id: str) -> Any:
-    """Complete a waiting step without running it (a user task without its form, a timer before it is due, a
-    message never sent, a failed step left as it is); the instance goes on past it. Returns the task."""
+def waiting_to_skip(workflow: BpmnWorkflow, bpmn_id: str):
     task = waiting_task(workflow, bpmn_id)
     if task is None:
         raise InvalidState(f'The instance does not wait at "{bpmn_id}"; only a step it waits at can be skipped.')
+    return task
+
+
+def skip(workflow: BpmnWorkflow, task) -> None:
+    """Complete a waiting step without running it (a user task without its form, a timer before it is due, a
+    message never sent, a failed step left as it is); the instance goes on past it."""
     task.internal_data.pop(FAILED_WHILE_WAITING, None)
     workflow.event_manager.remove_task(task)
     if task.state != TaskState.READY:
         task._set_state(TaskState.READY)
     task.complete()
-    return task
 
 
 def finished_task(workflow: BpmnWorkflow, bpmn_id: str):
@@ -246,18 +257,21 @@ def finished_task(workflow: BpmnWorkflow, bpmn_id: str):
     return max(found, key=lambda task: task.last_state_change) if found else None
 
 
-def move_back(workflow: BpmnWorkflow, bpmn_id: str) -> Any:
-    """Take the instance back to a step it completed (SpiffWorkflow's `reset_from_task_id`): everything after it
-    is undone and it runs again with the data it had before it ran. A user task comes back under a new id, so
-    its first completion stays in the task list as it was. Returns the task."""
+def finished_to_move_back_to(workflow: BpmnWorkflow, bpmn_id: str):
     task = finished_task(workflow, bpmn_id)
     if task is None:
         raise InvalidState(f'The instance has not completed "{bpmn_id}"; it can only move back to a completed step.')
+    return task
+
+
+def move_back(workflow: BpmnWorkflow, task) -> None:
+    """Take the instance back to a step it completed (SpiffWorkflow's `reset_from_task_id`): everything after it
+    is undone and it runs again with the data it had before it ran. A user task comes back under a new id, so
+    its first completion stays in the task list as it was."""
     workflow.reset_from_task_id(task.id)
     if getattr(task.task_spec, "manual", False):
         _renew_id(task)
     forget_removed_waits(workflow)
-    return task
 
 
 def forget_removed_waits(workflow: BpmnWorkflow) -> None:

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from engine import clock, records
 from engine.derive import instance_data
 from engine.errors import ClerkflowError, InvalidState, NotFound, require_plain_data
-from engine.instance_repair import (MigrationPlan, Wait, migrate, move_back, plan_migration, skip, steps_to_modify,
-                                   title_of)
+from engine.instance_repair import (MigrationPlan, Wait, finished_to_move_back_to, migrate, move_back, plan_migration,
+                                   restart, skip, steps_to_modify, title_of, waiting_to_skip)
 from engine.models import InstanceStatus
 from engine.records import INSTANCE, InstanceRecord
 from engine.state import _registry, state_from_json, state_to_json
@@ -128,7 +128,7 @@ class InstanceRepairs:
                                                                           "to": target.version},
                                                               **({"mapping": mapped} if mapped else {})},
                                           detail=detail),
-                               before=before, stored=stored)
+                               before=before, stored=stored, first=lambda: restart(workflow, restarting))
             return self._view(tx, record)
 
     def check_version_migration(self, process_key: str, from_version: int, to_version: int,
@@ -205,12 +205,12 @@ class InstanceRepairs:
     def skip_step(self, instance_id: int, bpmn_id: str, *, actor: str, reason: str):
         """Complete the step the instance waits at (or failed at) without running it; it goes on past it."""
         reason = _reason(reason, f"skip {bpmn_id}")
-        return self._modify(instance_id, actor, "skip", bpmn_id, reason, skip)
+        return self._modify(instance_id, actor, "skip", bpmn_id, reason, waiting_to_skip, skip)
 
     def move_back(self, instance_id: int, bpmn_id: str, *, actor: str, reason: str):
         """Take the instance back to a step it completed: what came after is undone and the step runs again."""
         reason = _reason(reason, f"move back to {bpmn_id}")
-        return self._modify(instance_id, actor, "move_back", bpmn_id, reason, move_back)
+        return self._modify(instance_id, actor, "move_back", bpmn_id, reason, finished_to_move_back_to, move_back)
 
     def steps_to_modify(self, instance_id: int) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
         """The steps an instance may skip (where it waits: bpmn id, title, kind) and move back to (bpmn id, title)."""
@@ -224,21 +224,24 @@ class InstanceRepairs:
                                        version.subprocess_specs)
         return steps_to_modify(workflow)
 
-    def _modify(self, instance_id: int, actor: str, action: str, bpmn_id: str, reason: str, change):
+    def _modify(self, instance_id: int, actor: str, action: str, bpmn_id: str, reason: str, find, change):
+        """`find` the task (or refuse), then `change` it as the call's first step: a step after it that fails is
+        an incident. A skipped step's incident closes with it; a moved-back one's steps are cancelled, and
+        their incidents close as any cancelled step's do."""
         with self._writing() as tx:
             record = self._locked_record(tx, instance_id)
             self._require_running(record)
             version = self._versions.get(tx.connection, record.process_version_id)
             workflow, stored = self._restore(tx, record, version)
-            before = dict(instance_data(workflow))
-            open_before = {str(task.id) for task in workflow.get_tasks()}
-            task = change(workflow, bpmn_id)
-            gone = (open_before - {str(found.id) for found in workflow.get_tasks()}) | {str(task.id)}
-            stored = self._settle_restarted(tx, record, stored, gone & set(stored.open_incidents), actor,
-                                            "skipped" if action == "skip" else "moved back before it")
+            task = find(workflow, bpmn_id)
+            guid, title = str(task.id), title_of(task.task_spec)
+            if action == "skip":
+                stored = self._settle_restarted(tx, record, stored, {guid} & set(stored.open_incidents), actor,
+                                                "its step was skipped")
+            done = "skipped" if action == "skip" else "moved back to"
             self._run_and_save(tx, record, version, workflow, actor,
-                               self._step(action, bpmn_id=bpmn_id, task_guid=str(task.id),
-                                          detail=f"{'skipped' if action == 'skip' else 'moved back to'} "
-                                                 f"{title_of(task.task_spec)} ({bpmn_id}): {reason}"),
-                               before=before, stored=stored)
+                               self._step(action, bpmn_id=bpmn_id, task_guid=guid,
+                                          detail=f"{done} {title} ({bpmn_id}): {reason}"),
+                               before=dict(instance_data(workflow)), stored=stored,
+                               first=lambda: change(workflow, task))
             return self._view(tx, record)

@@ -73,6 +73,18 @@ def test_a_broken_timer_is_repaired_by_deploying_a_fix_and_migrating(engine, fri
     assert restarted.complete_task(booking.task_id, {}, actor="clerk").status == "completed"
 
 
+def test_a_target_still_broken_moves_the_instance_and_stops_it_on_a_new_incident(engine, friday_9am):
+    deploy_hold(engine, timer=BROKEN_TIMER)
+    instance_id = reviewed(engine)
+    deploy_hold(engine, timer='"P" + wait_days')      # a second try, still wrong: str + int
+    moved = engine.migrate_instance(instance_id, 2, actor="admin", reason="second try")
+    assert (moved.version, moved.status) == (2, "incident")
+    assert [(i.status, i.bpmn_id) for i in moved.incidents] == [("resolved", "wait_for_inspection"),
+                                                               ("open", "wait_for_inspection")]
+    assert "can only concatenate str" in moved.incidents[1].error_message
+    assert_derived_rows_match_state(engine, instance_id)
+
+
 def test_a_wait_the_target_lacks_is_refused_with_the_list_until_it_is_mapped(engine, friday_9am):
     deploy_hold(engine, after_wait=OLD_BOOKING)
     instance_id = reviewed(engine)
