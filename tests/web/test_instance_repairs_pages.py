@@ -80,6 +80,7 @@ def test_skip_and_move_back_need_a_reason_and_are_audited(login_as, client, stuc
     path = f"/admin/instances/{stuck}"
     page = text_of(client.get(path))
     assert "Skip step" in page and "Move back" in page
+    assert f'action="{path}/skip"' in page and f'action="{path}/move_back"' in page
     refused = post_form(client, f"{path}/skip", {"bpmn_id": "wait_for_inspection"}, token_from=path,
                         follow_redirects=True)
     assert "Give a reason to skip a step" in text_of(refused)

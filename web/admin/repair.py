@@ -74,19 +74,10 @@ def migrate_instance(instance_id: int):
                            mapping=mapping, elements=elements, to_version=to_version, prefix=MAPPING_PREFIX)
 
 
-@bp.post("/instances/<int:instance_id>/skip")
+@bp.post("/instances/<int:instance_id>/skip", defaults={"action": "skip"})
+@bp.post("/instances/<int:instance_id>/move_back", defaults={"action": "move_back"})
 @role_required(*REPAIR_ROLES)
-def skip_step(instance_id: int):
-    return _modify(instance_id, "skip")
-
-
-@bp.post("/instances/<int:instance_id>/move_back")
-@role_required(*REPAIR_ROLES)
-def move_back(instance_id: int):
-    return _modify(instance_id, "move_back")
-
-
-def _modify(instance_id: int, action: str):
+def modify_instance(instance_id: int, action: str):
     bpmn_id = request.form.get("bpmn_id", "").strip()
     reason = request.form.get("reason", "").strip()
     what = "skip" if action == "skip" else "move back"

@@ -65,19 +65,10 @@ def migrate_version(process_key: str, version: int):
     return jsonify(items=[as_json(outcome) for outcome in outcomes])
 
 
-@bp.post("/instances/<int:instance_id>/skip")
+@bp.post("/instances/<int:instance_id>/skip", defaults={"action": "skip"})
+@bp.post("/instances/<int:instance_id>/move_back", defaults={"action": "move_back"})
 @role_required(*REPAIR_ROLES)
-def skip_step(instance_id: int):
-    return _modify(instance_id, "skip")
-
-
-@bp.post("/instances/<int:instance_id>/move_back")
-@role_required(*REPAIR_ROLES)
-def move_back(instance_id: int):
-    return _modify(instance_id, "move_back")
-
-
-def _modify(instance_id: int, action: str):
+def modify_instance(instance_id: int, action: str):
     body = _json_object()
     bpmn_id, reason = _text(body, "bpmn_id"), _text(body, "reason")
     if not bpmn_id or not reason:
