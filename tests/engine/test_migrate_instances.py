@@ -112,6 +112,18 @@ def test_a_wait_the_target_lacks_is_refused_with_the_list_until_it_is_mapped(eng
     assert "mapped schedule_inspection -> book_inspection" in event.detail and "renamed" in event.detail
 
 
+def test_a_step_already_done_that_the_target_lacks_refuses_the_move(engine, friday_9am):
+    deploy_hold(engine, after_wait=OLD_BOOKING)
+    instance_id = reviewed(engine)
+    engine.skip_step(instance_id, "wait_for_inspection", actor="admin", reason="waived")
+    engine.complete_task(open_task(engine, instance_id, "schedule_inspection").task_id, {}, actor="clerk")
+    deploy_hold(engine)
+    check = engine.check_migration(instance_id, 2)
+    assert [(wait.bpmn_id, wait.target_bpmn_id) for wait in check.waits] == [("confirm_booking", "book_inspection")]
+    assert check.problem == ("Instance 1 cannot move: Version 2 of inspection_hold lacks steps it has already done: "
+                             "schedule_inspection; map each to an element of the target.")
+
+
 def test_an_unchanged_timer_keeps_its_due_time_and_the_path_after_it_is_the_targets(engine, friday_9am):
     deploy_hold(engine, after_wait=OLD_BOOKING)
     instance_id = reviewed(engine)
