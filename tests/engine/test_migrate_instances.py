@@ -12,14 +12,14 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from city.office import open_engine
-from engine import ClerkflowError
+from engine import ClerkflowError, DiagramSource
 from engine.audit_chain import verify
 from engine.errors import InvalidState, NotFound
 from engine.models import ProcessInstance, ProcessVersion
 from engine.parsing import parse_process
 from engine.state import _registry, spec_from_json, state_from_json
 from repair_diagrams import BROKEN_TIMER, OLD_BOOKING, inspection_hold, inspection_hold_source
-from scenario_data import FRIDAY_9AM, WARM_AND_RESTORED
+from scenario_data import DIAGRAMS, FRIDAY_9AM, WARM_AND_RESTORED
 from support import assert_derived_rows_match_state, open_task, open_task_ids
 
 pytestmark = WARM_AND_RESTORED
@@ -228,6 +228,25 @@ def test_all_instances_of_a_version_dry_run_then_move(engine, friday_9am):
     mapped = engine.migrate_version("inspection_hold", 1, 2, actor="admin",
                                     mapping={"schedule_inspection": "book_inspection"})
     assert [(o.instance_id, o.moved) for o in mapped] == [(at_booking, True), (suspended, False)]
+
+
+def test_a_failed_script_inside_a_sub_process_is_repaired_by_migrating(engine, deploy, friday_9am):
+    """The sub-process moves to the target's sub-process of the same id; its failed step runs the fixed script."""
+    deploy("subprocess_review")
+    started = engine.start_instance("subprocess_review", {"total": 10, "offices": 0}, actor="clerk")
+    assert [i.bpmn_id for i in started.incidents] == ["compute_share"]
+    fixed = (DIAGRAMS / "subprocess_review.bpmn").read_text().replace(
+        "share = total / offices", "share = total / offices if offices else total")
+    engine.deploy_source(DiagramSource("subprocess_review.bpmn", fixed.encode(), {}), actor="analyst")
+    check = engine.check_migration(started.instance_id, 2)
+    assert {(w.bpmn_id, w.kind, w.restarts) for w in check.waits} >= {("compute_share", "incident", True),
+                                                                      ("review_request", "user task", False)}
+    moved = engine.migrate_instance(started.instance_id, 2, actor="admin", reason="no offices: the whole total")
+    assert (moved.status, moved.current_steps) == ("active", ("Review the request",))
+    assert_derived_rows_match_state(engine, started.instance_id)
+    done = engine.complete_task(open_task(engine, started.instance_id, "review_request").task_id, {}, actor="c")
+    assert done.current_steps == ("Release the records",)
+    assert stored(engine, started.instance_id)[1].get_next_task(spec_name="compute_share").data["share"] == 10
 
 
 def test_migration_refuses_an_unknown_version_an_ended_instance_and_the_same_version(engine, friday_9am):
