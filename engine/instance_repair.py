@@ -1,10 +1,10 @@
 """Moving a running workflow to another version of its process, skipping a step, moving back to a finished one.
 
-Migration uses SpiffWorkflow's own diff (`SpiffWorkflow.bpmn.util.diff`: `diff_workflow` aligns each task of the
-instance with the target's element of the same id, or by its place between matched ones when an id changed)
-and does what its
-`migrate_workflow` does (every task takes the target's element; a step whose element changed starts again from
-its parent's data), with three differences that keep an instance exactly where it was:
+Migration uses SpiffWorkflow's own diff (`SpiffWorkflow.bpmn.util.diff`: `SpecDiff` and `WorkflowDiff`, as its
+`diff_workflow` builds them, align each task of the instance with the target's element of the same id, or by its
+place between matched ones when an id changed) and does what its `migrate_workflow` does (every task takes the
+target's element; a step whose element changed starts again from its parent's data), with three differences
+that keep an instance exactly where it was:
 
 - a wait whose element is unchanged keeps its state: a timer keeps its due time, a claimed task its claim;
   a user task that starts again comes back as a new task in the inbox (the old one is cancelled);
