@@ -35,6 +35,7 @@ from engine.operators import NoOperators, Operators
 from engine.models import IncidentStatus, InstanceStatus, ProcessVersion, TaskStatus
 from engine.parsing import ParsedProcess, parse_process
 from engine.records import EMPTY, FINISHED, INCIDENT, InstanceRecord, Snapshot
+from engine.repairs import InstanceRepairs
 from engine.runtime import TaskFailure, advance, find_task, make_script_engine, retry_failed_task
 from engine.start_rules import AnyStart, StartRules
 from engine.state import DEFAULT_WARM_CACHE_SIZE, WarmWorkflows, spec_to_json, state_from_json, state_to_json
@@ -57,8 +58,10 @@ class Step:
     detail: str = ""
 
 
-class ProcessEngine(queries.Queries):
-    """Deploys diagrams and runs their instances on one database."""
+class ProcessEngine(queries.Queries, InstanceRepairs):
+    """Deploys diagrams and runs their instances on one database (repairs: engine.repairs)."""
+
+    _step = Step
 
     def __init__(self, database: Database, *, operators: Operators | None = None,
                  message_rules: MessageRules | None = None, start_rules: StartRules | None = None,

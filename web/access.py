@@ -24,6 +24,9 @@ ROLE_DESCRIPTIONS = {
 MONITORING_ROLES = frozenset({ADMINISTRATOR, ANALYST})
 # Who watches the office's performance and its fee money; nothing on the dashboard names a requester.
 DASHBOARD_ROLES = (ADMINISTRATOR, ANALYST, CITY_CLERK, RECORDS_MANAGER, FINANCE)
+# Repairing running instances (issue 18): migrate them to another version, skip a step, move back to a completed one.
+# Administrators only: analysts monitor read-only (MONITORING_ROLES), and a repair changes what an instance does.
+REPAIR_ROLES = (ADMINISTRATOR,)
 # The modeler: edit, validate and deploy diagrams and forms.
 DEPLOYERS = (ANALYST, ADMINISTRATOR)
 # The City Clerk issues the offices' cash floats (003, Art. 6); administrators keep every setting.

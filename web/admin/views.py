@@ -18,6 +18,7 @@ from city.rules.business_calendar import city_midnight
 from web.current import process_engine, signed_in_staff, work_roles
 from web.admin.blueprint import bp
 from web.admin.instance_data import readable
+from web.admin.repair import repair_choices
 from web.access import MONITORING_ROLES
 from web.auth import role_required, staff_only
 from web.formatting import when
@@ -170,7 +171,8 @@ def instance(instance_id: int):
         audit_trail=[(event, shown(event.changes)) for event in engine.audit_trail(instance_id)],
         timers=engine.pending_timers(instance_id=instance_id), subscriptions=engine.subscriptions(instance_id=instance_id),
         may_act=may_act(), masked=not sees_personal_data(), SHARED_INBOX=SHARED_INBOX,
-        withdrawn=withdrawn_among([instance_id]))
+        withdrawn=withdrawn_among([instance_id]),
+        repairs=repair_choices(found) if may_act() and found.status in ("active", "incident") else None)
     return _with_diagram_styles(response)
 
 
@@ -332,4 +334,5 @@ def process_version(process_key: str, version: int):
              "messages": counts.messages, "incidents": counts.incidents} for counts in waiting]
     return _with_diagram_styles(render_template(
         "admin/process_version.html", version=found, bpmn_xml=bpmn_xml, waiting=waiting, heat=heat,
-        counts=engine.version_counts().get(found.version_id, {})))
+        counts=engine.version_counts().get(found.version_id, {}), may_act=may_act(),
+        other_versions=sorted((v.version for v in engine.versions(process_key) if v.version != version), reverse=True)))

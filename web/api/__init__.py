@@ -6,7 +6,7 @@ the account's roles, checked as the pages check them. Every failure is one JSON 
 `{"error": {"code": "...", "message": "...", "fields": {...}}}` (`web.api.errors`). The OpenAPI
 document (`web.api.openapi`, GET /api/openapi.json) describes every route here.
 """
-from web.api import commands, errors, notes, views  # noqa: F401  (their routes, handlers and commands)
+from web.api import commands, errors, notes, repairs, views  # noqa: F401  (their routes, handlers and commands)
 from web.api.blueprint import bp
 from web.models_api import create_api_token, revoke_api_token
 

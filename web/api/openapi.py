@@ -304,6 +304,59 @@ for _action, _summary in (("suspend", "Suspend the instance."), ("resume", "Resu
         "responses": {"200": _ok("The instance, changed.", _ref("Instance")),
                       **_errors(400, 403, 404, 409, 422, *_COMMON)}}}
 
+# Repairs (issue 18, web/api/repairs.py): migrate to another version, skip a step, move back.
+_WAIT = {"type": "object", "properties": {
+    "bpmn_id": {"type": "string"}, "title": {"type": "string"},
+    "kind": {"type": "string", "enum": ["user task", "timer", "message", "incident", "sub-process", "step"]},
+    "target_bpmn_id": {**_NULLABLE_STRING, "description": "Where it goes in the target; null: nowhere, map it."},
+    "restarts": {"type": "boolean", "description": "Its element changed (or it failed): it starts again."}}}
+SCHEMAS["MigrationCheck"] = {"type": "object", "properties": {
+    "instance_id": {"type": "integer"}, "title": {"type": "string"}, "from_version": {"type": "integer"},
+    "to_version": {"type": "integer"}, "waits": {"type": "array", "items": _WAIT},
+    "problem": {"type": "string", "description": "Why it cannot move (empty when it can)."},
+    "movable": {"type": "boolean"}}}
+SCHEMAS["MigrationOutcome"] = {"type": "object", "properties": {
+    "instance_id": {"type": "integer"}, "title": {"type": "string"}, "moved": {"type": "boolean"},
+    "message": {"type": "string", "description": "Its status after the move, or why it did not move."}}}
+_MIGRATION_BODY = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["to_version"], "properties": {
+        "to_version": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID,
+                       "description": "The version of the same process to move to."},
+        "mapping": {"type": "object", "additionalProperties": {"type": "string"},
+                    "description": "For each step the target lacks: the target's step it goes to."},
+        "reason": {"type": "string", "description": "Goes into the audit trail."},
+        "dry_run": {"type": "boolean", "description": "Only check: say what would move, change nothing."}}}}}}
+_MIGRATION_ANSWER = {"anyOf": [_ref("Instance"), _ref("MigrationCheck")]}
+PATHS["/api/instances/{instance_id}/migrate"] = {"post": {
+    "operationId": "migrate_instance", "summary": "Move the instance to another version of its process.",
+    "description": _ADMIN + " Checked first: every step it waits at must be in the target, or mapped. With dry_run, "
+                   "the check alone.",
+    "parameters": [_INSTANCE_ID], "requestBody": _MIGRATION_BODY,
+    "responses": {"200": _ok("The instance on its new version (dry run: the check).", _MIGRATION_ANSWER),
+                  **_errors(400, 403, 404, 409, 422, *_COMMON)}}}
+PATHS["/api/processes/{process_key}/versions/{version}/migrate"] = {"post": {
+    "operationId": "migrate_version", "summary": "Move every running instance of a version, each on its own.",
+    "description": _ADMIN + " Each instance is checked and moved in a transaction of its own; one that cannot move "
+                   "stays and says why. With dry_run, each one's check.",
+    "parameters": [{"name": "process_key", "in": "path", "required": True, "schema": {"type": "string"}},
+                   _path_id("version", "process version number")],
+    "requestBody": _MIGRATION_BODY,
+    "responses": {"200": _ok("What became of each instance (dry run: each one's check).",
+                             {"type": "object", "properties": {"items": {"type": "array", "items": {
+                                 "anyOf": [_ref("MigrationOutcome"), _ref("MigrationCheck")]}}}}),
+                  **_errors(400, 403, 404, 409, 422, *_COMMON)}}}
+for _action, _summary in (("skip", "Complete the step the instance waits at without running it."),
+                          ("move_back", "Take the instance back to a step it completed; it runs again.")):
+    PATHS[f"/api/instances/{{instance_id}}/{_action}"] = {"post": {
+        "operationId": f"{_action}_step", "summary": _summary, "description": _ADMIN,
+        "parameters": [_INSTANCE_ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["bpmn_id", "reason"], "properties": {
+                "bpmn_id": {"type": "string", "description": "The step's id in the diagram."},
+                "reason": {"type": "string", "description": "Required; goes into the audit trail."}}}}}},
+        "responses": {"200": _ok("The instance, changed.", _ref("Instance")),
+                      **_errors(400, 403, 404, 409, 422, *_COMMON)}}}
+
 # Every POST takes an Idempotency-Key (docs/api.md "Retrying a POST safely", web/api/idempotency.py).
 _IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,

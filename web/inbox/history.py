@@ -26,7 +26,8 @@ from web.portal.filing import CHANNEL_LABELS
 ACTIONS = {"start": "Started", "complete": "Completed", "claim": "Claimed", "unclaim": "Unclaimed",
            "send": "Sent", "incident": "Incident", "retry": "Retried", "timer": "Timer fired",
            "message": "Message received", "suspend": "Suspended", "resume": "Resumed",
-           "terminate": "Terminated", "delegate": "Delegated", "reassign": "Reassigned"}
+           "terminate": "Terminated", "delegate": "Delegated", "reassign": "Reassigned",
+           "migrate": "Moved to another version", "skip": "Step skipped", "move_back": "Moved back to a step"}
 MAX_DAYS = 3660
 # What the intake records beside the start form (web/portal/filing.py, web/inbox/intake.py), in words.
 INTAKE_FACTS = (("received_at", "Received"), ("received_via", "How it came"), ("received_by", "Taken by"))
