@@ -23,11 +23,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine import clock, messages, queries, records, start_keys, timers
+from engine import calls, clock, messages, queries, records, start_keys, timers
 from engine.db import Database
-from engine.deploy import DiagramSource, Problem, check_source, checksum, read_diagram, start_events, validate
+from engine.deploy import (DiagramSource, Problem, check_source, checksum, located_problems, read_diagram, start_events,
+                           validate)
 from engine.derive import derive, instance_data, settled_incidents
-from engine.errors import ClerkflowError, Conflict, FormInvalid, InvalidState, NotAllowed, NotFound, require_plain_data
+from engine.errors import ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, NotAllowed, NotFound, require_plain_data
 from engine.forms import field_problems, on_the_form, validate_submission
 from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.operators import NoOperators, Operators
@@ -104,7 +105,13 @@ class ProcessEngine(queries.Queries):
 
     def deploy_directory(self, processes_dir: Path | str, forms_dir: Path | str | None, *,
                          actor: str) -> list[DeployResult]:
-        return [self.deploy_file(path, forms_dir, actor=actor) for path in sorted(Path(processes_dir).glob("*.bpmn"))]
+        """Deploy every BPMN file of the folder, a called process before the files that call it."""
+        paths = {path.name: path for path in Path(processes_dir).glob("*.bpmn")}
+        parsed = {name: parse_process(name, path.read_bytes()) for name, path in paths.items()}
+        order = calls.CallOrder({name: each.process_key for name, each in parsed.items()},
+                                {name: calls.external_calls(each.spec, each.subprocess_specs)
+                                 for name, each in parsed.items()})
+        return [self.deploy_file(paths[name], forms_dir, actor=actor) for name in order.ordered(paths)]
 
     def _deploy(self, parsed: ParsedProcess, source: DiagramSource, actor: str) -> DeployResult:
         forms = validate(parsed, source, self.operators)
@@ -113,6 +120,9 @@ class ProcessEngine(queries.Queries):
         with self._writing() as tx:
             session = tx.session
             latest = queries.latest_version(session, parsed.process_key)
+            if problems := calls.call_problems(tx.connection, parsed):
+                raise DeployRefused(f"{parsed.file_name} was not deployed: {len(problems)} problem(s) to fix.",
+                                    details=problems)
             if latest is not None and latest.checksum == digest:
                 return DeployResult(queries.version_view(latest), created=False)
             row = ProcessVersion(
@@ -205,7 +215,9 @@ class ProcessEngine(queries.Queries):
         if version_id is None:
             raise NotFound(f'No process "{process_key}" is deployed; deploy its diagram first.')
         version = self._versions.get(tx.connection, version_id)
-        workflow = BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self._script_engine)
+        pins = calls.pin(tx.connection, self._versions, version)   # the called versions it runs to its end
+        workflow = BpmnWorkflow(version.spec, calls.subprocess_specs(tx.connection, self._versions, version, pins),
+                                script_engine=self._script_engine)
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
@@ -220,9 +232,11 @@ class ProcessEngine(queries.Queries):
         if start_with is not None:
             workflow.do_engine_steps()   # let the start event begin waiting for what starts it
             start_with(workflow)
+        called = "".join(f"; calls {key} version {self._versions.get(tx.connection, version_id).version}"
+                         for key, version_id in pins.items())
         self._run_and_save(tx, record, version, workflow, actor,
-                           Step("start", changes=data, detail=f"version {version.version}"),
-                           before={}, stored=EMPTY, hops=hops)
+                           Step("start", changes=data, detail=f"version {version.version}{called}"),
+                           before={}, stored=EMPTY, hops=hops, pins=pins)
         return record
 
     # -- human tasks --------------------------------------------------------------------------
@@ -548,8 +562,9 @@ class ProcessEngine(queries.Queries):
         if warm is not None:
             workflow, stored = warm
         else:
-            workflow = state_from_json(records.load_state(tx.connection, record.instance_id),
-                                       version.spec, version.subprocess_specs)
+            pins = calls.pinned(tx.connection, record.instance_id) if version.called_processes else {}
+            workflow = state_from_json(records.load_state(tx.connection, record.instance_id), version.spec,
+                                       calls.subprocess_specs(tx.connection, self._versions, version, pins))
             stored = records.load_snapshot(tx.connection, record.instance_id)
         workflow.script_engine = self._script_engine
         return workflow, stored
@@ -557,14 +572,14 @@ class ProcessEngine(queries.Queries):
     def _run_and_save(self, tx: Transaction, record: InstanceRecord, version: VersionInfo, workflow: BpmnWorkflow,
                       actor: str, step: Step, *, before: dict[str, Any], stored: Snapshot,
                       completed_task_guid: str | None = None, hops: int = 0,
-                      first: Callable[[], None] | None = None) -> None:
+                      first: Callable[[], None] | None = None, pins: Mapping[str, int] | None = None) -> None:
         failures = advance(workflow, first=first)
         self._save(tx, record, version, workflow, actor, step, before=before, failures=failures, stored=stored,
-                   completed_task_guid=completed_task_guid, hops=hops)
+                   completed_task_guid=completed_task_guid, hops=hops, pins=pins)
 
     def _save(self, tx: Transaction, record: InstanceRecord, version: VersionInfo, workflow: BpmnWorkflow,
               actor: str, step: Step, *, before: dict[str, Any], failures: list[TaskFailure], stored: Snapshot,
-              completed_task_guid: str | None = None, hops: int = 0) -> None:
+              completed_task_guid: str | None = None, hops: int = 0, pins: Mapping[str, int] | None = None) -> None:
         """Write the state, derived rows, audit event and incidents; then route the messages the instance threw.
 
         Each failure opens an incident (or refreshes the open one of its task). An open incident stays
@@ -579,6 +594,7 @@ class ProcessEngine(queries.Queries):
         state_json = state_to_json(workflow)
         if record.instance_id is None:
             records.insert_instance(connection, record, state_json)
+            calls.remember(connection, record.instance_id, dict(pins or {}))   # a message back restores it with them
         else:
             records.update_instance(connection, record, state_json)
         snapshot = records.write_derived(connection, record, derived, stored, now, actor=actor,
@@ -624,4 +640,11 @@ class ProcessEngine(queries.Queries):
 
     def check_source(self, source: DiagramSource) -> list[Problem]:
         """Deploy validation without storing anything: each problem with its element id and line ([]: deployable)."""
-        return check_source(source, self.operators)
+        problems = check_source(source, self.operators)
+        try:
+            parsed = parse_process(source.file_name, source.bpmn)
+        except DeployRefused:
+            return problems   # check_source said why
+        with self.database.read() as session:
+            undeployed = calls.call_problems(session.connection(), parsed)
+        return problems + (located_problems(DeployRefused("", details=undeployed)) if undeployed else [])

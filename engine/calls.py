@@ -1,0 +1,152 @@
+"""Call activities calling a process deployed from another file: bound by id, pinned per instance.
+
+A version's stored spec holds only what its own file defines. A call activity whose `calledElement`
+names a process of another file is bound when an instance starts: the latest deployed version of
+the called process (and of each process that one calls, in turn) is pinned for the instance in
+`called_version` rows. The instance runs those versions to its end, whatever is deployed later,
+as SpiffWorkflow runs a workflow made with those specs (`BpmnWorkflow(spec, subprocess_specs)`).
+Deploy refuses a call to a process that is not deployed.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+from SpiffWorkflow.util.task import TaskState
+
+from engine.deploy import _where
+from engine.errors import NotFound
+from engine.models import CalledVersion
+from engine.parsing import call_activities, external_calls
+from engine.versions import VERSION, latest_version_id
+from engine.views import CalledView, CallRun
+
+if TYPE_CHECKING:
+    from engine.parsing import ParsedProcess
+    from engine.versions import VersionCache, VersionInfo
+
+CALLED = CalledVersion.__table__
+
+
+def call_problems(connection: Connection, parsed: ParsedProcess) -> list[str]:
+    """Each call activity calling a process that is neither in its file nor deployed, located."""
+    called = external_calls(parsed.spec, parsed.subprocess_specs)
+    if not called:
+        return []
+    deployed = deployed_process_keys(connection)
+    problems = []
+    for task_spec in call_activities(parsed.spec, parsed.subprocess_specs):
+        if task_spec.spec in called and task_spec.spec not in deployed:
+            close = difflib.get_close_matches(task_spec.spec, deployed, n=1)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            problems.append(f"{_where(parsed, task_spec)}: calls the process \"{task_spec.spec}\", which is not "
+                            f"deployed; deploy its diagram first (the call runs the version deployed when an "
+                            f"instance starts){hint}")
+    return problems
+
+
+def deployed_process_keys(connection: Connection) -> list[str]:
+    return list(connection.execute(select(VERSION.c.process_key).distinct().order_by(VERSION.c.process_key)).scalars())
+
+
+def pin(connection: Connection, versions: VersionCache, version: VersionInfo) -> dict[str, int]:
+    """Which version of each process `version` calls (directly or through another call) a new instance runs:
+    the latest deployed of each, decided now."""
+    pins: dict[str, int] = {}
+    pending = list(version.called_processes)
+    while pending:
+        key = pending.pop(0)
+        if key in pins or key in version.subprocess_specs:
+            continue
+        version_id = latest_version_id(connection, key)
+        if version_id is None:
+            raise NotFound(f'"{version.display_name}" calls the process "{key}", which is not deployed; '
+                           "deploy its diagram first.")
+        pins[key] = version_id
+        pending.extend(versions.get(connection, version_id).called_processes)
+    return pins
+
+
+def subprocess_specs(connection: Connection, versions: VersionCache, version: VersionInfo,
+                     pins: dict[str, int]) -> dict[str, Any]:
+    """The version's own subprocess specs with the pinned called processes (and what they embed) added."""
+    if not pins:
+        return version.subprocess_specs
+    specs = dict(version.subprocess_specs)
+    for key, version_id in pins.items():
+        called = versions.get(connection, version_id)
+        for name, sub in called.subprocess_specs.items():
+            specs.setdefault(name, sub)
+        specs[key] = called.spec
+    return specs
+
+
+def remember(connection: Connection, instance_id: int, pins: dict[str, int]) -> None:
+    if pins:
+        connection.execute(insert(CALLED), [{"instance_id": instance_id, "process_key": key,
+                                             "process_version_id": version_id} for key, version_id in pins.items()])
+
+
+def pinned(connection: Connection, instance_id: int) -> dict[str, int]:
+    return dict(connection.execute(select(CALLED.c.process_key, CALLED.c.process_version_id)
+                                   .where(CALLED.c.instance_id == instance_id)).all())
+
+
+@dataclass(frozen=True)
+class CallOrder:
+    """Files ordered so that a process is deployed before the files calling it (deploy_directory)."""
+
+    defines: dict[str, str]             # file -> the process key it deploys
+    calls: dict[str, tuple[str, ...]]   # file -> the processes of other files it calls
+
+    def ordered(self, files: Iterable[str]) -> list[str]:
+        left, done, order = sorted(files), set(), []
+        while left:
+            ready = [name for name in left if all(key not in self.defines.values() or key in done
+                                                  for key in self.calls[name])] or left[:1]   # a cycle: deploy says why
+            for name in ready:
+                left.remove(name)
+                done.add(self.defines[name])
+                order.append(name)
+        return order
+
+
+_NOW = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+def called_views(connection: Connection, versions: VersionCache, instance_id: int, state_json: str) -> list[CalledView]:
+    """Each pinned called process with its runs, read off the stored state as JSON (the workflow is not restored)."""
+    pins = pinned(connection, instance_id)
+    if not pins:
+        return []
+    state = json.loads(state_json or "{}")
+    tasks: dict[str, dict] = dict(state.get("tasks", {}))
+    for sub in state.get("subprocesses", {}).values():
+        tasks.update(sub.get("tasks", {}))
+    views = []
+    for key, version_id in sorted(pins.items()):
+        called = versions.get(connection, version_id)
+        runs = tuple(_run(called.spec, sub, tasks.get(sub.get("parent_task_id"), {}))
+                     for sub in state.get("subprocesses", {}).values() if sub.get("spec") == key)
+        views.append(CalledView(key, called.display_name, called.version, runs))
+    return views
+
+
+def _run(spec, sub: dict[str, Any], call_task: dict[str, Any]) -> CallRun:
+    by_time = sorted(sub.get("tasks", {}).values(), key=lambda task: task.get("last_state_change") or 0)
+    titles = [(task.get("state", 0), _title(spec, task.get("task_spec"))) for task in by_time]
+    return CallRun(call_task.get("task_spec", ""), bool(sub.get("completed")),
+                   tuple(title for state, title in titles if title and state == TaskState.COMPLETED),
+                   tuple(title for state, title in titles if title and state & _NOW))
+
+
+def _title(spec, name: str | None) -> str | None:
+    task_spec = spec.task_specs.get(name) if name else None
+    if task_spec is None or not getattr(task_spec, "bpmn_id", None):
+        return None   # the library's own start and end steps
+    return task_spec.bpmn_name or task_spec.bpmn_id

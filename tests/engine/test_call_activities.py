@@ -1,0 +1,155 @@
+"""Call activities to a process of another file, and collaborations of several pools, run as SpiffWorkflow runs them.
+
+Each diagram is run on the bare library (the parser given every file, `BpmnWorkflow(spec, subprocess_specs)`)
+and through the engine with the state restored cold between steps; the completed tasks in order and the
+data must be the same. A called process's version is pinned when the instance starts.
+"""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
+from SpiffWorkflow.util.task import TaskState
+
+from engine import DeployRefused, ProcessEngine
+from engine.deploy import DiagramSource
+from scenario_data import DIAGRAMS
+from support import assert_derived_rows_match_state, open_task, open_task_ids, restored_workflow
+
+CALLS = DIAGRAMS / "calls"
+START = {"requester": "Ada", "fee_paid": True}
+
+pytestmark = pytest.mark.warm_and_restored
+
+
+def library_workflow(process_id: str, *files: str, collaboration: bool = False) -> BpmnWorkflow:
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    for name in files:
+        parser.add_bpmn_file(str(CALLS / name))
+    if collaboration:
+        return BpmnWorkflow(*parser.get_collaboration(process_id))
+    return BpmnWorkflow(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
+
+
+def library_start(workflow: BpmnWorkflow, data: dict) -> None:
+    workflow.task_tree.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    workflow.do_engine_steps()
+
+
+def library_complete(workflow: BpmnWorkflow, bpmn_id: str, data: dict) -> None:
+    [task] = [task for task in workflow.get_tasks(state=TaskState.READY, manual=True) if task.task_spec.bpmn_id == bpmn_id]
+    task.data.update(data)
+    task.run()
+    workflow.do_engine_steps()
+
+
+def completed_in_order(workflow: BpmnWorkflow) -> list[str]:
+    return [task.task_spec.bpmn_id for task in workflow.get_tasks(state=TaskState.COMPLETED)
+            if task.task_spec.bpmn_id]
+
+
+def cold(engine: ProcessEngine) -> ProcessEngine:
+    """A new engine on the same database: nothing in memory, as after a restart or in another worker."""
+    return ProcessEngine(engine.database, warm_cache_size=0)
+
+
+def deploy_calls(engine: ProcessEngine, *names: str) -> None:
+    for name in names:
+        engine.deploy_file(CALLS / name, None, actor="analyst")
+
+
+def complete(engine: ProcessEngine, instance_id: int, bpmn_id: str, data: dict) -> None:
+    engine.complete_task(open_task(engine, instance_id, bpmn_id).task_id, data, actor="clerk")
+    assert_derived_rows_match_state(engine, instance_id)
+
+
+def test_a_call_to_a_shared_process_of_another_file_runs_as_spiffworkflow_runs_it(engine):
+    library = library_workflow("permit_request", "permit_request.bpmn", "notify_requester.bpmn")
+    deploy_calls(engine, "notify_requester.bpmn", "permit_request.bpmn")
+    library_start(library, START)
+    instance_id = engine.start_instance("permit_request", START, actor="clerk").instance_id
+    steps = [("check_address", {"address_ok": True}), ("send_notice", {"sent_by": "mail"}),
+             ("file_permit", {"filed_by": "Bea"})]
+    for bpmn_id, data in steps:
+        engine = cold(engine)
+        assert open_task_ids(engine, instance_id) == [bpmn_id]
+        library_complete(library, bpmn_id, data)
+        complete(engine, instance_id, bpmn_id, data)
+        assert completed_in_order(restored_workflow(engine, instance_id)) == completed_in_order(library)
+    ours = restored_workflow(engine, instance_id)
+    assert ours.is_completed() and library.is_completed()
+    assert ours.data == library.data
+    assert ours.data["notice"] == "Dear Ada, your request is granted."
+    assert engine.get_instance(instance_id).status == "completed"
+
+
+def test_an_instance_runs_the_called_version_pinned_when_it_started_and_a_new_one_the_newest(engine):
+    deploy_calls(engine, "notify_requester.bpmn", "permit_request.bpmn")
+    waiting = engine.start_instance("permit_request", START, actor="clerk").instance_id
+    assert open_task_ids(engine, waiting) == ["check_address"]   # inside the call, on version 1
+    assert engine.deploy_file(CALLS / "notify_requester_v2.bpmn", None, actor="analyst").version.version == 2
+    newer = engine.start_instance("permit_request", START, actor="clerk").instance_id
+    engine = cold(engine)
+    assert [(c.process_key, c.version) for c in engine.called_versions(waiting)] == [("notify_requester", 1)]
+    assert [(c.process_key, c.version) for c in engine.called_versions(newer)] == [("notify_requester", 2)]
+    for instance_id in (waiting, newer):
+        complete(engine, instance_id, "check_address", {})
+    assert open_task(engine, waiting, "send_notice")
+    assert restored_workflow(engine, waiting).get_tasks(state=TaskState.READY, manual=True)[0].data["notice"] == \
+        "Dear Ada, your request is granted."
+    assert restored_workflow(engine, newer).get_tasks(state=TaskState.READY, manual=True)[0].data["notice"] == \
+        "Hello Ada: granted (notice form 2)"
+    audit = [event.detail for event in engine.audit_trail(waiting) if event.action == "start"]
+    assert audit == ["version 1; calls notify_requester version 1"]
+
+
+def test_deploy_refuses_a_call_to_a_process_that_is_not_deployed_naming_it(engine):
+    with pytest.raises(DeployRefused) as refused:
+        deploy_calls(engine, "permit_request.bpmn")
+    [problem] = refused.value.details
+    assert "element 'notify' (Notify the requester)" in problem
+    assert 'calls the process "notify_requester", which is not deployed; deploy its diagram first' in problem
+    assert engine.versions() == []
+    source = DiagramSource("permit_request.bpmn", (CALLS / "permit_request.bpmn").read_bytes(), {})
+    [located] = engine.check_source(source)   # the modeler's Validate says the same, on the element
+    assert (located.bpmn_id, located.line) == ("notify", 13)
+
+
+def test_deploying_a_folder_deploys_the_called_process_before_the_file_calling_it(engine, tmp_path):
+    shutil.copy(CALLS / "permit_request.bpmn", tmp_path / "a_permit_request.bpmn")
+    shutil.copy(CALLS / "notify_requester.bpmn", tmp_path / "z_notify_requester.bpmn")
+    results = engine.deploy_directory(tmp_path, None, actor="analyst")
+    assert [result.version.process_key for result in results] == ["notify_requester", "permit_request"]
+
+
+def test_a_collaboration_of_two_pools_starts_both_and_carries_the_message_between_them(engine):
+    library = library_workflow("permit_and_payment", "permit_and_payment.bpmn", collaboration=True)
+    result = engine.deploy_file(CALLS / "permit_and_payment.bpmn", None, actor="analyst")
+    assert (result.version.process_key, result.version.display_name) == ("permit_and_payment", "Permit and payment")
+    library_start(library, {})
+    instance_id = engine.start_instance("permit_and_payment", {}, actor="clerk").instance_id
+    assert open_task_ids(engine, instance_id) == ["take_fee"]
+    for bpmn_id, data in [("take_fee", {"amount": 25}), ("issue_permit", {"permit_number": "P-7"})]:
+        engine = cold(engine)
+        library_complete(library, bpmn_id, data)
+        complete(engine, instance_id, bpmn_id, data)
+        assert completed_in_order(restored_workflow(engine, instance_id)) == completed_in_order(library)
+        if bpmn_id == "take_fee":
+            assert open_task_ids(engine, instance_id) == ["issue_permit"]
+            [issue] = restored_workflow(engine, instance_id).get_tasks(state=TaskState.READY, manual=True)
+            assert issue.data["payment"] == {"amount": 25}
+    assert restored_workflow(engine, instance_id).data == library.data
+    assert engine.get_instance(instance_id).status == "completed"
+
+
+def test_a_diagram_with_two_executable_processes_outside_one_collaboration_is_refused(engine, tmp_path):
+    text = (CALLS / "permit_and_payment.bpmn").read_text()
+    path = tmp_path / "two.bpmn"
+    path.write_text(text.replace('processRef="cash_desk"', 'processRef="somewhere_else"'))
+    with pytest.raises(DeployRefused) as refused:
+        engine.deploy_file(path, None, actor="analyst")
+    assert "permit_desk, cash_desk outside any one collaboration" in str(refused.value)
