@@ -304,8 +304,9 @@ class ProcessEngine(queries.Queries):
             ready = find_task(workflow, task.task_guid)
             if ready is None or ready.state != TaskState.READY:
                 raise Conflict(f'"{task.title}" is no longer waiting to be done; reload to see what changed.')
-            clean = validate_submission(version.form_validator(task.form_file, ready.data), dict(submission),
-                                        task.title)
+            forms = calls.forms_of_task(tx.connection, self._versions, version, record.instance_id,
+                                        calls.processes_around(ready.workflow))   # a called process's own forms
+            clean = validate_submission(forms.form_validator(task.form_file, ready.data), dict(submission), task.title)
             before = instance_data(workflow)
             ready.data.update(clean)
             # Run under the failure handling: a step after the task that cannot be made ready (a timer

@@ -116,6 +116,39 @@ class CallOrder:
         return order
 
 
+def forms_of_task(connection: Connection, versions: VersionCache, version: VersionInfo, instance_id: int,
+                  processes: Iterable[str]) -> VersionInfo:
+    """The version whose forms a task uses: the called version of the nearest called process it runs in
+    (`processes`: the spec names from the task's own workflow outwards), else the instance's own version."""
+    if not version.called_processes:
+        return version
+    pins = pinned(connection, instance_id)
+    for name in processes:
+        if name in pins:
+            return versions.get(connection, pins[name])
+    return version
+
+
+def processes_around(workflow) -> list[str]:
+    """The spec names of a task's workflow and of each workflow around it, innermost first."""
+    names = []
+    while workflow is not None:
+        names.append(workflow.spec.name)
+        workflow = workflow.parent_workflow
+    return names
+
+
+def stored_processes_around(state_json: str, task_guid: str) -> list[str]:
+    """`processes_around` read off a stored state as JSON (the workflow is not restored)."""
+    subprocesses = json.loads(state_json or "{}").get("subprocesses", {})
+    holder = {guid: key for key, sub in subprocesses.items() for guid in sub.get("tasks", {})}
+    names, key = [], holder.get(task_guid)
+    while key is not None and key in subprocesses:
+        names.append(subprocesses[key].get("spec"))
+        key = holder.get(subprocesses[key].get("parent_task_id"))
+    return names
+
+
 _NOW = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
 

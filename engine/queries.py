@@ -277,9 +277,14 @@ class Queries:
             form_file = getattr(task, which)
             if not form_file:
                 return None
-            version = session.scalars(select(ProcessVersion).join(
-                ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
-                .where(ProcessInstance.id == task.instance_id)).one()
+            connection = session.connection()
+            version = self._versions.get(connection, connection.execute(
+                select(INSTANCE.c.process_version_id).where(INSTANCE.c.id == task.instance_id)).scalar_one())
+            if version.called_processes:   # a task of a called process has that process's forms
+                state_json = connection.execute(select(INSTANCE.c.state_json)
+                                                .where(INSTANCE.c.id == task.instance_id)).scalar_one()
+                version = calls.forms_of_task(connection, self._versions, version, task.instance_id,
+                                              calls.stored_processes_around(state_json, task.task_guid))
             return version.forms.get(form_file)
 
     def get_instance(self, instance_id: int) -> InstanceView:

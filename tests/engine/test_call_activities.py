@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.util.task import TaskState
 
-from engine import DeployRefused, ProcessEngine
+from engine import DeployRefused, FormInvalid, ProcessEngine
 from engine.deploy import DiagramSource
 from scenario_data import DIAGRAMS
 from support import assert_derived_rows_match_state, open_task, open_task_ids, restored_workflow
@@ -59,7 +59,7 @@ def cold(engine: ProcessEngine) -> ProcessEngine:
 
 def deploy_calls(engine: ProcessEngine, *names: str) -> None:
     for name in names:
-        engine.deploy_file(CALLS / name, None, actor="analyst")
+        engine.deploy_file(CALLS / name, CALLS / "forms", actor="analyst")
 
 
 def complete(engine: ProcessEngine, instance_id: int, bpmn_id: str, data: dict) -> None:
@@ -91,7 +91,8 @@ def test_an_instance_runs_the_called_version_pinned_when_it_started_and_a_new_on
     deploy_calls(engine, "notify_requester.bpmn", "permit_request.bpmn")
     waiting = engine.start_instance("permit_request", START, actor="clerk").instance_id
     assert open_task_ids(engine, waiting) == ["check_address"]   # inside the call, on version 1
-    assert engine.deploy_file(CALLS / "notify_requester_v2.bpmn", None, actor="analyst").version.version == 2
+    deploy_calls(engine, "notify_requester_v2.bpmn")
+    assert [version.version for version in engine.versions("notify_requester")] == [1, 2]
     newer = engine.start_instance("permit_request", START, actor="clerk").instance_id
     engine = cold(engine)
     assert [(c.process_key, c.version) for c in engine.called_versions(waiting)] == [("notify_requester", 1)]
@@ -105,6 +106,20 @@ def test_an_instance_runs_the_called_version_pinned_when_it_started_and_a_new_on
         "Hello Ada: granted (notice form 2)"
     audit = [event.detail for event in engine.audit_trail(waiting) if event.action == "start"]
     assert audit == ["version 1; calls notify_requester version 1"]
+
+
+def test_a_task_of_the_called_process_takes_its_form_from_the_called_version(engine):
+    deploy_calls(engine, "notify_requester.bpmn", "permit_request.bpmn")
+    instance_id = engine.start_instance("permit_request", START, actor="clerk").instance_id
+    complete(engine, instance_id, "check_address", {})
+    engine = cold(engine)
+    send = open_task(engine, instance_id, "send_notice")
+    assert engine.form_schema(send.task_id)["required"] == ["sent_by"]
+    with pytest.raises(FormInvalid) as refused:
+        engine.complete_task(send.task_id, {"sent_by": "pigeon"}, actor="clerk")
+    assert "sent_by" in refused.value.field_errors
+    complete(engine, instance_id, "send_notice", {"sent_by": "email"})
+    assert open_task_ids(engine, instance_id) == ["file_permit"]
 
 
 def test_deploy_refuses_a_call_to_a_process_that_is_not_deployed_naming_it(engine):
@@ -122,7 +137,7 @@ def test_deploy_refuses_a_call_to_a_process_that_is_not_deployed_naming_it(engin
 def test_deploying_a_folder_deploys_the_called_process_before_the_file_calling_it(engine, tmp_path):
     shutil.copy(CALLS / "permit_request.bpmn", tmp_path / "a_permit_request.bpmn")
     shutil.copy(CALLS / "notify_requester.bpmn", tmp_path / "z_notify_requester.bpmn")
-    results = engine.deploy_directory(tmp_path, None, actor="analyst")
+    results = engine.deploy_directory(tmp_path, CALLS / "forms", actor="analyst")
     assert [result.version.process_key for result in results] == ["notify_requester", "permit_request"]
 
 

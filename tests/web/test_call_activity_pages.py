@@ -14,7 +14,7 @@ CALLS = DIAGRAMS / "calls"
 
 def deploy(process_engine, *names: str) -> None:
     for name in names:
-        process_engine.deploy_file(CALLS / name, None, actor="analyst")
+        process_engine.deploy_file(CALLS / name, CALLS / "forms", actor="analyst")
 
 
 def called_rows(page: str) -> list[str]:
