@@ -89,6 +89,7 @@ def _parse_collaboration(file_name: str, parser: SpiffBpmnParser, process_keys: 
     """Several executable processes run together when one collaboration holds them all (their pools)."""
     for collaboration_id, participants in parser.collaborations.items():
         if set(process_keys) <= set(participants):
+            _refuse_calls_out_of_the_file(file_name, parser, process_keys)
             spec, subprocess_specs = parser.get_collaboration(collaboration_id)
             node = tree.xpath("//*[local-name()='collaboration' and @id=$key]", key=collaboration_id)[0]
             return ParsedProcess(collaboration_id, node.get("name") or collaboration_id, file_name, spec,
@@ -96,6 +97,16 @@ def _parse_collaboration(file_name: str, parser: SpiffBpmnParser, process_keys: 
     raise DeployRefused(f"{file_name}: a diagram must hold one executable process (isExecutable=\"true\"), "
                         f"or several that are pools of one collaboration, which start together; found "
                         f"{', '.join(process_keys)} outside any one collaboration.")
+
+
+def _refuse_calls_out_of_the_file(file_name: str, parser: SpiffBpmnParser, process_keys: list[str]) -> None:
+    for key in process_keys:
+        specs = parser.get_subprocess_specs(key, require_call_activity_specs=False)
+        if outside := sorted(name for name, sub in specs.items() if sub is None):
+            raise DeployRefused(f"{file_name}: the pool {key} calls {', '.join(outside)}, a process of another file; "
+                                "the pools of a collaboration can call only processes of their own file (SpiffWorkflow "
+                                "runs a collaboration from one file). Draw the called process in this file, or deploy "
+                                "the pool as a process of its own.")
 
 
 def external_calls(spec, subprocess_specs: dict[str, BpmnProcessSpec]) -> tuple[str, ...]:

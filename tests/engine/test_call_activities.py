@@ -145,9 +145,10 @@ def test_a_collaboration_of_two_pools_starts_both_and_carries_the_message_betwee
     library = library_workflow("permit_and_payment", "permit_and_payment.bpmn", collaboration=True)
     result = engine.deploy_file(CALLS / "permit_and_payment.bpmn", None, actor="analyst")
     assert (result.version.process_key, result.version.display_name) == ("permit_and_payment", "Permit and payment")
-    library_start(library, {})
-    instance_id = engine.start_instance("permit_and_payment", {}, actor="clerk").instance_id
+    library_start(library, {"applicant": "Ada"})
+    instance_id = engine.start_instance("permit_and_payment", {"applicant": "Ada"}, actor="clerk").instance_id
     assert open_task_ids(engine, instance_id) == ["take_fee"]
+    assert engine.task_data(open_task(engine, instance_id, "take_fee").task_id)["applicant"] == "Ada"
     for bpmn_id, data in [("take_fee", {"amount": 25}), ("issue_permit", {"permit_number": "P-7"})]:
         engine = cold(engine)
         library_complete(library, bpmn_id, data)
@@ -168,3 +169,15 @@ def test_a_diagram_with_two_executable_processes_outside_one_collaboration_is_re
     with pytest.raises(DeployRefused) as refused:
         engine.deploy_file(path, None, actor="analyst")
     assert "permit_desk, cash_desk outside any one collaboration" in str(refused.value)
+
+
+def test_a_pool_of_a_collaboration_calling_a_process_of_another_file_is_refused_saying_why(engine, tmp_path):
+    deploy_calls(engine, "notify_requester.bpmn")
+    path = tmp_path / "permit_and_payment.bpmn"
+    path.write_text((CALLS / "permit_and_payment.bpmn").read_text().replace(
+        '<bpmn:userTask id="issue_permit" name="Issue the permit">',
+        '<bpmn:callActivity id="issue_permit" name="Issue the permit" calledElement="notify_requester">').replace(
+        "</bpmn:userTask>\n    <bpmn:endEvent id=\"permit_issued\"", "</bpmn:callActivity>\n    <bpmn:endEvent id=\"permit_issued\""))
+    with pytest.raises(DeployRefused) as refused:
+        engine.deploy_file(path, None, actor="analyst")
+    assert "the pool permit_desk calls notify_requester, a process of another file" in str(refused.value)
