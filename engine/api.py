@@ -106,12 +106,8 @@ class ProcessEngine(queries.Queries):
     def deploy_directory(self, processes_dir: Path | str, forms_dir: Path | str | None, *,
                          actor: str) -> list[DeployResult]:
         """Deploy every BPMN file of the folder, a called process before the files that call it."""
-        paths = {path.name: path for path in Path(processes_dir).glob("*.bpmn")}
-        parsed = {name: parse_process(name, path.read_bytes()) for name, path in paths.items()}
-        order = calls.CallOrder({name: each.process_key for name, each in parsed.items()},
-                                {name: calls.external_calls(each.spec, each.subprocess_specs)
-                                 for name, each in parsed.items()})
-        return [self.deploy_file(paths[name], forms_dir, actor=actor) for name in order.ordered(paths)]
+        return [self.deploy_file(path, forms_dir, actor=actor)
+                for path in calls.in_call_order(sorted(Path(processes_dir).glob("*.bpmn")))]
 
     def _deploy(self, parsed: ParsedProcess, source: DiagramSource, actor: str) -> DeployResult:
         forms = validate(parsed, source, self.operators)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
@@ -20,9 +20,9 @@ from sqlalchemy.engine import Connection
 from SpiffWorkflow.util.task import TaskState
 
 from engine.deploy import _where
-from engine.errors import NotFound
+from engine.errors import DeployRefused, NotFound
 from engine.models import CalledVersion
-from engine.parsing import call_activities, external_calls
+from engine.parsing import call_activities, external_calls, parse_process
 from engine.versions import VERSION, latest_version_id
 from engine.views import CalledView, CallRun
 
@@ -97,23 +97,27 @@ def pinned(connection: Connection, instance_id: int) -> dict[str, int]:
                                    .where(CALLED.c.instance_id == instance_id)).all())
 
 
-@dataclass(frozen=True)
-class CallOrder:
-    """Files ordered so that a process is deployed before the files calling it (deploy_directory)."""
-
-    defines: dict[str, str]             # file -> the process key it deploys
-    calls: dict[str, tuple[str, ...]]   # file -> the processes of other files it calls
-
-    def ordered(self, files: Iterable[str]) -> list[str]:
-        left, done, order = sorted(files), set(), []
-        while left:
-            ready = [name for name in left if all(key not in self.defines.values() or key in done
-                                                  for key in self.calls[name])] or left[:1]   # a cycle: deploy says why
-            for name in ready:
-                left.remove(name)
-                done.add(self.defines[name])
-                order.append(name)
-        return order
+def in_call_order(paths: Sequence[Path]) -> list[Path]:
+    """BPMN files ordered so that a called process is deployed before the files calling it; otherwise in the
+    order given. A file that does not parse keeps its place (deploying it says why); so does a cycle."""
+    defines: dict[Path, str | None] = {}
+    calling: dict[Path, tuple[str, ...]] = {}
+    for path in paths:
+        try:
+            parsed = parse_process(path.name, path.read_bytes())
+        except DeployRefused:
+            defines[path], calling[path] = None, ()
+            continue
+        defines[path], calling[path] = parsed.process_key, external_calls(parsed.spec, parsed.subprocess_specs)
+    left, done, order = list(paths), set(), []
+    while left:
+        ready = [path for path in left
+                 if all(key not in defines.values() or key in done for key in calling[path])] or left[:1]
+        for path in ready:
+            left.remove(path)
+            done.add(defines[path])
+            order.append(path)
+    return order
 
 
 def forms_of_task(connection: Connection, versions: VersionCache, version: VersionInfo, instance_id: int,

@@ -182,3 +182,11 @@ def test_a_pool_of_a_collaboration_calling_a_process_of_another_file_is_refused_
     with pytest.raises(DeployRefused) as refused:
         engine.deploy_file(path, None, actor="analyst")
     assert "the pool permit_desk calls notify_requester, a process of another file" in str(refused.value)
+
+
+def test_clerkflow_deploy_of_a_folder_deploys_the_called_process_first(clerkflow, tmp_path):
+    shutil.copy(CALLS / "permit_request.bpmn", tmp_path / "a_permit_request.bpmn")
+    shutil.copy(CALLS / "notify_requester.bpmn", tmp_path / "z_notify_requester.bpmn")
+    status, out, err = clerkflow("deploy", "--forms", str(CALLS / "forms"), str(tmp_path))
+    assert status == 0, err
+    assert out.splitlines() == ["deployed notify_requester version 1", "deployed permit_request version 1"]
