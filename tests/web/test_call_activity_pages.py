@@ -66,3 +66,15 @@ def test_instance_page_shows_the_pinned_called_version_and_its_progress(login_as
     assert called_rows(page) == ["Notify the requester (notify_requester) version 1 notify "
                                  "done: Notice needed, Check the requester's address, Compose the notice; "
                                  "now at: Send the notice"]
+
+
+def test_an_administrator_starts_a_collaboration_by_hand_and_both_pools_run(login_as, client, post_form, process_engine):
+    deploy(process_engine, "permit_and_payment.bpmn")
+    login_as("administrator")
+    response = post_form(client, "/admin/processes/permit_and_payment/start", {"data": '{"applicant": "Ada"}'},
+                         token_from="/admin/processes/permit_and_payment/start")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    [instance] = process_engine.list_instances(process_key="permit_and_payment")
+    assert [task.bpmn_id for task in process_engine.list_tasks(instance_id=instance.instance_id)] == ["take_fee"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Permit and payment" in page and "Take the fee" in page
