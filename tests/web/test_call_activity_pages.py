@@ -78,3 +78,19 @@ def test_an_administrator_starts_a_collaboration_by_hand_and_both_pools_run(logi
     assert [task.bpmn_id for task in process_engine.list_tasks(instance_id=instance.instance_id)] == ["take_fee"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Permit and payment" in page and "Take the fee" in page
+
+
+def test_the_task_history_names_the_called_process_s_steps_and_fields(login_as, client, process_engine):
+    deploy(process_engine, "notify_requester.bpmn", "permit_request.bpmn")
+    instance_id = process_engine.start_instance("permit_request", {"requester": "Ada", "fee_paid": True},
+                                                actor="clerk").instance_id
+    for bpmn_id, data in [("check_address", {}), ("send_notice", {"sent_by": "mail"})]:
+        [task] = [task for task in process_engine.list_tasks(instance_id=instance_id) if task.bpmn_id == bpmn_id]
+        process_engine.complete_task(task.task_id, data, actor="clerk")
+    [file_permit] = process_engine.list_tasks(instance_id=instance_id)
+    login_as("administrator")
+    page = client.get(f"/inbox/tasks/{file_permit.task_id}").get_data(as_text=True)
+    [history] = re.findall(r'aria-labelledby="history-heading"(.*?)</section>', page, re.DOTALL)
+    told = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", history)).split())
+    assert "Completed (Check the requester's address)" in told and "Completed (Send the notice)" in told
+    assert "Sent by mail" in told and "sent_by" not in told
