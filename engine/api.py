@@ -28,7 +28,8 @@ from engine.db import Database
 from engine.deploy import (DiagramSource, Problem, check_source, checksum, located_problems, read_diagram, start_events,
                            validate)
 from engine.derive import derive, instance_data, settled_incidents
-from engine.errors import ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, NotAllowed, NotFound, require_plain_data
+from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, NotAllowed, NotFound,
+                           require_plain_data)
 from engine.forms import field_problems, on_the_form, validate_submission
 from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.operators import NoOperators, Operators

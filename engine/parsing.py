@@ -71,7 +71,7 @@ def parse_process(file_name: str, xml: bytes) -> ParsedProcess:
             return _parse_collaboration(file_name, parser, process_keys, tree)
         if len(process_keys) != 1:
             raise DeployRefused(f"{file_name}: a diagram must hold exactly one executable process "
-                                f"(isExecutable=\"true\"); found none.")
+                                "(isExecutable=\"true\"); found none.")
         process_key = process_keys[0]
         spec = parser.get_spec(process_key)
         # A call to a process of another file is None here: bound to a deployed version (engine.calls).
