@@ -23,11 +23,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine import clock, messages, queries, records, start_keys, timers
+from engine import calls, clock, messages, queries, records, start_keys, timers
 from engine.db import Database
-from engine.deploy import DiagramSource, Problem, check_source, checksum, read_diagram, start_events, validate
+from engine.deploy import (DiagramSource, Problem, check_source, checksum, located_problems, read_diagram, start_events,
+                           validate)
 from engine.derive import derive, instance_data, settled_incidents
-from engine.errors import ClerkflowError, Conflict, FormInvalid, InvalidState, NotAllowed, NotFound, require_plain_data
+from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, NotAllowed, NotFound,
+                           require_plain_data)
 from engine.forms import field_problems, on_the_form, validate_submission
 from engine.helpers import Helper
 from engine.message_rules import AnyMessage, MessageRules, Sender
@@ -111,7 +113,9 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
 
     def deploy_directory(self, processes_dir: Path | str, forms_dir: Path | str | None, *,
                          actor: str) -> list[DeployResult]:
-        return [self.deploy_file(path, forms_dir, actor=actor) for path in sorted(Path(processes_dir).glob("*.bpmn"))]
+        """Deploy every BPMN file of the folder, a called process before the files that call it."""
+        return [self.deploy_file(path, forms_dir, actor=actor)
+                for path in calls.in_call_order(sorted(Path(processes_dir).glob("*.bpmn")))]
 
     def _deploy(self, parsed: ParsedProcess, source: DiagramSource, actor: str) -> DeployResult:
         forms = validate(parsed, source, self.operators)
@@ -120,6 +124,9 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
         with self._writing() as tx:
             session = tx.session
             latest = queries.latest_version(session, parsed.process_key)
+            if problems := calls.call_problems(tx.connection, parsed):
+                raise DeployRefused(f"{parsed.file_name} was not deployed: {len(problems)} problem(s) to fix.",
+                                    details=problems)
             if latest is not None and latest.checksum == digest:
                 return DeployResult(queries.version_view(latest), created=False)
             row = ProcessVersion(
@@ -215,7 +222,9 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
         if version_id is None:
             raise NotFound(f'No process "{process_key}" is deployed; deploy its diagram first.')
         version = self._versions.get(tx.connection, version_id)
-        workflow = BpmnWorkflow(version.spec, version.subprocess_specs, script_engine=self._script_engine)
+        pins = calls.pin(tx.connection, self._versions, version)   # the called versions it runs to its end
+        workflow = BpmnWorkflow(version.spec, calls.subprocess_specs(tx.connection, self._versions, version, pins),
+                                script_engine=self._script_engine)
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
@@ -230,9 +239,11 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
         if start_with is not None:
             workflow.do_engine_steps()   # let the start event begin waiting for what starts it
             start_with(workflow)
+        called = "".join(f"; calls {key} version {self._versions.get(tx.connection, version_id).version}"
+                         for key, version_id in pins.items())
         self._run_and_save(tx, record, version, workflow, actor,
-                           Step("start", changes=data, detail=f"version {version.version}"),
-                           before={}, stored=EMPTY, hops=hops)
+                           Step("start", changes=data, detail=f"version {version.version}{called}"),
+                           before={}, stored=EMPTY, hops=hops, pins=pins)
         return record
 
     # -- human tasks --------------------------------------------------------------------------
@@ -300,8 +311,9 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
             ready = find_task(workflow, task.task_guid)
             if ready is None or ready.state != TaskState.READY:
                 raise Conflict(f'"{task.title}" is no longer waiting to be done; reload to see what changed.')
-            clean = validate_submission(version.form_validator(task.form_file, ready.data), dict(submission),
-                                        task.title)
+            forms = calls.forms_of_task(tx.connection, self._versions, version, record.instance_id,
+                                        calls.processes_around(ready.workflow))   # a called process's own forms
+            clean = validate_submission(forms.form_validator(task.form_file, ready.data), dict(submission), task.title)
             before = instance_data(workflow)
             ready.data.update(clean)
             # Run under the failure handling: a step after the task that cannot be made ready (a timer
@@ -566,8 +578,9 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
         if warm is not None:
             workflow, stored = warm
         else:
-            workflow = state_from_json(records.load_state(tx.connection, record.instance_id),
-                                       version.spec, version.subprocess_specs)
+            pins = calls.pinned(tx.connection, record.instance_id) if version.called_processes else {}
+            workflow = state_from_json(records.load_state(tx.connection, record.instance_id), version.spec,
+                                       calls.subprocess_specs(tx.connection, self._versions, version, pins))
             stored = records.load_snapshot(tx.connection, record.instance_id)
         workflow.script_engine = self._script_engine
         return workflow, stored
@@ -575,14 +588,14 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
     def _run_and_save(self, tx: Transaction, record: InstanceRecord, version: VersionInfo, workflow: BpmnWorkflow,
                       actor: str, step: Step, *, before: dict[str, Any], stored: Snapshot,
                       completed_task_guid: str | None = None, hops: int = 0,
-                      first: Callable[[], None] | None = None) -> None:
+                      first: Callable[[], None] | None = None, pins: Mapping[str, int] | None = None) -> None:
         failures = advance(workflow, first=first)
         self._save(tx, record, version, workflow, actor, step, before=before, failures=failures, stored=stored,
-                   completed_task_guid=completed_task_guid, hops=hops)
+                   completed_task_guid=completed_task_guid, hops=hops, pins=pins)
 
     def _save(self, tx: Transaction, record: InstanceRecord, version: VersionInfo, workflow: BpmnWorkflow,
               actor: str, step: Step, *, before: dict[str, Any], failures: list[TaskFailure], stored: Snapshot,
-              completed_task_guid: str | None = None, hops: int = 0) -> None:
+              completed_task_guid: str | None = None, hops: int = 0, pins: Mapping[str, int] | None = None) -> None:
         """Write the state, derived rows, audit event and incidents; then route the messages the instance threw.
 
         Each failure opens an incident (or refreshes the open one of its task). An open incident stays
@@ -597,6 +610,7 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
         state_json = state_to_json(workflow)
         if record.instance_id is None:
             records.insert_instance(connection, record, state_json)
+            calls.remember(connection, record.instance_id, dict(pins or {}))   # a message back restores it with them
         else:
             records.update_instance(connection, record, state_json)
         snapshot = records.write_derived(connection, record, derived, stored, now, actor=actor,
@@ -642,4 +656,11 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
 
     def check_source(self, source: DiagramSource) -> list[Problem]:
         """Deploy validation without storing anything: each problem with its element id and line ([]: deployable)."""
-        return check_source(source, self.operators)
+        problems = check_source(source, self.operators)
+        try:
+            parsed = parse_process(source.file_name, source.bpmn)
+        except DeployRefused:
+            return problems   # check_source said why
+        with self.database.read() as session:
+            undeployed = calls.call_problems(session.connection(), parsed)
+        return problems + (located_problems(DeployRefused("", details=undeployed)) if undeployed else [])

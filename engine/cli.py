@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine.api import ProcessEngine
 from engine.audit_chain import verify
+from engine.calls import in_call_order
 from engine.config import database_url, instance_dir
 from engine.db import Database
 from engine.migrate import Schema
@@ -249,7 +250,7 @@ def deploy(console: Console, options: argparse.Namespace) -> None:
         else:
             raise OptionInvalid(f"{given}: no such file or directory.")
     results = []
-    for path in files:   # each file is its own transaction: an earlier one stays deployed if a later one is refused
+    for path in in_call_order(files):   # each file is its own transaction: an earlier one stays deployed if a later one is refused
         result = console.engine.deploy_file(path, forms if forms.is_dir() else None, actor=actor_of(options))
         results.append(result)
         if not options.json:

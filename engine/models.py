@@ -96,6 +96,17 @@ class ProcessInstance(Base):
     state_json: Mapped[str] = mapped_column(Text, deferred=True)
 
 
+class CalledVersion(Base):
+    """The version of a called process (a call activity's calledElement, from another file) that an instance
+    runs: decided when the instance starts and kept to its end (engine.calls)."""
+
+    __tablename__ = "called_version"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100), primary_key=True)   # the called process
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+
+
 class HumanTask(Base):
     """A user task as the inbox sees it: one row per task occurrence, kept after completion."""
 

@@ -1,5 +1,10 @@
 """Reading BPMN safely: hardened XML parsing, then SpiffWorkflow's spiff parser.
 
+A file holds one executable process, or several joined in one collaboration (their pools start
+together and exchange messages, as SpiffWorkflow's `get_collaboration` runs them: the collaboration's
+id is then the process key). A call activity may call a process of another file: it is left out
+of the parsed specs here (`engine.calls` binds it to a deployed version).
+
 The XML parser resolves no entities, loads no DTD and never touches the network; a file
 that declares a DOCTYPE is refused outright (entity tricks need one). Problems come back
 as `DeployRefused` with the file, line and element id, never as a traceback. The DMN files a diagram's
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
 from engine.decisions import defined_decisions, missing_decision_problems
@@ -59,27 +65,67 @@ def hardened_xml(file_name: str, xml: bytes) -> etree._Element:
 
 
 def parse_process(file_name: str, xml: bytes, decisions: Mapping[str, bytes] | None = None) -> ParsedProcess:
-    """Parse one BPMN file holding one executable process (plus any it embeds), with the DMN files
-    (name -> XML) that its business rule tasks call."""
+    """Parse one BPMN file holding one executable process, or a collaboration of several (plus any they embed),
+    with the DMN files (name -> XML) that its business rule tasks call."""
     tree = hardened_xml(file_name, xml)
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(tree, filename=file_name)
         _add_decisions(parser, file_name, tree, decisions or {})
         process_keys = parser.get_process_ids()
+        if len(process_keys) > 1:
+            return _parse_collaboration(file_name, parser, process_keys, tree)
         if len(process_keys) != 1:
-            found = ", ".join(process_keys) or "none"
             raise DeployRefused(f"{file_name}: a diagram must hold exactly one executable process "
-                                f"(isExecutable=\"true\"); found: {found}.")
+                                "(isExecutable=\"true\"); found none.")
         process_key = process_keys[0]
         spec = parser.get_spec(process_key)
-        subprocess_specs = parser.get_subprocess_specs(process_key)
+        # A call to a process of another file is None here: bound to a deployed version (engine.calls).
+        subprocess_specs = {name: sub for name, sub in parser.get_subprocess_specs(
+            process_key, require_call_activity_specs=False).items() if sub is not None}
         connect_event_subprocesses(spec, subprocess_specs)
     except ValidationException as err:
         raise DeployRefused(_located(file_name, err)) from None
     process_node = tree.xpath("//*[local-name()='process' and @id=$key]", key=process_key)[0]
     display_name = process_node.get("name") or process_key
     return ParsedProcess(process_key, display_name, file_name, spec, subprocess_specs, tree)
+
+
+def _parse_collaboration(file_name: str, parser: SpiffBpmnParser, process_keys: list[str],
+                         tree: etree._Element) -> ParsedProcess:
+    """Several executable processes run together when one collaboration holds them all (their pools)."""
+    for collaboration_id, participants in parser.collaborations.items():
+        if set(process_keys) <= set(participants):
+            _refuse_calls_out_of_the_file(file_name, parser, process_keys)
+            spec, subprocess_specs = parser.get_collaboration(collaboration_id)
+            connect_event_subprocesses(spec, subprocess_specs)
+            node = tree.xpath("//*[local-name()='collaboration' and @id=$key]", key=collaboration_id)[0]
+            return ParsedProcess(collaboration_id, node.get("name") or collaboration_id, file_name, spec,
+                                 subprocess_specs, tree)
+    raise DeployRefused(f"{file_name}: a diagram must hold one executable process (isExecutable=\"true\"), "
+                        f"or several that are pools of one collaboration, which start together; found "
+                        f"{', '.join(process_keys)} outside any one collaboration.")
+
+
+def _refuse_calls_out_of_the_file(file_name: str, parser: SpiffBpmnParser, process_keys: list[str]) -> None:
+    for key in process_keys:
+        specs = parser.get_subprocess_specs(key, require_call_activity_specs=False)
+        if outside := sorted(name for name, sub in specs.items() if sub is None):
+            raise DeployRefused(f"{file_name}: the pool {key} calls {', '.join(outside)}, a process of another file; "
+                                "the pools of a collaboration can call only processes of their own file (SpiffWorkflow "
+                                "runs a collaboration from one file). Draw the called process in this file, or deploy "
+                                "the pool as a process of its own.")
+
+
+def external_calls(spec, subprocess_specs: dict[str, BpmnProcessSpec]) -> tuple[str, ...]:
+    """The ids of the processes the call activities call that the file itself does not define, in order."""
+    return tuple(dict.fromkeys(task_spec.spec for task_spec in call_activities(spec, subprocess_specs)
+                               if task_spec.spec not in subprocess_specs))
+
+
+def call_activities(spec, subprocess_specs: dict[str, BpmnProcessSpec]):
+    for each in [spec, *subprocess_specs.values()]:
+        yield from (task_spec for task_spec in each.task_specs.values() if isinstance(task_spec, CallActivity))
 
 
 def _add_decisions(parser: SpiffBpmnParser, file_name: str, tree: etree._Element,

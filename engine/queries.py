@@ -12,7 +12,7 @@ from sqlalchemy import and_, bindparam, case, false, func, or_, select, true, un
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from engine import clock, records
+from engine import calls, clock, records
 from engine.records import INCIDENT, INSTANCE, SUBSCRIPTION, TASK, TIMER, InstanceRecord
 from engine.versions import VERSION
 from engine.errors import ClerkflowError, NotFound, without_unstorable
@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.models import (AuditEvent, HumanTask, Incident, IncidentStatus, InstanceStatus, MessageSubscription,
                            PendingTimer, ProcessInstance, ProcessVersion, TaskStatus)
-from engine.views import (AuditView, DiagramView, VariableChanges, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
+from engine.views import (AuditView, CalledView, DiagramView, VariableChanges, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
                           VersionView, WaitingCounts)
 
 MAX_PAGE = 500
@@ -277,9 +277,14 @@ class Queries:
             form_file = getattr(task, which)
             if not form_file:
                 return None
-            version = session.scalars(select(ProcessVersion).join(
-                ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
-                .where(ProcessInstance.id == task.instance_id)).one()
+            connection = session.connection()
+            version = self._versions.get(connection, connection.execute(
+                select(INSTANCE.c.process_version_id).where(INSTANCE.c.id == task.instance_id)).scalar_one())
+            if version.called_processes:   # a task of a called process has that process's forms
+                state_json = connection.execute(select(INSTANCE.c.state_json)
+                                                .where(INSTANCE.c.id == task.instance_id)).scalar_one()
+                version = calls.forms_of_task(connection, self._versions, version, task.instance_id,
+                                              calls.stored_processes_around(state_json, task.task_guid))
             return version.forms.get(form_file)
 
     def get_instance(self, instance_id: int) -> InstanceView:
@@ -603,6 +608,16 @@ class Queries:
                                completed, tuple(dict.fromkeys(active)),
                                tuple((bpmn_id, clock.as_utc(due)) for bpmn_id, due in timers),
                                tuple((bpmn_id, name) for bpmn_id, name in messages), tuple(dict.fromkeys(failed)), data)
+
+    def called_versions(self, instance_id: int) -> list[CalledView]:
+        """The processes of other files the instance calls: the version of each pinned at its start, and how
+        far each run has come (engine.calls)."""
+        with self.database.read() as session:
+            connection = session.connection()
+            state_json = connection.execute(select(INSTANCE.c.state_json).where(INSTANCE.c.id == instance_id)).scalar()
+            if state_json is None:
+                raise NotFound(f"No process instance {instance_id}.")
+            return calls.called_views(connection, self._versions, instance_id, state_json)
 
     def version_diagram(self, process_key: str, version: int) -> tuple[VersionView, str]:
         """A deployed version and its BPMN XML."""

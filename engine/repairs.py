@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
 
-from engine import clock, records
+from engine import calls, clock, records
 from engine.derive import instance_data
 from engine.errors import ClerkflowError, InvalidState, NotFound, require_plain_data
 from engine.instance_repair import (MigrationPlan, Wait, finished_to_move_back_to, migrate, move_back, plan_migration,
@@ -104,9 +104,12 @@ class InstanceRepairs:
             target = self._version_numbered(tx.connection, record.process_key, to_version)
             workflow, stored = self._restore(tx, record, source)
             before = dict(instance_data(workflow))
-            restarting = migrate(workflow, target.spec, target.subprocess_specs, _registry, mapping)
+            pins, new_pins = self._target_pins(tx.connection, record.instance_id, target)
+            target_specs = calls.subprocess_specs(tx.connection, self._versions, target, pins)
+            restarting = migrate(workflow, target.spec, target_specs, _registry, mapping)
             # The move must survive a cold restore on the target before anything is written.
-            workflow = state_from_json(state_to_json(workflow), target.spec, target.subprocess_specs)
+            workflow = state_from_json(state_to_json(workflow), target.spec, target_specs)
+            calls.remember(tx.connection, record.instance_id, new_pins)
             workflow.script_engine = self._script_engine
             stored = self._settle_restarted(tx, record, stored, restarting, actor,
                                             f"its step starts again on version {target.version}")
@@ -171,10 +174,26 @@ class InstanceRepairs:
             return MigrationCheck(record.instance_id, record.title, source.version, target.version, (),
                                   f"Instance {record.instance_id} is on version {target.version} already.")
         workflow = state_from_json(records.load_state(connection, record.instance_id), source.spec,
-                                   source.subprocess_specs)
-        plan: MigrationPlan = plan_migration(workflow, target.spec, target.subprocess_specs, _registry, mapping)
+                                   self._instance_specs(connection, record.instance_id, source))
+        pins, _ = self._target_pins(connection, record.instance_id, target)
+        plan: MigrationPlan = plan_migration(workflow, target.spec,
+                                             calls.subprocess_specs(connection, self._versions, target, pins),
+                                             _registry, mapping)
         problem = f"Instance {record.instance_id} cannot move: {plan.refusal(label)}." if not plan.movable else ""
         return MigrationCheck(record.instance_id, record.title, source.version, target.version, plan.waits, problem)
+
+    def _instance_specs(self, connection, instance_id: int, version: VersionInfo) -> dict:
+        """The subprocess specs an instance runs with: its version's own and the called versions pinned at its start."""
+        pins = calls.pinned(connection, instance_id) if version.called_processes else {}
+        return calls.subprocess_specs(connection, self._versions, version, pins)
+
+    def _target_pins(self, connection, instance_id: int, target: VersionInfo) -> tuple[dict[str, int], dict[str, int]]:
+        """The called versions an instance runs on `target`: those pinned at its start, and (second) the newest
+        deployed of any process only the target calls, pinned when it moves."""
+        pins = calls.pinned(connection, instance_id)
+        newly = {key: version_id for key, version_id in calls.pin(connection, self._versions, target).items()
+                 if key not in pins}
+        return {**pins, **newly}, newly
 
     def _version_numbered(self, connection, process_key: str, version: int) -> VersionInfo:
         version_id = connection.execute(select(VERSION.c.id).where(
@@ -221,7 +240,7 @@ class InstanceRepairs:
                 raise NotFound(f"No process instance {instance_id}.")
             version = self._versions.get(connection, record.process_version_id)
             workflow = state_from_json(records.load_state(connection, instance_id), version.spec,
-                                       version.subprocess_specs)
+                                       self._instance_specs(connection, instance_id, version))
         return steps_to_modify(workflow)
 
     def _modify(self, instance_id: int, actor: str, action: str, bpmn_id: str, reason: str, find, change):

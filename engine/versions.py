@@ -8,6 +8,7 @@ deployed since.
 from __future__ import annotations
 
 import threading
+from functools import cached_property
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinitio
 
 from engine.forms import form_validator, task_data_options, with_task_data_options
 from engine.models import ProcessVersion
+from engine.parsing import external_calls
 from engine.start_needs import FORM_PROPERTY
 from engine.state import spec_from_json
 
@@ -53,11 +55,16 @@ class VersionInfo:
             found = self._validators.setdefault(form_file, form_validator(self.forms[form_file]))
         return found
 
+    @cached_property
+    def called_processes(self) -> tuple[str, ...]:
+        """The processes of other files this version's call activities call (engine.calls pins their versions)."""
+        return external_calls(self.spec, self.subprocess_specs)
+
     @property
     def start_form_file(self) -> str | None:
         """The form of the start event a start by hand takes (the plain one, without a message or timer)."""
-        for start in self.spec.start.outputs:
-            if isinstance(start.event_definition, NoneEventDefinition):
+        for start in self.spec.start.outputs:   # a collaboration's start leads to its pools, not to start events
+            if isinstance(getattr(start, "event_definition", None), NoneEventDefinition):
                 return start.extensions.get("properties", {}).get(FORM_PROPERTY)
         return None
 

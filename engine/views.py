@@ -153,3 +153,23 @@ class WaitingCounts:
     timers: int = 0
     messages: int = 0
     incidents: int = 0
+
+
+@dataclass(frozen=True)
+class CallRun:
+    """One run of a called process: by which call activity, and how far it has come (step titles)."""
+
+    call_bpmn_id: str
+    finished: bool
+    done: tuple[str, ...]       # the steps completed, in the order they completed
+    current: tuple[str, ...]    # where it is now (waiting for a person, a timer, a message, or failed)
+
+
+@dataclass(frozen=True)
+class CalledView:
+    """A process of another file that an instance calls: the version pinned when the instance started."""
+
+    process_key: str
+    display_name: str
+    version: int
+    runs: tuple[CallRun, ...]

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine import ProcessEngine
+from engine import ProcessEngine, calls
 from engine.derive import derive
-from engine.models import HumanTask, MessageSubscription, PendingTimer, ProcessInstance, ProcessVersion, TaskStatus
-from engine.state import spec_from_json, state_from_json
+from engine.models import HumanTask, MessageSubscription, PendingTimer, ProcessInstance, TaskStatus
+from engine.state import state_from_json
 
 
 def open_task_ids(engine: ProcessEngine, instance_id: int) -> list[str]:
@@ -19,13 +19,21 @@ def open_task(engine: ProcessEngine, instance_id: int, bpmn_id: str):
     return matches[0]
 
 
+def restored_workflow(engine: ProcessEngine, instance_id: int):
+    """The instance's workflow restored from its stored state, with the called versions it pinned."""
+    with engine.database.read() as session:
+        connection = session.connection()
+        instance = session.get(ProcessInstance, instance_id)
+        version = engine._versions.get(connection, instance.process_version_id)
+        specs = calls.subprocess_specs(connection, engine._versions, version, calls.pinned(connection, instance_id))
+        return state_from_json(instance.state_json, version.spec, specs)
+
+
 def assert_derived_rows_match_state(engine: ProcessEngine, instance_id: int) -> None:
     """The rows queries read agree exactly with a fresh restore of the stored workflow state."""
+    derived = derive(restored_workflow(engine, instance_id))
     with engine.database.read() as session:
         instance = session.get(ProcessInstance, instance_id)
-        version = session.get(ProcessVersion, instance.process_version_id)
-        spec, subprocess_specs = spec_from_json(version.spec_json)
-        derived = derive(state_from_json(instance.state_json, spec, subprocess_specs))
         tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
                                                         HumanTask.status == TaskStatus.OPEN)).all()
         timers = session.scalars(select(PendingTimer).where(PendingTimer.instance_id == instance_id)).all()

@@ -166,7 +166,7 @@ def instance(instance_id: int):
     data = shown(diagram.data)
     response = render_template(
         "admin/instance.html", instance=found, diagram=diagram, markers=markers, tasks=tasks, people=people,
-        data=data, readable_data=readable(data),
+        data=data, readable_data=readable(data), called=engine.called_versions(instance_id),
         incidents=[(incident, shown(incident.data_seen)) for incident in found.incidents],
         audit_trail=[(event, shown(event.changes)) for event in engine.audit_trail(instance_id)],
         timers=engine.pending_timers(instance_id=instance_id), subscriptions=engine.subscriptions(instance_id=instance_id),

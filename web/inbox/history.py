@@ -203,13 +203,14 @@ def shown(value: Any, labels: Mapping[str, str] | None = None) -> str:
 
 # -- the process's words, the request summary, values in words ------------------------------------
 
-def process_words(engine, process_key: str) -> ProcessWords:
-    """The words of the process's newest version (read once per deployed version)."""
+def process_words(engine, process_key: str, calling: frozenset[str] = frozenset()) -> ProcessWords:
+    """The words of the process's newest version (read once per deployed version); `calling`: the processes
+    whose words are being read, which call this one (a call back to one of them adds nothing)."""
     versions = engine.versions(process_key)
     if not versions:
         return ProcessWords({}, (), {})
     newest = versions[-1]
-    return _words(engine, newest.process_key, newest.version, newest.checksum)
+    return _words(engine, newest.process_key, newest.version, newest.checksum, calling)
 
 
 # A deployed version never changes: its words are read once (keyed by its checksum, so a database
@@ -218,7 +219,7 @@ _WORDS: dict[tuple[str, int, str], ProcessWords] = {}
 _WORDS_KEPT = 64
 
 
-def _words(engine, process_key: str, version: int, checksum: str) -> ProcessWords:
+def _words(engine, process_key: str, version: int, checksum: str, calling: frozenset[str]) -> ProcessWords:
     key = (process_key, version, checksum)
     if key not in _WORDS:
         _view, xml = engine.version_diagram(process_key, version)
@@ -243,10 +244,26 @@ def _words(engine, process_key: str, version: int, checksum: str) -> ProcessWord
                 step_fields[bpmn_id] = tuple(form_field for form_field in form_fields if not form_field.hidden)
             for form_field in form_fields:
                 fields.setdefault(form_field.name, form_field)
+        words = ProcessWords(names, tuple(start), fields, step_fields)
+        _with_called_words(engine, root, words, calling | {process_key})
         if len(_WORDS) >= _WORDS_KEPT:
             _WORDS.clear()
-        _WORDS[key] = ProcessWords(names, tuple(start), fields, step_fields)
+        _WORDS[key] = words
     return _WORDS[key]
+
+
+def _with_called_words(engine, root, words: ProcessWords, calling: frozenset[str]) -> None:
+    """The words of each process of another diagram a call activity calls (its newest version): its steps run
+    inside the calling instance, so its history names them too. The caller's own words win."""
+    for call in root.iter(f"{BPMN}callActivity"):
+        called = call.get("calledElement")
+        if not called or called in calling or called in words.step_names or not engine.versions(called):
+            continue
+        found = process_words(engine, called, calling)
+        for mine, theirs in ((words.step_names, found.step_names), (words.fields, found.fields),
+                             (words.step_fields, found.step_fields)):
+            for name, value in theirs.items():
+                mine.setdefault(name, value)
 
 
 def _form_files(element) -> tuple[str | None, str | None] | None:

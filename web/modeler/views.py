@@ -70,6 +70,7 @@ def modeler_page(bpmn_url: str, file_name: str, **context) -> Response:
     """The modeler on the diagram at `bpmn_url`: the page, the URLs its script uses, the CSP bpmn-js needs."""
     settings = {
         "bpmn_url": bpmn_url, "operators_url": url_for(".operators"), "forms_url": url_for(".forms"),
+        "processes_url": url_for(".processes"),
         "forms_page_url": url_for(".index") + "/forms",
         "validate_url": url_for(".validate"), "deploy_url": url_for(".deploy"),
         "csrf_token": csrf_token(), "file_name": file_name,
@@ -119,6 +120,18 @@ def operators():
 def helpers():
     """The helpers scripts and expressions may call, each with its signature and description."""
     return jsonify(describe_helpers(process_engine().helpers))
+
+
+@bp.get("/processes.json")
+@staff_only
+def processes():
+    """The deployed processes a call activity may call (its calledElement), each with its newest version."""
+    latest = {}
+    for version in process_engine().versions():
+        if version.version > latest.get(version.process_key, (0,))[0]:
+            latest[version.process_key] = (version.version, version.display_name)
+    return jsonify([{"process_key": key, "display_name": name, "version": number}
+                    for key, (number, name) in sorted(latest.items())])
 
 
 @bp.get("/forms.json")

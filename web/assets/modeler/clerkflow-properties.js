@@ -4,7 +4,8 @@
 // standard panel does not show). User tasks and start events: the form file and UI schema file
 // (from forms/, /modeler/forms.json) with a link to view the form. User and manual tasks: who does
 // the task and its due date, named by data fields (engine/derive.py reads them). Business rule tasks:
-// the decision they call (deployed with the diagram as a .dmn file). Every task: its
+// the decision they call (deployed with the diagram as a .dmn file). Call activities: the
+// process they call, chosen among the deployed ones (/modeler/processes.json). Every task: its
 // pre-script and post-script. Everything is written as the spiffworkflow extension elements SpiffArena
 // writes, through bpmn-js commands (so undo works); emptying a box removes what it wrote.
 import { SelectEntry, TextAreaEntry, TextFieldEntry } from "@bpmn-io/properties-panel";
@@ -58,6 +59,9 @@ function entriesFor(element, catalogue) {
   if (is(element, "bpmn:ServiceTask")) entries.push(...serviceTaskEntries(element, catalogue));
   if (is(element, "bpmn:ScriptTask")) entries.push({ id: "clerkflow-script", element, component: ScriptTaskScript });
   if (is(element, "bpmn:BusinessRuleTask")) entries.push({ id: "clerkflow-decision", element, component: CalledDecision });
+  if (is(element, "bpmn:CallActivity")) {
+    entries.push({ id: "clerkflow-called-element", element, catalogue, component: CalledProcessSelect });
+  }
   if (is(element, "bpmn:UserTask") || is(element, "bpmn:StartEvent") || is(element, "bpmn:ManualTask")) {
     entries.push(...FORM_PROPERTIES.map(([name, label, suffix]) => ({
       id: `clerkflow-${name}`, element, catalogue, name, label, suffix, component: FormFileSelect })),
@@ -145,6 +149,28 @@ function OperatorSelect({ element, id, catalogue }) {
         ...catalogue.operators.map((operator) => ({ value: operator.name, label: operator.name }))];
       if (current && !catalogue.operators.some((operator) => operator.name === current)) {
         options.push({ value: current, label: `${current} (not registered)` });
+      }
+      return options;
+    },
+  });
+}
+
+// bpmn:callActivity's calledElement: the id of a deployed process (engine/calls.py binds the call to the
+// version that is newest when an instance starts; deploy refuses a process that is not deployed).
+function CalledProcessSelect({ element, id, catalogue }) {
+  const modeling = useService("modeling");
+  return h(SelectEntry, {
+    element, id, label: "Called process",
+    description: "a deployed process; each instance runs the version that was newest when it started",
+    getValue: () => getBusinessObject(element).calledElement || "",
+    setValue: (value) => modeling.updateProperties(element, { calledElement: value || undefined }),
+    getOptions: () => {
+      const current = getBusinessObject(element).calledElement;
+      const options = [{ value: "", label: "(choose a deployed process)" },
+        ...catalogue.processes.map((process) => ({
+          value: process.process_key, label: `${process.display_name} (${process.process_key}, version ${process.version})` }))];
+      if (current && !catalogue.processes.some((process) => process.process_key === current)) {
+        options.push({ value: current, label: `${current} (not deployed)` });
       }
       return options;
     },

@@ -25,11 +25,11 @@ function say(text) {
 }
 
 async function main() {
-  const [operators, forms, xml] = await Promise.all([
-    getJson(settings.operators_url), getJson(settings.forms_url),
+  const [operators, forms, processes, xml] = await Promise.all([
+    getJson(settings.operators_url), getJson(settings.forms_url), getJson(settings.processes_url),
     fetch(settings.bpmn_url, { credentials: "same-origin" }).then((response) => response.text()),
   ]);
-  const catalogue = { operators, forms, formsUrl: settings.forms_page_url };
+  const catalogue = { operators, forms, processes, formsUrl: settings.forms_page_url };
   const modeler = new BpmnModeler({
     container: "#modeler-canvas",
     propertiesPanel: { parent: "#modeler-properties" },
