@@ -12,6 +12,7 @@ from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid,
 from engine.forms import (field_problems, form_validator, on_the_form, schema_problem, validate_submission,
                           with_task_data_options)
 from engine.message_rules import AnyMessage, MessageRules, Sender
+from engine.nesting import json_too_deep
 from engine.parsing import hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
 from engine.start_needs import StartNeeds, missing_variables
@@ -25,7 +26,7 @@ __all__ = [
     "NotAllowed", "NotFound", "field_problems", "form_validator", "on_the_form", "schema_problem",
     "validate_submission", "with_task_data_options",
     "hardened_xml", "source_with_forms", "AnyMessage", "MessageRules", "Sender",
-    "StartNeeds", "missing_variables", "AnyStart", "StartRules", "text_problem",
+    "StartNeeds", "missing_variables", "AnyStart", "StartRules", "text_problem", "json_too_deep",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges", "ENDED_STATUSES",
 ]

@@ -212,6 +212,6 @@ def _body_hash() -> str:
     raw = request.get_data(cache=True)
     try:
         content = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode() if raw else b""
-    except ValueError:
+    except (ValueError, RecursionError):   # not JSON, or nested too deep to read (the view refuses it)
         content = raw
     return hashlib.sha256(content).hexdigest()
