@@ -29,7 +29,7 @@ from engine import clock
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
 from engine.forms import schema_problem
-from engine.parsing import ParsedProcess, parse_process
+from engine.parsing import ParsedProcess, as_utf8, parse_process
 from engine.sandbox import (RestrictedEnvironment, check_expression, check_script, known_names, names_assigned,
                             names_read)
 from engine.timers import quote_timer_literals, timer_value_problem
@@ -50,14 +50,15 @@ class DiagramSource:
     """A BPMN file and the form files it names, as read from disk or an upload.
 
     `bpmn` is the diagram as it will be checked and stored: a timer typed as bare ISO 8601 text
-    (P45D) is quoted ("P45D") however the source was made (`timers.quote_timer_literals`)."""
+    (P45D) is quoted ("P45D") however the source was made (`timers.quote_timer_literals`), and a diagram in
+    another encoding (ISO-8859-1, ...) is re-encoded as UTF-8 (`parsing.as_utf8`)."""
 
     file_name: str
     bpmn: bytes
     forms: dict[str, bytes | None]   # form file name -> content, None where not found
 
     def __post_init__(self):
-        object.__setattr__(self, "bpmn", quote_timer_literals(self.bpmn))
+        object.__setattr__(self, "bpmn", quote_timer_literals(as_utf8(self.bpmn)))
 
 
 def read_diagram(bpmn_path: Path, forms_dir: Path | None) -> tuple[ParsedProcess, DiagramSource]:
