@@ -52,7 +52,7 @@ def _is_int(value) -> bool:
 
 
 def _sequence(value) -> bool:
-    return isinstance(value, (str, bytes, bytearray, list, tuple))
+    return isinstance(value, _SEQUENCES)
 
 
 def check_length(size: int, what: str = "a text or list") -> None:
@@ -63,30 +63,6 @@ def check_length(size: int, what: str = "a text or list") -> None:
 def _check_bits(bits: int) -> None:
     if bits > MAX_INT_BITS:
         raise _too_many_digits()
-
-
-def _power(base, exponent) -> None:
-    if _is_int(base) and _is_int(exponent) and exponent > 0 and abs(base) > 1:
-        _check_bits((abs(base).bit_length() - 1) * exponent)
-
-
-def _multiply(left, right) -> None:
-    if _is_int(left) and _is_int(right):
-        _check_bits(abs(left).bit_length() + abs(right).bit_length() - 1)
-    elif _sequence(left) and _is_int(right):
-        check_length(len(left) * right)
-    elif _is_int(left) and _sequence(right):
-        check_length(left * len(right))
-
-
-def _add(left, right) -> None:
-    if _sequence(left) and _sequence(right):
-        check_length(len(left) + len(right))
-
-
-def _shift(left, right) -> None:
-    if _is_int(left) and _is_int(right) and left:
-        _check_bits(abs(left).bit_length() + right)
 
 
 # %-formatting: each conversion's width and precision, a number or * (taken from the arguments)
@@ -108,19 +84,42 @@ def _percent(template, arguments) -> None:
     check_length(total, "a text")
 
 
-_CHECKS = {"*": _multiply, "**": _power, "<<": _shift, "+": _add, "%": _percent}
+_SEQUENCES = (str, bytes, bytearray, list, tuple)
+_PLAIN = (int, float)
 _OPERATORS = {"*": operator.mul, "**": operator.pow, "<<": operator.lshift, "+": operator.add, "%": operator.mod,
               "*=": operator.imul, "**=": operator.ipow, "<<=": operator.ilshift, "+=": operator.iadd,
               "%=": operator.imod}
+CHECKED_OPERATORS = frozenset(symbol.rstrip("=") for symbol in _OPERATORS)
 
 
 def binary_op(symbol: str, left, right):
-    """`left <symbol> right` (also an augmented `*=` and the like), refused first when too big."""
-    _CHECKS[symbol.rstrip("=")](left, right)
+    """`left <symbol> right` (also an augmented `*=` and the like), refused first when too big.
+
+    Every `+`, `*`, `**`, `<<` and `%` of a script comes here: the checks are written out in this one function,
+    since each call of another function costs as much again under the time limit's tracer."""
+    kind = symbol[0:2] if symbol[:2] in ("**", "<<") else symbol[0]
+    if type(left) in _PLAIN and type(right) in _PLAIN and kind in "+%":
+        pass    # numbers added or taken modulo: the result is no bigger than they are
+    elif kind == "*":
+        if isinstance(left, int) and isinstance(right, int):
+            if left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
+                raise _too_many_digits()
+        elif isinstance(left, _SEQUENCES) and isinstance(right, int):
+            check_length(len(left) * right)
+        elif isinstance(left, int) and isinstance(right, _SEQUENCES):
+            check_length(left * len(right))
+    elif kind == "+":
+        if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
+            check_length(len(left) + len(right))
+    elif kind == "**":
+        if isinstance(left, int) and isinstance(right, int) and right > 0 and (left > 1 or left < -1):
+            _check_bits((left.bit_length() - 1) * right)
+    elif kind == "<<":
+        if isinstance(left, int) and isinstance(right, int) and left:
+            _check_bits(left.bit_length() + right)
+    else:
+        _percent(left, right)
     return _OPERATORS[symbol](left, right)
-
-
-CHECKED_OPERATORS = frozenset(_CHECKS)
 
 
 def written_length(value, budget: int = MAX_LENGTH) -> int:
@@ -206,8 +205,12 @@ def checked_format(value, conversion: int, spec: str) -> str:
 
 def checked_fstring_value(value) -> str:
     """One `{value}` of an f-string with no spec."""
-    check_written(value)
+    if type(value) not in _SCALARS:
+        check_written(value)
     return format(value, "")
+
+
+_SCALARS = (str, int, float, bool)
 
 
 def _padded(method):
