@@ -44,10 +44,13 @@ _BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf
                      (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def as_utf8(xml: bytes) -> bytes:
+def as_utf8(xml: bytes | str) -> bytes:
     """The XML document re-encoded as UTF-8, its declaration naming UTF-8, when it was written in another
     encoding (its byte order mark, else its declaration, says which). Bytes that are not text of the encoding
-    they claim are left as they are: parsing them then says where."""
+    they claim are left as they are: parsing them then says where. Text (already decoded, as the modeler
+    sends it) is encoded as UTF-8 whatever its declaration said."""
+    if isinstance(xml, str):
+        return _declaring_utf8(xml).encode("utf-8")
     encoding = next((name for mark, name in _BYTE_ORDER_MARKS if xml.startswith(mark)), None)
     if encoding is None:
         declared = _DECLARATION.match(xml)
@@ -58,8 +61,11 @@ def as_utf8(xml: bytes) -> bytes:
         text = xml.decode(encoding)
     except (LookupError, UnicodeDecodeError):
         return xml
-    text = re.sub(r"""\A(<\?xml\s[^>]*?encoding\s*=\s*)(["'])[^"']*\2""", r"\1\2UTF-8\2", text, count=1)
-    return text.encode("utf-8")
+    return _declaring_utf8(text).encode("utf-8")
+
+
+def _declaring_utf8(text: str) -> str:
+    return re.sub(r"""\A(\ufeff?<\?xml\s[^>]*?encoding\s*=\s*)(["'])[^"']*\2""", r"\1\2UTF-8\2", text, count=1)
 
 
 def hardened_xml(file_name: str, xml: bytes) -> etree._Element:
