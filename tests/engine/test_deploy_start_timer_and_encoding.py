@@ -9,6 +9,7 @@ import pytest
 
 from engine import DeployRefused, DiagramSource
 from engine.sandbox import RestrictedEnvironment
+from accented_diagram import ACCENTED, PROCESS_NAME, TASK_TITLE
 from support import open_task
 
 SCHEDULED = """<?xml version="1.0" encoding="UTF-8"?>
@@ -24,18 +25,6 @@ SCHEDULED = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 """
 
-BY_HAND = """<?xml version="1.0" encoding="{encoding}"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="by_hand_definitions"
-                  targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{process_key}" name="Révision d'une requête" isExecutable="true">
-    <bpmn:startEvent id="start"/>
-    <bpmn:userTask id="review" name="Vérifier la pièce jointe (Größe, Ærø)"/>
-    <bpmn:endEvent id="end"/>
-    <bpmn:sequenceFlow id="to_review" sourceRef="start" targetRef="review"/>
-    <bpmn:sequenceFlow id="to_end" sourceRef="review" targetRef="end"/>
-  </bpmn:process>
-</bpmn:definitions>
-"""
 
 MONTHLY = '"R/2026-12-01T09:00:00-06:00/P1M"'
 # Runs until the sandbox's time limit stops it: a billion steps.
@@ -43,7 +32,7 @@ HANGING = "[1 for a in range(999) for b in range(999) for c in range(999)]"
 
 
 def by_hand(process_key: str, encoding: str = "UTF-8") -> DiagramSource:
-    xml = BY_HAND.format(encoding=encoding, process_key=process_key)
+    xml = ACCENTED.format(encoding=encoding, process_key=process_key)
     return DiagramSource(f"{process_key}.bpmn", xml.encode(encoding), {})
 
 
@@ -105,15 +94,15 @@ def test_a_start_timer_building_a_huge_number_is_refused_at_once(engine):
 def test_a_diagram_in_its_declared_encoding_deploys_and_its_names_read_right(engine, encoding):
     key = "revision_" + encoding.lower().replace("-", "_")
     result = engine.deploy_source(by_hand(key, encoding), actor="analyst")
-    assert result.created and result.version.display_name == "Révision d'une requête"
+    assert result.created and result.version.display_name == PROCESS_NAME
     started = engine.start_instance(key, {}, actor="clerk")
-    assert open_task(engine, started.instance_id, "review").title == "Vérifier la pièce jointe (Größe, Ærø)"
+    assert open_task(engine, started.instance_id, "review").title == TASK_TITLE
     _version, stored = engine.version_diagram(key, 1)
     assert stored.startswith('<?xml version="1.0" encoding="UTF-8"?>') and "Größe, Ærø" in stored
     assert not engine.deploy_source(by_hand(key, encoding), actor="analyst").created   # the same diagram again
 
 
 def test_a_diagram_whose_bytes_are_not_its_declared_encoding_is_refused_with_the_line(engine):
-    xml = BY_HAND.format(encoding="UTF-8", process_key="mislabelled").encode("latin-1")
+    xml = ACCENTED.format(encoding="UTF-8", process_key="mislabelled").encode("latin-1")
     with pytest.raises(DeployRefused, match=r"mislabelled.bpmn, line \d+: the file is not well-formed XML"):
         engine.deploy_source(DiagramSource("mislabelled.bpmn", xml, {}), actor="analyst")
