@@ -13,7 +13,8 @@ from engine.forms import (field_problems, form_validator, on_the_form, schema_pr
                           with_task_data_options)
 from engine.helpers import Helper, describe as describe_helpers
 from engine.message_rules import AnyMessage, MessageRules, Sender
-from engine.parsing import hardened_xml
+from engine.nesting import json_too_deep
+from engine.parsing import as_utf8, hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
 from engine.start_needs import StartNeeds, missing_variables
 from engine.start_rules import AnyStart, StartRules
@@ -25,8 +26,8 @@ __all__ = [
     "ClerkflowError", "Conflict", "DeployRefused", "FormInvalid", "InvalidState", "MessageNotDeliverable",
     "NotAllowed", "NotFound", "field_problems", "form_validator", "on_the_form", "schema_problem",
     "validate_submission", "with_task_data_options",
-    "hardened_xml", "source_with_forms", "Helper", "describe_helpers", "AnyMessage", "MessageRules", "Sender",
-    "StartNeeds", "missing_variables", "AnyStart", "StartRules", "text_problem",
+    "hardened_xml", "as_utf8", "source_with_forms", "Helper", "describe_helpers", "AnyMessage", "MessageRules",
+    "Sender", "StartNeeds", "missing_variables", "AnyStart", "StartRules", "text_problem", "json_too_deep",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges", "ENDED_STATUSES",
 ]

@@ -121,6 +121,8 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
         forms = validate(parsed, source, self.operators)
         digest = checksum(source)
         now = clock.now()
+        events = start_events(parsed)
+        dues = timers.start_timer_dues(source.file_name, events, self._script_engine, now)   # before the lock
         with self._writing() as tx:
             session = tx.session
             latest = queries.latest_version(session, parsed.process_key)
@@ -134,11 +136,11 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
                 display_name=parsed.display_name, file_name=source.file_name, checksum=digest,
                 bpmn_xml=source.bpmn.decode("utf-8"), forms=forms,
                 decisions={name: xml.decode("utf-8") for name, xml in source.decisions.items()},
-                spec_json=spec_to_json(parsed.spec, parsed.subprocess_specs), start_events=start_events(parsed),
+                spec_json=spec_to_json(parsed.spec, parsed.subprocess_specs), start_events=events,
                 deployed_by=actor, deployed_at=now)
             session.add(row)
             session.flush()
-            timers.schedule_start_timers(session, row, self._script_engine, now)
+            timers.schedule_start_timers(session, row, dues)
             records.audit(tx.connection, process_key=row.process_key, actor=actor, action="deploy", now=now,
                           detail=f"version {row.version} of {source.file_name} ({digest[:12]})")
             self._versions.put(VersionInfo(row.id, row.process_key, row.version, row.display_name, row.file_name,

@@ -24,22 +24,6 @@ DMN_SUFFIX = ".dmn"
 _QUESTION_MARK = re.compile(r'(\?)(?=(?:[^\'"]|[\'"][^\'"]*[\'"])*$)')
 
 
-def as_utf8(xml: bytes) -> bytes:
-    """A DMN file as UTF-8 (how a version keeps it): one in another declared encoding is read in that one and
-    written out again; UTF-8 and what does not parse are left as they are (deploy then says why)."""
-    try:
-        xml.decode("utf-8")
-        return xml
-    except UnicodeDecodeError:
-        pass
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(xml, parser)
-    except etree.XMLSyntaxError:
-        return xml
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-
-
 def called_decisions(tree: etree._Element) -> dict[str, str | None]:
     """Each business rule task's id -> the decision id it calls (None when it names none)."""
     called = {}

@@ -28,12 +28,12 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine import clock
-from engine.decisions import DMN_SUFFIX, as_utf8, called_decisions, cell_problems, defined_decisions
+from engine.decisions import DMN_SUFFIX, called_decisions, cell_problems, defined_decisions
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
 from engine.events import awaited, definitions_of, timer_count
 from engine.forms import schema_problem
-from engine.parsing import ParsedProcess, hardened_xml, parse_process
+from engine.parsing import ParsedProcess, as_utf8, hardened_xml, parse_process
 from engine.sandbox import (RestrictedEnvironment, check_expression, check_script, known_names, names_assigned,
                             names_read)
 from engine.timers import quote_timer_literals, timer_value_problem
@@ -54,8 +54,8 @@ class DiagramSource:
     """A BPMN file and the form files it names, as read from disk or an upload.
 
     `bpmn` is the diagram as it will be checked and stored: a timer typed as bare ISO 8601 text
-    (P45D) is quoted ("P45D") however the source was made (`timers.quote_timer_literals`); a DMN file in
-    another declared encoding is kept as UTF-8 (`decisions.as_utf8`)."""
+    (P45D) is quoted ("P45D") however the source was made (`timers.quote_timer_literals`), and a diagram or a
+    DMN file in another encoding (ISO-8859-1, ...) is re-encoded as UTF-8 (`parsing.as_utf8`)."""
 
     file_name: str
     bpmn: bytes
@@ -63,7 +63,7 @@ class DiagramSource:
     decisions: dict[str, bytes] = field(default_factory=dict)   # DMN file name -> content
 
     def __post_init__(self):
-        object.__setattr__(self, "bpmn", quote_timer_literals(self.bpmn))
+        object.__setattr__(self, "bpmn", quote_timer_literals(as_utf8(self.bpmn)))
         object.__setattr__(self, "decisions", {name: as_utf8(xml) for name, xml in self.decisions.items()})
 
 

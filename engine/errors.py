@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from engine.nesting import MAX_DEPTH, depth_of, too_deep_message
+
 
 class ClerkflowError(Exception):
     """Something a person can act on; `user_message` says what happened and what to do."""
@@ -77,7 +79,10 @@ def require_plain_data(what: str, data: Any) -> None:
     and text holds no control character but tab and line breaks (`FormInvalid`, naming each field).
 
     Every way in goes through here (the portal, task forms, the API, the command line), so a NUL byte
-    is refused with the same words on every database instead of failing PostgreSQL's insert."""
+    is refused with the same words on every database instead of failing PostgreSQL's insert; and data
+    nested deeper than `nesting.MAX_DEPTH` levels, which no step could copy or store."""
+    if depth_of(data) > MAX_DEPTH:
+        raise ClerkflowError(too_deep_message(what) + ". Send the values flatter.")
     try:
         json.dumps(data)
     except (TypeError, ValueError) as err:

@@ -9,9 +9,15 @@ The XML parser resolves no entities, loads no DTD and never touches the network;
 that declares a DOCTYPE is refused outright (entity tricks need one). Problems come back
 as `DeployRefused` with the file, line and element id, never as a traceback. The DMN files a diagram's
 business rule tasks call are read the same way and handed to the parser with it (`engine.decisions`).
+
+A diagram may be written in any encoding its XML declaration names (ISO-8859-1 from an older
+tool, UTF-16 with its byte order mark): `as_utf8` rewrites it as UTF-8 with the declaration
+saying so, every line where it was, which is how it is checked, stored and shown.
 """
 from __future__ import annotations
 
+import codecs
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,8 +49,38 @@ class ParsedProcess:
         return found[0].sourceline if found else None
 
 
+_DECLARATION = re.compile(rb"""\A<\?xml\s[^>]*?encoding\s*=\s*(["'])([A-Za-z][\w.:-]*)\1""")
+_BYTE_ORDER_MARKS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def as_utf8(xml: bytes | str) -> bytes:
+    """The XML document re-encoded as UTF-8, its declaration naming UTF-8, when it was written in another
+    encoding (its byte order mark, else its declaration, says which). Bytes that are not text of the encoding
+    they claim are left as they are: parsing them then says where. Text (already decoded, as the modeler
+    sends it) is encoded as UTF-8 whatever its declaration said."""
+    if isinstance(xml, str):
+        return _declaring_utf8(xml).encode("utf-8")
+    encoding = next((name for mark, name in _BYTE_ORDER_MARKS if xml.startswith(mark)), None)
+    if encoding is None:
+        declared = _DECLARATION.match(xml)
+        encoding = declared.group(2).decode("ascii") if declared else "utf-8"
+    try:
+        if codecs.lookup(encoding).name == "utf-8":
+            return xml
+        text = xml.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return xml
+    return _declaring_utf8(text).encode("utf-8")
+
+
+def _declaring_utf8(text: str) -> str:
+    return re.sub(r"""\A(\ufeff?<\?xml\s[^>]*?encoding\s*=\s*)(["'])[^"']*\2""", r"\1\2UTF-8\2", text, count=1)
+
+
 def hardened_xml(file_name: str, xml: bytes) -> etree._Element:
-    """Parse XML with entity resolution, DTD loading and network access all off."""
+    """Parse XML with entity resolution, DTD loading and network access all off (any declared encoding)."""
+    xml = as_utf8(xml)
     if len(xml) > MAX_BPMN_BYTES:
         raise DeployRefused(f"{file_name}: the file is larger than {MAX_BPMN_BYTES // (1024 * 1024)} MB.")
     declared = xml.find(b"<!DOCTYPE")

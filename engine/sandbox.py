@@ -10,7 +10,10 @@ Diagrams are edited by analysts, so what they may do must be small, written down
 - RestrictedPython compiles the code, with our own refusals on top: no import, no
   `try`/`with`/`class`, no names or attributes starting with "_", no `open()` and friends;
 - the code sees `ALLOWED_BUILTINS`, the helpers declared in `engine.helpers` and the task data;
-- code running longer than `time_limit` seconds is stopped (`ScriptTimeout`);
+- code running longer than `time_limit` seconds is stopped (`ScriptTimeout`); the operators and
+  builtins that can build much from little in one step (`9**9**9`, `"x" * 10**12`) are compiled
+  into calls that check the size of their result first, and a script using more memory than
+  allowed is stopped (`ScriptTooBig`, engine/script_limits.py);
 - a script runs on a deep copy of the task data, written back only when it succeeds, so a
   failed script (an incident) leaves the data as it was for an administrator's retry.
 
@@ -35,7 +38,6 @@ from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval
 from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence,
                                      safe_builtins, safer_getattr)
 from RestrictedPython.Limits import limited_range
-from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -43,6 +45,10 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import ClerkflowError
 from engine.helpers import HELPERS, Helper, by_name, fixed_values, step_values
+from engine.nesting import MAX_DEPTH, depth_of, too_deep_message
+from engine.script_limits import (CHECKED_BUILTINS, CHECKED_OPERATORS, DISCARDED_PRINT, MAX_LENGTH, MemoryWatch,
+                                  ScriptTooBig, binary_op, checked_format, checked_fstring_value, checked_method,
+                                  checked_unbound, written_length)
 
 # The filename compiled code carries: the time limit traces only frames with this name,
 # and error reports find the failing line by it.
@@ -84,6 +90,7 @@ ALLOWED_BUILTINS: Mapping[str, object] = {
     **{name: getattr(builtins, name) for name in (
         "min", "max", "sum", "sorted", "any", "all", "enumerate", "zip", "list", "dict", "set", "tuple")},
     "range": limited_range,        # at most 1000 numbers: list(range(10**9)) cannot be interrupted
+    **CHECKED_BUILTINS,            # pow, int, str, repr, round, sum: sizes checked first (engine/script_limits.py)
 }
 
 # Called as functions, these could reach files, code or other objects' insides.
@@ -122,6 +129,37 @@ class _ClerkflowPolicy(RestrictingNodeTransformer):
         if node.attr in _FORBIDDEN_ATTRIBUTES:
             return self._refuse(node, f'".{node.attr}"')
         return super().visit_Attribute(node)
+
+    def visit_BinOp(self, node):
+        """`a ** b`, `a * b`, `a << b` and `a % b` become `_binop_("**", a, b)`: checked before they run.
+
+        Not `a + b` (at most twice the biggest thing the script already holds: the memory limit sees to it),
+        nor an operation with a float written out (`pages * 0.25`), which builds nothing big: each check is a
+        call, and a call costs as much as a step under the time limit's tracer."""
+        node = super().visit_BinOp(node)
+        symbol = _SYMBOLS.get(type(node.op))
+        if symbol is None or any(isinstance(side, ast.Constant) and type(side.value) is float
+                                 for side in (node.left, node.right)):
+            return node
+        return _placed(ast.Call(ast.Name("_binop_", ast.Load()), [ast.Constant(symbol), node.left, node.right], []),
+                       node)
+
+    def visit_FormattedValue(self, node):
+        """`{value!r:>{width}}` in an f-string is formatted by `_format_`, which checks the width first."""
+        node = super().visit_FormattedValue(node)
+        spec = node.format_spec or ast.Constant("")
+        call = ast.Call(ast.Name("_format_", ast.Load()), [node.value, ast.Constant(node.conversion), spec], [])
+        if node.conversion == -1 and node.format_spec is None:
+            call = ast.Call(ast.Name("_fvalue_", ast.Load()), [node.value], [])
+        return _placed(ast.FormattedValue(call, -1, None), node)
+
+
+def _placed(new_node, old_node):
+    """`new_node` (and the nodes made with it) at the place in the source of the node it replaces."""
+    return ast.fix_missing_locations(ast.copy_location(new_node, old_node))
+
+
+_SYMBOLS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
 
 
 def _readable(error: str) -> str:
@@ -196,13 +234,38 @@ _INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=":
             "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor}
 
 
-def _savable(value) -> bool:
-    """Whether `value` can go into task data: it must survive JSON, as forms and storage need."""
+def _savable(name: str, value) -> bool:
+    """Whether `value` can go into task data: it must survive JSON, as forms and storage need. Refuses, with
+    `ScriptTooBig`, a value too deep or too large to be stored (its name said, for the incident)."""
+    if depth_of(value) > MAX_DEPTH:
+        raise ScriptTooBig(too_deep_message(f'the variable "{name}" the script made'))
+    if (size := written_length(value)) > MAX_LENGTH:
+        raise ScriptTooBig(f'the variable "{name}" the script made is {size:,} characters or more written out; '
+                           f"at most {MAX_LENGTH:,} can be stored")
     try:
         json.dumps(value)
     except (TypeError, ValueError):
         return False
     return True
+
+
+def _checked_getattr(target, name, *default):
+    """RestrictedPython's getattr, with the methods that can build much from little checked (str.ljust, ...)."""
+    value = safer_getattr(target, name, *default)
+    if type(target) in _CHECKED_KINDS:
+        return checked_method(target, name) or value
+    if isinstance(target, type):
+        return checked_unbound(target, name) or value
+    return value
+
+
+_CHECKED_KINDS = (str, bytes, list)
+
+
+def _inplace(symbol, target, value):
+    if symbol.rstrip("=") in CHECKED_OPERATORS:
+        return binary_op(symbol, target, value)
+    return _INPLACE[symbol](target, value)
 
 
 _MISSING = object()
@@ -245,14 +308,17 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     def _namespace(self, data, external_context):
         return {
             "__builtins__": ALLOWED_BUILTINS,
-            "_getattr_": safer_getattr,           # attribute names are constants: the policy sees them all
+            "_getattr_": _checked_getattr,        # attribute names are constants: the policy sees them all
             "_getitem_": operator.getitem,
             "_getiter_": iter,
             "_write_": full_write_guard,          # dicts and lists of task data may change
-            "_inplacevar_": lambda op, target, value: _INPLACE[op](target, value),
+            "_inplacevar_": _inplace,
+            "_binop_": binary_op,
+            "_format_": checked_format,
+            "_fvalue_": checked_fstring_value,
             "_unpack_sequence_": guarded_unpack_sequence,
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-            "_print_": PrintCollector,            # print() works; the output goes nowhere
+            "_print_": DISCARDED_PRINT,           # print() works; the output goes nowhere (not even made)
             **self.globals,
             **external_context,
             **step_values(self.helpers, data),   # value_of: it reads the step's data as it came
@@ -262,10 +328,13 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     def _run(self, code, namespace):
         """Evaluate `code` in `namespace`, raising ScriptTimeout once past the time limit."""
         deadline = time.monotonic() + self.time_limit
+        memory = MemoryWatch()
 
         def trace_step(frame, event, arg):
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 raise ScriptTimeout(f"the script ran longer than {self.time_limit:g} seconds and was stopped")
+            memory.look(now)
             return trace_step
 
         def trace_call(frame, event, arg):
@@ -297,7 +366,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             old = context.get(name, _MISSING)
             if type(old) is type(value) and old == value:
                 continue
-            if _savable(value):   # a datetime or Decimal is a working value: it is left out
+            if _savable(name, value):   # a datetime or Decimal is a working value: it is left out
                 updates[name] = value
         for name in [name for name in context if name not in namespace]:
             del context[name]

@@ -170,17 +170,27 @@ def _add_duration(start: datetime, duration: str) -> datetime:
     return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
-def schedule_start_timers(session: Session, version: ProcessVersion, script_engine, now: datetime) -> None:
-    """Replace the process's start-timer rows with those of this (newest) version."""
+def start_timer_dues(file_name: str, start_events: dict, script_engine, now: datetime) -> list[tuple[dict, datetime]]:
+    """(timer, when it first fires) for each timer start event of a diagram being deployed.
+
+    Worked out before the deploy's write transaction opens, so that an expression running up to the sandbox's
+    limits holds no lock on the database meanwhile."""
+    dues = []
+    for timer in start_events.get("timers", []):
+        value = _evaluate(script_engine, file_name, timer)
+        try:
+            dues.append((timer, first_occurrence(timer["kind"], value, now)))
+        except Exception as err:   # the library's parsers raise bare exceptions on bad ISO text
+            raise DeployRefused(f"{file_name}, element '{timer['bpmn_id']}': the start timer {value!r} "
+                                f"is not a valid ISO 8601 {timer['kind']} ({err}).") from None
+    return dues
+
+
+def schedule_start_timers(session: Session, version: ProcessVersion, dues: list[tuple[dict, datetime]]) -> None:
+    """Replace the process's start-timer rows with those of this (newest) version (`start_timer_dues`)."""
     session.execute(delete(PendingTimer).where(PendingTimer.instance_id.is_(None),
                                                PendingTimer.process_key == version.process_key))
-    for timer in version.start_events.get("timers", []):
-        value = _evaluate(script_engine, version, timer)
-        try:
-            due_at = first_occurrence(timer["kind"], value, now)
-        except Exception as err:   # the library's parsers raise bare exceptions on bad ISO text
-            raise DeployRefused(f"{version.file_name}, element '{timer['bpmn_id']}': the start timer {value!r} "
-                                f"is not a valid ISO 8601 {timer['kind']} ({err}).") from None
+    for timer, due_at in dues:
         session.add(PendingTimer(instance_id=None, process_key=version.process_key, bpmn_id=timer["bpmn_id"],
                                  task_guid=None, kind=timer["kind"], due_at=due_at))
 
@@ -194,7 +204,7 @@ def fire_start_timer(session: Session, due: DueTimer, now: datetime, script_engi
                               .order_by(ProcessVersion.version.desc()).limit(1)).one()
     if row.kind == "cycle":
         timer = next(t for t in version.start_events["timers"] if t["bpmn_id"] == row.bpmn_id)
-        first, period = parse_cycle(_evaluate(script_engine, version, timer), now)
+        first, period = parse_cycle(_evaluate(script_engine, version.file_name, timer), now)
         # Catch-up after downtime fires once, then waits for the next occurrence still ahead.
         row.due_at = next_occurrence(first, period, now + timedelta(microseconds=1))
     else:
@@ -226,15 +236,15 @@ def prime_timer_start_event(workflow: BpmnWorkflow) -> None:
             task._set_internal_data(event_fired=True)
 
 
-def _evaluate(script_engine, version: ProcessVersion, timer: dict) -> str:
+def _evaluate(script_engine, file_name: str, timer: dict) -> str:
     try:
         value = script_engine.environment.evaluate(timer["expression"], {})
     except Exception as err:
-        raise DeployRefused(f"{version.file_name}, element '{timer['bpmn_id']}': the start timer expression "
+        raise DeployRefused(f"{file_name}, element '{timer['bpmn_id']}': the start timer expression "
                             f"{timer['expression']!r} cannot be evaluated ({err}); a literal must be quoted, "
                             "e.g. \"R/2026-01-01T09:00:00-06:00/P1M\".") from None
     if not isinstance(value, str):
-        raise DeployRefused(f"{version.file_name}, element '{timer['bpmn_id']}': the start timer expression must "
+        raise DeployRefused(f"{file_name}, element '{timer['bpmn_id']}': the start timer expression must "
                             f"give an ISO 8601 text, not {type(value).__name__}.")
     return value
 

@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from engine.script_limits import ScriptTooBig
 from engine.sandbox import (RestrictedEnvironment, RestrictedScriptEngine, ScriptNotAllowed, ScriptTimeout,
                             check_expression, check_script)
 
@@ -216,3 +217,21 @@ def test_scripts_can_format_dates_but_still_cannot_import():
     assert data["shown"] == "Wednesday 25 November 2026"
     with pytest.raises(ScriptNotAllowed):
         environment.execute("time = __import__('time')", {})
+
+
+@pytest.mark.parametrize("expression", ["9**9**9 > 0", "len('x' * 10**12) > 0", "f'{1:>{10**9}}' != ''"])
+def test_an_expression_building_something_huge_is_refused_before_it_runs(expression):
+    began = time.monotonic()
+    with pytest.raises(ScriptTooBig, match="at most"):
+        RestrictedEnvironment().evaluate(expression, {})
+    assert time.monotonic() - began < 1
+
+
+def test_checked_builtins_still_work_as_types_and_functions():
+    source = ("kinds = [isinstance(3, int), isinstance('a', str), isinstance(True, (int, float)), issubclass(bool, int)]\n"
+              "made = [int('12'), int(7.9), str(5), str(), repr([1]), pow(2, 10), pow(3, 4, 5), round(2.675, 2), sum([1, 2])]\n"
+              "parts = ', '.join(str.upper(word) for word in ['a', 'b'])\n")
+    data = {}
+    RestrictedEnvironment().execute(source, data)
+    assert data == {"kinds": [True, True, True, True], "made": [12, 7, "5", "", "[1]", 1024, 1, 2.67, 3],
+                    "parts": "A, B"}

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from engine import ClerkflowError, FormInvalid, ProcessEngine, StartNeeds, missing_variables
+from engine import ClerkflowError, FormInvalid, json_too_deep, ProcessEngine, StartNeeds, missing_variables
 from web.access import ADMINISTRATOR
 from web.admin.blueprint import bp
 from web.auth import role_required
@@ -32,7 +32,9 @@ def start_problems(data_text: str, business_key: str) -> tuple[dict, dict[str, s
     """The start data as an object, and what is wrong with the form by field ({} when it may start)."""
     problems: dict[str, str] = {}
     data: dict = {}
-    if data_text.strip():
+    if too_deep := json_too_deep(data_text, "This JSON"):
+        problems["data"] = too_deep
+    elif data_text.strip():
         try:
             data = json.loads(data_text)
         except json.JSONDecodeError as err:

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 
-from engine import INSTANCE_STATUSES, ClerkflowError
+from engine import INSTANCE_STATUSES, ClerkflowError, json_too_deep
 from city.rules.business_calendar import city_midnight
 from web.current import process_engine, signed_in_staff, work_roles
 from web.admin.blueprint import bp
@@ -212,6 +212,8 @@ def _json_object(field: str, label: str, *, required: bool = False) -> tuple[dic
     raw = request.form.get(field, "").strip()
     if not raw:
         return ({} if not required else None), (f"{label} is empty; give a JSON object." if required else None)
+    if too_deep := json_too_deep(raw, label):
+        return None, too_deep
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as err:

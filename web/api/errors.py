@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from werkzeug.exceptions import HTTPException
 
 from engine import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, MessageNotDeliverable,
-                           NotAllowed, NotFound)
+                           NotAllowed, NotFound, json_too_deep)
 from web import errors as pages
 from web.api.blueprint import bp
 from web.auth import SESSION_KEY, load_signed_in_staff, to_sign_in
@@ -43,6 +43,13 @@ class ApiError(ClerkflowError):
         self.status = status
         self.code = code or CODES.get(status, "error")
         self.fields = dict(fields or {})
+
+
+def refuse_a_body_too_deep() -> None:
+    """Refuse (422) a JSON body nested deeper than task data may be, before it is parsed: parsing it would
+    run out of Python's stack."""
+    if problem := json_too_deep(request.get_data(cache=True), "The request body"):
+        raise ApiError(problem, status=422)
 
 
 def error_response(status: int, code: str, message: str, *, fields: dict | None = None, **extra):

@@ -207,11 +207,12 @@ def _body_hash() -> str:
             digest = hashlib.sha256(upload.stream.read()).hexdigest()
             upload.stream.seek(0)
             files.append([name, upload.filename or "", digest])
-        content = json.dumps({"form": sorted(request.form.items(multi=True)), "files": sorted(files)})
+        form = sorted(request.form.items(multi=True), key=lambda item: (str(item[0]), str(item[1])))   # None sorts too
+        content = json.dumps({"form": form, "files": sorted(files, key=str)})
         return hashlib.sha256(content.encode()).hexdigest()
     raw = request.get_data(cache=True)
     try:
         content = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode() if raw else b""
-    except ValueError:
+    except (ValueError, RecursionError):   # not JSON, or nested too deep to read (the view refuses it)
         content = raw
     return hashlib.sha256(content).hexdigest()

@@ -11,7 +11,7 @@ from flask import jsonify, request
 from web.current import signed_in_staff
 from web.inbox.assignment import visible_task
 from web.api.blueprint import bp
-from web.api.errors import ApiError
+from web.api.errors import ApiError, refuse_a_body_too_deep
 from web.auth import staff_only
 from web.inbox.notes import attachment_download, comment_problem, store_uploads
 from web.models_notes import (RequestAttachment, RequestComment, add_attachments, add_comment, attachments_of, comments_on)
@@ -28,6 +28,7 @@ def comments(task_id: int):
 @staff_only
 def add_task_comment(task_id: int):
     task = visible_task(task_id)
+    refuse_a_body_too_deep()
     body = request.get_json(silent=True)
     text = body.get("text") if isinstance(body, dict) else None
     problem = comment_problem(text) if isinstance(text, str) else "Send the comment as {\"text\": \"...\"}."

@@ -12,7 +12,7 @@ from web.current import process_engine, signed_in_staff, work_roles
 from web.inbox.assignment import visible_task
 from web.api.blueprint import bp
 from web.api import idempotency  # noqa: F401  (Idempotency-Key on every POST of the blueprint)
-from web.api.errors import ApiError
+from web.api.errors import ApiError, refuse_a_body_too_deep
 from web.api.openapi import document
 from web.auth import public, role_required, staff_only
 from web.inbox.assignment import (AssigneeRefused, claim_as_signed_in, eligible_assignee, hand_on, is_supervisor,
@@ -247,6 +247,7 @@ def _json_object(*, required: bool = True) -> dict[str, Any]:
         if required:
             raise ApiError("Send a JSON object as the request body (Content-Type: application/json).")
         return {}
+    refuse_a_body_too_deep()
     body = request.get_json(silent=True, force=True)
     if not isinstance(body, dict):
         raise ApiError("The request body must be a JSON object (Content-Type: application/json).")

@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from engine import describe_helpers, source_with_forms
+from engine import as_utf8, describe_helpers, source_with_forms
 from engine import DeployRefused
 from web.current import process_engine, signed_in_staff
 from web.access import DEPLOYERS
@@ -253,7 +253,7 @@ def _posted_source():
     if not file_name.endswith(".bpmn"):
         file_name += ".bpmn"
     drafts = drafts_for_source()
-    source = source_with_forms(file_name, (xml or "").encode("utf-8"), forms_dir(), process_engine().database,
+    source = source_with_forms(file_name, as_utf8(xml or ""), forms_dir(), process_engine().database,
                                extra_forms=drafts, decisions=_posted_decisions(body.get("decisions")))
     taken = sorted(name for name, content in source.forms.items()
                    if content is not None and any(key.endswith("/" + name) and draft == content
