@@ -142,3 +142,12 @@ def test_the_task_data_spiffarena_sends_never_reaches_the_logs(client, connector
                     json={"received_at": "not a time", "business_days": 3,
                           "spiff__task_data": {"requester_email": "ann.resident@example.org"}})
     assert "ann.resident@example.org" not in caplog.text
+
+
+def test_a_spiffarena_server_past_the_rate_limit_gets_429_and_nothing_runs(app, client, connector):
+    app.config["API_RATE_LIMIT"] = "2 per minute"
+    for _ in range(2):
+        assert client.post(DEADLINE, headers=connector, json={"received_at": RECEIVED_FRIDAY, "business_days": 3}
+                           ).status_code == 200
+    refused = client.post(DEADLINE, headers=connector, json={"received_at": "not a time", "business_days": 3})
+    assert refused.status_code == 429 and "Retry-After" in refused.headers   # not 400: the call did not run
