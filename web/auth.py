@@ -46,6 +46,8 @@ TOO_MANY_FAILURES = ("Too many failed sign-ins for this username from this conne
                      "or ask an administrator to set a new password.")
 BEARER = "bearer"
 SPIFF_CONNECTOR_KEY_HEADER = "Spiff-Connector-Proxy-Api-Key"
+CONNECTOR_TOKEN_NEEDED = ("Send the API token of a connector account (Authorization: Bearer <token>, or SpiffArena's "
+                          f"{SPIFF_CONNECTOR_KEY_HEADER} header); docs/connector.md says how to make one.")
 # Who a view is for, recorded on it by the decorators below (`view.clerkflow_roles`): ANY_STAFF, or the
 # frozenset of roles `role_required` names. A view that narrows further inside (per office, per method)
 # says so where it does; tests/web/test_access_matrix.py reads these and requests every route as every role.
@@ -212,9 +214,15 @@ def bearer_token() -> str | None:
 def _api_unauthorized():
     if g.get("bearer_token_sent"):
         message = "That API token is not valid: it is unknown, revoked, or its account is no longer active."
+    elif is_connector_request():
+        message = CONNECTOR_TOKEN_NEEDED
     else:
         message = "Send an API token (Authorization: Bearer <token>) or sign in to use the Clerkflow API."
-    response = jsonify(error={"code": "unauthorized", "message": message, "fields": {}})
+    body = {"error": {"code": "unauthorized", "message": message, "fields": {}}}
+    if is_connector_request():
+        # SpiffArena reads a connector proxy's failure as {"command_response": {}, "error": {"error_code", "message"}}.
+        body = {"command_response": {}, "error": {**body["error"], "error_code": "Unauthorized"}}
+    response = jsonify(body)
     response.status_code = 401
     response.headers["WWW-Authenticate"] = 'Bearer realm="clerkflow"'
     return response

@@ -91,8 +91,10 @@ def test_a_bad_argument_is_400_naming_the_parameter(client, connector):
     assert missing["parameter"] == "received_at"
 
 
-def test_without_a_token_the_connector_answers_401(client):
-    assert client.get("/connector/v1/commands").status_code == 401
+def test_without_a_token_the_connector_answers_401_in_the_proxy_shape(client):
+    refused = client.get("/connector/v1/commands")
+    assert refused.status_code == 401
+    assert refused.get_json()["error"]["error_code"] == "Unauthorized" and refused.get_json()["command_response"] == {}
     assert client.post(DEADLINE, json={"received_at": RECEIVED_FRIDAY, "business_days": 3}).status_code == 401
     assert client.get("/connector/v1/commands", headers={"Authorization": "Bearer cf_not-a-token"}).status_code == 401
 
@@ -110,7 +112,7 @@ def test_a_token_without_the_connector_role_is_403(client, token_for, role):
     assert refused.status_code == 403 and refused.get_json()["error"]["message"]
 
 
-def test_a_connector_token_opens_nothing_outside_the_connector(client, connector):
+def test_a_connector_token_opens_none_of_the_overseers_api_routes(client, connector):
     assert client.get("/api/instances", headers=connector).status_code == 403
 
 

@@ -19,7 +19,7 @@ from city.rules import OperatorArgumentError, OperatorError
 from engine import clock
 from engine.operators import StepContext
 from web.access import CONNECTOR_ROLES
-from web.auth import public, role_required
+from web.auth import CONNECTOR_TOKEN_NEEDED, public, role_required
 from web.connector import commands
 from web.connector.blueprint import bp
 from web.current import process_engine
@@ -40,8 +40,7 @@ class ConnectorRefusal(Exception):
 def tokens_only():
     """A token, never a browser's session, and a call of reasonable size."""
     if g.get("staff") is not None and not g.get("bearer_token_sent"):
-        raise ConnectorRefusal(401, "Unauthorized", "Send the API token of a connector account "
-                               "(Authorization: Bearer <token>, or SpiffArena's Spiff-Connector-Proxy-Api-Key).")
+        raise ConnectorRefusal(401, "Unauthorized", CONNECTOR_TOKEN_NEEDED)
     if (request.content_length or 0) > MAX_CALL_BYTES:
         raise ConnectorRefusal(413, "TooLarge", f"A call may carry at most {MAX_CALL_BYTES // 1024} KiB.")
 
