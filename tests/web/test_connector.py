@@ -3,10 +3,16 @@ read-only operators as commands and runs one with a connector account's API toke
 engine's own service task would get; the operators that write the city's books are refused."""
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 
 import pytest
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
 from city.ledger import COLLECTION
@@ -153,3 +159,62 @@ def test_a_spiffarena_server_past_the_rate_limit_gets_429_and_nothing_runs(app, 
                            ).status_code == 200
     refused = client.post(DEADLINE, headers=connector, json={"received_at": "not a time", "business_days": 3})
     assert refused.status_code == 429 and "Retry-After" in refused.headers   # not 400: the call did not run
+
+
+SPIFFARENA_DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="deadline_in_spiffarena"
+    targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="deadline" isExecutable="true">
+    <bpmn:startEvent id="received"><bpmn:outgoing>to_compute</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="to_compute" sourceRef="received" targetRef="compute_response_deadline" />
+    <bpmn:serviceTask id="compute_response_deadline">
+      <bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="clerkflow/calendar.business_deadline" resultVariable="due">
+          <spiffworkflow:parameters>
+            <spiffworkflow:parameter id="received_at" type="any" value="received_at" />
+            <spiffworkflow:parameter id="business_days" type="int" value="3" />
+          </spiffworkflow:parameters>
+        </spiffworkflow:serviceTaskOperator>
+      </bpmn:extensionElements>
+      <bpmn:incoming>to_compute</bpmn:incoming><bpmn:outgoing>to_done</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="to_done" sourceRef="compute_response_deadline" targetRef="done" />
+    <bpmn:endEvent id="done"><bpmn:incoming>to_done</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+class SpiffArenaEnvironment(TaskDataEnvironment):
+    """Calls a connector proxy as SpiffArena's backend does (its ServiceTaskDelegate): the evaluated
+    parameters, the task's data as `spiff__task_data`, all serialized by SpiffWorkflow's registry, POSTed
+    to /v1/do/<operator id> with the API key header; a version-2 answer's `command_response` is the result."""
+
+    def __init__(self, client, token: str):
+        super().__init__()
+        self.client, self.token = client, token
+
+    def call_service(self, context, operation_name, operation_params):
+        params = {name: param["value"] for name, param in operation_params.items()}
+        params["spiff__task_data"] = context
+        answer = self.client.post(f"/connector/v1/do/{operation_name}", json=DefaultRegistry().convert(params),
+                                  headers={"Spiff-Connector-Proxy-Api-Key": self.token})
+        parsed = answer.get_json()
+        assert answer.status_code == 200 and parsed["command_response_version"] > 1, parsed
+        return json.dumps(parsed["command_response"])
+
+
+def test_a_spiffarena_service_task_gets_the_deadline_clerkflows_own_service_task_gets(client, token_for,
+                                                                                     process_engine):
+    received_at = datetime.fromisoformat(RECEIVED_FRIDAY)
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_str(SPIFFARENA_DIAGRAM.encode())
+    workflow = BpmnWorkflow(parser.get_spec("deadline"),
+                            script_engine=PythonScriptEngine(SpiffArenaEnvironment(client, token_for(CONNECTOR))))
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(received_at=received_at)
+    workflow.do_engine_steps()
+    assert workflow.completed
+    assert workflow.data["due"]["body"] == engine_answer(process_engine, "calendar.business_deadline",
+                                                         {"received_at": RECEIVED_FRIDAY, "business_days": 3})
