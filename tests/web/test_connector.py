@@ -3,11 +3,13 @@ read-only operators as commands and runs one with a connector account's API toke
 engine's own service task would get; the operators that write the city's books are refused."""
 from __future__ import annotations
 
+import io
 import json
 import logging
 from datetime import datetime
 
 import pytest
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -218,3 +220,14 @@ def test_a_spiffarena_service_task_gets_the_deadline_clerkflows_own_service_task
     assert workflow.completed
     assert workflow.data["due"]["body"] == engine_answer(process_engine, "calendar.business_deadline",
                                                          {"received_at": RECEIVED_FRIDAY, "business_days": 3})
+
+
+def test_a_call_sent_without_its_length_is_cut_off_at_the_limit(app, connector):
+    # As a server hands over a chunked body: no Content-Length, the input stream ends where the body does.
+    body = b'{"business_days": 3, "spiff__task_data": "' + b"x" * 300_000 + b'"}'
+    environ = EnvironBuilder(path=DEADLINE, method="POST", headers={**connector, "Content-Type": "application/json"},
+                             input_stream=io.BytesIO(body)).get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ["wsgi.input_terminated"] = True
+    status = run_wsgi_app(app, environ)[1]
+    assert status.startswith("413")

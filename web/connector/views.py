@@ -41,8 +41,10 @@ def tokens_only():
     """A token, never a browser's session, and a call of reasonable size."""
     if g.get("staff") is not None and not g.get("bearer_token_sent"):
         raise ConnectorRefusal(401, "Unauthorized", CONNECTOR_TOKEN_NEEDED)
-    if (request.content_length or 0) > MAX_CALL_BYTES:
-        raise ConnectorRefusal(413, "TooLarge", f"A call may carry at most {MAX_CALL_BYTES // 1024} KiB.")
+    # A body sent without its length (chunked) is read no further than the limit: reaching it is too large.
+    request.max_content_length = MAX_CALL_BYTES
+    if (request.content_length or 0) >= MAX_CALL_BYTES or len(request.get_data()) >= MAX_CALL_BYTES:
+        raise ConnectorRefusal(413, "TooLarge", f"A call must carry less than {MAX_CALL_BYTES // 1024} KiB.")
 
 
 @bp.get("/v1/liveness")
@@ -76,7 +78,7 @@ def do_command(operator_name: str):
         raise ConnectorRefusal(404, "command_not_found", f'Clerkflow has no operator "{operator_name}".')
     if operator["host"]:
         raise ConnectorRefusal(403, "OperatorNotOffered", f'"{operator_name}" {commands.WITHHELD_REASON}.')
-    body = request.get_json(silent=True) if request.content_length else {}
+    body = request.get_json(silent=True) if request.get_data() else {}
     if not isinstance(body, dict):
         raise ConnectorRefusal(400, "BadRequest", "Send the operator's parameters as one JSON object.")
     arguments = commands.operator_arguments(body)
