@@ -87,7 +87,7 @@ def do_command(operator_name: str):
     except OperatorArgumentError as error:
         raise ConnectorRefusal(400, "OperatorArgumentError", str(error), parameter=error.parameter) from None
     except (OperatorError, ValueError, LookupError) as error:
-        # The rule itself refused (e.g. an office no register names): its message says why.
+        # The rule itself refused the call: its message says why.
         raise ConnectorRefusal(422, "OperatorRefused", str(error)) from None
     return jsonify(command_response_version=2, error=None, spiff__logs=[],
                    command_response={"body": result, "mimetype": "application/json", "http_status": 200})
