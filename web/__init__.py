@@ -22,8 +22,8 @@ __all__ = ["create_app", "ENGINE_EXTENSION", "CITY_DATA_EXTENSION"]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    from web import (account, admin, api, auth, catalog, csrf, errors, health, https, id_bounds, inbox, layout, modeler,
-                     portal)
+    from web import (account, admin, api, auth, catalog, connector, csrf, errors, health, https, id_bounds, inbox,
+                     layout, modeler, portal)
     from web.api import limits as api_limits
     from web.config import configure
     from web.demo import register_demo_command
@@ -56,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal.bp)
     app.register_blueprint(catalog.bp)      # the open data catalog, /data (issue 16)
     app.register_blueprint(api.bp)
+    app.register_blueprint(connector.bp)    # SpiffArena's connector proxy protocol, /connector (issue 19)
     app.register_blueprint(modeler.bp)
     app.register_blueprint(account.bp)
     app.view_functions["home"] = portal_views.home   # "/" is the public portal's front page (issue 5)

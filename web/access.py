@@ -12,12 +12,17 @@ from city.rules.roles import (ADMINISTRATOR, ANALYST, CITY_CLERK, CITY_MANAGER, 
                               CUSTODIAN, FINANCE, IT_OPEN_DATA_COORDINATOR, OPEN_DATA_LIAISON, OPEN_DATA_OFFICER,
                               RECORDS_MANAGER, office_of_custodian_role)
 
-ROLES = (*CITY_ROLE_DESCRIPTIONS, ANALYST, ADMINISTRATOR)
+# The account of a SpiffArena server calling the city's rules through /connector (web/connector, docs/connector.md):
+# only the connector's endpoints accept it, and they accept no other role, so its token opens nothing else.
+CONNECTOR = "connector"
+ROLES = (*CITY_ROLE_DESCRIPTIONS, ANALYST, ADMINISTRATOR, CONNECTOR)
 # What each role is for, as the administrator's user pages show it (issue 5, "Sign-in and roles").
 ROLE_DESCRIPTIONS = {
     **CITY_ROLE_DESCRIPTIONS,
     ANALYST: "Analyst: reports and statistics",
     ADMINISTRATOR: "Administrator: staff accounts, roles and process instances",
+    CONNECTOR: "SpiffArena connector: a machine account whose API token lets a SpiffArena server call the "
+               "city's read-only rules (calendar, fees, custodians)",
 }
 
 # Monitoring: every instance, its data (masked for analysts), the process overview.
@@ -32,6 +37,8 @@ DEPLOYERS = (ANALYST, ADMINISTRATOR)
 # The City Clerk issues the offices' cash floats (003, Art. 6); administrators keep every setting.
 CASH_FLOAT_ROLES = (ADMINISTRATOR, CITY_CLERK)
 SETTINGS_ROLES = (ADMINISTRATOR,)
+# SpiffArena's connector proxy protocol (web/connector): the connector role alone.
+CONNECTOR_ROLES = (CONNECTOR,)
 # Entering a request received by mail, telephone, e-mail, fax or at the counter (web/inbox/intake.py), and
 # recording records handed out free at the counter (web/inbox/handouts.py): the clerk's office takes requests
 # for every office, and each office's custodians (`custodian:<office>`, designated ones included) take those

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from web.errors import wants_json
-from web.paths import is_api_request
+from web.paths import is_api_request, is_connector_request
 from web.models import StaffAccount, db, normalize_username, password_hasher
 from web.throttle import count_sign_in_failure, remember_sign_in, sign_in_wait
 from web.models_api import account_for_token
@@ -45,6 +45,9 @@ SIGN_IN_REFUSED = "That username and password do not match an active staff accou
 TOO_MANY_FAILURES = ("Too many failed sign-ins for this username from this connection: wait {wait} and try again, "
                      "or ask an administrator to set a new password.")
 BEARER = "bearer"
+SPIFF_CONNECTOR_KEY_HEADER = "Spiff-Connector-Proxy-Api-Key"
+CONNECTOR_TOKEN_NEEDED = ("Send the API token of a connector account (Authorization: Bearer <token>, or SpiffArena's "
+                          f"{SPIFF_CONNECTOR_KEY_HEADER} header); docs/connector.md says how to make one.")
 # Who a view is for, recorded on it by the decorators below (`view.clerkflow_roles`): ANY_STAFF, or the
 # frozenset of roles `role_required` names. A view that narrows further inside (per office, per method)
 # says so where it does; tests/web/test_access_matrix.py reads these and requests every route as every role.
@@ -197,19 +200,29 @@ def _spend_as_much_as_a_real_check(password: str) -> None:
 
 
 def bearer_token() -> str | None:
-    """The token of an `Authorization: Bearer <token>` header ("" for a malformed one), else None."""
+    """The token of an `Authorization: Bearer <token>` header ("" for a malformed one), else None.
+
+    Under /connector, SpiffArena's own header (`Spiff-Connector-Proxy-Api-Key`, which its backend sends when
+    SPIFFWORKFLOW_BACKEND_CONNECTOR_PROXY_API_KEY is set) carries the same token (docs/connector.md)."""
     scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() != BEARER:
-        return None
+        spiff_key = request.headers.get(SPIFF_CONNECTOR_KEY_HEADER) if is_connector_request() else None
+        return spiff_key.strip() if spiff_key is not None else None
     return credentials.strip()
 
 
 def _api_unauthorized():
     if g.get("bearer_token_sent"):
         message = "That API token is not valid: it is unknown, revoked, or its account is no longer active."
+    elif is_connector_request():
+        message = CONNECTOR_TOKEN_NEEDED
     else:
         message = "Send an API token (Authorization: Bearer <token>) or sign in to use the Clerkflow API."
-    response = jsonify(error={"code": "unauthorized", "message": message, "fields": {}})
+    body = {"error": {"code": "unauthorized", "message": message, "fields": {}}}
+    if is_connector_request():
+        # SpiffArena reads a connector proxy's failure as {"command_response": {}, "error": {"error_code", "message"}}.
+        body = {"command_response": {}, "error": {**body["error"], "error_code": "Unauthorized"}}
+    response = jsonify(body)
     response.status_code = 401
     response.headers["WWW-Authenticate"] = 'Bearer realm="clerkflow"'
     return response

@@ -8,7 +8,8 @@ One exemption: a request to a route of the REST API (`web/api`) that carries an
 `Authorization: Bearer ...` header is authenticated by that token alone and never by the session
 cookie (`web.auth.load_signed_in_staff`), so there is no ambient credential to forge. A browser
 cannot add that header to a cross-site form, and a signed-in browser calling the API without a
-token still needs the session's token in `X-CSRF-Token`.
+token still needs the session's token in `X-CSRF-Token`. SpiffArena's connector (`web/connector`) is
+exempt whatever a call carries: it answers only calls that carry a token, never a session.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 API_BLUEPRINT = "api"
+CONNECTOR_BLUEPRINT = "connector"
 
 
 class CsrfRefused(ClerkflowError):
@@ -53,7 +55,10 @@ def check_csrf_token() -> None:
 
 
 def is_bearer_api_call() -> bool:
-    """A call to a route of the API blueprint authenticated by a bearer token (not by the session)."""
+    """A call to a route of the API blueprint authenticated by a bearer token (not by the session), or any
+    call to the SpiffArena connector, which never acts on a session (`web.connector.views.tokens_only`)."""
+    if request.blueprint == CONNECTOR_BLUEPRINT:
+        return True
     return request.blueprint == API_BLUEPRINT and bearer_token() is not None
 
 

@@ -19,8 +19,10 @@ OPEN_ENDPOINTS |= {"catalog.index", "catalog.dataset", "catalog.download", "cata
                    "catalog.datapackage_json", "catalog.data_json", "catalog.terms",
                    # anyone reports a data set as inaccurate, misleading or protected, and follows the report
                    "catalog.report_dataset", "catalog.report_received", "catalog.report_status"}
-# The REST API (issue 5) answers strangers with a 401 JSON body instead of the sign-in redirect.
-API_PREFIX = "api."
+# SpiffArena's connector (issue 19) says whether it is up to anyone, as its proxy protocol does.
+OPEN_ENDPOINTS |= {"connector.liveness"}
+# The REST API (issue 5) and SpiffArena's connector answer strangers with a 401 JSON body instead of the sign-in redirect.
+API_PREFIX = ("api.", "connector.")
 SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": "suspend", "filename": "x",
                     "user_id": 1, "filter_id": 1, "attachment_id": 1, "number": 1,
                     "timer_id": 1, "process_key": "records_request", "version": 1,
@@ -32,6 +34,7 @@ SAMPLE_ARGUMENTS = {"task_id": 1, "instance_id": 1, "incident_id": 1, "action": 
                     "field_name": "compliance_report_pdf"}   # a file a task's form shows read-only
 
 SAMPLE_ARGUMENTS.update({"process": "records_request", "file_name": "x.schema.json"})   # the modeler's form editor
+SAMPLE_ARGUMENTS.update({"operator_name": "calendar.business_deadline"})   # the SpiffArena connector
 MODELER_PAGES = {"modeler.index", "modeler.diagram", "modeler.bpmn", "modeler.compare", "modeler.operators",
                  "modeler.forms", "modeler.form"}
 MODELER_ACTIONS = {"modeler.validate", "modeler.deploy", "modeler.form_preview"}

@@ -24,6 +24,7 @@ ROLE_ACCOUNTS = {
     "administrator": ("administrator",),
     "finance": ("finance",),
     "records_manager": ("records_manager",),
+    "connector": ("connector",),     # a SpiffArena server's account (issue 19): the connector's routes
 }
 PUBLIC = "public"
 SIGN_OUT = "auth.logout"         # its answer to an allowed role is the sign-in page, as it should be
@@ -122,7 +123,8 @@ def rows(app, portal, review_request, failing_request, make_staff):
             "file_name": "x.schema.json", "day": "2026-12-24", "effective_from": "2027-01-01",
             "office_key": "police", "designation_id": MISSING, "code": "45-221(a)(6)", "name": "acknowledgement",
             "table": "requests", "token": "no-such-token", "filename": "clerkflow.css",
-            "slug": "no-such-data-set", "file_id": MISSING, "entry_id": MISSING, "field_name": "compliance_report_pdf"}
+            "slug": "no-such-data-set", "file_id": MISSING, "entry_id": MISSING, "field_name": "compliance_report_pdf",
+            "operator_name": "calendar.business_deadline"}
 
 
 def signed_in(app, client, csrf_token, staff_password, make_staff, account: str, roles: tuple[str, ...]):
@@ -155,7 +157,7 @@ def test_each_role_gets_exactly_the_routes_its_rule_allows(app, client, csrf_tok
     for rule, method in routes(app):
         declared = declared_rule(app, rule.endpoint, method)
         assert declared is not None, f"{rule.endpoint} has no access rule (test_every_route_declares_who_may_use_it)"
-        api = rule.endpoint.startswith("api.")
+        api = rule.endpoint.startswith(("api.", "connector."))
         path = rule.build({name: rows[name] for name in rule.arguments}, append_unknown=False)[1]
         if method == "GET":
             response = client.open(path, method="GET", headers=bearer if api else {})

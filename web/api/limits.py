@@ -1,4 +1,4 @@
-"""How often one caller may use the REST API: `API_RATE_LIMIT` (default 600 per minute) for each
+"""How often one caller may use the REST API (and SpiffArena's connector, `web.connector`): `API_RATE_LIMIT` (default 600 per minute) for each
 staff account (by its token or its session), else for each address. Past it, the API answers 429
 in its usual JSON shape with `Retry-After`, and nothing runs.
 
@@ -17,6 +17,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 
 from web.api.blueprint import bp
+from web.connector.blueprint import bp as connector_bp
 
 DEFAULT_API_RATE = "600 per minute"
 RETRY_STATUSES = (429, 503)
@@ -40,6 +41,7 @@ def init_limits(app: Flask) -> None:
     app.after_request(retry_after_only_when_refused)   # before the limiter's: after_request runs last first
     limiter = Limiter(key_func=api_caller, app=app, default_limits=[])
     limiter.limit(api_rate, key_func=api_caller)(bp)
+    limiter.limit(api_rate, key_func=api_caller)(connector_bp)   # SpiffArena's calls count alike (web.connector)
     app.extensions[LIMITER_EXTENSION] = limiter
 
 
