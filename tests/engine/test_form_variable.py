@@ -6,7 +6,9 @@ engine, and compares the tasks completed and the data.
 """
 from __future__ import annotations
 
-from scenario_data import DIAGRAMS, WARM_AND_RESTORED
+from datetime import timedelta
+
+from scenario_data import DIAGRAMS, FRIDAY_9AM, WARM_AND_RESTORED
 from side_by_side import BareRun, engine_outcome, engine_workflow
 from support import open_task_ids
 
@@ -65,3 +67,21 @@ def test_a_second_submission_replaces_the_variable_whole_as_spiffworkflow_does(e
     assert (completed, data, waits) == bare.outcome()
     assert completed[-4:] == ["review_request", "note_decision", "check_review", "reviewed"]
     assert data == {**REQUEST, "review": {"approved": True, "pages": 4}, "decision": "refused"}
+
+
+def test_a_timer_waits_for_the_date_a_form_kept_in_its_variable(engine, deploy, friday_9am):
+    deploy("hearing_into_variable")        # refused before: "hearing" counted as set by nothing
+    instance_id = engine.start_instance("hearing_into_variable", dict(REQUEST), actor="clerk").instance_id
+    bare = BareRun(DIAGRAMS / "hearing_into_variable.bpmn", "hearing_into_variable", dict(REQUEST))
+    held_at = FRIDAY_9AM + timedelta(days=10)
+    _complete(engine, instance_id, bare, "schedule_hearing", {"held_at": held_at.isoformat()})
+
+    [timer] = engine.pending_timers(instance_id=instance_id)
+    assert timer.due_at == held_at
+    assert engine_outcome(engine, instance_id) == bare.outcome()
+    friday_9am.move_to(held_at + timedelta(seconds=1))
+    assert engine.fire_due_timers() == 1
+    bare.tick()
+    completed, data, waits = engine_outcome(engine, instance_id)
+    assert (completed, data, waits) == bare.outcome()
+    assert waits["ended"] and data["hearing"] == {"held_at": held_at.isoformat()}
