@@ -28,10 +28,10 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine import clock
-from engine.answers import answer_variable
 from engine.decisions import DMN_SUFFIX, as_utf8, called_decisions, cell_problems, defined_decisions
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
+from engine.answers import answer_variable   # the variable a user task's answers go into
 from engine.events import awaited, definitions_of, timer_count
 from engine.forms import schema_problem
 from engine.parsing import ParsedProcess, hardened_xml, parse_process
