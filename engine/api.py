@@ -30,6 +30,7 @@ from engine.deploy import (DiagramSource, Problem, check_source, checksum, locat
 from engine.derive import derive, instance_data, settled_incidents
 from engine.errors import (ClerkflowError, Conflict, DeployRefused, FormInvalid, InvalidState, NotAllowed, NotFound,
                            require_plain_data)
+from engine.answers import store_answers
 from engine.forms import field_problems, on_the_form, validate_submission
 from engine.helpers import Helper
 from engine.message_rules import AnyMessage, MessageRules, Sender
@@ -317,7 +318,7 @@ class ProcessEngine(queries.Queries, InstanceRepairs):
                                         calls.processes_around(ready.workflow))   # a called process's own forms
             clean = validate_submission(forms.form_validator(task.form_file, ready.data), dict(submission), task.title)
             before = instance_data(workflow)
-            ready.data.update(clean)
+            store_answers(ready, clean)
             # Run under the failure handling: a step after the task that cannot be made ready (a timer
             # with a bad date) is an incident on that step, not an error that loses the person's answer.
             self._run_and_save(tx, record, version, workflow, actor,

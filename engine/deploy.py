@@ -31,6 +31,7 @@ from engine import clock
 from engine.decisions import DMN_SUFFIX, called_decisions, cell_problems, defined_decisions
 from engine.derive import TIMER_KINDS
 from engine.errors import DeployRefused
+from engine.answers import answer_variable   # the variable a user task's answers go into
 from engine.events import awaited, definitions_of, timer_count
 from engine.forms import schema_problem
 from engine.parsing import ParsedProcess, as_utf8, hardened_xml, parse_process
@@ -220,8 +221,9 @@ def _task_problems(task_spec, source: DiagramSource, forms: dict[str, Any], oper
 
 
 def names_set(parsed: ParsedProcess, forms: dict[str, Any]) -> set[str]:
-    """Every data field the diagram or its forms can set: a form's fields, what scripts assign, an
-    operator's result variable, a message variable, data objects and outputs, what the engine sets."""
+    """Every data field the diagram or its forms can set: a form's fields, what scripts assign, the variable
+    a user task's answers go into, an operator's result variable, a message variable, data objects and
+    outputs, what the engine sets."""
     names = set(SET_BY_THE_ENGINE)
     for form in forms.values():
         if isinstance(form, dict) and isinstance(form.get("properties"), dict):
@@ -233,6 +235,7 @@ def names_set(parsed: ParsedProcess, forms: dict[str, Any]) -> set[str]:
                        getattr(task_spec, "postscript", None)):
             names.update(names_assigned(script) if script else ())
         names.add(getattr(task_spec, "result_variable", None))
+        names.add(answer_variable(task_spec))
         names.update(getattr(definition, "message_var", None) for definition in definitions_of(task_spec))
         io = getattr(task_spec, "io_specification", None)
         for data in (getattr(task_spec, "data_output", None), getattr(task_spec, "output_item", None),

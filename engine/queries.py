@@ -16,6 +16,7 @@ from engine import calls, clock, records
 from engine.records import INCIDENT, INSTANCE, SUBSCRIPTION, TASK, TIMER, InstanceRecord
 from engine.versions import VERSION
 from engine.errors import ClerkflowError, NotFound, without_unstorable
+from engine.answers import answers_in, stored_answer_variable
 from engine.forms import task_data_options, with_task_data_options
 from engine.start_needs import StartNeeds, start_needs
 from SpiffWorkflow.util.task import TaskState
@@ -264,6 +265,24 @@ class Queries:
             state_json = session.scalar(select(ProcessInstance.state_json)
                                         .where(ProcessInstance.id == task.instance_id))
         return stored_task_data(state_json or "", task_guid)
+
+    def form_answers(self, task_id: int) -> dict[str, Any]:
+        """The answers a task's form starts from: the task's data, or the dict its
+        `spiffworkflow:variableName` holds (engine.answers)."""
+        with self.database.read() as session:
+            task = session.get(HumanTask, task_id)
+            if task is None:
+                raise NotFound(f"No task {task_id}.")
+            connection = session.connection()
+            version_id, state_json = connection.execute(select(INSTANCE.c.process_version_id, INSTANCE.c.state_json)
+                                                        .where(INSTANCE.c.id == task.instance_id)).one()
+            around = calls.stored_processes_around(state_json or "", task.task_guid)
+            version = calls.forms_of_task(connection, self._versions, self._versions.get(connection, version_id),
+                                          task.instance_id, around)
+            variable = stored_answer_variable([version.spec, *version.subprocess_specs.values()],
+                                              around[0] if around else None, task.bpmn_id)
+            task_guid = task.task_guid
+        return answers_in(stored_task_data(state_json or "", task_guid), variable)
 
     def form_ui_schema(self, task_id: int) -> dict[str, Any] | None:
         """The UI schema (field order, widgets) of a task's form, where the diagram names one."""

@@ -1,5 +1,5 @@
 """The Clerkflow group of the modeler's properties panel, beyond operators and forms: a user task's role
-and due date (named by data fields), a task's pre- and post-script, a script task's script. What is set
+and due date (named by data fields), the variable its answers go into, a task's pre- and post-script, a script task's script. What is set
 there validates and deploys as the spiffworkflow XML the engine reads; an emptied box leaves nothing
 behind; a script that breaks the sandbox's rules is reported by Validate at its task. Every page is
 checked with axe-core."""
@@ -126,3 +126,17 @@ def test_a_script_task_s_script_and_a_service_task_s_post_script_are_edited_in_t
     assert parsed.spec.task_specs["take_next_office"].script.endswith("\nmonth_office_count = len(offices_called)")
     assert parsed.spec.task_specs[service_id].postscript.endswith("\nofficesCalledAt = None")
     assert "<spiffworkflow:postScript>" in element_xml(xml, service_id)
+
+
+def test_the_variable_a_user_task_s_answers_go_into_is_set_in_the_panel(person, site):
+    analyst, page, panel = panel_on(person, "help_identify_record")
+    answers_variable = panel.get_by_label("Answers variable")
+    expect(answers_variable).to_have_value("")
+    enter(answers_variable, " identification ")
+
+    parsed, xml = deploy(page, site)
+    analyst.audit()
+    assert "<spiffworkflow:variableName>identification</spiffworkflow:variableName>" \
+        in element_xml(xml, "help_identify_record")
+    assert parsed.spec.task_specs["help_identify_record"].variable == "identification"   # the engine reads it so
+    assert "variableName" not in element_xml(xml, "review_request")

@@ -66,6 +66,14 @@ class BareRun:
         task.run()
         self._save(workflow)
 
+    def submit_form(self, bpmn_id: str, answers: dict[str, Any]) -> None:
+        """Complete a user task as SpiffWorkflow's spiff UserTask takes a form (its variableName honoured)."""
+        workflow = self.workflow()
+        [task] = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.bpmn_id == bpmn_id]
+        task.task_spec.add_data_from_form(task, answers)
+        task.run()
+        self._save(workflow)
+
     def outcome(self) -> tuple[list[str], dict[str, Any], dict[str, Any]]:
         return outcome(self.workflow())
 

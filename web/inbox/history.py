@@ -162,11 +162,11 @@ def _asked_by(event, words: ProcessWords) -> dict[str, FormField]:
 
 
 def task_values(engine, task, trail: Iterable, names: Collection[str]) -> dict[str, Any]:
-    """The value each of `names` has for the task: an open task's own data (so what the diagram cleared
-    before it, such as the review answers a referral leaves behind, starts blank); for a task no longer
+    """The value each of `names` has for the task: an open task's own data, or the variable its answers go
+    into (so what the diagram cleared before it, such as the review answers a referral leaves behind, starts blank); for a task no longer
     open, the request's latest recorded values."""
     if task.status == "open":
-        data = engine.task_data(task.task_id)
+        data = engine.form_answers(task.task_id)
         return {name: data[name] for name in names if name in data}
     return latest_values(trail, names)
 

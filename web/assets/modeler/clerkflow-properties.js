@@ -3,7 +3,8 @@
 // and one expression per parameter. Script tasks: their script (BPMN's own bpmn:script, which the
 // standard panel does not show). User tasks and start events: the form file and UI schema file
 // (from forms/, /modeler/forms.json) with a link to view the form. User and manual tasks: who does
-// the task and its due date, named by data fields (engine/derive.py reads them). Business rule tasks:
+// the task and its due date, named by data fields (engine/derive.py reads them); user tasks, the variable
+// their answers go into. Business rule tasks:
 // the decision they call (deployed with the diagram as a .dmn file). Call activities: the
 // process they call, chosen among the deployed ones (/modeler/processes.json). Every task: its
 // pre-script and post-script. Everything is written as the spiffworkflow extension elements SpiffArena
@@ -37,6 +38,18 @@ const TASK_SCRIPTS = [
     "custodian_role = custodian[\"custodian_role\"]. The same rules as a script task; checked by Validate."],
 ];
 
+const CALLED_DECISION = {
+  component: ExtensionNameField, type: "spiffworkflow:CalledDecisionId", label: "Decision",
+  description: "the id of the DMN decision this task evaluates (its table is deployed with the diagram: " +
+    "a .dmn file beside it, or the one the process last deployed); checked by Validate",
+};
+// spiffworkflow:variableName: SpiffWorkflow keeps the form's answers as one dict under this name (engine/answers.py).
+const ANSWERS_VARIABLE = {
+  component: ExtensionNameField, type: "spiffworkflow:VariableName", label: "Answers variable",
+  description: "optional: a data field that holds the form's answers together, e.g. review (a script then " +
+    "reads review[\"approved\"]); the form starts from what it holds. Empty: each answer is its own data field",
+};
+
 export function clerkflowModule(catalogue) {
   function ClerkflowPropertiesProvider(propertiesPanel) {
     propertiesPanel.registerProvider(500, this);
@@ -58,7 +71,7 @@ function entriesFor(element, catalogue) {
   const entries = [];
   if (is(element, "bpmn:ServiceTask")) entries.push(...serviceTaskEntries(element, catalogue));
   if (is(element, "bpmn:ScriptTask")) entries.push({ id: "clerkflow-script", element, component: ScriptTaskScript });
-  if (is(element, "bpmn:BusinessRuleTask")) entries.push({ id: "clerkflow-decision", element, component: CalledDecision });
+  if (is(element, "bpmn:BusinessRuleTask")) entries.push({ id: "clerkflow-decision", element, ...CALLED_DECISION });
   if (is(element, "bpmn:CallActivity")) {
     entries.push({ id: "clerkflow-called-element", element, catalogue, component: CalledProcessSelect });
   }
@@ -67,6 +80,7 @@ function entriesFor(element, catalogue) {
       id: `clerkflow-${name}`, element, catalogue, name, label, suffix, component: FormFileSelect })),
     { id: "clerkflow-form-link", element, catalogue, component: FormLink });
   }
+  if (is(element, "bpmn:UserTask")) entries.push({ id: "clerkflow-variable-name", element, ...ANSWERS_VARIABLE });
   if (is(element, "bpmn:UserTask") || is(element, "bpmn:ManualTask")) {
     entries.push(...TASK_PROPERTIES.map(([name, label, description]) => ({
       id: `clerkflow-${name}`, element, name, label, description, component: TaskPropertyField })));
@@ -198,15 +212,14 @@ function ResultVariable({ element, id }) {
   });
 }
 
-function CalledDecision({ element, id }) {
+// A one-line spiffworkflow extension element holding a name (the decision a business rule task calls, the
+// variable a user task's answers go into); blank removes it.
+function ExtensionNameField({ element, id, type, label, description }) {
   const modeling = useService("modeling");
   const moddle = useService("moddle");
   const debounce = useService("debounceInput");
-  const type = "spiffworkflow:CalledDecisionId";
   return h(TextFieldEntry, {
-    element, id, label: "Decision", debounce,
-    description: "the id of the DMN decision this task evaluates (its table is deployed with the diagram: " +
-      "a .dmn file beside it, or the one the process last deployed); checked by Validate",
+    element, id, label, description, debounce,
     getValue: () => (findExtension(element, type) || {}).value || "",
     setValue: (value) => {
       const existing = findExtension(element, type);
