@@ -13,6 +13,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -184,7 +185,7 @@ def _unpacked(data: bytes) -> dict[str, bytes]:
     """The zip's files by name (one flat folder, or one folder holding it), read within the size limits."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError):
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
         raise DeployRefused("The file is not a zip archive: export the process model from SpiffArena as a zip.") \
             from None
     with archive:
@@ -209,7 +210,7 @@ def _read_limited(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limit: int) 
     try:
         with archive.open(entry) as member:
             content = member.read(limit + 1)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as err:
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error) as err:
         raise DeployRefused(f"{entry.filename} in the zip cannot be read ({err}).") from None
     if len(content) > limit:
         raise DeployRefused(f"{entry.filename} in the zip unpacks to more than Clerkflow accepts "

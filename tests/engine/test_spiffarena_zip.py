@@ -132,3 +132,12 @@ def test_a_zip_bomb_is_refused_without_unpacking_it(engine):
     with pytest.raises(DeployRefused, match="unpacks to more than"):
         import_zip(engine, buffer.getvalue(), actor="analyst")
 
+
+
+def test_a_damaged_zip_is_refused_plainly(engine):
+    data = bytearray(spiffarena_model(ASK, {"give-name-schema.json": GIVE_NAME * 50}))
+    start = data.index(b"give-name-schema.json") + len("give-name-schema.json")
+    data[start + 10:start + 40] = bytes(30)   # the stored bytes of that form, spoiled
+    with pytest.raises(DeployRefused, match="cannot be read"):
+        import_zip(engine, bytes(data), actor="analyst")
+    assert engine.versions() == []
