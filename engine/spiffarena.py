@@ -22,7 +22,9 @@ from sqlalchemy import select
 from engine.deploy import FORM_PROPERTIES, MAX_FORM_BYTES, DiagramSource
 from engine.errors import DeployRefused, NotFound
 from engine.models import ProcessVersion
-from engine.parsing import hardened_xml
+from engine.parsing import hardened_xml, parse_process
+from engine.queries import latest_version, version_view
+from engine.views import DeployResult
 
 if TYPE_CHECKING:
     from engine.api import ProcessEngine
@@ -220,6 +222,28 @@ def _read_limited(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limit: int) 
 
 
 
-def import_zip(engine: ProcessEngine, data: bytes, *, actor: str):
-    """Deploy a SpiffArena process model zip (`engine.deploy_source`): its `DeployResult`, or `DeployRefused`."""
-    return engine.deploy_source(source_from_zip(data), actor=actor)
+def import_zip(engine: ProcessEngine, data: bytes, *, actor: str) -> DeployResult:
+    """Deploy a SpiffArena process model zip: its `DeployResult`, or `DeployRefused`."""
+    return deploy_imported(engine, source_from_zip(data), actor=actor)
+
+
+def deploy_imported(engine: ProcessEngine, source: DiagramSource, *, actor: str) -> DeployResult:
+    """Deploy an imported diagram (`engine.deploy_source`). One the newest version of its process already
+    holds as it is (the same diagram, forms and decision tables) makes no new version: a stored form is kept
+    as JSON, not as its file, so the deploy's own checksum would see a change where there is none."""
+    process_key = parse_process(source.file_name, source.bpmn, source.decisions).process_key
+    with engine.database.read() as session:
+        newest = latest_version(session, process_key)
+        if newest is not None and _holds(newest, source):
+            return DeployResult(version_view(newest), created=False)
+    return engine.deploy_source(source, actor=actor)
+
+
+def _holds(version: ProcessVersion, source: DiagramSource) -> bool:
+    try:
+        forms = {name: json.loads(content) for name, content in source.forms.items() if content is not None}
+    except ValueError:
+        return False
+    return (version.bpmn_xml.encode("utf-8") == source.bpmn and len(forms) == len(source.forms)
+            and (version.forms or {}) == forms
+            and {name: xml.encode("utf-8") for name, xml in (version.decisions or {}).items()} == source.decisions)

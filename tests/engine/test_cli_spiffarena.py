@@ -23,14 +23,27 @@ def test_export_writes_the_newest_version_as_a_spiffarena_process_model(clerkflo
         assert json.loads(archive.read("process_model.json"))["primary_file_name"] == "request_shaped.bpmn"
 
 
-def test_import_deploys_the_zip_and_names_its_deployer(clerkflow, tmp_path):
+def test_import_of_an_unchanged_export_says_unchanged(clerkflow, tmp_path):
     assert clerkflow("deploy", REQUEST_SHAPED, "--forms", FORMS)[0] == 0
     target = tmp_path / "model.zip"
     assert clerkflow("export", "request_shaped", "--version", "1", "-o", str(target))[0] == 0
+    assert clerkflow("import", str(target)) == (0, "unchanged: request_shaped version 1\n", "")
+
+
+def test_import_deploys_a_changed_process_and_names_its_deployer(clerkflow, tmp_path):
+    assert clerkflow("deploy", REQUEST_SHAPED, "--forms", FORMS)[0] == 0
+    target = tmp_path / "model.zip"
+    assert clerkflow("export", "request_shaped", "-o", str(target))[0] == 0
+    with zipfile.ZipFile(target) as archive:
+        files = {entry: archive.read(entry) for entry in archive.namelist()}
+    files["request_shaped.bpmn"] = files["request_shaped.bpmn"].replace(b'name="', b'name="Changed: ', 1)
+    with zipfile.ZipFile(target, "w") as archive:
+        for entry, content in files.items():
+            archive.writestr(entry, content)
     status, out, _ = clerkflow("import", str(target), "--actor", "ana", "--json")
     assert status == 0
     (result,) = json.loads(out)
-    assert result["version"]["process_key"] == "request_shaped" and result["version"]["deployed_by"] == "ana"
+    assert result["created"] and result["version"]["version"] == 2 and result["version"]["deployed_by"] == "ana"
 
 
 def test_export_of_a_version_never_deployed_is_refused_plainly(clerkflow, tmp_path):

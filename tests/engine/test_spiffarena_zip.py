@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engine import DeployRefused
 from engine.models import ProcessVersion
 from engine.spiffarena import (SPIFF_FORM, MAX_ENTRY_BYTES, clerkflow_form_name, export_version, form_references,
-                               import_zip, spiffarena_form_name)
+                               import_zip, source_from_zip, spiffarena_form_name)
 from scenario_data import REPO
 
 PROCESSES = sorted((REPO / "processes").glob("*.bpmn"))
@@ -46,11 +46,14 @@ def test_every_diagram_makes_the_round_trip_through_spiffarena_unchanged(engine,
     forms = {name for name in files if name.endswith(".json") and name != "process_model.json"}
     assert references == forms and all(SPIFF_FORM.match(name) for name in forms)
 
-    imported = import_zip(engine, data, actor="analyst").version
-    assert imported.process_key == deployed.process_key
-    before, after = stored(engine, deployed.process_key, deployed.version), \
-        stored(engine, imported.process_key, imported.version)
-    assert after == before   # the same diagram text, the same forms, the same decision tables, the same file name
+    source = source_from_zip(data)
+    bpmn, forms, decisions, stored_file_name = stored(engine, deployed.process_key, deployed.version)
+    assert source.file_name == stored_file_name and source.bpmn.decode("utf-8") == bpmn
+    assert {name: json.loads(content) for name, content in source.forms.items()} == forms
+    assert {name: xml.decode("utf-8") for name, xml in source.decisions.items()} == decisions
+    imported = import_zip(engine, data, actor="analyst")
+    assert not imported.created, "the same process comes back: no new version"
+    assert (imported.version.process_key, imported.version.version) == (deployed.process_key, deployed.version)
 
 
 def test_form_names_follow_spiffarena_and_come_back():

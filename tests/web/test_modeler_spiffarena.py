@@ -34,16 +34,38 @@ def test_a_clerk_downloads_a_version_for_spiffarena_from_its_page(login_as, clie
         assert "request-schema.json" in archive.namelist()
 
 
-def test_an_analyst_imports_a_downloaded_process_and_lands_on_its_new_version(login_as, client, post_form, office,
-                                                                              process_engine):
+def test_an_analyst_imports_a_downloaded_process_unchanged_and_no_version_is_made(login_as, client, post_form,
+                                                                                  office, process_engine):
     login_as("analyst")
     data = client.get("/modeler/records_request/1/spiffarena.zip").get_data()
     response = upload(client, post_form, data, "records-request-v1-spiffarena.zip")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/modeler/records_request/2")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/modeler/records_request/1")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Imported records-request-v1-spiffarena.zip as version 2 of records_request." in page
-    first, second = process_engine.versions("records_request")
-    assert second.forms == first.forms and second.deployed_by == "analyst"
+    assert "records-request-v1-spiffarena.zip is the same as version 1 of records_request" in page
+    assert [view.version for view in process_engine.versions("records_request")] == [1]
+
+
+def test_an_analyst_imports_a_changed_process_as_its_next_version(login_as, client, post_form, office, process_engine):
+    login_as("analyst")
+    data = client.get("/modeler/records_request/1/spiffarena.zip").get_data()
+    response = upload(client, post_form, renamed_process(data, "Open records request (SpiffArena)"), "changed.zip")
+    assert response.headers["Location"].endswith("/modeler/records_request/2")
+    assert "Imported changed.zip as version 2 of records_request." in client.get(response.headers["Location"]) \
+        .get_data(as_text=True)
+    assert process_engine.versions("records_request")[-1].deployed_by == "analyst"
+
+
+def renamed_process(data: bytes, name: str) -> bytes:
+    """The zip with its process's name changed, as an analyst might in SpiffArena."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = {entry: archive.read(entry) for entry in archive.namelist()}
+    files["records_request.bpmn"] = files["records_request.bpmn"].replace(
+        b'name="Open records request"', f'name="{name}"'.encode(), 1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for entry, content in files.items():
+            archive.writestr(entry, content)
+    return buffer.getvalue()
 
 
 def test_a_zip_that_is_no_process_model_is_refused_with_its_reason(login_as, client, post_form, office, process_engine):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response, flash, redirect, request, url_for
 
 from engine import DeployRefused
-from engine.spiffarena import export_version, source_from_zip
+from engine.spiffarena import deploy_imported, export_version, source_from_zip
 from web.access import DEPLOYERS
 from web.auth import role_required, staff_only
 from web.current import process_engine, signed_in_staff
@@ -43,7 +43,7 @@ def import_spiffarena():
         problems = form_problems(source)
         if problems:
             raise DeployRefused("a form has a field the inbox cannot draw.", details=[p.message for p in problems])
-        result = process_engine().deploy_source(source, actor=signed_in_staff().username)
+        result = deploy_imported(process_engine(), source, actor=signed_in_staff().username)
     except DeployRefused as refused:
         flash(f"{upload.filename} was not imported: {refused.user_message}", "error")
         for line in refused.details:
