@@ -115,13 +115,24 @@ def process_model_zip(file_name: str, bpmn: bytes, forms: dict[str, bytes], deci
     files[PROCESS_MODEL_FILE] = (json.dumps({
         "description": "", "display_name": display_name, "exception_notification_addresses": [],
         "fault_or_suspend_on_exception": "fault", "metadata_extraction_paths": None,
-        "primary_file_name": file_name, "primary_process_id": process_key,
+        "primary_file_name": file_name, "primary_process_id": _primary_process_id(file_name, bpmn, process_key),
     }, indent=4, sort_keys=True) + "\n").encode("utf-8")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
             archive.writestr(name, files[name])
     return buffer.getvalue()
+
+
+def _primary_process_id(file_name: str, bpmn: bytes, process_key: str) -> str:
+    """The process SpiffArena starts: the process itself, or for a collaboration (deployed here under the
+    collaboration's id) its first executable pool's process."""
+    processes = hardened_xml(file_name, bpmn).findall("{*}process")
+    ids = [process.get("id") for process in processes]
+    if process_key in ids:
+        return process_key
+    executable = [process.get("id") for process in processes if process.get("isExecutable") == "true"]
+    return (executable or ids or [process_key])[0]
 
 
 def _unique_names(form_files: list[str]) -> dict[str, str]:

@@ -9,13 +9,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from sqlalchemy import select
 
 from engine import DeployRefused
 from engine.models import ProcessVersion
 from engine.spiffarena import (SPIFF_FORM, MAX_ENTRY_BYTES, clerkflow_form_name, export_version, form_references,
                                import_zip, source_from_zip, spiffarena_form_name)
-from scenario_data import REPO
+from scenario_data import DIAGRAMS, FORMS, REPO
 
 PROCESSES = sorted((REPO / "processes").glob("*.bpmn"))
 
@@ -54,6 +55,21 @@ def test_every_diagram_makes_the_round_trip_through_spiffarena_unchanged(engine,
     imported = import_zip(engine, data, actor="analyst")
     assert not imported.created, "the same process comes back: no new version"
     assert (imported.version.process_key, imported.version.version) == (deployed.process_key, deployed.version)
+
+
+def test_a_decision_table_goes_with_its_diagram_and_comes_back(engine):
+    deployed = engine.deploy_file(DIAGRAMS / "decisions" / "fee_waiver.bpmn", FORMS, actor="analyst").version
+    files = zip_files(export_version(engine, deployed.process_key)[1])
+    assert files["fee_waiver.dmn"] == (DIAGRAMS / "decisions" / "fee_waiver.dmn").read_bytes()
+    assert not import_zip(engine, export_version(engine, deployed.process_key)[1], actor="analyst").created
+
+
+def test_a_collaboration_names_its_first_pool_as_the_process_spiffarena_starts(engine):
+    deployed = engine.deploy_file(DIAGRAMS / "calls" / "permit_and_payment.bpmn", None, actor="analyst").version
+    files = zip_files(export_version(engine, deployed.process_key)[1])
+    model = json.loads(files["process_model.json"])
+    processes = etree.fromstring(files["permit_and_payment.bpmn"]).findall("{*}process")
+    assert model["primary_process_id"] == processes[0].get("id") != deployed.process_key
 
 
 def test_form_names_follow_spiffarena_and_come_back():
