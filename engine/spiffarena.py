@@ -36,7 +36,7 @@ MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # all entries together: a zip bomb stops 
 SPIFF_FORM = re.compile(r"^(?P<name>[a-z0-9-]+)-(?P<kind>schema|uischema)\.json$")
 # A spiffworkflow:property start tag (its attributes in either order), to rewrite a form reference in place.
 PROPERTY_TAG = re.compile(r"<(?:[\w.-]+:)?property\b[^>]*>")
-ATTRIBUTE = re.compile(r'\b(name|value)\s*=\s*(["\'])(.*?)\2', re.S)
+ATTRIBUTE = re.compile(r'\b(name|value)\s*=\s*(["\'])(.*?)\2', re.DOTALL)
 
 
 def spiffarena_form_name(form_file: str) -> str:

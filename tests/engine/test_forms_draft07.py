@@ -6,10 +6,10 @@ import json
 
 import pytest
 from jsonschema import Draft7Validator
+from scenario_data import REPO
 
 from engine import form_validator, schema_problem
 from engine.forms import with_task_data_options
-from scenario_data import REPO
 
 FORM_FILES = sorted((REPO / "forms").glob("**/*.schema.json"))
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"

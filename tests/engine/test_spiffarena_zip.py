@@ -10,13 +10,21 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from scenario_data import DIAGRAMS, FORMS, REPO
 from sqlalchemy import select
 
 from engine import DeployRefused
 from engine.models import ProcessVersion
-from engine.spiffarena import (SPIFF_FORM, MAX_ENTRY_BYTES, clerkflow_form_name, export_version, form_references,
-                               import_zip, source_from_zip, spiffarena_form_name)
-from scenario_data import DIAGRAMS, FORMS, REPO
+from engine.spiffarena import (
+    MAX_ENTRY_BYTES,
+    SPIFF_FORM,
+    clerkflow_form_name,
+    export_version,
+    form_references,
+    import_zip,
+    source_from_zip,
+    spiffarena_form_name,
+)
 
 PROCESSES = sorted((REPO / "processes").glob("*.bpmn"))
 
@@ -37,7 +45,7 @@ def zip_files(data: bytes) -> dict[str, bytes]:
 @pytest.mark.parametrize("path", PROCESSES, ids=lambda path: path.name)
 def test_every_diagram_makes_the_round_trip_through_spiffarena_unchanged(engine, path: Path):
     deployed = engine.deploy_file(path, REPO / "forms", actor="analyst").version
-    file_name, data = export_version(engine, deployed.process_key, deployed.version)
+    _file_name, data = export_version(engine, deployed.process_key, deployed.version)
     files = zip_files(data)
 
     model = json.loads(files["process_model.json"])
