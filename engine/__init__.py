@@ -15,6 +15,7 @@ from engine.helpers import Helper, describe as describe_helpers
 from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.parsing import hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
+from engine.spiffarena import deploy_imported, export_version, source_from_zip
 from engine.start_needs import StartNeeds, missing_variables
 from engine.start_rules import AnyStart, StartRules
 from engine.views import (ENDED_STATUSES, AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
@@ -27,6 +28,7 @@ __all__ = [
     "validate_submission", "with_task_data_options",
     "hardened_xml", "source_with_forms", "Helper", "describe_helpers", "AnyMessage", "MessageRules", "Sender",
     "StartNeeds", "missing_variables", "AnyStart", "StartRules", "text_problem",
+    "deploy_imported", "export_version", "source_from_zip",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges", "ENDED_STATUSES",
 ]

@@ -33,7 +33,6 @@ from city.privacy_cli import add_privacy_commands
 from city.open_data.settings_cli import add_open_data_settings_commands
 from city.office import city_data_of, open_engine_at
 from engine import cli, clock
-from engine.spiffarena_cli import add_spiffarena_commands
 from migrations import SCHEMA, upgrade
 
 MAIL_EVERY_SECONDS = 30
@@ -58,8 +57,7 @@ DEMO_REQUESTS = (
 def main(argv: list[str] | None = None) -> int:
     """`clerkflow`: the engine's commands, then the city's, then the web app's, on the city's engine."""
     return cli.main(argv, schema=SCHEMA, extensions=(add_city_commands, add_privacy_commands,
-                                                         add_open_data_settings_commands, add_spiffarena_commands,
-                                                         add_web_commands), open_engine=open_engine_at)
+                                                         add_open_data_settings_commands, add_web_commands), open_engine=open_engine_at)
 
 
 def add_web_commands(command_line: cli.CommandLine) -> None:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, request, url_for
 
-from engine import DeployRefused
-from engine.spiffarena import deploy_imported, export_version, source_from_zip
+from engine import DeployRefused, deploy_imported, export_version, source_from_zip
 from web.access import DEPLOYERS
 from web.auth import role_required, staff_only
 from web.current import process_engine, signed_in_staff
