@@ -90,7 +90,7 @@ DIAGRAM = f"""<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
-START_FORM = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Wait asked for",
+START_FORM = {"$schema": "http://json-schema.org/draft-07/schema#", "title": "Wait asked for",
               "type": "object", "required": ["wait_duration"],
               "properties": {"wait_duration": {"type": "string", "pattern": "^PT[0-9]+S$",
                                                "title": "How long to wait (ISO 8601, e.g. PT37S)"}}}

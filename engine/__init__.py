@@ -16,6 +16,7 @@ from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.nesting import json_too_deep
 from engine.parsing import as_utf8, hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
+from engine.spiffarena import deploy_imported, export_version, source_from_zip
 from engine.start_needs import StartNeeds, missing_variables
 from engine.start_rules import AnyStart, StartRules
 from engine.views import (ENDED_STATUSES, AuditView, DeployResult, IncidentView, InstanceView, SubscriptionView, TaskView, TimerView,
@@ -28,6 +29,7 @@ __all__ = [
     "validate_submission", "with_task_data_options",
     "hardened_xml", "as_utf8", "source_with_forms", "Helper", "describe_helpers", "AnyMessage", "MessageRules",
     "Sender", "StartNeeds", "missing_variables", "AnyStart", "StartRules", "text_problem", "json_too_deep",
+    "deploy_imported", "export_version", "source_from_zip",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges", "ENDED_STATUSES",
 ]

@@ -32,6 +32,7 @@ from engine.config import database_url, instance_dir
 from engine.db import Database
 from engine.migrate import Schema
 from engine.errors import ClerkflowError, FormInvalid
+from engine.spiffarena import MAX_UNPACKED_BYTES, export_version, import_zip
 from engine.start_needs import missing_variables
 from engine.models import IncidentStatus, InstanceStatus, TaskStatus
 from engine.cli_output import (INCIDENT_COLUMNS, INSTANCE_COLUMNS, TASK_COLUMNS, TIMER_COLUMNS,
@@ -260,6 +261,32 @@ def deploy(console: Console, options: argparse.Namespace) -> None:
         print(as_json(results))
 
 
+def export(console: Console, options: argparse.Namespace) -> None:
+    """A deployed version as a SpiffArena process model zip (engine/spiffarena.py); trusted as `deploy` is."""
+    output = Path(options.output)
+    if not output.parent.is_dir():
+        raise OptionInvalid(f"-o {options.output}: the folder {output.parent} does not exist.")
+    _name, data = export_version(console.engine, options.process_key, options.version)
+    output.write_bytes(data)
+    print(f"wrote {output} ({len(data)} bytes): open it in SpiffArena as a process model")
+
+
+def import_zip_file(console: Console, options: argparse.Namespace) -> None:
+    """Deploy a SpiffArena process model zip, its forms renamed to Clerkflow's names; trusted as `deploy` is."""
+    path = Path(options.zip_file)
+    if not path.is_file():
+        raise OptionInvalid(f"{options.zip_file}: no such file.")
+    if path.stat().st_size > MAX_UNPACKED_BYTES:
+        raise OptionInvalid(f"{options.zip_file} is larger than a process model zip may be "
+                            f"({MAX_UNPACKED_BYTES // (1024 * 1024)} MB).")
+    result = import_zip(console.engine, path.read_bytes(), actor=actor_of(options))
+    if options.json:
+        print(as_json([result]))
+    else:
+        print(f"{'deployed' if result.created else 'unchanged:'} {result.version.process_key} "
+              f"version {result.version.version}")
+
+
 def versions(console: Console, options: argparse.Namespace) -> None:
     emit(options, console.engine.versions(options.process),
          lambda rows: print_table(rows, VERSION_COLUMNS, "no process is deployed"))
@@ -416,6 +443,15 @@ def build_parser(extensions: Sequence[Extension] = ()) -> argparse.ArgumentParse
     sub = command("deploy", deploy, "deploy BPMN diagrams (files or directories of .bpmn files)", [as_json, acting])
     sub.add_argument("paths", nargs="+", metavar="PATH")
     sub.add_argument("--forms", metavar="DIR", help="where the form files are (default: forms/)")
+
+    sub = command("export", export, "write a deployed process (diagram, forms, decision tables) as a SpiffArena "
+                                    "process model zip")
+    sub.add_argument("process_key", metavar="PROCESS_KEY")
+    sub.add_argument("--version", type=int, metavar="N", help="the version to export (default: the newest)")
+    sub.add_argument("-o", "--output", required=True, metavar="FILE", help="the zip to write")
+    sub = command("import", import_zip_file, "deploy a SpiffArena process model zip (its forms renamed to "
+                                             "Clerkflow's names)", [as_json, acting])
+    sub.add_argument("zip_file", metavar="FILE")
 
     command("versions", versions, "list deployed process versions", [as_json]).add_argument(
         "--process", metavar="KEY")

@@ -22,6 +22,9 @@ from engine.errors import FormInvalid
 # [{"value": ..., "label": ...}]. The choices are those of the task being done, so the schema a
 # person sees and the one their answer is checked against are both the task's.
 TASK_DATA_OPTIONS = "options_from_task_data_var:"
+# The draft a form without "$schema" is read in: draft-07, the one SpiffArena's form view (react-jsonschema-form
+# with ajv8) knows, so a form moved from there is checked here as it was written.
+DEFAULT_DRAFT = validators.Draft7Validator
 # What a value in the wrong shape is told, in words rather than the validator's ("'pat' is not a 'email'").
 FORMAT_WORDS = {"email": "must be written as name@example.org"}
 
@@ -88,7 +91,7 @@ def schema_problem(schema: Any) -> str | None:
     taken from task data are checked as the empty list they may turn out to be."""
     checked = with_task_data_options(schema, {}) if isinstance(schema, dict) else schema
     try:
-        validators.validator_for(checked).check_schema(checked)
+        validators.validator_for(checked, default=DEFAULT_DRAFT).check_schema(checked)
     except SchemaError as err:
         return f"at {'/'.join(str(part) for part in err.path) or '(top)'}: {err.message}"
     return None
@@ -96,7 +99,7 @@ def schema_problem(schema: Any) -> str | None:
 
 def form_validator(schema: dict[str, Any]):
     """A validator for a form's schema (with format checks: a "date" must be a date); build once, reuse."""
-    validator_class = _with_decimal_multiples(validators.validator_for(schema))
+    validator_class = _with_decimal_multiples(validators.validator_for(schema, default=DEFAULT_DRAFT))
     return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
 
 
