@@ -14,6 +14,7 @@ from engine.forms import (field_problems, form_validator, on_the_form, schema_pr
 from engine.helpers import Helper, describe as describe_helpers
 from engine.message_rules import AnyMessage, MessageRules, Sender
 from engine.nesting import json_too_deep
+from engine.operators import StepContext
 from engine.parsing import as_utf8, hardened_xml
 from engine.queries import INSTANCE_STATUSES, TASK_STATUSES
 from engine.spiffarena import deploy_imported, export_version, source_from_zip
@@ -29,7 +30,7 @@ __all__ = [
     "validate_submission", "with_task_data_options",
     "hardened_xml", "as_utf8", "source_with_forms", "Helper", "describe_helpers", "AnyMessage", "MessageRules",
     "Sender", "StartNeeds", "missing_variables", "AnyStart", "StartRules", "text_problem", "json_too_deep",
-    "deploy_imported", "export_version", "source_from_zip",
+    "deploy_imported", "export_version", "source_from_zip", "StepContext",
     "AuditView", "DeployResult", "IncidentView", "InstanceView", "SubscriptionView", "TaskView", "TimerView",
     "VersionView", "VariableChanges", "ENDED_STATUSES",
 ]

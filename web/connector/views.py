@@ -16,8 +16,7 @@ from flask import Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from city.rules import OperatorArgumentError, OperatorError
-from engine import clock
-from engine.operators import StepContext
+from engine import StepContext, clock
 from web.access import CONNECTOR_ROLES
 from web.auth import CONNECTOR_TOKEN_NEEDED, public, role_required
 from web.connector import commands
