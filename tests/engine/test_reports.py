@@ -238,13 +238,18 @@ def test_request_facts_read_only_the_indexed_audit_events(engine, database):
     finally:
         event.remove(database.engine, "before_cursor_execute", listen)
     sqlite = database.engine.dialect.name == "sqlite"
-    with database.read() as session:
-        connection = session.connection()
-        if not sqlite:   # a table this small is read whole otherwise, whatever the indexes
+    with database.engine.connect() as connection, connection.begin() as transaction:
+        if not sqlite:
+            # A table this small is read whole otherwise, whatever the indexes; and the plain index on instance_id
+            # serves as well, so the planner takes either by its statistics of the moment (which vary between
+            # runs). Without it (dropped in this transaction, rolled back), a partial index is used only if the
+            # query repeats its predicate word for word, which is what this test is about.
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            connection.exec_driver_sql("DROP INDEX ix_audit_event_instance_id")
         plans = [" ".join(str(row[-1]) for row in connection.exec_driver_sql(
             ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, parameters))
             for statement, parameters in statements]
+        transaction.rollback()
     plan = " | ".join(plans)
     assert "ix_audit_event_completed" in plan and "ix_audit_event_report_fact" in plan, plan
     [fact_events] = [one for one in plans if "ix_audit_event_report_fact" in one]
